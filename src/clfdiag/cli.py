@@ -1,0 +1,222 @@
+"""The command line: parse options, call the readers and the engine, hand the report to a renderer.
+
+Errors are caught in one place (:func:`reports_errors`): a :class:`ClfdiagError`
+prints ``error: ...`` and exits 2 (or its own code); anything unexpected prints
+one line and exits 3, with the traceback only under ``--debug``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from clfdiag import __version__
+from clfdiag.errors import ClfdiagError
+
+EXIT_GATE = 1
+EXIT_INPUT = 2
+EXIT_INTERNAL = 3
+
+
+class Format(str, Enum):
+    """Output formats."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+_state = {"debug": os.environ.get("CLFDIAG_DEBUG") == "1"}
+
+
+def reports_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """Run a command and turn every failure into a message and an exit code, never a traceback."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except ClfdiagError as exc:
+            _say(f"error: {exc.message}")
+            if exc.hint:
+                _say(f"hint: {exc.hint}")
+            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except KeyboardInterrupt:
+            _say("interrupted")
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if _state["debug"]:
+                raise
+            _say(f"internal error: {type(exc).__name__}: {exc} "
+                 "(run `clfdiag --debug ...` for the traceback, and please report it)")
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+    return run
+
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _say(message: str) -> None:
+    """A message for people, on stderr, so that stdout stays parseable."""
+    typer.echo(message, err=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"clfdiag {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
+    = False,
+) -> None:
+    """Diagnose classifier predictions: how good and how trustworthy they are.
+
+    Exit codes: 0 success, 1 a gate failed, 2 usage or input error, 3 internal error.
+    """
+    _state["debug"] = _state["debug"] or debug
+
+
+LabelCol = Annotated[str | None, typer.Option("--label-col", help="Column of true labels.",
+                                              rich_help_panel="Columns")]
+ProbCol = Annotated[list[str] | None, typer.Option(
+    "--prob-col", help="Probability column; repeat once per class for multiclass.",
+    rich_help_panel="Columns")]
+IdCol = Annotated[str | None, typer.Option("--id-col", help="Column of example ids.",
+                                           rich_help_panel="Columns")]
+Positive = Annotated[str | None, typer.Option(
+    "--positive", help="Label of the positive class (binary), when not 1/0, true/false, yes/no.",
+    rich_help_panel="Columns")]
+Logits = Annotated[bool, typer.Option(
+    "--logits", help="Values are raw scores: apply sigmoid (one column) or softmax.",
+    rich_help_panel="Input")]
+Renormalize = Annotated[bool, typer.Option(
+    "--renormalize", help="Divide each row of class probabilities by its sum.",
+    rich_help_panel="Input")]
+DropInvalid = Annotated[bool, typer.Option(
+    "--drop-invalid", help="Drop unusable rows (counted and reported) instead of failing.",
+    rich_help_panel="Input")]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.",
+                                           rich_help_panel="Output")]
+OutputOpt = Annotated[str | None, typer.Option(
+    "--output", "-o", help="Write the report to this file (atomically) instead of stdout.",
+    rich_help_panel="Output")]
+FailUnder = Annotated[list[str] | None, typer.Option(
+    "--fail-under", metavar="METRIC=VALUE", help="Exit 1 if METRIC < VALUE. Repeatable.",
+    rich_help_panel="Gates")]
+FailOver = Annotated[list[str] | None, typer.Option(
+    "--fail-over", metavar="METRIC=VALUE", help="Exit 1 if METRIC > VALUE. Repeatable.",
+    rich_help_panel="Gates")]
+Junit = Annotated[str | None, typer.Option(
+    "--junit", metavar="FILE", help="Write the gates as JUnit XML test cases.",
+    rich_help_panel="Gates")]
+
+
+@app.command()
+@reports_errors
+def evaluate(
+    file: Annotated[str, typer.Argument(
+        help="Predictions: CSV/TSV/Parquet, optionally .gz/.bz2/.xz/.zip; '-' for stdin.")],
+    label_col: LabelCol = None,
+    prob_col: ProbCol = None,
+    id_col: IdCol = None,
+    positive: Positive = None,
+    logits: Logits = False,
+    renormalize: Renormalize = False,
+    drop_invalid: DropInvalid = False,
+    threshold: Annotated[float, typer.Option(
+        help="Predict positive iff p >= threshold (binary).", min=0.0, max=1.0)] = 0.5,
+    min_confidence: Annotated[float, typer.Option(
+        help="An error at or above this confidence is overconfident.", min=0.0, max=1.0)] = 0.9,
+    top: Annotated[int, typer.Option(help="How many overconfident errors to list.", min=0)]
+    = 10,
+    bins: Annotated[int, typer.Option(help="Calibration bins (equal width).", min=1)] = 15,
+    output_format: FormatOpt = Format.table,
+    output: OutputOpt = None,
+    fail_under: FailUnder = None,
+    fail_over: FailOver = None,
+    junit: Junit = None,
+) -> None:
+    """Evaluate one predictions file: losses, rates, curves, calibration, confident errors."""
+    import clfdiag
+    from clfdiag.gates import check_gates, parse_gates
+    from clfdiag.io import ReadOptions, read_predictions
+
+    gates = parse_gates(fail_under or [], fail_over or [])
+    options = ReadOptions(label_col, tuple(prob_col or ()), id_col, positive, logits,
+                          renormalize, drop_invalid)
+    preds = read_predictions(file, options)
+    report = clfdiag.evaluate(preds, threshold=threshold, min_confidence=min_confidence,
+                              top=top, bins=bins)
+    results = check_gates(gates, report["metrics"], report["undefined"])
+    if results:
+        report["gates"] = [r.as_dict() for r in results]
+    _emit(report, output_format, output)
+    _finish_gates(results, junit, "evaluate")
+
+
+def _emit(report: dict[str, Any], output_format: Format, output: str | None) -> None:
+    from clfdiag.render import formats
+
+    if output_format is Format.table:
+        from rich.console import Console
+
+        from clfdiag.render.table import evaluation_view
+
+        view = evaluation_view(report)
+        if output is None:
+            Console(highlight=False).print(view)
+            return
+        import io
+
+        console = Console(record=True, width=100, file=io.StringIO())
+        console.print(view)
+        text = console.export_text()
+    else:
+        render = {Format.json: formats.to_json, Format.csv: formats.to_csv,
+                  Format.markdown: formats.to_markdown}[output_format]
+        text = render(report)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        from clfdiag.io.output import write_atomically
+
+        write_atomically(output, text)
+        _say(f"wrote {output}")
+
+
+def _finish_gates(results: list[Any], junit: str | None, command: str) -> None:
+    if junit:
+        from clfdiag.io.output import write_atomically
+        from clfdiag.render.formats import to_junit
+
+        write_atomically(junit, to_junit(results, command))
+    failed = [r for r in results if not r.passed]
+    for r in failed:
+        _say(f"gate failed: {r.describe()}")
+    if failed:
+        raise typer.Exit(EXIT_GATE)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

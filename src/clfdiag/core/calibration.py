@@ -1,0 +1,73 @@
+"""Top-label calibration: whether a confidence of 0.8 means right 80% of the time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class CalibrationBin:
+    """Examples whose confidence lies in ``(lower, upper]`` (the first bin also takes 0)."""
+
+    lower: float
+    upper: float
+    count: int
+    confidence: float | None
+    accuracy: float | None
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Reliability bins with the expected (ECE) and maximum (MCE) calibration errors."""
+
+    bins: tuple[CalibrationBin, ...]
+    ece: float | None
+    mce: float | None
+
+
+def top_label_calibration(
+    confidence: FloatArray, correct: npt.NDArray[np.bool_], n_bins: int = 15
+) -> Calibration:
+    """Equal-width, right-closed bins of the confidence of the predicted class.
+
+    ``ECE = sum_b (n_b / n) |acc_b - conf_b|`` and ``MCE = max_b |acc_b - conf_b|``
+    over non-empty bins (Guo et al. 2017, "On Calibration of Modern Neural
+    Networks"; Naeini et al. 2015). Both are undefined for an empty input.
+    """
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    index = np.searchsorted(edges, confidence, side="left") - 1
+    np.clip(index, 0, n_bins - 1, out=index)
+    counts = np.bincount(index, minlength=n_bins)
+    conf_sum = np.bincount(index, weights=confidence, minlength=n_bins)
+    correct_sum = np.bincount(index, weights=correct.astype(np.float64), minlength=n_bins)
+    return calibration_from_sums(edges, counts, conf_sum, correct_sum)
+
+
+def calibration_from_sums(
+    edges: FloatArray,
+    counts: npt.NDArray[np.integer],
+    conf_sum: npt.NDArray[np.number[Any]],
+    correct_sum: npt.NDArray[np.number[Any]],
+) -> Calibration:
+    """Bins, ECE and MCE from per-bin counts and sums (mergeable by addition)."""
+    n = int(counts.sum())
+    bins = []
+    gaps = []
+    for b in range(len(counts)):
+        c = int(counts[b])
+        conf = float(conf_sum[b] / c) if c else None
+        acc = float(correct_sum[b] / c) if c else None
+        if conf is not None and acc is not None:
+            gaps.append((c, abs(acc - conf)))
+        bins.append(CalibrationBin(float(edges[b]), float(edges[b + 1]), c, conf, acc))
+    if n == 0:
+        return Calibration(tuple(bins), None, None)
+    ece = sum(c * g for c, g in gaps) / n
+    mce = max(g for _, g in gaps)
+    return Calibration(tuple(bins), ece, mce)

@@ -1,0 +1,44 @@
+"""Per-example proper scoring rules: the negative log-likelihood and the Brier score."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+EPS = float(np.finfo(np.float64).eps)
+
+
+def true_class_probability(y: npt.NDArray[np.integer], proba: FloatArray) -> FloatArray:
+    """Probability the model gave to the true class of each example.
+
+    ``proba`` is the positive-class probability (shape ``(n,)``, labels 0/1) or
+    one column per class (shape ``(n, K)``, labels are column indices).
+    """
+    if proba.ndim == 1:
+        return np.where(y == 1, proba, 1.0 - proba)
+    return np.asarray(proba[np.arange(proba.shape[0]), y], dtype=np.float64)
+
+
+def log_loss_terms(p_true: FloatArray) -> tuple[FloatArray, int]:
+    """Per-example negative log-likelihood ``-ln p_true`` and the number of clipped rows.
+
+    Probabilities are clipped to ``[eps, 1 - eps]`` with eps the float64 machine
+    epsilon, as ``sklearn.metrics.log_loss`` does, so that a confident error costs
+    ``-ln(eps) ~ 36.04`` instead of infinity.
+    """
+    clipped = int(np.count_nonzero((p_true < EPS) | (p_true > 1.0 - EPS)))
+    return -np.log(np.clip(p_true, EPS, 1.0 - EPS)), clipped
+
+
+def brier_terms(y: npt.NDArray[np.integer], proba: FloatArray) -> FloatArray:
+    """Per-example Brier score.
+
+    Binary: ``(p - y)^2`` (``sklearn.metrics.brier_score_loss``). Multiclass: the
+    sum over classes of ``(p_k - 1[y = k])^2`` (the same with ``scale_by_half=False``).
+    """
+    if proba.ndim == 1:
+        return (proba - y) ** 2
+    p_true = true_class_probability(y, proba)
+    squares = np.asarray(np.einsum("ij,ij->i", proba, proba), dtype=np.float64)
+    return squares - 2.0 * p_true + 1.0

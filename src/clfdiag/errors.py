@@ -1,0 +1,21 @@
+"""The one error type users see: a message they can act on, a hint, and an exit code."""
+
+from __future__ import annotations
+
+
+class ClfdiagError(Exception):
+    """A problem with the user's input or options, reported without a traceback.
+
+    The CLI prints ``error: <message>`` (and ``hint: <hint>`` when there is one) to
+    stderr and exits with ``exit_code``: 2 for usage or input errors, 1 for a failed
+    gate or check.
+    """
+
+    def __init__(self, message: str, hint: str | None = None, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.exit_code = exit_code
+
+    def __str__(self) -> str:
+        return self.message if self.hint is None else f"{self.message} ({self.hint})"

@@ -1,0 +1,81 @@
+"""CI gates: ``--fail-under roc_auc=0.8`` fails the run when the metric is below 0.8."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from clfdiag.errors import ClfdiagError
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A bound on one metric: ``under`` fails below it, ``over`` fails above it."""
+
+    metric: str
+    kind: str  # "under" or "over"
+    bound: float
+
+    def __str__(self) -> str:
+        return f"--fail-{self.kind} {self.metric}={self.bound:g}"
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """A gate checked against a value."""
+
+    gate: Gate
+    value: float
+
+    @property
+    def passed(self) -> bool:
+        """False when the value is on the failing side of the bound."""
+        if self.gate.kind == "under":
+            return self.value >= self.gate.bound
+        return self.value <= self.gate.bound
+
+    def describe(self) -> str:
+        """``roc_auc = 0.7123 < 0.8 (--fail-under roc_auc=0.8)``, or the same with passed."""
+        sign = {("under", False): "<", ("over", False): ">",
+                ("under", True): ">=", ("over", True): "<="}[(self.gate.kind, self.passed)]
+        return f"{self.gate.metric} = {self.value:.6g} {sign} {self.gate.bound:g} ({self.gate})"
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form of this check."""
+        return {"metric": self.gate.metric, "kind": self.gate.kind, "bound": self.gate.bound,
+                "value": self.value, "passed": self.passed}
+
+
+def parse_gates(under: list[str], over: list[str]) -> list[Gate]:
+    """Parse ``METRIC=VALUE`` texts; a malformed one is a usage error."""
+    gates = []
+    for kind, texts in (("under", under), ("over", over)):
+        for text in texts:
+            metric, sep, value = text.partition("=")
+            try:
+                bound = float(value)
+            except ValueError:
+                bound = math.nan
+            if not sep or not metric.strip() or not math.isfinite(bound):
+                raise ClfdiagError(f"--fail-{kind} {text!r}: expected METRIC=VALUE",
+                                   f"e.g. --fail-{kind} roc_auc=0.8")
+            gates.append(Gate(metric.strip(), kind, bound))
+    return gates
+
+
+def check_gates(gates: list[Gate], metrics: dict[str, Any],
+                undefined: dict[str, str]) -> list[GateResult]:
+    """Check each gate; an unknown or undefined metric is an input error (exit 2)."""
+    results = []
+    for gate in gates:
+        if gate.metric not in metrics:
+            raise ClfdiagError(f"{gate}: unknown metric {gate.metric!r}",
+                               "metrics are: " + ", ".join(metrics))
+        value = metrics[gate.metric]
+        if value is None:
+            reason = undefined.get(gate.metric, "undefined")
+            raise ClfdiagError(f"{gate}: {gate.metric} is undefined: {reason}",
+                               "a gate needs a defined metric")
+        results.append(GateResult(gate, float(value)))
+    return results

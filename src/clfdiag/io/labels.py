@@ -1,0 +1,133 @@
+"""Turning label values into class indices, and deciding the positive class.
+
+Labels arrive as text (``1``, ``1.0``, ``True``, ``yes``, ``fraud``). Integral
+numbers are compared as integers, so ``1.0`` and ``1`` are the same class. The
+positive class of a binary problem is never guessed: it comes from
+``--positive``, from a probability column that names it (``p_fraud``), or from
+an unambiguous pair such as 1/0 or yes/no. A wrong guess would silently invert
+every ranking metric.
+"""
+
+from __future__ import annotations
+
+import math
+
+from clfdiag.errors import ClfdiagError
+
+KNOWN_PAIRS = (
+    ("1", "0"),
+    ("1", "-1"),
+    ("true", "false"),
+    ("yes", "no"),
+    ("pos", "neg"),
+    ("positive", "negative"),
+)
+
+
+def canonical(value: str) -> str:
+    """The class name of a label value: trimmed, integral numbers written as integers."""
+    text = value.strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if math.isfinite(number) and number == int(number) and text.lower() not in ("nan", "inf"):
+        return str(int(number))
+    return text
+
+
+def binary_classes(
+    name: str, values: list[str], positive: str | None, named: str | None
+) -> tuple[str, str]:
+    """Return ``(negative, positive)`` class names for a binary problem.
+
+    ``values`` are the distinct canonical labels; ``named`` is the class that the
+    probability column names, if any.
+    """
+    shown = ", ".join(repr(v) for v in sorted(values))
+    if len(values) > 2:
+        raise ClfdiagError(
+            f"{name}: the label column has {len(values)} classes ({_head(values)}) but there is "
+            "one probability column",
+            "for a multiclass problem give one probability column per class, e.g. p_<class>",
+        )
+    if positive is not None:
+        pos = _match(canonical(positive), values)
+        if pos is None and len(values) == 2:
+            raise ClfdiagError(f"{name}: --positive {positive!r} is not a label value; "
+                               f"labels are {shown}")
+        pos = pos if pos is not None else canonical(positive)
+        others = [v for v in values if v != pos]
+        return (others[0] if others else _partner(pos) or f"not {pos}"), pos
+    if named is not None:
+        pos = _match(canonical(named), values)
+        pair = _known_pair(values)
+        if pos is not None or (pair and canonical(named).lower() in map(str.lower, pair)):
+            pos = pos if pos is not None else canonical(named)
+            others = [v for v in values if v != pos]
+            return (others[0] if others else _partner(pos) or f"not {pos}"), pos
+    pair = _known_pair(values)
+    if pair is not None:
+        pos_key, neg_key = pair
+        by_lower = {v.lower(): v for v in values}
+        return by_lower.get(neg_key, neg_key), by_lower.get(pos_key, pos_key)
+    choices = " or ".join(f"--positive {v}" for v in sorted(values))
+    raise ClfdiagError(
+        f"{name}: cannot tell which label is the positive class among {shown}",
+        f"pass {choices}; guessing wrong would silently invert the AUC",
+    )
+
+
+def class_lookup(name: str, labels: list[str], classes: tuple[str, ...]) -> dict[str, int]:
+    """Map each label value to the index of its class column (exact, then case-insensitive).
+
+    Labels that match no class are left out (the caller reports those rows);
+    when no label matches any class the columns and labels disagree altogether.
+    """
+    exact = {canonical(c): i for i, c in enumerate(classes)}
+    folded: dict[str, list[int]] = {}
+    for c, i in exact.items():
+        folded.setdefault(c.lower(), []).append(i)
+    lookup = {}
+    for value in labels:
+        if value in exact:
+            lookup[value] = exact[value]
+        elif len(folded.get(value.lower(), [])) == 1:
+            lookup[value] = folded[value.lower()][0]
+    if labels and not lookup:
+        raise ClfdiagError(
+            f"{name}: no label value matches a probability column's class; labels are "
+            f"{_head(labels)}, columns give classes {_head(list(classes))}",
+            "probability columns map to classes by name (p_<class>); rename them or use "
+            "--prob-col in class order with matching names",
+        )
+    return lookup
+
+
+def _known_pair(values: list[str]) -> tuple[str, str] | None:
+    lowered = {v.lower() for v in values}
+    for pair in KNOWN_PAIRS:
+        if lowered and lowered <= set(pair):
+            return pair
+    return None
+
+
+def _partner(value: str) -> str | None:
+    for pos, neg in KNOWN_PAIRS:
+        if value.lower() == pos:
+            return neg
+        if value.lower() == neg:
+            return pos
+    return None
+
+
+def _match(value: str, values: list[str]) -> str | None:
+    if value in values:
+        return value
+    folded = [v for v in values if v.lower() == value.lower()]
+    return folded[0] if len(folded) == 1 else None
+
+
+def _head(values: list[str], limit: int = 8) -> str:
+    shown = ", ".join(repr(v) for v in sorted(values)[:limit])
+    return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")

@@ -1,0 +1,27 @@
+"""Writing reports to files without ever leaving a half-written one behind."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from clfdiag.errors import ClfdiagError
+
+
+def write_atomically(path: str, content: str) -> None:
+    """Write ``content`` to a temporary file beside ``path``, then rename it over ``path``."""
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise ClfdiagError(f"{path}: folder {str(folder)!r} does not exist")
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(content)
+        os.replace(tmp, target)
+    except OSError as exc:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise ClfdiagError(f"{path}: cannot write: {exc.strerror or exc}") from None

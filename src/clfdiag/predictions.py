@@ -1,0 +1,73 @@
+"""The value every reader produces and every command consumes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+
+@dataclass(frozen=True)
+class InputSummary:
+    """Where predictions came from and what happened to the rows on the way in."""
+
+    path: str
+    rows: int
+    used: int
+    dropped: dict[str, int]
+    label_column: str
+    probability_columns: tuple[str, ...]
+    id_column: str | None
+    transform: str | None = None
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Predictions:
+    """Labels and predicted probabilities for one set of examples.
+
+    ``y`` holds class indices into ``classes``. ``proba`` is the probability of
+    the positive class (binary, shape ``(n,)``, ``classes = (negative, positive)``)
+    or one column per class (multiclass, shape ``(n, K)``). ``ids`` is any
+    indexable column of example ids, or None; ``rows`` the 1-based row of each
+    example in the input when rows were dropped (None: example i is row i + 1).
+    """
+
+    y: npt.NDArray[np.int64]
+    proba: npt.NDArray[np.float64]
+    classes: tuple[str, ...]
+    source: InputSummary
+    ids: Any = None
+    rows: npt.NDArray[np.int64] | None = field(default=None)
+
+    @property
+    def task(self) -> str:
+        """``"binary"`` or ``"multiclass"``."""
+        return "binary" if self.proba.ndim == 1 else "multiclass"
+
+    @property
+    def positive_class(self) -> str | None:
+        """The positive class of a binary problem, else None."""
+        return self.classes[1] if self.task == "binary" else None
+
+    def __len__(self) -> int:
+        return int(self.y.shape[0])
+
+    def row_numbers(self, index: npt.NDArray[np.integer]) -> list[int]:
+        """1-based input row numbers of the examples at ``index``."""
+        if self.rows is None:
+            return [int(i) + 1 for i in index]
+        return [int(r) for r in self.rows[index]]
+
+    def id_values(self, index: npt.NDArray[np.integer]) -> list[str | None]:
+        """Ids of the examples at ``index`` (None without an id column)."""
+        if self.ids is None:
+            return [None] * len(index)
+        out = []
+        for i in index:
+            value = self.ids[int(i)]
+            value = value.as_py() if hasattr(value, "as_py") else value
+            out.append(None if value is None else str(value))
+        return out

@@ -1,0 +1,1 @@
+"""Renderers: turn a report dict into text for people (Rich) or machines (JSON/CSV/Markdown)."""

@@ -1,0 +1,103 @@
+"""The terminal view: Rich tables that read at 80 columns, without colour when piped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from clfdiag.render import text as t
+
+
+def evaluation_view(report: dict[str, Any]) -> RenderableType:
+    """Summary, confusion matrix, per-class table, calibration and overconfident errors."""
+    parts: list[RenderableType] = [
+        Text(t.headline(report), style="bold"),
+        Text(t.columns_line(report), style="dim"),
+    ]
+    dropped = t.dropped_line(report)
+    if dropped:
+        parts.append(Text(dropped, style="yellow"))
+    parts += [_summary(report), _confusion(report)]
+    if report["task"] == "multiclass":
+        parts.append(_per_class(report))
+    parts += [_calibration(report), _overconfident(report)]
+    if report["notes"]:
+        parts.append(Text(""))
+    for note in report["notes"]:
+        parts.append(Text(f"note: {note}", style="yellow"))
+    return Group(*parts)
+
+
+def _table(*columns: str, numeric_from: int = 1) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for i, column in enumerate(columns):
+        table.add_column(column, justify="right" if i >= numeric_from else "left",
+                         overflow="fold")
+    return table
+
+
+def _section(title: str, *body: RenderableType) -> Group:
+    return Group(Text(""), Text(title, style="bold"), *body)
+
+
+def _summary(report: dict[str, Any]) -> Table:
+    table = _table("metric", "value", "note")
+    table.columns[2].justify = "left"
+    for name, value in report["metrics"].items():
+        table.add_row(t.METRIC_LABELS.get(name, name), t.fmt(value), t.metric_note(report, name))
+    return _section("Summary", table)
+
+
+def _confusion(report: dict[str, Any]) -> RenderableType:
+    labels = report["confusion_matrix"]["labels"]
+    matrix = report["confusion_matrix"]["matrix"]
+    if len(labels) > t.MAX_MATRIX_CLASSES:
+        table = _table("actual", "predicted", "count", numeric_from=2)
+        for actual, predicted, count in t.top_confusions(report):
+            table.add_row(actual, predicted, t.fmt(count))
+        return _section("Most frequent confusions", table)
+    table = _table("actual \\ pred", *labels)
+    for label, row in zip(labels, matrix, strict=True):
+        table.add_row(label, *(t.fmt(v) for v in row))
+    return _section("Confusion matrix (rows: actual, columns: predicted)", table)
+
+
+def _per_class(report: dict[str, Any]) -> RenderableType:
+    rows, left_out = t.class_rows(report)
+    title = "Per class (one-vs-rest)"
+    if left_out:
+        title += f": the {len(rows)} lowest F1 of {len(report['per_class'])}"
+    table = _table("class", "support", "precision", "recall", "F1", "ROC AUC")
+    for r in rows:
+        table.add_row(r["class"], t.fmt(r["support"]), t.fmt(r["precision"]),
+                      t.fmt(r["recall"]), t.fmt(r["f1"]), t.fmt(r["roc_auc"]))
+    return _section(title, table)
+
+
+def _calibration(report: dict[str, Any]) -> RenderableType:
+    cal = report["calibration"]
+    title = f"Calibration (top-label): ECE {t.fmt(cal['ece'])}, MCE {t.fmt(cal['mce'])}"
+    table = _table("confidence bin", "count", "mean conf.", "accuracy", "gap")
+    for b in cal["bins"]:
+        if not b["count"]:
+            continue
+        gap = b["accuracy"] - b["confidence"]
+        table.add_row(f"({b['lower']:.3f}, {b['upper']:.3f}]", t.fmt(b["count"]),
+                      t.fmt(b["confidence"]), t.fmt(b["accuracy"]), f"{gap:+.4f}")
+    return _section(title, table)
+
+
+def _overconfident(report: dict[str, Any]) -> RenderableType:
+    over = report["overconfident_errors"]
+    line = Text(t.overconfidence_line(report))
+    if not over["top"]:
+        return _section("Overconfident errors", line)
+    table = _table("row", "id", "label", "predicted", "confidence", "loss", numeric_from=4)
+    for e in over["top"]:
+        table.add_row(str(e["row"]), e["id"] or "", e["label"], e["predicted"],
+                      t.fmt(e["confidence"]), t.fmt(e["loss"]))
+    return _section("Overconfident errors, most confident first", line, table)

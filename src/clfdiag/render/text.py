@@ -1,0 +1,125 @@
+"""Wording and number formats shared by the terminal and Markdown renderers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+MAX_MATRIX_CLASSES = 12
+MAX_CLASS_ROWS = 25
+
+METRIC_LABELS = {
+    "n": "examples",
+    "positives": "positives",
+    "prevalence": "prevalence",
+    "log_loss": "log loss (NLL)",
+    "brier": "Brier score",
+    "accuracy": "accuracy",
+    "top5_accuracy": "top-5 accuracy",
+    "balanced_accuracy": "balanced accuracy",
+    "precision": "precision",
+    "recall": "recall (sensitivity)",
+    "specificity": "specificity",
+    "f1": "F1",
+    "macro_precision": "macro precision",
+    "macro_recall": "macro recall",
+    "macro_f1": "macro F1",
+    "weighted_f1": "weighted F1",
+    "mcc": "MCC",
+    "roc_auc": "ROC AUC",
+    "pr_auc": "PR AUC (avg precision)",
+    "ece": "ECE (15 bins)",
+    "mce": "MCE",
+}
+
+
+def fmt(value: Any, digits: int = 4) -> str:
+    """A number for people: integers as is, floats to ``digits`` decimals, None as a dash."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:.{digits}f}"
+
+
+def pct(value: float | None) -> str:
+    """A share as a percentage with one decimal."""
+    return "—" if value is None else f"{100 * value:.1f}%"
+
+
+def headline(report: dict[str, Any]) -> str:
+    """One line naming the input, its size, the task and how it was read."""
+    inp = report["input"]
+    parts = [f"{inp['path']}: {inp['used']:,} examples, {report['task']}"]
+    if report["task"] == "binary":
+        parts.append(f"positive class {report['positive_class']!r}")
+        parts.append(f"threshold {report['threshold']:g}")
+    else:
+        parts.append(f"{len(report['classes'])} classes")
+    return ", ".join(parts)
+
+
+def columns_line(report: dict[str, Any]) -> str:
+    """Which columns played which role, and any transform applied."""
+    inp = report["input"]
+    probs = ", ".join(inp["probability_columns"])
+    line = f"label column {inp['label_column']!r}; probabilities from {probs}"
+    if inp["id_column"]:
+        line += f"; ids from {inp['id_column']!r}"
+    if inp["transform"]:
+        how = ("sigmoid/softmax applied" if inp["transform"] == "logits"
+               else "rows divided by their sum")
+        line += f"; {inp['transform']} ({how})"
+    return line
+
+
+def dropped_line(report: dict[str, Any]) -> str | None:
+    """How many rows were dropped and why, or None."""
+    inp = report["input"]
+    if not inp["dropped"]:
+        return None
+    reasons = ", ".join(f"{count:,} {reason}" for reason, count in inp["dropped_reasons"].items())
+    return f"dropped {inp['dropped']:,} of {inp['rows']:,} rows: {reasons}"
+
+
+def metric_note(report: dict[str, Any], name: str) -> str:
+    """The interval or undefined-reason shown beside a metric."""
+    if name in report["undefined"]:
+        return f"undefined: {report['undefined'][name]}"
+    ci = {"roc_auc": report.get("roc_auc_ci"), "accuracy": report.get("accuracy_ci")}.get(name)
+    if ci:
+        method = "DeLong" if name == "roc_auc" else "Wilson"
+        return f"95% CI {ci[0]:.4f}–{ci[1]:.4f} ({method})"
+    return ""
+
+
+def overconfidence_line(report: dict[str, Any]) -> str:
+    """The overconfident errors summarised in one sentence."""
+    over = report["overconfident_errors"]
+    noun = "error" if over["count"] == 1 else "errors"
+    return (f"{over['count']:,} {noun} with confidence ≥ {over['min_confidence']:g}: "
+            f"{pct(over['share_of_errors'])} of {over['errors']:,} errors, "
+            f"{pct(over['share_of_loss'])} of the total log loss")
+
+
+def top_confusions(report: dict[str, Any], limit: int = 10) -> list[tuple[str, str, int]]:
+    """The most frequent (actual, predicted) mistakes, for matrices too large to show."""
+    labels = report["confusion_matrix"]["labels"]
+    cells = [
+        (labels[i], labels[j], count)
+        for i, row in enumerate(report["confusion_matrix"]["matrix"])
+        for j, count in enumerate(row)
+        if i != j and count
+    ]
+    cells.sort(key=lambda c: -c[2])
+    return cells[:limit]
+
+
+def class_rows(report: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
+    """Per-class rows to show (the worst by F1 when there are many) and how many were left out."""
+    rows = report["per_class"]
+    if len(rows) <= MAX_CLASS_ROWS:
+        return rows, 0
+    ranked = sorted(rows, key=lambda r: (r["f1"] is not None, r["f1"] or 0.0))
+    return ranked[:MAX_CLASS_ROWS], len(rows) - MAX_CLASS_ROWS
