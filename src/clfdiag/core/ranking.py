@@ -99,19 +99,17 @@ def roc_curve(r: BinaryRanking) -> Curve:
 def precision_recall_curve(r: BinaryRanking) -> Curve:
     """Precision (y) against recall (x), as ``sklearn.metrics.precision_recall_curve``.
 
-    Thresholds increase; the curve stops at the first threshold reaching full
-    recall and ends with the point (recall 0, precision 1), which has no threshold.
+    One point per distinct score, thresholds increasing, then the point
+    (recall 0, precision 1), which has no threshold. Empty without positives.
     """
     if r.positives == 0:
         return Curve(np.zeros(0), np.zeros(0), np.zeros(0))
-    last = int(np.searchsorted(r.tps, r.tps[-1]))
-    tps, fps = r.tps[: last + 1], r.fps[: last + 1]
-    precision = tps / (tps + fps)
-    recall = tps / r.positives
+    precision = r.tps / (r.tps + r.fps)
+    recall = r.tps / r.positives
     return Curve(
         np.concatenate((recall[::-1], [0.0])),
         np.concatenate((precision[::-1], [1.0])),
-        r.thresholds[: last + 1][::-1].copy(),
+        r.thresholds[::-1].copy(),
     )
 
 

@@ -86,7 +86,7 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
     distinct = sorted(set(values) - {""})
     blank = np.array([v == "" for v in values] or [False])
     missing_label |= blank[codes] if len(values) else missing_label
-    invalid.add(missing_label, roles.label, "missing label", "fill in the label")
+    invalid.add(missing_label, _columns([roles.label]), "missing label", "fill in the label")
 
     scores = _score_matrix(table, roles.scores)
     transform = None
@@ -99,7 +99,7 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
     _check_scores(invalid, scores, roles.scores, options)
     if options.renormalize and scores.shape[1] > 1:
         total = scores.sum(axis=1, keepdims=True)
-        invalid.add(~(total[:, 0] > 0) & ~invalid.any_bad(), ", ".join(roles.scores),
+        invalid.add(~(total[:, 0] > 0) & ~invalid.any_bad(), _columns(roles.scores),
                     "probabilities sum to 0", "such a row cannot be renormalised")
         with np.errstate(invalid="ignore", divide="ignore"):
             scores = scores / total
@@ -135,7 +135,7 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
     unknown = (y < 0) & ~missing_label
     if unknown.any():
         known = ", ".join(repr(c) for c in classes)
-        invalid.add(unknown, roles.label, "label with no probability column",
+        invalid.add(unknown, _columns([roles.label]), "label with no probability column",
                     f"the probability columns give the classes {known}",
                     values=np.array(values, dtype=object)[codes])
 
@@ -169,6 +169,18 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
                        classes, summary, ids, rows)
 
 
+def _cell(value: Any) -> str:
+    """A cell value as a user would write it: 1.5, not np.float64(1.5)."""
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.10g}"
+    return repr(str(value))
+
+
+def _columns(names: tuple[str, ...] | list[str]) -> str:
+    """``column 'prob'`` or ``columns p_a, p_b, p_c``, for messages."""
+    return f"column {names[0]!r}" if len(names) == 1 else "columns " + ", ".join(names)
+
+
 class _RowProblems:
     """Rows that cannot be used, by reason, in the order they were found."""
 
@@ -177,11 +189,12 @@ class _RowProblems:
         self.bad = np.zeros(n, dtype=bool)
         self.problems: list[tuple[str, str, str, npt.NDArray[np.bool_], Any]] = []
 
-    def add(self, mask: npt.NDArray[np.bool_], column: str, reason: str, hint: str,
+    def add(self, mask: npt.NDArray[np.bool_], where: str, reason: str, hint: str,
             values: Any = None) -> None:
+        """Record the rows in ``mask`` not already recorded; ``where`` names the column(s)."""
         new = mask & ~self.bad
         if new.any():
-            self.problems.append((column, reason, hint, new, values))
+            self.problems.append((where, reason, hint, new, values))
             self.bad |= new
 
     def any_bad(self) -> npt.NDArray[np.bool_]:
@@ -192,16 +205,16 @@ class _RowProblems:
         if not self.problems:
             return {}
         if not drop:
-            column, reason, hint, mask, values = self.problems[0]
+            where_text, reason, hint, mask, values = self.problems[0]
             where = np.flatnonzero(mask)
             shown = ", ".join(
-                str(i + 1) + ("" if values is None else f" ({values[i]!r})")
+                str(i + 1) + ("" if values is None else f" ({_cell(values[i])})")
                 for i in where[:SHOW_ROWS])
             more = f" and {len(where) - SHOW_ROWS} more" if len(where) > SHOW_ROWS else ""
             others = sum(int(m.sum()) for *_, m, _ in self.problems[1:])
             also = f"; {others} more rows have other problems" if others else ""
             raise ClfdiagError(
-                f"{self.name}: column {column!r}: {reason} in {len(where)} of {len(mask)} rows "
+                f"{self.name}: {where_text}: {reason} in {len(where)} of {len(mask)} rows "
                 f"(rows {shown}{more}){also}",
                 f"{hint}, or pass --drop-invalid to skip such rows (they are counted)",
             )
@@ -215,19 +228,20 @@ def _check_scores(invalid: _RowProblems, scores: npt.NDArray[np.float64],
                   columns: tuple[str, ...], options: ReadOptions) -> None:
     for j, column in enumerate(columns):
         col = scores[:, j]
-        invalid.add(np.isnan(col), column, "missing or NaN probability",
+        invalid.add(np.isnan(col), _columns([column]), "missing or NaN probability",
                     "fill in the probability")
-        invalid.add(np.isinf(col), column, "infinite value", "check the model output")
+        invalid.add(np.isinf(col), _columns([column]), "infinite value",
+                    "check the model output")
     if options.logits:
         return
     for j, column in enumerate(columns):
         col = scores[:, j]
-        invalid.add((col < 0) | (col > 1), column, "values outside [0, 1]",
+        invalid.add((col < 0) | (col > 1), _columns([column]), "values outside [0, 1]",
                     "pass --logits if these are raw scores (sigmoid/softmax is applied)",
                     values=col)
     if len(columns) > 1 and not options.renormalize:
         total = scores.sum(axis=1)
-        invalid.add(np.abs(total - 1.0) > SUM_TOLERANCE, ", ".join(columns),
+        invalid.add(np.abs(total - 1.0) > SUM_TOLERANCE, _columns(columns),
                     f"probabilities that do not sum to 1 (tolerance {SUM_TOLERANCE:g})",
                     "pass --logits if these are raw scores, or --renormalize to divide each "
                     "row by its sum", values=total)
@@ -303,8 +317,9 @@ def _read_table(source: Source, roles: ColumnRoles) -> Any:
     )
     parse = pacsv.ParseOptions(delimiter=source.delimiter)
     try:
-        return pacsv.read_csv(source.opener(), parse_options=parse, convert_options=convert,
-                              read_options=pacsv.ReadOptions(block_size=1 << 24))
+        with source.opener() as stream:
+            return pacsv.read_csv(stream, parse_options=parse, convert_options=convert,
+                                  read_options=pacsv.ReadOptions(block_size=1 << 24))
     except pa.ArrowInvalid as exc:
         text = str(exc)
         if "conversion error" in text:
@@ -323,8 +338,9 @@ def _non_numeric(source: Source, roles: ColumnRoles, arrow_message: str) -> Clfd
     convert = pacsv.ConvertOptions(
         include_columns=list(roles.scores), strings_can_be_null=True,
         column_types={c: pa.string() for c in roles.scores})
-    table = pacsv.read_csv(source.opener(), convert_options=convert,
-                           parse_options=pacsv.ParseOptions(delimiter=source.delimiter))
+    with source.opener() as stream:
+        table = pacsv.read_csv(stream, convert_options=convert,
+                               parse_options=pacsv.ParseOptions(delimiter=source.delimiter))
     for column in roles.scores:
         text = table[column]
         if source.decimal_comma:

@@ -41,8 +41,8 @@ DECIMAL_POINT = re.compile(r"^\s*[+-]?\d*\.\d+(?:[eE][+-]?\d+)?\s*$")
 class Source:
     """A sniffed input, ready to parse.
 
-    ``opener`` returns a fresh binary stream of the decompressed content (or the
-    path itself, for formats pyarrow opens faster by name).
+    ``opener`` returns a fresh binary stream of the decompressed content, to be
+    used in a ``with`` block (for Parquet: a path or an in-memory buffer).
     """
 
     name: str
@@ -73,11 +73,13 @@ def open_source(path: str, stdin: IO[bytes] | None = None) -> Source:
         return Source(path, "parquet", None, lambda: path)
     if compression == "zip":
         return _zip_source(path)
-    if compression is None:
-        return _text_source(path, None, lambda: open(path, "rb"))
-    openers = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}
-    opener = openers[compression]
-    return _text_source(path, compression, lambda: opener(path, "rb"))
+    if compression == "xz":
+        return _text_source(path, compression, lambda: lzma.open(path, "rb"))
+    import pyarrow as pa
+
+    # Arrow's own streams: native decompression, and closed by the caller's `with`.
+    return _text_source(path, compression,
+                        lambda: pa.input_stream(path, compression=compression))
 
 
 def _magic(head: bytes) -> str | None:

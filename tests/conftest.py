@@ -1,0 +1,21 @@
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "default", max_examples=60, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("thorough", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+DATA = os.path.join(os.path.dirname(__file__), "data")
+SAMPLES = os.path.join(os.path.dirname(__file__), "..", "sample_data")
+
+
+@pytest.fixture(autouse=True)
+def _pinned_terminal(monkeypatch):
+    """Rendered output must not depend on the terminal running the tests."""
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("CLFDIAG_DEBUG", raising=False)
