@@ -79,7 +79,8 @@ def to_markdown(report: dict[str, Any]) -> str:
     if top:
         out += _md_table(["row", "id", "label", "predicted", "confidence", "loss"],
                          [[str(e["row"]), e["id"] or "", e["label"], e["predicted"],
-                           t.fmt(e["confidence"]), t.fmt(e["loss"])] for e in top], "rllrrr")
+                           t.fmt_probability(e["confidence"]), t.fmt(e["loss"])] for e in top],
+                         "rllrrr")
     for gate in report.get("gates", []):
         mark = "passed" if gate["passed"] else "**FAILED**"
         out.append(f"- gate {gate['metric']} {gate['kind']} {gate['bound']:g}: "

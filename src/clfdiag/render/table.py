@@ -99,5 +99,5 @@ def _overconfident(report: dict[str, Any]) -> RenderableType:
     table = _table("row", "id", "label", "predicted", "confidence", "loss", numeric_from=4)
     for e in over["top"]:
         table.add_row(str(e["row"]), e["id"] or "", e["label"], e["predicted"],
-                      t.fmt(e["confidence"]), t.fmt(e["loss"]))
+                      t.fmt_probability(e["confidence"]), t.fmt(e["loss"]))
     return _section("Overconfident errors, most confident first", line, table)

@@ -43,6 +43,15 @@ def fmt(value: Any, digits: int = 4) -> str:
     return f"{value:.{digits}f}"
 
 
+def fmt_probability(value: float) -> str:
+    """A probability, keeping the distance from 1 visible: 0.99999999 is ``1 - 1.0e-08``."""
+    if 0.9999 < value < 1.0:
+        return f"1 - {1.0 - value:.1e}"
+    if 0.0 < value < 0.0001:
+        return f"{value:.1e}"
+    return f"{value:.4f}"
+
+
 def pct(value: float | None) -> str:
     """A share as a percentage with one decimal."""
     return "—" if value is None else f"{100 * value:.1f}%"

@@ -1,0 +1,55 @@
+"""The README is part of the product: it must document what the CLI actually does."""
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from clfdiag.cli import app
+from tests.conftest import SAMPLES
+
+README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def options_of(name):
+    command = get_command(app).commands[name]
+    return [opt for param in command.params for opt in getattr(param, "opts", [])
+            if opt.startswith("--")]
+
+
+@pytest.mark.parametrize("name", sorted(get_command(app).commands))
+def test_every_command_and_option_is_documented(name):
+    assert f"clfdiag {name}" in README
+    for option in options_of(name):
+        assert f"`{option}" in README, option
+
+
+def test_newcomer_commands_are_at_the_top():
+    top = README[: README.index("## `clfdiag evaluate")]
+    blocks = re.findall(r"```sh\n(.*?)\n```", top, re.S)
+    assert len(blocks) == 2
+    assert "clfdiag evaluate sample_data/" in blocks[0]
+    assert "pip install -e '.[test]'" in blocks[1]
+    assert "pytest" in blocks[1]
+
+
+@pytest.mark.parametrize("sample", ["binary.csv", "multiclass.csv"])
+def test_every_metric_is_defined(sample):
+    result = CliRunner().invoke(app, ["evaluate", os.path.join(SAMPLES, sample), "-f", "json"])
+    report = json.loads(result.stdout)
+    for metric in report["metrics"]:
+        assert f"`{metric}`" in README, metric
+
+
+def test_json_example_has_the_real_keys():
+    example = json.loads(re.search(r"```json\n(.*?)\n```", README, re.S).group(1))
+    result = CliRunner().invoke(app, ["evaluate", os.path.join(SAMPLES, "binary.csv"), "-f",
+                                      "json"])
+    report = json.loads(result.stdout)
+    assert list(example) == list(report)
+    assert example["metrics"] == report["metrics"]
+    assert example["input"] == {**report["input"], "path": "sample_data/binary.csv"}
