@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:
     from clfdiag.predictions import Predictions
 
-__all__ = ["ReadOptions", "__version__", "evaluate", "read_predictions"]
+__all__ = ["ReadOptions", "__version__", "compare", "evaluate", "read_predictions"]
 
 
 def __getattr__(name: str) -> Any:
@@ -47,3 +47,33 @@ def evaluate(
         ev = evaluate_multiclass(preds.y, preds.proba, min_confidence=min_confidence,
                                  top=top, n_bins=bins)
     return evaluation_report(preds, ev)
+
+
+def compare(
+    a: Predictions,
+    b: Predictions,
+    *,
+    allow_partial: bool = False,
+    threshold: float = 0.5,
+    min_confidence: float = 0.9,
+    top: int = 10,
+    bins: int = 15,
+    min_loss_delta: float = 0.0,
+    min_accuracy_delta: float = 0.0,
+    alpha: float = 0.05,
+    bootstrap: int = 0,
+    seed: int | None = None,
+) -> dict[str, Any]:
+    """Compare two models on the same examples; the same dict as ``compare --format json``."""
+    from clfdiag.core.comparison import compare_predictions
+    from clfdiag.pairing import pair_predictions
+    from clfdiag.report import comparison_report
+
+    paired = pair_predictions(a, b, allow_partial)
+    cmp = compare_predictions(
+        paired.y, paired.proba_a, paired.proba_b, threshold=threshold,
+        min_confidence=min_confidence, top=top, n_bins=bins, min_loss_delta=min_loss_delta,
+        min_accuracy_delta=min_accuracy_delta, bootstrap=bootstrap, seed=seed)
+    return comparison_report(a, b, paired, cmp, threshold=threshold,
+                             min_loss_delta=min_loss_delta,
+                             min_accuracy_delta=min_accuracy_delta, alpha=alpha)

@@ -129,6 +129,24 @@ FailOver = Annotated[list[str] | None, typer.Option(
 Junit = Annotated[str | None, typer.Option(
     "--junit", metavar="FILE", help="Write the gates as JUnit XML test cases.",
     rich_help_panel="Gates")]
+FailOn = Annotated[list[str] | None, typer.Option(
+    "--fail-on", metavar="CONDITION",
+    help="Exit 1 on: loss-up-accuracy-up, regression. Repeatable.", rich_help_panel="Gates")]
+Alpha = Annotated[float, typer.Option(
+    help="Significance level for --fail-on regression.", min=0.0, max=1.0,
+    rich_help_panel="Statistics")]
+MinLossDelta = Annotated[float, typer.Option(
+    help="Loss must rise by more than this to count as up.", min=0.0,
+    rich_help_panel="Statistics")]
+MinAccuracyDelta = Annotated[float, typer.Option(
+    help="Accuracy must rise by more than this to count as up.", min=0.0,
+    rich_help_panel="Statistics")]
+Threshold = Annotated[float, typer.Option(
+    help="Predict positive iff p >= threshold (binary).", min=0.0, max=1.0)]
+MinConfidence = Annotated[float, typer.Option(
+    help="An error at or above this confidence is overconfident.", min=0.0, max=1.0)]
+Top = Annotated[int, typer.Option(help="How many examples to list.", min=0)]
+Bins = Annotated[int, typer.Option(help="Calibration bins (equal width).", min=1)]
 
 
 @app.command()
@@ -143,13 +161,10 @@ def evaluate(
     logits: Logits = False,
     renormalize: Renormalize = False,
     drop_invalid: DropInvalid = False,
-    threshold: Annotated[float, typer.Option(
-        help="Predict positive iff p >= threshold (binary).", min=0.0, max=1.0)] = 0.5,
-    min_confidence: Annotated[float, typer.Option(
-        help="An error at or above this confidence is overconfident.", min=0.0, max=1.0)] = 0.9,
-    top: Annotated[int, typer.Option(help="How many overconfident errors to list.", min=0)]
-    = 10,
-    bins: Annotated[int, typer.Option(help="Calibration bins (equal width).", min=1)] = 15,
+    threshold: Threshold = 0.5,
+    min_confidence: MinConfidence = 0.9,
+    top: Top = 10,
+    bins: Bins = 15,
     output_format: FormatOpt = Format.table,
     output: OutputOpt = None,
     fail_under: FailUnder = None,
@@ -174,15 +189,69 @@ def evaluate(
     _finish_gates(results, junit, "evaluate")
 
 
+@app.command()
+@reports_errors
+def compare(
+    file_a: Annotated[str, typer.Argument(help="Predictions of model (or epoch) A.")],
+    file_b: Annotated[str, typer.Argument(help="Predictions of B for the same examples.")],
+    label_col: LabelCol = None,
+    prob_col: ProbCol = None,
+    id_col: IdCol = None,
+    positive: Positive = None,
+    logits: Logits = False,
+    renormalize: Renormalize = False,
+    drop_invalid: DropInvalid = False,
+    allow_partial: Annotated[bool, typer.Option(
+        "--allow-partial", help="Keep the examples both files agree on; report the rest.",
+        rich_help_panel="Input")] = False,
+    threshold: Threshold = 0.5,
+    min_confidence: MinConfidence = 0.9,
+    top: Top = 10,
+    bins: Bins = 15,
+    min_loss_delta: MinLossDelta = 0.0,
+    min_accuracy_delta: MinAccuracyDelta = 0.0,
+    alpha: Alpha = 0.05,
+    bootstrap: Annotated[int, typer.Option(
+        help="Bootstrap the log-loss difference with N resamples instead of a t test.", min=0,
+        rich_help_panel="Statistics")] = 0,
+    seed: Annotated[int | None, typer.Option(help="Seed for --bootstrap.",
+                                             rich_help_panel="Statistics")] = None,
+    output_format: FormatOpt = Format.table,
+    output: OutputOpt = None,
+    fail_on: FailOn = None,
+    junit: Junit = None,
+) -> None:
+    """Compare two predictions of the same examples: what changed, is it significant, and why."""
+    import clfdiag
+    from clfdiag.gates import check_flags, parse_fail_on
+    from clfdiag.io import ReadOptions, read_predictions
+
+    conditions = parse_fail_on(fail_on or [])
+    options = ReadOptions(label_col, tuple(prob_col or ()), id_col, positive, logits,
+                          renormalize, drop_invalid)
+    a, b = read_predictions(file_a, options), read_predictions(file_b, options)
+    report = clfdiag.compare(
+        a, b, allow_partial=allow_partial, threshold=threshold, min_confidence=min_confidence,
+        top=top, bins=bins, min_loss_delta=min_loss_delta,
+        min_accuracy_delta=min_accuracy_delta, alpha=alpha, bootstrap=bootstrap, seed=seed)
+    flagged = ["from A to B"] if report["loss_up_accuracy_up"] else []
+    results = check_flags(conditions, flagged, report["regressions"], alpha)
+    if results:
+        report["gates"] = [r.as_dict() for r in results]
+    _emit(report, output_format, output)
+    _finish_gates(results, junit, "compare")
+
+
 def _emit(report: dict[str, Any], output_format: Format, output: str | None) -> None:
     from clfdiag.render import formats
 
     if output_format is Format.table:
         from rich.console import Console
 
-        from clfdiag.render.table import evaluation_view
+        from clfdiag.render import table
 
-        view = evaluation_view(report)
+        views = {"evaluate": table.evaluation_view, "compare": table.comparison_view}
+        view = views[report["command"]](report)
         if output is None:
             Console(highlight=False).print(view)
             return

@@ -29,6 +29,11 @@ class GateResult:
     value: float
 
     @property
+    def name(self) -> str:
+        """The gate as the user wrote it, e.g. ``--fail-under roc_auc=0.8``."""
+        return str(self.gate)
+
+    @property
     def passed(self) -> bool:
         """False when the value is on the failing side of the bound."""
         if self.gate.kind == "under":
@@ -79,3 +84,52 @@ def check_gates(gates: list[Gate], metrics: dict[str, Any],
                                "a gate needs a defined metric")
         results.append(GateResult(gate, float(value)))
     return results
+
+
+FAIL_ON = ("loss-up-accuracy-up", "regression")
+
+
+@dataclass(frozen=True)
+class FlagCheck:
+    """A ``--fail-on`` condition checked against a report."""
+
+    name: str
+    passed: bool
+    message: str
+
+    def describe(self) -> str:
+        """What was checked and what was found."""
+        return self.message
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form of this check."""
+        return {"fail_on": self.name.removeprefix("--fail-on "), "passed": self.passed,
+                "message": self.message}
+
+
+def parse_fail_on(values: list[str]) -> list[str]:
+    """Validate ``--fail-on`` values."""
+    for value in values:
+        if value not in FAIL_ON:
+            raise ClfdiagError(f"--fail-on {value!r}: unknown condition",
+                               "choose from: " + ", ".join(FAIL_ON))
+    return list(dict.fromkeys(values))
+
+
+def check_flags(conditions: list[str], flagged: list[str], regressions: list[str],
+                alpha: float) -> list[FlagCheck]:
+    """Check ``--fail-on`` conditions.
+
+    ``flagged`` says where loss and accuracy both rose ("from A to B", "at epoch 6").
+    """
+    checks = []
+    for condition in conditions:
+        if condition == "loss-up-accuracy-up":
+            message = (f"log loss and accuracy both rose {', '.join(flagged)}" if flagged
+                       else "log loss and accuracy did not both rise")
+            checks.append(FlagCheck(f"--fail-on {condition}", not flagged, message))
+        else:
+            message = (f"significantly worse at alpha {alpha:g} on: " + ", ".join(regressions)
+                       if regressions else f"no significant regression at alpha {alpha:g}")
+            checks.append(FlagCheck(f"--fail-on {condition}", not regressions, message))
+    return checks

@@ -13,8 +13,10 @@ from typing import Any
 import numpy as np
 
 from clfdiag import __version__
+from clfdiag.core.comparison import Comparison
 from clfdiag.core.evaluation import Evaluation
 from clfdiag.core.ranking import Curve
+from clfdiag.pairing import Paired
 from clfdiag.predictions import Predictions
 
 SCHEMA_VERSION = 1
@@ -31,17 +33,8 @@ def evaluation_report(preds: Predictions, ev: Evaluation) -> dict[str, Any]:
     report: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "clfdiag_version": __version__,
-        "input": {
-            "path": src.path,
-            "rows": src.rows,
-            "used": src.used,
-            "dropped": src.rows - src.used,
-            "dropped_reasons": dict(src.dropped),
-            "label_column": src.label_column,
-            "probability_columns": list(src.probability_columns),
-            "id_column": src.id_column,
-            "transform": src.transform,
-        },
+        "command": "evaluate",
+        "input": _input(preds),
         "task": ev.task,
         "classes": classes,
         "positive_class": preds.positive_class,
@@ -132,3 +125,126 @@ def _number(value: Any) -> Any:
 
 def _pair(pair: tuple[float, float] | None) -> list[float] | None:
     return None if pair is None else [float(pair[0]), float(pair[1])]
+
+
+def comparison_report(a: Predictions, b: Predictions, paired: Paired, cmp: Comparison,
+                      *, threshold: float, min_loss_delta: float, min_accuracy_delta: float,
+                      alpha: float) -> dict[str, Any]:
+    """Assemble the report of ``clfdiag compare``: A, B, deltas, decomposition and tests."""
+    classes = list(paired.classes)
+    metrics_a = {k: _number(v) for k, v in cmp.a.metrics.items()}
+    metrics_b = {k: _number(v) for k, v in cmp.b.metrics.items()}
+    delta = {k: (None if metrics_a[k] is None or metrics_b.get(k) is None
+                 else metrics_b[k] - metrics_a[k]) for k in metrics_a}
+    index_a = paired.index_a[[c.index for c in cmp.top]]
+    index_b = paired.index_b[[c.index for c in cmp.top]]
+    top = [
+        {"row": row_a, "row_b": row_b, "id": ident, "label": classes[int(paired.y[c.index])],
+         "predicted_a": classes[c.predicted_a], "confidence_a": c.confidence_a,
+         "p_true_a": c.p_true_a, "loss_a": c.loss_a,
+         "predicted_b": classes[c.predicted_b], "confidence_b": c.confidence_b,
+         "p_true_b": c.p_true_b, "loss_b": c.loss_b, "loss_change": c.loss_b - c.loss_a}
+        for c, row_a, row_b, ident in zip(cmp.top, a.row_numbers(index_a),
+                                          b.row_numbers(index_b), a.id_values(index_a),
+                                          strict=True)
+    ]
+    delong = None
+    if cmp.delong is not None:
+        delong = {"auc_a": cmp.delong.auc_a, "auc_b": cmp.delong.auc_b, "z": cmp.delong.z,
+                  "p_value": cmp.delong.p_value, "ci": list(cmp.delong.ci)}
+    ll = cmp.log_loss_test
+    report: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "clfdiag_version": __version__,
+        "command": "compare",
+        "inputs": {"a": _input(a), "b": _input(b)},
+        "task": cmp.a.task,
+        "classes": classes,
+        "positive_class": classes[1] if cmp.a.task == "binary" else None,
+        "threshold": threshold if cmp.a.task == "binary" else None,
+        "a": metrics_a,
+        "b": metrics_b,
+        "delta": delta,
+        "undefined": {"a": dict(cmp.a.undefined), "b": dict(cmp.b.undefined)},
+        "pairing": {"by": paired.by, "n": len(paired), "only_in_a": paired.only_in_a,
+                    "only_in_b": paired.only_in_b, "label_mismatch": paired.label_mismatch,
+                    "left_out": paired.examples_left_out},
+        "loss_up_accuracy_up": cmp.loss_up_accuracy_up,
+        "min_loss_delta": min_loss_delta,
+        "min_accuracy_delta": min_accuracy_delta,
+        "diagnosis": diagnosis_sentence(cmp),
+        "decomposition": {
+            "total_loss_change": cmp.loss_delta,
+            "groups": [{"name": g.name, "description": g.description, "count": g.count,
+                        "loss_change": g.loss_change} for g in cmp.groups],
+            "top": top,
+        },
+        "tests": {
+            "alpha": alpha,
+            "mcnemar": {"b01": cmp.mcnemar.b01, "b10": cmp.mcnemar.b10,
+                        "p_value": cmp.mcnemar.p_value},
+            "delong": delong,
+            "log_loss": {"mean_diff": ll.mean_diff, "ci": None if ll.ci is None else list(ll.ci),
+                         "p_value": ll.p_value, "method": ll.method},
+        },
+        "regressions": regressions(cmp, alpha),
+    }
+    return report
+
+
+def regressions(cmp: Comparison, alpha: float) -> list[str]:
+    """The metrics on which B is significantly worse than A at level ``alpha``."""
+    worse = []
+    if cmp.accuracy_delta < 0 and cmp.mcnemar.p_value < alpha:
+        worse.append("accuracy")
+    d = cmp.delong
+    if d is not None and d.p_value is not None and d.auc_b < d.auc_a and d.p_value < alpha:
+        worse.append("roc_auc")
+    ll = cmp.log_loss_test
+    if ll.p_value is not None and ll.mean_diff > 0 and ll.p_value < alpha:
+        worse.append("log_loss")
+    return worse
+
+
+def diagnosis_sentence(cmp: Comparison) -> str:
+    """One plain sentence on why log loss and accuracy moved as they did."""
+    g = {group.name: group for group in cmp.groups}
+    loss_word = "rose" if cmp.loss_delta > 0 else "fell" if cmp.loss_delta < 0 else "held"
+    acc_points = 100 * cmp.accuracy_delta
+    acc_word = "rose" if acc_points > 0 else "fell" if acc_points < 0 else "held"
+    flips = (f"{g['became_correct'].count} examples became correct, "
+             f"{g['became_wrong'].count} became wrong")
+    if cmp.loss_up_accuracy_up:
+        raising = [g[k] for k in ("became_wrong", "wrong_more_confident",
+                                  "correct_lost_confidence") if g[k].count]
+        parts = [f"the {x.count} that {_SHORT[x.name]} add {x.loss_change:+.4f}"
+                 for x in raising]
+        listed = (", ".join(parts[:-1]) + " and " + parts[-1]) if len(parts) > 1 else parts[0]
+        return (f"Accuracy rose by {acc_points:.2f} points ({flips}) while log loss rose by "
+                f"{cmp.loss_delta:.4f}: {listed}, while the {g['became_correct'].count} that "
+                f"became correct take off only {-g['became_correct'].loss_change:.4f}.")
+    biggest = max(cmp.groups, key=lambda x: abs(x.loss_change))
+    acc_text = f" by {abs(acc_points):.2f} points" if acc_points else ""
+    return (f"Log loss {loss_word} by {abs(cmp.loss_delta):.4f} and accuracy {acc_word}"
+            f"{acc_text} ({flips}); the largest part of the loss change, "
+            f"{biggest.loss_change:+.4f}, comes from the {biggest.count} examples that "
+            f"{_SHORT[biggest.name]}.")
+
+
+_SHORT = {
+    "became_correct": "became correct",
+    "became_wrong": "became wrong",
+    "correct_lost_confidence": "stayed correct but lost confidence",
+    "correct_gained_confidence": "stayed correct and gained confidence",
+    "wrong_more_confident": "stayed wrong and grew more confident",
+    "wrong_less_confident": "stayed wrong and grew less confident",
+}
+
+
+def _input(p: Predictions) -> dict[str, Any]:
+    src = p.source
+    return {"path": src.path, "rows": src.rows, "used": src.used,
+            "dropped": src.rows - src.used, "dropped_reasons": dict(src.dropped),
+            "label_column": src.label_column,
+            "probability_columns": list(src.probability_columns),
+            "id_column": src.id_column, "transform": src.transform}

@@ -17,6 +17,8 @@ def to_json(report: dict[str, Any]) -> str:
 
 def to_csv(report: dict[str, Any]) -> str:
     """``metric,value,ci_lower,ci_upper,note``: one row per metric, for spreadsheets and shells."""
+    if report["command"] == "compare":
+        return _comparison_csv(report)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["metric", "value", "ci_lower", "ci_upper", "note"])
@@ -42,6 +44,8 @@ def _md_table(header: list[str], rows: list[list[str]], align: str = "") -> list
 
 def to_markdown(report: dict[str, Any]) -> str:
     """GitHub-flavoured Markdown, fit for ``$GITHUB_STEP_SUMMARY``."""
+    if report["command"] == "compare":
+        return _comparison_markdown(report)
     out = [f"## clfdiag evaluate: `{report['input']['path']}`", "",
            t.headline(report) + ".  ", t.columns_line(report) + ".", ""]
     dropped = t.dropped_line(report)
@@ -81,11 +85,60 @@ def to_markdown(report: dict[str, Any]) -> str:
                          [[str(e["row"]), e["id"] or "", e["label"], e["predicted"],
                            t.fmt_probability(e["confidence"]), t.fmt(e["loss"])] for e in top],
                          "rllrrr")
+    out += _gate_lines(report)
+    out += [f"- note: {note}" for note in report["notes"]]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _gate_lines(report: dict[str, Any]) -> list[str]:
+    lines = []
     for gate in report.get("gates", []):
         mark = "passed" if gate["passed"] else "**FAILED**"
-        out.append(f"- gate {gate['metric']} {gate['kind']} {gate['bound']:g}: "
-                   f"{t.fmt(gate['value'])} {mark}")
-    out += [f"- note: {note}" for note in report["notes"]]
+        if "metric" in gate:
+            lines.append(f"- gate {gate['metric']} {gate['kind']} {gate['bound']:g}: "
+                         f"{t.fmt(gate['value'])} {mark}")
+        else:
+            lines.append(f"- --fail-on {gate['fail_on']}: {gate['message']} {mark}")
+    return lines
+
+
+def _comparison_csv(report: dict[str, Any]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["metric", "a", "b", "delta"])
+    for name, value in report["a"].items():
+        row = [value, report["b"].get(name), report["delta"].get(name)]
+        writer.writerow([name, *("" if v is None else repr(v) for v in row)])
+    return buffer.getvalue()
+
+
+def _comparison_markdown(report: dict[str, Any]) -> str:
+    out = ["## clfdiag compare", "", t.comparison_headline(report) + ".", "",
+           "**" + report["diagnosis"] + "**", "", t.flag_line(report) + ".", "",
+           "### Metrics", ""]
+    out += _md_table(["metric", "A", "B", "B − A"],
+                     [[t.METRIC_LABELS.get(k, k), t.fmt(v), t.fmt(report["b"].get(k)),
+                       t.signed(report["delta"].get(k))] for k, v in report["a"].items()])
+    out += ["### Change in mean log loss, by what happened to each example", ""]
+    groups = report["decomposition"]["groups"]
+    out += _md_table(["examples that ...", "count", "loss change"],
+                     [[g["description"], t.fmt(g["count"]), t.signed(g["loss_change"])]
+                      for g in groups]
+                     + [["**all**", t.fmt(report["pairing"]["n"]),
+                         t.signed(report["decomposition"]["total_loss_change"])]])
+    out += ["### Paired tests", ""]
+    out += _md_table(["test", "statistic", "p-value", "95% CI"],
+                     [list(row) for row in t.test_rows(report)], "llrr")
+    top = report["decomposition"]["top"]
+    if top:
+        out += ["### Examples whose loss rose the most", ""]
+        out += _md_table(["row", "id", "label", "A: pred (p true)", "B: pred (p true)",
+                          "loss A→B"],
+                         [[str(e["row"]), e["id"] or "", e["label"],
+                           f"{e['predicted_a']} ({t.fmt_probability(e['p_true_a'])})",
+                           f"{e['predicted_b']} ({t.fmt_probability(e['p_true_b'])})",
+                           f"{e['loss_a']:.3f}→{e['loss_b']:.3f}"] for e in top], "rlllll")
+    out += _gate_lines(report)
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -97,7 +150,7 @@ def to_junit(results: list[Any], name: str) -> str:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
              f'<testsuite name="clfdiag" tests="{len(results)}" failures="{failures}">']
     for r in results:
-        case = f'  <testcase classname={quoteattr("clfdiag." + name)} name={quoteattr(str(r.gate))}'
+        case = f'  <testcase classname={quoteattr("clfdiag." + name)} name={quoteattr(r.name)}'
         if r.passed:
             lines.append(case + "/>")
         else:

@@ -101,3 +101,40 @@ def _overconfident(report: dict[str, Any]) -> RenderableType:
         table.add_row(str(e["row"]), e["id"] or "", e["label"], e["predicted"],
                       t.fmt_probability(e["confidence"]), t.fmt(e["loss"]))
     return _section("Overconfident errors, most confident first", line, table)
+
+
+def comparison_view(report: dict[str, Any]) -> RenderableType:
+    """Diagnosis, metrics side by side, the loss decomposition, tests and the rising losses."""
+    parts: list[RenderableType] = [
+        Text(t.comparison_headline(report), style="bold"),
+        Text(""),
+        Text(report["diagnosis"]),
+        Text(t.flag_line(report), style="yellow" if report["loss_up_accuracy_up"]
+             or report["regressions"] else "dim"),
+    ]
+    metrics = _table("metric", "A", "B", "B − A")
+    for name in report["a"]:
+        metrics.add_row(t.METRIC_LABELS.get(name, name), t.fmt(report["a"][name]),
+                        t.fmt(report["b"].get(name)), t.signed(report["delta"].get(name)))
+    parts.append(_section("Metrics", metrics))
+    decomposition = report["decomposition"]
+    groups = _table("examples that ...", "count", "loss change")
+    for g in decomposition["groups"]:
+        groups.add_row(g["description"], t.fmt(g["count"]), t.signed(g["loss_change"]))
+    groups.add_row("all", t.fmt(report["pairing"]["n"]),
+                   t.signed(decomposition["total_loss_change"]), style="bold")
+    parts.append(_section("Change in mean log loss, by what happened to each example", groups))
+    tests = _table("test", "statistic", "p-value", "95% CI", numeric_from=2)
+    for row in t.test_rows(report):
+        tests.add_row(*row)
+    parts.append(_section("Paired tests", tests))
+    if decomposition["top"]:
+        top = _table("row", "id", "label", "A: pred (p true)", "B: pred (p true)", "loss A→B",
+                     numeric_from=5)
+        for e in decomposition["top"]:
+            top.add_row(str(e["row"]), e["id"] or "", e["label"],
+                        f"{e['predicted_a']} ({t.fmt_probability(e['p_true_a'])})",
+                        f"{e['predicted_b']} ({t.fmt_probability(e['p_true_b'])})",
+                        f"{e['loss_a']:.3f}→{e['loss_b']:.3f}")
+        parts.append(_section("Examples whose loss rose the most", top))
+    return Group(*parts)

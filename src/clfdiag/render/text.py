@@ -132,3 +132,56 @@ def class_rows(report: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
         return rows, 0
     ranked = sorted(rows, key=lambda r: (r["f1"] is not None, r["f1"] or 0.0))
     return ranked[:MAX_CLASS_ROWS], len(rows) - MAX_CLASS_ROWS
+
+
+def signed(value: float | None, digits: int = 4) -> str:
+    """A change with its sign: +0.0375 (counts: +3), or a dash when undefined."""
+    if value is None:
+        return "—"
+    return f"{value:+,}" if isinstance(value, int) else f"{value:+.{digits}f}"
+
+
+def p_value(value: float | None) -> str:
+    """A p-value for people: 0.0371, or <1e-16 for the vanishingly small."""
+    if value is None:
+        return "—"
+    return "<1e-16" if value < 1e-16 else f"{value:.3g}" if value < 0.001 else f"{value:.4f}"
+
+
+def comparison_headline(report: dict[str, Any]) -> str:
+    """A -> B, how many examples were paired and how."""
+    a, b = report["inputs"]["a"]["path"], report["inputs"]["b"]["path"]
+    pairing = report["pairing"]
+    line = f"A = {a}, B = {b}: {pairing['n']:,} examples paired by {pairing['by']}"
+    if report["task"] == "binary":
+        line += f", positive class {report['positive_class']!r}"
+    left = pairing["only_in_a"] + pairing["only_in_b"] + pairing["label_mismatch"]
+    if left:
+        line += (f"; left out {pairing['only_in_a']:,} only in A, {pairing['only_in_b']:,} only "
+                 f"in B, {pairing['label_mismatch']:,} with different labels")
+    return line
+
+
+def test_rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(test, statistic, p-value, 95% CI) rows for the paired significance tests."""
+    tests = report["tests"]
+    m = tests["mcnemar"]
+    rows = [("McNemar, accuracy", f"b01={m['b01']:,} b10={m['b10']:,}",
+             p_value(m["p_value"]), "")]
+    d = tests["delong"]
+    if d is not None:
+        rows.append(("DeLong, AUC B − A", "z=" + ("—" if d["z"] is None else f"{d['z']:.3f}"),
+                     p_value(d["p_value"]), f"{d['ci'][0]:+.4f} to {d['ci'][1]:+.4f}"))
+    ll = tests["log_loss"]
+    ci = ll["ci"]
+    rows.append((f"{ll['method']}, log loss B − A", f"mean {ll['mean_diff']:+.4f}",
+                 p_value(ll["p_value"]), "" if ci is None else f"{ci[0]:+.4f} to {ci[1]:+.4f}"))
+    return rows
+
+
+def flag_line(report: dict[str, Any]) -> str:
+    """Whether loss and accuracy both rose, and any significant regression."""
+    both = "yes" if report["loss_up_accuracy_up"] else "no"
+    worse = ", ".join(report["regressions"]) or "none"
+    return (f"loss up and accuracy up: {both}; significant regressions "
+            f"(alpha {report['tests']['alpha']:g}): {worse}")

@@ -1,0 +1,143 @@
+"""Matching the examples of two prediction files, so that each is compared with itself.
+
+Rows pair by id when both files have an id column, else by row number. Ids
+found in only one file and labels that disagree are errors naming how many and
+which, unless ``allow_partial`` keeps the examples both files agree on (and the
+report says what was left out).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from clfdiag.errors import ClfdiagError
+from clfdiag.predictions import Predictions
+
+SHOW = 5
+
+
+@dataclass(frozen=True)
+class Paired:
+    """Two models' probabilities for the same examples, in A's order and A's class order."""
+
+    y: npt.NDArray[np.int64]
+    proba_a: npt.NDArray[np.float64]
+    proba_b: npt.NDArray[np.float64]
+    classes: tuple[str, ...]
+    index_a: npt.NDArray[np.int64]
+    """Position of each paired example in A (for row numbers and ids)."""
+    index_b: npt.NDArray[np.int64]
+    by: str
+    only_in_a: int
+    only_in_b: int
+    label_mismatch: int
+    examples_left_out: dict[str, list[Any]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return int(self.y.shape[0])
+
+
+def pair_predictions(a: Predictions, b: Predictions, allow_partial: bool = False) -> Paired:
+    """Pair the examples of ``a`` and ``b``; see the module docstring for the rules."""
+    name_a, name_b = a.source.path, b.source.path
+    if a.task != b.task:
+        raise ClfdiagError(f"{name_a} is {a.task} but {name_b} is {b.task}",
+                           "compare predictions of the same task")
+    proba_b = b.proba
+    if a.task == "binary":
+        if a.classes != b.classes:
+            raise ClfdiagError(
+                f"{name_a} has classes {a.classes} (positive {a.classes[1]!r}) but {name_b} has "
+                f"{b.classes} (positive {b.classes[1]!r})",
+                "give both files the same labels, or the same --positive")
+        y_b = b.y
+    else:
+        if set(a.classes) != set(b.classes):
+            only_a = sorted(set(a.classes) - set(b.classes))
+            only_b = sorted(set(b.classes) - set(a.classes))
+            raise ClfdiagError(
+                f"the class sets differ: only in {name_a}: {only_a}; only in {name_b}: {only_b}",
+                "compare predictions over the same classes")
+        order = np.array([b.classes.index(c) for c in a.classes])
+        proba_b = b.proba[:, order]
+        to_a = np.argsort(order)  # b's class index -> a's class index
+        y_b = to_a[b.y]
+
+    if a.ids is not None and b.ids is not None:
+        index_a, index_b, only_a, only_b, by = _match_ids(a, b)
+    else:
+        index_a, index_b, only_a, only_b, by = _match_rows(a, b)
+    left_out: dict[str, list[Any]] = {}
+    if len(only_a) or len(only_b):
+        what = "ids" if by == "id" else "rows"
+        shown_a = _shown(a, only_a, by)
+        shown_b = _shown(b, only_b, by)
+        if not allow_partial:
+            raise ClfdiagError(
+                f"{len(only_a)} {what} only in {name_a} (e.g. {shown_a}) and {len(only_b)} only "
+                f"in {name_b} (e.g. {shown_b})",
+                "compare the same examples, or pass --allow-partial to keep those in both")
+        left_out["only_in_a"] = _values(a, only_a, by)
+        left_out["only_in_b"] = _values(b, only_b, by)
+
+    mismatch = np.flatnonzero(a.y[index_a] != y_b[index_b])
+    if mismatch.size:
+        labels = [(a.classes[a.y[index_a[i]]], a.classes[y_b[index_b[i]]]) for i in mismatch]
+        key = _values(a, index_a[mismatch], by)
+        shown = ", ".join(f"{k} ({la!r} vs {lb!r})"
+                          for k, (la, lb) in zip(key[:SHOW], labels[:SHOW], strict=False))
+        if not allow_partial:
+            hint = ("are the rows in the same order? add an id column to both files"
+                    if by == "row" else "the files disagree on the truth")
+            raise ClfdiagError(
+                f"labels differ for {mismatch.size} paired examples ({by} {shown})",
+                hint + ", or pass --allow-partial to leave them out")
+        left_out["label_mismatch"] = key
+        keep = np.ones(len(index_a), dtype=bool)
+        keep[mismatch] = False
+        index_a, index_b = index_a[keep], index_b[keep]
+    if len(index_a) == 0:
+        raise ClfdiagError(f"{name_a} and {name_b} have no example in common")
+    return Paired(
+        y=a.y[index_a], proba_a=a.proba[index_a], proba_b=proba_b[index_b],
+        classes=a.classes, index_a=index_a, index_b=index_b, by=by,
+        only_in_a=len(only_a), only_in_b=len(only_b), label_mismatch=int(mismatch.size),
+        examples_left_out=left_out,
+    )
+
+
+def _match_ids(a: Predictions, b: Predictions) -> tuple[Any, Any, Any, Any, str]:
+    import pyarrow.compute as pc
+
+    position_in_a = pc.index_in(b.ids, value_set=a.ids)
+    found = position_in_a.is_valid().to_numpy(zero_copy_only=False)
+    index_b = np.flatnonzero(found).astype(np.int64)
+    index_a = pc.drop_null(position_in_a).to_numpy().astype(np.int64)
+    order = np.argsort(index_a, kind="stable")
+    index_a, index_b = index_a[order], index_b[order]
+    matched_a = np.zeros(len(a), dtype=bool)
+    matched_a[index_a] = True
+    return (index_a, index_b, np.flatnonzero(~matched_a), np.flatnonzero(~found), "id")
+
+
+def _match_rows(a: Predictions, b: Predictions) -> tuple[Any, Any, Any, Any, str]:
+    rows_a = a.rows if a.rows is not None else np.arange(1, len(a) + 1)
+    rows_b = b.rows if b.rows is not None else np.arange(1, len(b) + 1)
+    _, index_a, index_b = np.intersect1d(rows_a, rows_b, assume_unique=True,
+                                              return_indices=True)
+    only_a = np.setdiff1d(np.arange(len(a)), index_a)
+    only_b = np.setdiff1d(np.arange(len(b)), index_b)
+    return index_a.astype(np.int64), index_b.astype(np.int64), only_a, only_b, "row"
+
+
+def _values(p: Predictions, index: npt.NDArray[np.integer], by: str) -> list[Any]:
+    return list(p.id_values(index)) if by == "id" else p.row_numbers(index)
+
+
+def _shown(p: Predictions, index: npt.NDArray[np.integer], by: str) -> str:
+    values = _values(p, index[:SHOW], by)
+    return ", ".join(repr(v) if by == "id" else str(v) for v in values) or "none"

@@ -1,0 +1,115 @@
+import json
+import os
+import xml.etree.ElementTree as ET
+
+import pandas as pd
+import pytest
+from scipy import stats
+from sklearn import metrics as skm
+
+from tests.conftest import SAMPLES
+from tests.test_cli import run
+
+EPOCHS = os.path.join(SAMPLES, "epochs")
+
+
+def epoch(n):
+    return os.path.join(EPOCHS, f"epoch_{n:02d}.csv")
+
+
+def compare_json(*args, code=0):
+    return json.loads(run("compare", *args, "--format", "json", code=code).stdout)
+
+
+def test_json_contract_and_oracles():
+    report = compare_json(epoch(5), epoch(6))
+    assert set(report) >= {"a", "b", "delta", "pairing", "loss_up_accuracy_up", "decomposition",
+                           "tests", "diagnosis"}
+    assert report["pairing"] == {"by": "id", "n": 600, "only_in_a": 0, "only_in_b": 0,
+                                 "label_mismatch": 0, "left_out": {}}
+    a, b = pd.read_csv(epoch(5)), pd.read_csv(epoch(6))
+    y = a["label"].to_numpy()
+    assert report["a"]["log_loss"] == pytest.approx(skm.log_loss(y, a["prob"]), abs=1e-9)
+    assert report["b"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y, b["prob"]), abs=1e-9)
+    right_a, right_b = (a["prob"] >= 0.5) == y, (b["prob"] >= 0.5) == y
+    b01, b10 = int((~right_a & right_b).sum()), int((right_a & ~right_b).sum())
+    mcnemar = report["tests"]["mcnemar"]
+    assert (mcnemar["b01"], mcnemar["b10"]) == (b01, b10)
+    assert mcnemar["p_value"] == pytest.approx(stats.binomtest(b01, b01 + b10).pvalue, abs=1e-9)
+    groups = report["decomposition"]["groups"]
+    assert sum(g["loss_change"] for g in groups) == pytest.approx(report["delta"]["log_loss"],
+                                                                  abs=1e-12)
+
+
+@pytest.mark.parametrize(("before", "after", "flag"), [(5, 6, True), (1, 2, False)])
+def test_loss_up_accuracy_up_flag_and_gate(before, after, flag):
+    report = compare_json(epoch(before), epoch(after))
+    assert report["loss_up_accuracy_up"] is flag
+    assert (report["delta"]["log_loss"] > 0 and report["delta"]["accuracy"] > 0) is flag
+    result = run("compare", epoch(before), epoch(after), "--fail-on", "loss-up-accuracy-up",
+                 code=1 if flag else 0)
+    assert ("gate failed" in result.stderr) is flag
+
+
+def test_diagnosis_sentence_on_screen():
+    out = " ".join(run("compare", epoch(5), epoch(6)).stdout.split())
+    assert "Accuracy rose by 0.33 points" in out
+    assert "stayed wrong and grew more confident" in out
+    assert "Change in mean log loss" in out
+
+
+def test_regression_gate():
+    report = compare_json(epoch(3), epoch(15), "--fail-on", "regression", code=1)
+    assert "log_loss" in report["regressions"]
+    run("compare", epoch(15), epoch(3), "--fail-on", "regression")
+
+
+def test_bootstrap_with_seed_is_reproducible():
+    one = compare_json(epoch(5), epoch(6), "--bootstrap", 300, "--seed", 1)
+    two = compare_json(epoch(5), epoch(6), "--bootstrap", 300, "--seed", 1)
+    assert one["tests"]["log_loss"] == two["tests"]["log_loss"]
+    assert one["tests"]["log_loss"]["method"] == "bootstrap (300 resamples)"
+
+
+def test_min_deltas():
+    assert not compare_json(epoch(5), epoch(6), "--min-accuracy-delta", 0.01)[
+        "loss_up_accuracy_up"]
+
+
+def test_csv_and_markdown():
+    rows = run("compare", epoch(5), epoch(6), "-f", "csv").stdout.splitlines()
+    assert rows[0] == "metric,a,b,delta"
+    md = run("compare", epoch(5), epoch(6), "-f", "markdown").stdout
+    assert md.startswith("## clfdiag compare")
+    assert "| became wrong | 35 |" in md
+
+
+def test_junit_for_fail_on(tmp_path):
+    target = tmp_path / "j.xml"
+    run("compare", epoch(5), epoch(6), "--fail-on", "loss-up-accuracy-up", "--fail-on",
+        "regression", "--junit", target, code=1)
+    suite = ET.parse(target).getroot()
+    assert (suite.get("tests"), suite.get("failures")) == ("2", "1")
+
+
+def test_unknown_fail_on():
+    result = run("compare", epoch(5), epoch(6), "--fail-on", "worse", code=2)
+    assert "unknown condition" in result.stderr
+
+
+def test_partial_overlap(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("id,label,prob\nx,1,0.9\ny,0,0.2\nz,1,0.6\nw,0,0.3\n")
+    b.write_text("id,label,prob\nx,1,0.8\ny,0,0.1\nz,1,0.7\nq,0,0.3\n")
+    result = run("compare", a, b, code=2)
+    assert "1 ids only in" in result.stderr
+    report = compare_json(a, b, "--allow-partial")
+    assert report["pairing"]["n"] == 3
+    assert report["pairing"]["left_out"] == {"only_in_a": ["w"], "only_in_b": ["q"]}
+
+
+def test_mismatched_tasks(tmp_path):
+    b = tmp_path / "multi.csv"
+    b.write_text("label,p_a,p_b,p_c\na,0.2,0.3,0.5\n")
+    result = run("compare", epoch(1), b, code=2)
+    assert "binary but" in result.stderr
