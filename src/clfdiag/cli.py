@@ -242,6 +242,104 @@ def compare(
     _finish_gates(results, junit, "compare")
 
 
+@app.command()
+@reports_errors
+def epochs(
+    files: Annotated[list[str], typer.Argument(
+        help="Prediction files of one validation set, one per epoch.")],
+    keep_order: Annotated[bool, typer.Option(
+        "--keep-order", help="Take the files in the order given (default: natural sort).")]
+    = False,
+    label_col: LabelCol = None,
+    prob_col: ProbCol = None,
+    id_col: IdCol = None,
+    positive: Positive = None,
+    logits: Logits = False,
+    renormalize: Renormalize = False,
+    drop_invalid: DropInvalid = False,
+    threshold: Threshold = 0.5,
+    min_confidence: MinConfidence = 0.9,
+    bins: Bins = 15,
+    min_loss_delta: MinLossDelta = 0.0,
+    min_accuracy_delta: MinAccuracyDelta = 0.0,
+    alpha: Alpha = 0.05,
+    output_format: FormatOpt = Format.table,
+    output: OutputOpt = None,
+    fail_on: FailOn = None,
+    junit: Junit = None,
+) -> None:
+    """Scan the epochs of a training run: flag each where loss and accuracy both rose."""
+    import clfdiag
+    from clfdiag.gates import check_flags, parse_fail_on
+    from clfdiag.io import ReadOptions, read_predictions
+
+    conditions = parse_fail_on(fail_on or [])
+    options = ReadOptions(label_col, tuple(prob_col or ()), id_col, positive, logits,
+                          renormalize, drop_invalid)
+    ordered = files if keep_order else sorted(files, key=_natural_key)
+    runs = [read_predictions(f, options) for f in ordered]
+    report = clfdiag.epochs(runs, threshold=threshold, min_confidence=min_confidence, bins=bins,
+                            min_loss_delta=min_loss_delta,
+                            min_accuracy_delta=min_accuracy_delta, alpha=alpha)
+    last = report.get("last_vs_best") or {}
+    results = check_flags(conditions, _where(report), last.get("regressions", []), alpha)
+    if results:
+        report["gates"] = [r.as_dict() for r in results]
+    _emit(report, output_format, output)
+    _finish_gates(results, junit, "epochs")
+
+
+@app.command()
+@reports_errors
+def history(
+    files: Annotated[list[str], typer.Argument(
+        help="A training log (Keras/Lightning CSV, trainer_state.json, MLflow metrics folder), "
+             "or one TensorBoard/MLflow file per metric.")],
+    loss_col: Annotated[str | None, typer.Option(
+        "--loss-col", help="Validation loss column (or file, for one file per metric).")]
+    = None,
+    acc_col: Annotated[str | None, typer.Option(
+        "--acc-col", help="Validation accuracy column (or file).")] = None,
+    min_loss_delta: MinLossDelta = 0.0,
+    min_accuracy_delta: MinAccuracyDelta = 0.0,
+    output_format: FormatOpt = Format.table,
+    output: OutputOpt = None,
+    fail_on: FailOn = None,
+    junit: Junit = None,
+) -> None:
+    """Scan a training history for epochs where validation loss and accuracy both rose."""
+    import clfdiag
+    from clfdiag.gates import check_flags, parse_fail_on
+
+    conditions = parse_fail_on(fail_on or [])
+    if "regression" in conditions:
+        raise ClfdiagError("--fail-on regression needs predictions to test significance",
+                           "use it with `clfdiag compare` or `clfdiag epochs`")
+    run = clfdiag.read_history(files, loss_col, acc_col)
+    report = clfdiag.history(run, min_loss_delta=min_loss_delta,
+                             min_accuracy_delta=min_accuracy_delta)
+    results = check_flags(conditions, _where(report), [], 0.0)
+    if results:
+        report["gates"] = [r.as_dict() for r in results]
+    _emit(report, output_format, output)
+    _finish_gates(results, junit, "history")
+
+
+def _where(report: dict[str, Any]) -> list[str]:
+    """Where loss and accuracy both rose, for a gate message: ``at epochs 6, 7``."""
+    if not report["flagged"]:
+        return []
+    label = report.get("source", {}).get("labelled_by", "epoch")
+    return [f"at {label}s " + ", ".join(str(e) for e in report["flagged"])]
+
+
+def _natural_key(name: str) -> list[Any]:
+    """Sort key under which epoch_2 comes before epoch_10."""
+    import re
+
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
 def _emit(report: dict[str, Any], output_format: Format, output: str | None) -> None:
     from clfdiag.render import formats
 
@@ -250,7 +348,8 @@ def _emit(report: dict[str, Any], output_format: Format, output: str | None) -> 
 
         from clfdiag.render import table
 
-        views = {"evaluate": table.evaluation_view, "compare": table.comparison_view}
+        views = {"evaluate": table.evaluation_view, "compare": table.comparison_view,
+                 "epochs": table.trajectory_view, "history": table.trajectory_view}
         view = views[report["command"]](report)
         if output is None:
             Console(highlight=False).print(view)

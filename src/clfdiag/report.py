@@ -16,6 +16,7 @@ from clfdiag import __version__
 from clfdiag.core.comparison import Comparison
 from clfdiag.core.evaluation import Evaluation
 from clfdiag.core.ranking import Curve
+from clfdiag.core.trajectory import Trajectory
 from clfdiag.pairing import Paired
 from clfdiag.predictions import Predictions
 
@@ -248,3 +249,26 @@ def _input(p: Predictions) -> dict[str, Any]:
             "label_column": src.label_column,
             "probability_columns": list(src.probability_columns),
             "id_column": src.id_column, "transform": src.transform}
+
+
+def trajectory_report(command: str, rows: list[dict[str, Any]], labels: list[Any],
+                      trajectory: Trajectory, min_loss_delta: float, min_accuracy_delta: float,
+                      **extra: Any) -> dict[str, Any]:
+    """The report shared by ``epochs`` and ``history``: one row per evaluation, flags, bests."""
+    def label(i: int | None) -> Any:
+        return None if i is None else labels[i]
+
+    by_loss, by_acc = label(trajectory.best_by_loss), label(trajectory.best_by_accuracy)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "clfdiag_version": __version__,
+        "command": command,
+        "epochs": [{k: _number(v) for k, v in row.items()} for row in rows],
+        "flagged": [labels[i] for i in trajectory.flagged],
+        "best": {"by_loss": by_loss, "by_accuracy": by_acc,
+                 "differ": None if by_acc is None else by_loss != by_acc},
+        "loss_rises_from": label(trajectory.loss_rises_from),
+        "min_loss_delta": min_loss_delta,
+        "min_accuracy_delta": min_accuracy_delta,
+        **extra,
+    }

@@ -138,3 +138,35 @@ def comparison_view(report: dict[str, Any]) -> RenderableType:
                         f"{e['loss_a']:.3f}→{e['loss_b']:.3f}")
         parts.append(_section("Examples whose loss rose the most", top))
     return Group(*parts)
+
+
+def trajectory_view(report: dict[str, Any]) -> RenderableType:
+    """One row per epoch or evaluation, the flags, and a small loss/accuracy chart."""
+    rows = report["epochs"]
+    has_predictions = report["command"] == "epochs"
+    label = report.get("source", {}).get("labelled_by", "epoch")
+    columns = [label, "log loss" if has_predictions else "val. loss", "accuracy"]
+    if has_predictions:
+        columns += ["ROC AUC", "ECE", "overconf."]
+    table = _table(*columns, "both up", numeric_from=1)
+    for r in rows:
+        cells = [str(r["epoch"]), t.fmt(t.loss_of(r)), t.fmt(r["accuracy"])]
+        if has_predictions:
+            cells += [t.fmt(r["roc_auc"]), t.fmt(r["ece"]), t.fmt(r["overconfident_errors"])]
+        flag = {True: "yes", False: "", None: "—"}[r["loss_up_accuracy_up"]]
+        table.add_row(*cells, flag, style="yellow" if r["loss_up_accuracy_up"] else None)
+    parts: list[RenderableType] = [Text(t.trajectory_headline(report), style="bold"), table]
+    parts += [Text(line) for line in t.trajectory_summary(report)]
+    parts.append(_section("Chart", *(Text(line) for line in t.trajectory_chart(report))))
+    reasons = [(r["epoch"], r["diagnosis"]) for r in rows if r.get("diagnosis")]
+    if reasons:
+        parts.append(_section("Why loss and accuracy both rose",
+                              *(Text(f"{label}: {why}") for label, why in reasons)))
+    last = report.get("last_vs_best")
+    if last:
+        worse = ", ".join(last["regressions"]) or "none significant"
+        parts.append(_section(f"Last ({last['last']}) against best by loss ({last['best']})",
+                              Text(last["diagnosis"]), Text(f"significantly worse on: {worse}")))
+    for note in report.get("notes", []):
+        parts.append(Text(f"note: {note}", style="yellow"))
+    return Group(*parts)

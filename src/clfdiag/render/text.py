@@ -185,3 +185,74 @@ def flag_line(report: dict[str, Any]) -> str:
     worse = ", ".join(report["regressions"]) or "none"
     return (f"loss up and accuracy up: {both}; significant regressions "
             f"(alpha {report['tests']['alpha']:g}): {worse}")
+
+
+BLOCKS = "▁▂▃▄▅▆▇█"
+MAX_CHART_WIDTH = 60
+
+
+def sparkline(values: list[float | None], width: int = MAX_CHART_WIDTH) -> str:
+    """Values as a row of block characters scaled from their min to their max; gaps as spaces."""
+    step = max(1, -(-len(values) // width))
+    shown = values[::step]
+    known = [v for v in shown if v is not None]
+    if not known:
+        return " " * len(shown)
+    lo, hi = min(known), max(known)
+    span = hi - lo or 1.0
+    return "".join(" " if v is None else BLOCKS[round((v - lo) / span * (len(BLOCKS) - 1))]
+                   for v in shown)
+
+
+def trajectory_chart(report: dict[str, Any]) -> list[str]:
+    """Loss and accuracy over the evaluations, with ^ under those where both rose."""
+    rows = report["epochs"]
+    step = max(1, -(-len(rows) // MAX_CHART_WIDTH))
+    losses = [loss_of(r) for r in rows]
+    accs = [r["accuracy"] for r in rows]
+    marks = "".join("^" if r["loss_up_accuracy_up"] else " " for r in rows[::step])
+    lines = [f"loss      {sparkline(losses)}  {_range(losses)}",
+             f"accuracy  {sparkline(accs)}  {_range(accs)}",
+             f"both up   {marks}"]
+    if step > 1:
+        lines.append(f"(one column per {step} evaluations)")
+    return lines
+
+
+def loss_of(row: dict[str, Any]) -> float | None:
+    """The loss of an epochs row (log loss) or a history row (the logged validation loss)."""
+    return row["log_loss"] if "log_loss" in row else row["loss"]
+
+
+def _range(values: list[float | None]) -> str:
+    known = [v for v in values if v is not None]
+    return f"{min(known):.4f}–{max(known):.4f}" if known else "no values"
+
+
+def trajectory_summary(report: dict[str, Any]) -> list[str]:
+    """Sentences on the flags, the best evaluations and where the loss turned."""
+    name = report.get("source", {}).get("labelled_by", "epoch")
+    flagged = report["flagged"]
+    lines = [(f"loss and accuracy both rose at {name}s " + ", ".join(map(str, flagged)))
+             if flagged else "loss and accuracy never rose together"]
+    best = report["best"]
+    if best["by_accuracy"] is None:
+        lines.append(f"best by loss: {best['by_loss']}; accuracy was not logged, so the "
+                     "loss-up/accuracy-up flag cannot be computed")
+    else:
+        same = "the same" if not best["differ"] else "they differ"
+        lines.append(f"best by loss: {best['by_loss']}; best by accuracy: "
+                     f"{best['by_accuracy']} ({same})")
+    if report["loss_rises_from"] is not None:
+        lines.append(f"validation loss rises for good from {report['loss_rises_from']}")
+    return lines
+
+
+def trajectory_headline(report: dict[str, Any]) -> str:
+    """What was scanned."""
+    rows = report["epochs"]
+    if report["command"] == "epochs":
+        return f"{len(rows)} epochs of predictions on one validation set"
+    source = report.get("source", {})
+    return (f"{source.get('path', '')}: {len(rows)} evaluations from a "
+            f"{source.get('format', 'training')} history")

@@ -1,0 +1,171 @@
+"""The Python API: each function returns the same dict as the command's ``--format json``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from clfdiag.io.histories import History
+from clfdiag.predictions import Predictions
+
+
+def evaluate(
+    preds: Predictions,
+    *,
+    threshold: float = 0.5,
+    min_confidence: float = 0.9,
+    top: int = 10,
+    bins: int = 15,
+) -> dict[str, Any]:
+    """Evaluate predictions and return the report documented in the README (``--format json``)."""
+    from clfdiag.core.evaluation import evaluate_binary, evaluate_multiclass
+    from clfdiag.report import evaluation_report
+
+    if preds.task == "binary":
+        ev = evaluate_binary(preds.y, preds.proba, threshold=threshold,
+                             min_confidence=min_confidence, top=top, n_bins=bins)
+    else:
+        ev = evaluate_multiclass(preds.y, preds.proba, min_confidence=min_confidence,
+                                 top=top, n_bins=bins)
+    return evaluation_report(preds, ev)
+
+
+def compare(
+    a: Predictions,
+    b: Predictions,
+    *,
+    allow_partial: bool = False,
+    threshold: float = 0.5,
+    min_confidence: float = 0.9,
+    top: int = 10,
+    bins: int = 15,
+    min_loss_delta: float = 0.0,
+    min_accuracy_delta: float = 0.0,
+    alpha: float = 0.05,
+    bootstrap: int = 0,
+    seed: int | None = None,
+) -> dict[str, Any]:
+    """Compare two models on the same examples; the same dict as ``compare --format json``."""
+    from clfdiag.core.comparison import compare_predictions
+    from clfdiag.pairing import pair_predictions
+    from clfdiag.report import comparison_report
+
+    paired = pair_predictions(a, b, allow_partial)
+    cmp = compare_predictions(
+        paired.y, paired.proba_a, paired.proba_b, threshold=threshold,
+        min_confidence=min_confidence, top=top, n_bins=bins, min_loss_delta=min_loss_delta,
+        min_accuracy_delta=min_accuracy_delta, bootstrap=bootstrap, seed=seed)
+    return comparison_report(a, b, paired, cmp, threshold=threshold,
+                             min_loss_delta=min_loss_delta,
+                             min_accuracy_delta=min_accuracy_delta, alpha=alpha)
+
+
+def epoch_label(name: str, position: int) -> int:
+    """The epoch a file name gives (its last number: ``epoch_10.csv`` is 10), else its position."""
+    numbers = re.findall(r"\d+", name.rsplit("/", 1)[-1])
+    return int(numbers[-1]) if numbers else position
+
+
+def epochs(
+    runs: Sequence[Predictions],
+    *,
+    labels: Sequence[int] | None = None,
+    threshold: float = 0.5,
+    min_confidence: float = 0.9,
+    bins: int = 15,
+    min_loss_delta: float = 0.0,
+    min_accuracy_delta: float = 0.0,
+    alpha: float = 0.05,
+) -> dict[str, Any]:
+    """Scan the predictions of successive epochs on one validation set, in training order.
+
+    Each epoch is evaluated; each is flagged when its log loss and accuracy both
+    rose against the previous epoch, with the diagnosis of that change; and the
+    last epoch is compared with the best one by loss.
+    """
+    from clfdiag.core.comparison import compare_predictions
+    from clfdiag.core.evaluation import Evaluation, evaluate_binary, evaluate_multiclass
+    from clfdiag.core.trajectory import scan
+    from clfdiag.pairing import pair_predictions
+    from clfdiag.report import diagnosis_sentence, regressions, trajectory_report
+
+    if len(runs) < 2:
+        from clfdiag.errors import ClfdiagError
+
+        raise ClfdiagError("epochs needs at least two prediction files",
+                           "for one file use `clfdiag evaluate`")
+    labels = list(labels) if labels is not None else [
+        epoch_label(p.source.path, i + 1) for i, p in enumerate(runs)]
+    if len(set(labels)) != len(labels):
+        labels = list(range(1, len(runs) + 1))
+    evaluations: list[Evaluation] = []
+    for p in runs:
+        if p.task == "binary":
+            evaluations.append(evaluate_binary(p.y, p.proba, threshold=threshold,
+                                               min_confidence=min_confidence, top=0,
+                                               n_bins=bins))
+        else:
+            evaluations.append(evaluate_multiclass(p.y, p.proba, min_confidence=min_confidence,
+                                                   top=0, n_bins=bins))
+    losses = [e.metrics["log_loss"] for e in evaluations]
+    accuracies = [e.metrics["accuracy"] for e in evaluations]
+    trajectory = scan(losses, accuracies, min_loss_delta=min_loss_delta,
+                      min_accuracy_delta=min_accuracy_delta)
+
+    def compare_pair(i: int, j: int) -> Any:
+        paired = pair_predictions(runs[i], runs[j])
+        return compare_predictions(paired.y, paired.proba_a, paired.proba_b,
+                                   threshold=threshold, min_confidence=min_confidence, top=0,
+                                   n_bins=bins, min_loss_delta=min_loss_delta,
+                                   min_accuracy_delta=min_accuracy_delta)
+
+    why = {i: diagnosis_sentence(compare_pair(i - 1, i)) for i in trajectory.flagged}
+    rows = [
+        {"epoch": label, "file": p.source.path, "log_loss": e.metrics["log_loss"],
+         "accuracy": e.metrics["accuracy"], "roc_auc": e.metrics.get("roc_auc"),
+         "ece": e.metrics["ece"], "overconfident_errors": e.overconfident.count,
+         "loss_up_accuracy_up": trajectory.loss_up_accuracy_up[i], "diagnosis": why.get(i)}
+        for i, (label, p, e) in enumerate(zip(labels, runs, evaluations, strict=True))
+    ]
+    last, best = len(runs) - 1, trajectory.best_by_loss
+    last_vs_best = None
+    if best is not None and best != last:
+        cmp = compare_pair(best, last)
+        last_vs_best = {"best": labels[best], "last": labels[last],
+                        "loss_delta": cmp.loss_delta, "accuracy_delta": cmp.accuracy_delta,
+                        "diagnosis": diagnosis_sentence(cmp),
+                        "regressions": regressions(cmp, alpha)}
+    return trajectory_report("epochs", rows, labels, trajectory, min_loss_delta,
+                             min_accuracy_delta, last_vs_best=last_vs_best)
+
+
+def history(
+    run: History,
+    *,
+    min_loss_delta: float = 0.0,
+    min_accuracy_delta: float = 0.0,
+) -> dict[str, Any]:
+    """Scan a training history: the ``epochs`` scan without the metrics that need predictions."""
+    from clfdiag.core.trajectory import scan
+    from clfdiag.report import trajectory_report
+
+    evaluations = run.evaluations
+    trajectory = scan([e.loss for e in evaluations], [e.accuracy for e in evaluations],
+                      min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
+                      segment_starts=run.segment_starts)
+    labels: list[Any] = [int(e.label) if float(e.label).is_integer() else e.label
+                         for e in evaluations]
+    if run.segment_starts:
+        # Epoch numbers repeat across a restarted training: say which segment.
+        labels = [f"{e.segment + 1}:{label}" for e, label in zip(evaluations, labels,
+                                                                  strict=True)]
+    rows = [{"epoch": label, "step": e.step, "segment": e.segment, "loss": e.loss,
+             "accuracy": e.accuracy, "loss_up_accuracy_up": flag}
+            for label, e, flag in zip(labels, evaluations, trajectory.loss_up_accuracy_up,
+                                      strict=True)]
+    source = {"path": run.path, "format": run.format, "loss_column": run.loss_column,
+              "accuracy_column": run.accuracy_column, "labelled_by": run.labelled_by,
+              "segments": (evaluations[-1].segment + 1) if evaluations else 0}
+    return trajectory_report("history", rows, labels, trajectory, min_loss_delta,
+                             min_accuracy_delta, source=source, notes=list(run.notes))

@@ -1,0 +1,63 @@
+"""A training run seen through its validation loss and accuracy, evaluation after evaluation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """Flags and landmarks of a sequence of evaluations (indices into the sequence).
+
+    ``loss_up_accuracy_up[i]`` compares evaluation ``i`` with ``i - 1`` only; it is
+    None for the first evaluation, at a segment start, and where a value is missing.
+    """
+
+    loss_up_accuracy_up: tuple[bool | None, ...]
+    best_by_loss: int | None
+    best_by_accuracy: int | None
+    loss_rises_from: int | None
+    """First evaluation after the last minimum of the loss (loss never comes back down)."""
+
+    @property
+    def flagged(self) -> list[int]:
+        """Indices where loss and accuracy both rose."""
+        return [i for i, f in enumerate(self.loss_up_accuracy_up) if f]
+
+
+def scan(
+    losses: Sequence[float | None],
+    accuracies: Sequence[float | None],
+    *,
+    min_loss_delta: float = 0.0,
+    min_accuracy_delta: float = 0.0,
+    segment_starts: Sequence[int] = (),
+) -> Trajectory:
+    """Flag every evaluation whose loss and accuracy both rose against the previous one.
+
+    A rise counts when it exceeds ``min_loss_delta`` (``min_accuracy_delta``).
+    Evaluations that start a new segment (a training restarted in the same log)
+    are not compared with the one before.
+    """
+    starts = set(segment_starts)
+    flags: list[bool | None] = []
+    for i, (loss, acc) in enumerate(zip(losses, accuracies, strict=True)):
+        prev_loss = losses[i - 1] if i and i not in starts else None
+        prev_acc = accuracies[i - 1] if i and i not in starts else None
+        if loss is None or acc is None or prev_loss is None or prev_acc is None:
+            flags.append(None)
+        else:
+            flags.append(loss - prev_loss > min_loss_delta
+                         and acc - prev_acc > min_accuracy_delta)
+    known_loss = [(v, i) for i, v in enumerate(losses) if v is not None]
+    known_acc = [(v, i) for i, v in enumerate(accuracies) if v is not None]
+    best_loss = min(known_loss, key=lambda t: (t[0], t[1]))[1] if known_loss else None
+    best_acc = max(known_acc, key=lambda t: (t[0], -t[1]))[1] if known_acc else None
+    rises_from = None
+    if known_loss:
+        lowest = min(v for v, _ in known_loss)
+        last_low = max(i for v, i in known_loss if v == lowest)
+        later = [i for _, i in known_loss if i > last_low]
+        rises_from = later[0] if later else None
+    return Trajectory(tuple(flags), best_loss, best_acc, rises_from)

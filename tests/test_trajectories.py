@@ -1,0 +1,165 @@
+"""epochs and history: every epoch where both validation loss and accuracy rose, and no other."""
+
+import glob
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sklearn import metrics as skm
+
+from clfdiag.core.trajectory import scan
+from clfdiag.io.histories import read_history
+from tests.conftest import DATA, SAMPLES
+from tests.test_cli import run
+
+HISTORIES = os.path.join(DATA, "histories")
+TRUTH = json.loads(Path(HISTORIES, "truth.json").read_text())
+
+
+def expected_flags(losses, accs):
+    """Independent reference: compare each evaluation with the one before it."""
+    return [i for i in range(1, len(losses)) if losses[i] > losses[i - 1] and accs[i] > accs[i - 1]]
+
+
+def history_json(*args, code=0):
+    return json.loads(run("history", *args, "--format", "json", code=code).stdout)
+
+
+TRUE_FLAGS = expected_flags([r["val_loss"] for r in TRUTH], [r["val_accuracy"] for r in TRUTH])
+
+
+def test_truth_has_flags_to_find():
+    assert len(TRUE_FLAGS) >= 2
+
+
+@pytest.mark.parametrize(("files", "fmt", "labels"), [
+    (["keras.csv"], "Keras", list(range(16))),
+    (["keras_old_names.csv"], "Keras", list(range(16))),
+    (["lightning/metrics.csv"], "Lightning", list(range(16))),
+    (["hf/trainer_state.json"], "Hugging Face", [50 * (i + 1) for i in range(16)]),
+    (["mlflow/metrics"], "MLflow", list(range(16))),
+    (["tensorboard/run-version_0-tag-val_loss.csv",
+      "tensorboard/run-version_0-tag-val_accuracy.csv"], "TensorBoard export", list(range(16))),
+])
+def test_each_format_flags_exactly_the_right_evaluations(files, fmt, labels):
+    report = history_json(*(os.path.join(HISTORIES, f) for f in files))
+    assert report["source"]["format"] == fmt
+    assert [r["epoch"] for r in report["epochs"]] == labels
+    assert report["flagged"] == [labels[i] for i in TRUE_FLAGS]
+    losses = [r["loss"] for r in report["epochs"]]
+    assert losses == pytest.approx([r["val_loss"] for r in TRUTH], abs=1e-12)
+
+
+def test_second_fit_starts_a_new_segment():
+    report = history_json(os.path.join(HISTORIES, "keras_two_fits.csv"))
+    assert report["source"]["segments"] == 2
+    labels = [r["epoch"] for r in report["epochs"]]
+    assert labels[8] == "2:0"
+    assert report["epochs"][8]["loss_up_accuracy_up"] is None
+    assert report["flagged"] == [labels[i] for i in TRUE_FLAGS if i != 8]
+    assert any("restarts" in n for n in report["notes"])
+
+
+def test_loss_without_accuracy_cannot_be_flagged():
+    report = history_json(os.path.join(HISTORIES, "hf_no_accuracy", "trainer_state.json"))
+    assert report["flagged"] == []
+    assert all(r["loss_up_accuracy_up"] is None for r in report["epochs"])
+    assert report["best"]["by_accuracy"] is None
+    assert "cannot be computed" in " ".join(report["notes"])
+    out = run("history", os.path.join(HISTORIES, "hf_no_accuracy", "trainer_state.json")).stdout
+    assert "cannot be computed" in " ".join(out.split())
+
+
+def test_columns_can_be_named(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("epoch,my_loss,my_acc\n0,0.5,0.7\n1,0.6,0.8\n")
+    result = run("history", path, code=2)
+    assert "found no validation loss" in result.stderr
+    report = history_json(path, "--loss-col", "my_loss", "--acc-col", "my_acc")
+    assert report["flagged"] == [1]
+
+
+def test_fractional_epochs_are_labelled_by_step():
+    run_ = read_history(os.path.join(HISTORIES, "hf", "trainer_state.json"))
+    assert run_.labelled_by == "step"
+
+
+def test_history_gate():
+    path = os.path.join(HISTORIES, "keras.csv")
+    result = run("history", path, "--fail-on", "loss-up-accuracy-up", code=1)
+    assert "at epochs 2, 4, 13, 15" in result.stderr
+    result = run("history", path, "--fail-on", "regression", code=2)
+    assert "needs predictions" in result.stderr
+
+
+@pytest.mark.parametrize(("content", "needle"), [
+    ("", "empty"),
+    ("epoch,val_loss\n", "no validation evaluation"),
+    ('{"no": 1}', "without `log_history`"),
+    ("{broken", "not valid JSON"),
+    ("loss,acc\n0.5,0.7\n", "found no validation loss"),
+])
+def test_bad_history_files(tmp_path, content, needle):
+    path = tmp_path / "h.csv"
+    path.write_text(content)
+    result = run("history", path, code=2)
+    assert needle in result.stderr
+
+
+def test_scan_against_reference_with_min_deltas():
+    losses = [0.5, 0.52, 0.521, 0.6, 0.55]
+    accs = [0.7, 0.72, 0.75, 0.7505, 0.8]
+    assert scan(losses, accs).flagged == expected_flags(losses, accs) == [1, 2, 3]
+    assert scan(losses, accs, min_loss_delta=0.01).flagged == [1, 3]
+    assert scan(losses, accs, min_accuracy_delta=0.01).flagged == [1, 2]
+    t = scan(losses, accs)
+    assert (t.best_by_loss, t.best_by_accuracy, t.loss_rises_from) == (0, 4, 1)
+
+
+# --- epochs --------------------------------------------------------------------------------
+
+EPOCH_FILES = sorted(glob.glob(os.path.join(SAMPLES, "epochs", "*.csv")))
+
+
+def test_epochs_flags_match_pandas_and_sklearn():
+    losses, accs = [], []
+    for f in EPOCH_FILES:
+        frame = pd.read_csv(f)
+        losses.append(skm.log_loss(frame["label"], frame["prob"]))
+        accs.append(skm.accuracy_score(frame["label"], frame["prob"] >= 0.5))
+    report = json.loads(run("epochs", *EPOCH_FILES, "--format", "json").stdout)
+    assert report["flagged"] == [i + 1 for i in expected_flags(losses, accs)]
+    assert [r["log_loss"] for r in report["epochs"]] == pytest.approx(losses, abs=1e-9)
+    best_loss = min(range(len(losses)), key=losses.__getitem__) + 1
+    assert report["best"]["by_loss"] == best_loss
+    assert report["last_vs_best"]["best"] == best_loss
+    for row in report["epochs"]:
+        assert (row["diagnosis"] is not None) == bool(row["loss_up_accuracy_up"])
+
+
+def test_epochs_are_sorted_naturally(tmp_path):
+    for n in (2, 10, 1):
+        shutil.copy(EPOCH_FILES[n - 1], tmp_path / f"epoch_{n}.csv")
+    names = [str(tmp_path / f"epoch_{n}.csv") for n in (10, 2, 1)]
+    report = json.loads(run("epochs", *names, "--format", "json").stdout)
+    assert [r["epoch"] for r in report["epochs"]] == [1, 2, 10]
+    kept = json.loads(run("epochs", *names, "--keep-order", "--format", "json").stdout)
+    assert [r["epoch"] for r in kept["epochs"]] == [10, 2, 1]
+
+
+def test_epochs_table_and_gates():
+    out = run("epochs", *EPOCH_FILES).stdout
+    assert "Why loss and accuracy both rose" in out
+    assert "▁" in out
+    result = run("epochs", *EPOCH_FILES, "--fail-on", "loss-up-accuracy-up", "--fail-on",
+                  "regression", code=1)
+    assert "at epochs 6, 7, 9, 11, 13, 18" in result.stderr
+    assert "roc_auc" in result.stderr
+
+
+def test_epochs_needs_two_files():
+    result = run("epochs", EPOCH_FILES[0], code=2)
+    assert "at least two" in result.stderr
