@@ -1,9 +1,13 @@
 """The command line, driven through Typer's CliRunner: formats, gates, exit codes, errors."""
 
+import io
 import json
 import os
+import subprocess
+import sys
 import warnings
 import xml.etree.ElementTree as ET
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -239,6 +243,14 @@ def test_overconfident_rows_refer_to_the_file(tmp_path):
                       "confidence": 0.99, "loss": pytest.approx(-np.log(0.01))}
 
 
+def zipped(*names):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        for name in names:
+            z.writestr(name, "label,prob\n1,0.5\n")
+    return buffer.getvalue()
+
+
 @pytest.mark.parametrize(("content", "needle"), [
     ("", "empty"),
     ("label,prob\n", "no rows"),
@@ -247,10 +259,29 @@ def test_overconfident_rows_refer_to_the_file(tmp_path):
     ("label,score_a,score_b,score_c\na,0.5,0.5,0.5\n", "--renormalize"),
     ("id,label,prob\n1,1,0.5\n1,0,0.5\n", "duplicate ids"),
     ("label,prob\n1,abc\n", "non-numeric"),
+    ("label,prob\n1,\n", "missing or NaN probability"),
+    ("label,prob\n1,nan\n", "missing or NaN probability"),
+    ("label,prob\n1,inf\n", "infinite value"),
+    ("label,prob\n,0.5\n", "has no label in any of its 1 rows"),
+    ("label,prob\n1,0.2\n,0.5\n", "missing label"),
+    ("label\n1,0.5\n", "header has one field"),
+    ("label,prob\n1,0.5\n0,0.5,9\n", "row 2 has 3"),
+    ("label,target,prob\n1,1,0.5\n", "--label-col"),
+    ("label,weight\n1,0.5\n", "no probability column"),
+    ("label,prob\na,0.5\nb,0.5\nc,0.5\n", "3 classes"),
+    ("label,p_a,p_b,p_c\nx,0.2,0.3,0.5\n", "no label value matches"),
+    (b"\x00\x01binary", "binary content"),
+    ("label,prob\n1,0.5\n".encode("utf-16"), "UTF-16"),
+    ("label,prob,n\n1,0.5,caf\xe9\n".encode("latin-1"), "not UTF-8"),
+    (zipped("a.csv", "b.csv"), "exactly one file"),
+    (b"PAR1 not really parquet", "not a readable Parquet file"),
 ])
 def test_bad_input_is_exit_2_with_a_message(tmp_path, content, needle):
     path = tmp_path / "bad.csv"
-    path.write_text(content)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
     result = run("evaluate", path, code=2)
     assert result.stderr.startswith(f"error: {path}")
     assert needle in result.stderr
@@ -284,3 +315,17 @@ def test_debug_shows_the_traceback(monkeypatch):
         warnings.simplefilter("ignore")
         result = CliRunner().invoke(app, ["--debug", "evaluate", BINARY])
     assert isinstance(result.exception, ZeroDivisionError)
+
+
+def test_tensorboard_event_file_points_to_history(tmp_path):
+    path = tmp_path / "events.out.tfevents.1700000000.host"
+    path.write_bytes(b"\x18\x00\x00\x00\x00\x00\x00\x00\xa3\x7fK\"\tbrain.Event:2")
+    result = run("evaluate", path, code=2)
+    assert "TensorBoard" in result.stderr
+    assert "clfdiag history" in result.stderr
+
+
+def test_python_dash_m():
+    out = subprocess.run([sys.executable, "-m", "clfdiag", "--version"], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip().startswith("clfdiag ")

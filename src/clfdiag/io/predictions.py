@@ -87,6 +87,9 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
     blank = np.array([v == "" for v in values] or [False])
     missing_label |= blank[codes] if len(values) else missing_label
     invalid.add(missing_label, _columns([roles.label]), "missing label", "fill in the label")
+    if not distinct:
+        raise ClfdiagError(f"{name}: column {roles.label!r} has no label in any of its {n} rows",
+                           "fill in the labels, or choose another column with --label-col")
 
     scores = _score_matrix(table, roles.scores)
     transform = None
