@@ -51,5 +51,5 @@ def test_json_example_has_the_real_keys():
                                       "json"])
     report = json.loads(result.stdout)
     assert list(example) == list(report)
-    assert example["metrics"] == report["metrics"]
+    assert example["metrics"] == pytest.approx(report["metrics"], rel=1e-12)
     assert example["input"] == {**report["input"], "path": "sample_data/binary.csv"}

@@ -1,4 +1,9 @@
-"""One complete evaluation of a set of predictions: every metric, table and list."""
+"""One complete evaluation of a set of predictions: every metric, table and list.
+
+Sums over examples come from :class:`~clfdiag.core.accumulators.ClassificationSums`;
+ranking metrics from one sort of the scores (exact) or from a histogram of them
+(streaming). :func:`finish` turns either into the same :class:`Evaluation`.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +13,27 @@ import numpy as np
 import numpy.typing as npt
 
 from clfdiag.core import confusion as cmx
-from clfdiag.core.calibration import Calibration, top_label_calibration
+from clfdiag.core.accumulators import ClassificationSums, ScoreHistogram
+from clfdiag.core.calibration import Calibration, calibration_from_sums
 from clfdiag.core.intervals import auc_interval, wilson_interval
-from clfdiag.core.losses import brier_terms, log_loss_terms, true_class_probability
-from clfdiag.core.overconfidence import Overconfidence, overconfident_errors
+from clfdiag.core.overconfidence import Overconfidence
 from clfdiag.core.ranking import (
+    BinaryRanking,
     Curve,
     average_precision,
     precision_recall_curve,
     rank_binary,
+    ranking_from_counts,
     roc_auc,
     roc_curve,
+    sample,
 )
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 Interval = tuple[float, float]
+CURVE_POINTS = 1001
+PARALLEL_MIN = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -40,7 +50,9 @@ class Evaluation:
 
     ``metrics`` maps each metric name to its value; an undefined metric maps to
     ``None`` and its reason is in ``undefined``. Class indices refer to the
-    caller's class order (binary: 0 negative, 1 positive).
+    caller's class order (binary: 0 negative, 1 positive). Curves hold at most
+    1001 exact points. ``auc_error_bound`` is set when ranking metrics come from
+    a histogram (streaming mode): the worst-case distance from the exact AUC.
     """
 
     task: str
@@ -62,6 +74,7 @@ class Evaluation:
     clipped: int
     threshold: float | None
     notes: tuple[str, ...] = field(default=())
+    auc_error_bound: float | None = None
 
 
 def _put(metrics: dict[str, float | None], undefined: dict[str, str], name: str,
@@ -75,10 +88,6 @@ def _auc_stat(value: float | None) -> cmx.Statistic:
     if value is None:
         return cmx.Statistic(None, "only one class is present in the labels")
     return cmx.Statistic(value)
-
-
-def _mean(values: FloatArray) -> float | None:
-    return float(values.mean()) if values.size else None
 
 
 def evaluate_binary(
@@ -97,67 +106,19 @@ def evaluate_binary(
     is top-label: the predicted class is the more probable one (positive iff
     ``p >= 0.5``) and its probability is the confidence.
     """
-    n = int(y.shape[0])
-    metrics: dict[str, float | None] = {}
-    undefined: dict[str, str] = {}
-    ranking = rank_binary(y, p)
-    positives = ranking.positives
-    metrics["n"] = n
-    metrics["positives"] = positives
-    metrics["prevalence"] = positives / n if n else None
+    sums = ClassificationSums(2, threshold, min_confidence, top, n_bins)
+    if y.shape[0] < PARALLEL_MIN:
+        sums.update(y, p)
+        return finish(sums, rank_binary(y, p))
+    # The sums and the sort are independent, and numpy releases the GIL: on a
+    # multi-core machine they overlap.
+    from concurrent.futures import ThreadPoolExecutor
 
-    loss, clipped = log_loss_terms(true_class_probability(y, p))
-    metrics["log_loss"] = _mean(loss)
-    metrics["brier"] = _mean(brier_terms(y, p))
-
-    predicted = (p >= threshold).astype(np.int64)
-    cm = cmx.confusion_matrix(y, predicted, 2)
-    tn, fp, fn, tp = (int(v) for v in cm.ravel())
-    _put(metrics, undefined, "accuracy", cmx.accuracy(cm))
-    _put(metrics, undefined, "balanced_accuracy", cmx.balanced_accuracy(cm))
-    _put(metrics, undefined, "precision",
-         cmx.ratio(tp, tp + fp, f"no predicted positives at threshold {threshold:g} (TP + FP = 0)"))
-    _put(metrics, undefined, "recall",
-         cmx.ratio(tp, tp + fn, "no positive examples (TP + FN = 0)"))
-    _put(metrics, undefined, "specificity",
-         cmx.ratio(tn, tn + fp, "no negative examples (TN + FP = 0)"))
-    _put(metrics, undefined, "f1",
-         cmx.ratio(2 * tp, 2 * tp + fp + fn, "no positive examples and no predicted positives"))
-    _put(metrics, undefined, "mcc", cmx.matthews_corrcoef(cm))
-    auc = _auc_stat(roc_auc(ranking))
-    _put(metrics, undefined, "roc_auc", auc)
-    ap = average_precision(ranking)
-    _put(metrics, undefined, "pr_auc",
-         cmx.Statistic(ap, None if ap is not None else "no positive examples"))
-
-    top_label = p >= 0.5
-    confidence = np.where(top_label, p, 1.0 - p)
-    calibration = top_label_calibration(confidence, top_label == (y == 1), n_bins)
-    _calibration_metrics(metrics, undefined, calibration)
-
-    decided_confidence = np.where(predicted == 1, p, 1.0 - p)
-    over = overconfident_errors(decided_confidence, predicted != y, loss, min_confidence, top)
-    stats = cmx.per_class(cm)
-    per_class = tuple(ClassReport(s, auc) for s in stats)
-    return Evaluation(
-        task="binary",
-        n=n,
-        metrics=metrics,
-        undefined=undefined,
-        confusion_matrix=cm,
-        per_class=per_class,
-        calibration=calibration,
-        overconfident=over,
-        predicted=predicted[over.top],
-        top_confidence=decided_confidence[over.top],
-        top_loss=loss[over.top],
-        accuracy_ci=wilson_interval(tn + tp, n),
-        roc_auc_ci=auc_interval(ranking),
-        roc=roc_curve(ranking) if positives and ranking.negatives else None,
-        pr=precision_recall_curve(ranking) if positives else None,
-        clipped=clipped,
-        threshold=threshold,
-    )
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(sums.update, y, p)
+        ranking = rank_binary(y, p)
+        pending.result()
+    return finish(sums, ranking)
 
 
 def evaluate_multiclass(
@@ -175,27 +136,125 @@ def evaluate_multiclass(
     than 5 classes rank above its true class, ties ranked by class index, and is
     reported only when there are more than 5 classes.
     """
-    n, k = proba.shape
+    k = proba.shape[1]
+    sums = ClassificationSums(k, 0.5, min_confidence, top, n_bins)
+    sums.update(y, proba)
+    aucs = [roc_auc(rank_binary(y == c, proba[:, c])) for c in range(k)]
+    return finish(sums, None, class_aucs=aucs)
+
+
+def finish(sums: ClassificationSums, ranking: BinaryRanking | None, *,
+           class_aucs: list[float | None] | None = None,
+           histogram: ScoreHistogram | None = None) -> Evaluation:
+    """Turn accumulated sums and a ranking (binary) or per-class AUCs into an Evaluation."""
+    if sums.n_classes == 2 and class_aucs is None:
+        if histogram is not None:
+            ranking = ranking_from_counts(histogram.lower_edges(), histogram.positives,
+                                          histogram.negatives)
+        assert ranking is not None
+        return _finish_binary(sums, ranking,
+                              None if histogram is None else histogram.auc_error_bound())
+    return _finish_multiclass(sums, class_aucs or [])
+
+
+def _common(sums: ClassificationSums, metrics: dict[str, float | None]) -> None:
+    n = sums.n
+    metrics["log_loss"] = sums.loss_sum / n if n else None
+    metrics["brier"] = sums.brier_sum / n if n else None
+
+
+def _overconfidence(sums: ClassificationSums) -> Overconfidence:
+    return Overconfidence(
+        min_confidence=sums.min_confidence,
+        count=sums.overconfident,
+        errors=sums.errors,
+        share_of_errors=None if sums.errors == 0 else sums.overconfident / sums.errors,
+        share_of_loss=None if sums.loss_sum == 0 else sums.overconfident_loss / sums.loss_sum,
+        top=sums.top_errors.index,
+    )
+
+
+def _calibration(sums: ClassificationSums, metrics: dict[str, float | None],
+                 undefined: dict[str, str]) -> Calibration:
+    edges = np.linspace(0.0, 1.0, sums.n_bins + 1)
+    calibration = calibration_from_sums(edges, sums.bin_count, sums.bin_confidence,
+                                        sums.bin_correct)
+    for name, value in (("ece", calibration.ece), ("mce", calibration.mce)):
+        metrics[name] = value
+        if value is None:
+            undefined[name] = "no examples"
+    return calibration
+
+
+def _finish_binary(sums: ClassificationSums, ranking: BinaryRanking,
+                   error_bound: float | None) -> Evaluation:
+    n = sums.n
+    threshold = sums.threshold
+    metrics: dict[str, float | None] = {}
+    undefined: dict[str, str] = {}
+    positives = ranking.positives
+    metrics["n"] = n
+    metrics["positives"] = positives
+    metrics["prevalence"] = positives / n if n else None
+    _common(sums, metrics)
+    cm = sums.confusion
+    tn, fp, fn, tp = (int(v) for v in cm.ravel())
+    _put(metrics, undefined, "accuracy", cmx.accuracy(cm))
+    _put(metrics, undefined, "balanced_accuracy", cmx.balanced_accuracy(cm))
+    _put(metrics, undefined, "precision",
+         cmx.ratio(tp, tp + fp, f"no predicted positives at threshold {threshold:g} (TP + FP = 0)"))
+    _put(metrics, undefined, "recall",
+         cmx.ratio(tp, tp + fn, "no positive examples (TP + FN = 0)"))
+    _put(metrics, undefined, "specificity",
+         cmx.ratio(tn, tn + fp, "no negative examples (TN + FP = 0)"))
+    _put(metrics, undefined, "f1",
+         cmx.ratio(2 * tp, 2 * tp + fp + fn, "no positive examples and no predicted positives"))
+    _put(metrics, undefined, "mcc", cmx.matthews_corrcoef(cm))
+    auc = _auc_stat(roc_auc(ranking))
+    _put(metrics, undefined, "roc_auc", auc)
+    ap = average_precision(ranking)
+    _put(metrics, undefined, "pr_auc",
+         cmx.Statistic(ap, None if ap is not None else "no positive examples"))
+    calibration = _calibration(sums, metrics, undefined)
+    both = positives > 0 and ranking.negatives > 0
+    curve_points = sample(ranking, CURVE_POINTS)
+    return Evaluation(
+        task="binary",
+        n=n,
+        metrics=metrics,
+        undefined=undefined,
+        confusion_matrix=cm,
+        per_class=tuple(ClassReport(s, auc) for s in cmx.per_class(cm)),
+        calibration=calibration,
+        overconfident=_overconfidence(sums),
+        predicted=sums.top_errors.predicted,
+        top_confidence=sums.top_errors.confidence,
+        top_loss=sums.top_errors.loss,
+        accuracy_ci=wilson_interval(tn + tp, n),
+        roc_auc_ci=auc_interval(ranking, auc=auc.value),
+        roc=roc_curve(curve_points) if both else None,
+        pr=precision_recall_curve(curve_points) if positives else None,
+        clipped=sums.clipped,
+        threshold=threshold,
+        auc_error_bound=error_bound,
+    )
+
+
+def _finish_multiclass(sums: ClassificationSums,
+                       class_aucs: list[float | None]) -> Evaluation:
+    n, k = sums.n, sums.n_classes
     metrics: dict[str, float | None] = {}
     undefined: dict[str, str] = {}
     notes: list[str] = []
     metrics["n"] = n
-
-    p_true = true_class_probability(y, proba)
-    loss, clipped = log_loss_terms(p_true)
-    metrics["log_loss"] = _mean(loss)
-    metrics["brier"] = _mean(brier_terms(y, proba))
-
-    predicted = proba.argmax(axis=1).astype(np.int64)
-    confidence = proba[np.arange(n), predicted]
-    cm = cmx.confusion_matrix(y, predicted, k)
+    _common(sums, metrics)
+    cm = sums.confusion
     _put(metrics, undefined, "accuracy", cmx.accuracy(cm))
     if k > 5:
-        metrics["top5_accuracy"] = _mean(_top_k_hits(y, proba, p_true, 5))
+        metrics["top5_accuracy"] = sums.top5_hits / n if n else None
     _put(metrics, undefined, "balanced_accuracy", cmx.balanced_accuracy(cm))
-
     stats = cmx.per_class(cm)
-    aucs = [_auc_stat(roc_auc(rank_binary(y == c, proba[:, c]))) for c in range(k)]
+    aucs = [_auc_stat(a) for a in class_aucs]
     for name, values in (
         ("macro_precision", [s.precision for s in stats]),
         ("macro_recall", [s.recall for s in stats]),
@@ -207,7 +266,6 @@ def evaluate_multiclass(
         sum(f * w for f, w in weighted) / n if n else None, "no examples"))
     _put(metrics, undefined, "mcc", cmx.matthews_corrcoef(cm))
     _put(metrics, undefined, "roc_auc", cmx.macro_mean(aucs, "one-vs-rest ROC AUC"))
-
     left_out = {
         "precision": sum(s.precision.value is None for s in stats),
         "recall": sum(s.recall.value is None for s in stats),
@@ -217,10 +275,7 @@ def evaluate_multiclass(
         if count and count < k:
             notes.append(f"macro {what} averages {k - count} of {k} classes; "
                          f"{count} undefined (see per-class table)")
-
-    calibration = top_label_calibration(confidence, predicted == y, n_bins)
-    _calibration_metrics(metrics, undefined, calibration)
-    over = overconfident_errors(confidence, predicted != y, loss, min_confidence, top)
+    calibration = _calibration(sums, metrics, undefined)
     return Evaluation(
         task="multiclass",
         n=n,
@@ -229,33 +284,15 @@ def evaluate_multiclass(
         confusion_matrix=cm,
         per_class=tuple(ClassReport(s, a) for s, a in zip(stats, aucs, strict=True)),
         calibration=calibration,
-        overconfident=over,
-        predicted=predicted[over.top],
-        top_confidence=confidence[over.top],
-        top_loss=loss[over.top],
+        overconfident=_overconfidence(sums),
+        predicted=sums.top_errors.predicted,
+        top_confidence=sums.top_errors.confidence,
+        top_loss=sums.top_errors.loss,
         accuracy_ci=wilson_interval(int(np.trace(cm)), n),
         roc_auc_ci=None,
         roc=None,
         pr=None,
-        clipped=clipped,
+        clipped=sums.clipped,
         threshold=None,
         notes=tuple(notes),
     )
-
-
-def _top_k_hits(
-    y: npt.NDArray[np.integer], proba: FloatArray, p_true: FloatArray, k: int
-) -> FloatArray:
-    """1.0 where fewer than ``k`` classes outrank the true class (ties ranked by index)."""
-    above = (proba > p_true[:, None]).sum(axis=1)
-    columns = np.arange(proba.shape[1])
-    tied_before = ((proba == p_true[:, None]) & (columns[None, :] < y[:, None])).sum(axis=1)
-    return np.asarray(above + tied_before < k, dtype=np.float64)
-
-
-def _calibration_metrics(metrics: dict[str, float | None], undefined: dict[str, str],
-                         calibration: Calibration) -> None:
-    for name, value in (("ece", calibration.ece), ("mce", calibration.mce)):
-        metrics[name] = value
-        if value is None:
-            undefined[name] = "no examples"

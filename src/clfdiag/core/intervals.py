@@ -29,12 +29,13 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> tuple[f
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def auc_interval(r: BinaryRanking, confidence: float = 0.95) -> tuple[float, float] | None:
+def auc_interval(r: BinaryRanking, confidence: float = 0.95,
+                 auc: float | None = None) -> tuple[float, float] | None:
     """DeLong confidence interval for the ROC AUC, clipped to [0, 1] (as pROC's ``ci.auc``).
 
     ``None`` when either class has fewer than two examples.
     """
-    parts = delong_components(r)
+    parts = delong_components(r, auc)
     if parts is None:
         return None
     auc, s10, s01 = parts

@@ -50,8 +50,8 @@ def read_predictions(
     header = source.header if source.kind == "csv" else _parquet_header(source)
     roles = detect_columns(source.name, header, options.label_col, options.prob_cols,
                            options.id_col)
-    table = _read_table(source, roles)
-    return predictions_from_table(source.name, table, roles, options, source)
+    return predictions_from_table(source.name, _read_table(source, roles), roles, options,
+                                  source)
 
 
 def predictions_from_frame(frame: Any, options: ReadOptions | None = None,
@@ -69,29 +69,25 @@ def predictions_from_frame(frame: Any, options: ReadOptions | None = None,
 
 def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: ReadOptions,
                            source: Source | None = None) -> Predictions:
-    """Code labels, check every row and build the Predictions value from an Arrow table."""
-    import pyarrow.compute as pc
+    """Code labels, check every row and build the Predictions value from an Arrow table.
 
+    The table is released as soon as the numpy arrays exist (callers pass it
+    without keeping a reference), so that peak memory is one copy of the data.
+    """
     n = table.num_rows
     if n == 0:
         raise ClfdiagError(f"{name}: the header has no rows under it", "the file holds no data")
     invalid = _RowProblems(name, n)
-
-    encoded = pc.dictionary_encode(table[roles.label].combine_chunks())
-    raw_values = [str(v) for v in encoded.dictionary.to_pylist()]
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
-    missing_label = encoded.indices.is_null().to_numpy(zero_copy_only=False)
-    codes = np.where(missing_label, 0, codes).astype(np.int64)
-    values = [canonical(v) for v in raw_values]
-    distinct = sorted(set(values) - {""})
-    blank = np.array([v == "" for v in values] or [False])
-    missing_label |= blank[codes] if len(values) else missing_label
-    invalid.add(missing_label, _columns([roles.label]), "missing label", "fill in the label")
+    labels = _LabelCodes.of(table[roles.label])
+    invalid.add(labels.missing, _columns([roles.label]), "missing label", "fill in the label")
+    distinct = sorted({c for c in labels.present if c != ""})
     if not distinct:
         raise ClfdiagError(f"{name}: column {roles.label!r} has no label in any of its {n} rows",
                            "fill in the labels, or choose another column with --label-col")
-
     scores = _score_matrix(table, roles.scores)
+    ids = table[roles.id] if roles.id else None
+    del table
+
     transform = None
     if options.logits:
         finite = np.isfinite(scores).all(axis=1)
@@ -114,7 +110,7 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
         classes: tuple[str, ...] = (negative, positive)
         lookup = {negative: 0, positive: 1}
         proba = scores[:, 0]
-        if not options.logits and np.isin(proba[~invalid.any_bad()], (0.0, 1.0)).all():
+        if not options.logits and _looks_hard(proba):
             notes.append(f"column {roles.scores[0]!r} holds only 0 and 1: these look like hard "
                          "predictions; log loss, AUC and calibration assume probabilities")
     else:
@@ -132,26 +128,24 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
             classes = (negative, positive)
             lookup = {v: int(i == pos_col) for v, i in lookup.items()}
             proba = scores[:, pos_col]
+    del scores
 
-    code_to_class = np.array([lookup.get(v, -1) for v in values] or [-1], dtype=np.int64)
-    y = code_to_class[codes]
-    unknown = (y < 0) & ~missing_label
+    y = labels.classes(lookup, len(classes))
+    unknown = (y < 0) & ~labels.missing
     if unknown.any():
         known = ", ".join(repr(c) for c in classes)
         invalid.add(unknown, _columns([roles.label]), "label with no probability column",
                     f"the probability columns give the classes {known}",
-                    values=np.array(values, dtype=object)[codes])
-
-    ids = table[roles.id].combine_chunks() if roles.id else None
+                    values=labels.name_of_rows())
     keep = ~invalid.any_bad()
     dropped = invalid.resolve(options.drop_invalid)
     rows = None
     if dropped:
+        import pyarrow as pa
+
         rows = np.flatnonzero(keep).astype(np.int64) + 1
         y, proba = y[keep], proba[keep]
         if ids is not None:
-            import pyarrow as pa
-
             ids = ids.filter(pa.array(keep))
     if len(y) == 0:
         raise ClfdiagError(f"{name}: no usable rows left after dropping {sum(dropped.values())}",
@@ -170,6 +164,79 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
     )
     return Predictions(np.ascontiguousarray(y), np.ascontiguousarray(proba, dtype=np.float64),
                        classes, summary, ids, rows)
+
+
+class _LabelCodes:
+    """A label column as small integer codes, with the class name of each code."""
+
+    def __init__(self, codes: npt.NDArray[np.integer], names: list[str], present: list[str],
+                 missing: npt.NDArray[np.bool_]) -> None:
+        self.codes = codes  # index into names; rows with a missing label hold 0
+        self.names = names  # canonical label of each code ("" for a blank cell)
+        self.present = present  # the canonical labels that occur
+        self.missing = missing
+
+    @classmethod
+    def of(cls, column: Any) -> _LabelCodes:
+        """Code any Arrow label column; small integer labels take a fast path (no hashing)."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        missing = (column.is_null().to_numpy(zero_copy_only=False) if column.null_count
+                   else np.zeros(len(column), dtype=bool))
+        kind = column.type
+        if pa.types.is_integer(kind) or pa.types.is_boolean(kind):
+            if pa.types.is_boolean(kind):
+                column = pc.cast(column, pa.int8())
+            bounds = pc.min_max(column).as_py()
+            lo, hi = bounds["min"], bounds["max"]
+            if lo is not None and lo >= -128 and hi <= 127 and hi - lo < 64:
+                # Few small integer labels (0/1, -1/1, digit classes): no hashing; the
+                # codes are the values shifted to start at 0.
+                values = pc.fill_null(column, lo) if column.null_count else column
+                codes = pc.cast(values, pa.int8()).to_numpy(zero_copy_only=False)
+                if lo:
+                    codes = codes - np.int8(lo)
+                names = ([["false", "true"][v] for v in range(lo, hi + 1)]
+                         if pa.types.is_boolean(kind)
+                         else [str(v) for v in range(lo, hi + 1)])
+                seen = codes[~missing] if column.null_count else codes
+                present = [names[v] for v in range(hi - lo + 1)
+                           if np.count_nonzero(seen == v)]
+                return cls(codes, names, present, missing)
+        uniques = pc.unique(column).drop_null()
+        present = [canonical(str(v)) for v in uniques.to_pylist()]
+        positions = pc.index_in(column, value_set=uniques)
+        codes = pc.fill_null(positions, 0).to_numpy(zero_copy_only=False)
+        if "" in present:
+            missing = missing | (codes == present.index(""))
+        return cls(codes, present or [""], present, missing)
+
+    def classes(self, lookup: dict[str, int], n_classes: int) -> npt.NDArray[np.integer]:
+        """Class index of each row (-1 where the label has no class or is missing)."""
+        table = np.array([lookup.get(name, -1) for name in self.names], dtype=np.int32)
+        dtype = np.int8 if n_classes < 128 else np.int32
+        return table.astype(dtype)[self.codes]
+
+    def name_of_rows(self) -> _RowNames:
+        """The label of each row, looked up lazily for error messages."""
+        return _RowNames(self)
+
+
+class _RowNames:
+    def __init__(self, labels: _LabelCodes) -> None:
+        self.labels = labels
+
+    def __getitem__(self, row: int) -> str:
+        return self.labels.names[int(self.labels.codes[row])]
+
+
+def _looks_hard(proba: npt.NDArray[np.float64]) -> bool:
+    """True when every probability is exactly 0 or 1 (checked on a sample first)."""
+    head = proba[:1000]
+    if not ((head == 0.0) | (head == 1.0)).all():
+        return False
+    return bool(((proba == 0.0) | (proba == 1.0)).all())
 
 
 def _cell(value: Any) -> str:
@@ -259,22 +326,23 @@ def _score_matrix(table: Any, columns: tuple[str, ...]) -> npt.NDArray[np.float6
     return out
 
 
-def _deduplicate_ids(name: str, ids: Any, y: npt.NDArray[np.int64],
+def _deduplicate_ids(name: str, ids: Any, y: npt.NDArray[np.integer],
                      proba: npt.NDArray[np.float64], rows: npt.NDArray[np.int64] | None,
                      column: str, drop: bool) -> tuple[Any, Any, Any, Any, int]:
+    """Refuse (or, dropping, thin out) repeated ids; every id must be present."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    encoded = pc.dictionary_encode(ids)
-    if len(encoded.dictionary) == len(ids) and ids.null_count == 0:
-        return ids, y, proba, rows, 0
-    codes = encoded.indices.to_numpy(zero_copy_only=False)
     if ids.null_count:
         where = np.flatnonzero(ids.is_null().to_numpy(zero_copy_only=False))
         shown_rows = [int(i) + 1 if rows is None else int(rows[i]) for i in where[:SHOW_ROWS]]
         raise ClfdiagError(f"{name}: column {column!r}: {len(where)} rows have no id "
                            f"(rows {', '.join(map(str, shown_rows))})",
                            "fill in the ids, or choose another column with --id-col")
+    if _distinct(ids):
+        return ids, y, proba, rows, 0
+    import pyarrow.compute as pc
+
+    codes = pc.dictionary_encode(ids.combine_chunks()).indices.to_numpy(zero_copy_only=False)
     _, first = np.unique(codes, return_index=True)
     keep = np.zeros(len(codes), dtype=bool)
     keep[first] = True
@@ -288,6 +356,38 @@ def _deduplicate_ids(name: str, ids: Any, y: npt.NDArray[np.int64],
         )
     return (ids.filter(pa.array(keep)), y[keep], proba[keep],
             (np.flatnonzero(keep) + 1 if rows is None else rows[keep]), len(repeated))
+
+
+def _distinct(ids: Any) -> bool:
+    """True when no id repeats, decided cheaply for the common shapes of id columns.
+
+    Ids that read as distinct integers are distinct as text; ids in strictly
+    increasing order (as integers or as text) are distinct in O(n). Only other
+    columns are hashed.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from clfdiag.core.ranking import sort_in_place
+
+    if len(ids) < 2:
+        return True
+    try:
+        numbers = pc.cast(ids, pa.int64()).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        numbers = None
+    if numbers is not None:
+        if bool((numbers[1:] > numbers[:-1]).all()):
+            return True
+        ordered = numbers.copy()
+        sort_in_place(ordered)
+        if not bool((ordered[1:] == ordered[:-1]).any()):
+            return True
+    else:
+        text = ids.combine_chunks()
+        if pc.all(pc.greater(text[1:], text[:-1])).as_py():
+            return True
+    return int(pc.count_distinct(ids).as_py()) == len(ids)
 
 
 def _parquet_header(source: Source) -> tuple[str, ...]:
@@ -310,19 +410,33 @@ def _read_table(source: Source, roles: ColumnRoles) -> Any:
         return _coerce_types(source.name, table, roles)
     import pyarrow.csv as pacsv
 
+    # Ids stay text (007 is not 7); the label's type is inferred, so that integer
+    # labels skip hashing; scores are float64.
     types = {c: pa.float64() for c in roles.scores}
-    types[roles.label] = pa.string()
     if roles.id:
         types[roles.id] = pa.string()
-    convert = pacsv.ConvertOptions(
-        include_columns=columns, column_types=types, strings_can_be_null=True,
-        decimal_point="," if source.decimal_comma else ".",
-    )
     parse = pacsv.ParseOptions(delimiter=source.delimiter)
-    try:
+
+    def read(column_types: dict[str, Any]) -> Any:
+        convert = pacsv.ConvertOptions(
+            include_columns=columns, column_types=column_types, strings_can_be_null=True,
+            decimal_point="," if source.decimal_comma else ".",
+        )
         with source.opener() as stream:
+            # The system allocator gives the parser's buffers back to the OS once the
+            # table is released, so that they do not add to the engine's peak memory.
             return pacsv.read_csv(stream, parse_options=parse, convert_options=convert,
-                                  read_options=pacsv.ReadOptions(block_size=1 << 24))
+                                  read_options=pacsv.ReadOptions(block_size=1 << 24),
+                                  memory_pool=pa.system_memory_pool())
+
+    try:
+        try:
+            return read(types)
+        except pa.ArrowInvalid as exc:
+            if "conversion error" not in str(exc):
+                raise
+            # The label's type was inferred from the first rows; read it as text.
+            return read({**types, roles.label: pa.string()})
     except pa.ArrowInvalid as exc:
         text = str(exc)
         if "conversion error" in text:

@@ -1,0 +1,258 @@
+"""Mergeable accumulators: every statistic that is a sum over examples, batch by batch.
+
+Each accumulator has ``update(batch)``, ``merge(other)`` and the state needed by
+``evaluation.finish``. In memory, data is fed in chunks so that temporaries stay
+small; in streaming mode, batches come from the file. Counts, the confusion
+matrix and the calibration bins are exact in both; the loss sums agree to
+floating-point rounding; the overconfident errors are an exact top-k.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from clfdiag.core.losses import EPS
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+CHUNK = 1 << 20
+
+
+@dataclass
+class TopErrors:
+    """The most confident errors seen so far: confidence desc, then loss desc, then index asc."""
+
+    limit: int
+    index: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    label: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    predicted: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
+    confidence: FloatArray = field(default_factory=lambda: np.zeros(0))
+    loss: FloatArray = field(default_factory=lambda: np.zeros(0))
+
+    def offer(self, index: IntArray, label: IntArray, predicted: IntArray,
+              confidence: FloatArray, loss: FloatArray) -> None:
+        """Consider new candidates; keep the ``limit`` best under the ranking above."""
+        if self.limit <= 0 or index.size == 0:
+            return
+        if index.size > self.limit:
+            # Cheap pre-selection: keep everything tied with the limit-th confidence.
+            cut = np.partition(confidence, index.size - self.limit)[index.size - self.limit]
+            keep = confidence >= cut
+            index, label, predicted = index[keep], label[keep], predicted[keep]
+            confidence, loss = confidence[keep], loss[keep]
+        index = np.concatenate((self.index, index))
+        label = np.concatenate((self.label, label))
+        predicted = np.concatenate((self.predicted, predicted))
+        confidence = np.concatenate((self.confidence, confidence))
+        loss = np.concatenate((self.loss, loss))
+        order = np.lexsort((index, -loss, -confidence))[: self.limit]
+        self.index, self.label, self.predicted = index[order], label[order], predicted[order]
+        self.confidence, self.loss = confidence[order], loss[order]
+
+    def merge(self, other: TopErrors) -> None:
+        """Fold another accumulator's candidates into this one."""
+        self.offer(other.index, other.label, other.predicted, other.confidence, other.loss)
+
+
+@dataclass
+class ClassificationSums:
+    """Sums over examples for a K-class problem (K = 2 for binary, class 1 positive).
+
+    Binary predictions are "positive iff p >= threshold"; multiclass ones are the
+    most probable class. Calibration is top-label: the most probable class and
+    its probability (binary: positive iff p >= 0.5).
+    """
+
+    n_classes: int
+    threshold: float = 0.5
+    min_confidence: float = 0.9
+    top: int = 10
+    n_bins: int = 15
+    n: int = 0
+    loss_sum: float = 0.0
+    brier_sum: float = 0.0
+    clipped: int = 0
+    top5_hits: int = 0
+    errors: int = 0
+    overconfident: int = 0
+    overconfident_loss: float = 0.0
+    confusion: IntArray = field(init=False)
+    bin_count: IntArray = field(init=False)
+    bin_confidence: FloatArray = field(init=False)
+    bin_correct: IntArray = field(init=False)
+    top_errors: TopErrors = field(init=False)
+
+    def __post_init__(self) -> None:
+        k = self.n_classes
+        self.confusion = np.zeros((k, k), dtype=np.int64)
+        self.bin_count = np.zeros(self.n_bins, dtype=np.int64)
+        self.bin_confidence = np.zeros(self.n_bins)
+        self.bin_correct = np.zeros(self.n_bins, dtype=np.int64)
+        self.top_errors = TopErrors(self.top)
+
+    def empty_like(self) -> ClassificationSums:
+        """A fresh accumulator with the same settings (the identity of ``merge``)."""
+        return ClassificationSums(self.n_classes, self.threshold, self.min_confidence,
+                                  self.top, self.n_bins)
+
+    def update(self, y: npt.NDArray[np.integer], proba: FloatArray, offset: int = 0) -> None:
+        """Add examples; ``offset`` is the index of the first one in the whole input."""
+        for start in range(0, y.shape[0], CHUNK):
+            self._update(y[start:start + CHUNK], proba[start:start + CHUNK], offset + start)
+
+    def _update(self, y: npt.NDArray[np.integer], proba: FloatArray, offset: int) -> None:
+        n = y.shape[0]
+        if proba.ndim == 1:
+            positive = y == 1
+            complement = 1.0 - proba
+            p_true = np.where(positive, proba, complement)
+            diff = proba - positive
+            brier = float(diff @ diff)
+            top_label = proba >= 0.5
+            top_conf = np.maximum(proba, complement)
+            top_correct = top_label == positive
+            if self.threshold == 0.5:
+                predicted_positive, decided = top_label, top_conf
+            else:
+                predicted_positive = proba >= self.threshold
+                decided = np.where(predicted_positive, proba, complement)
+            # The 2 x 2 confusion matrix from boolean counts (no index arithmetic).
+            tp = int(np.count_nonzero(predicted_positive & positive))
+            predicted_pos, actual_pos = (int(np.count_nonzero(predicted_positive)),
+                                         int(np.count_nonzero(positive)))
+            self.confusion += np.array([[n - predicted_pos - actual_pos + tp,
+                                         predicted_pos - tp], [actual_pos - tp, tp]])
+            wrong = predicted_positive != positive
+            predicted = predicted_positive.view(np.int8)
+        else:
+            rows = np.arange(n)
+            p_true = proba[rows, y]
+            brier = float(np.einsum("ij,ij->", proba, proba) - 2.0 * p_true.sum() + n)
+            predicted = proba.argmax(axis=1)
+            decided = proba[rows, predicted]
+            top_conf, top_correct = decided, predicted == y
+            wrong = ~top_correct
+            k = self.n_classes
+            self.confusion += np.bincount(y.astype(np.int64) * k + predicted,
+                                          minlength=k * k).reshape(k, k)
+            if self.n_classes > 5:
+                above = (proba > p_true[:, None]).sum(axis=1)
+                tied_before = ((proba == p_true[:, None])
+                               & (np.arange(self.n_classes) < y[:, None])).sum(axis=1)
+                self.top5_hits += int(np.count_nonzero(above + tied_before < 5))
+        self.n += n
+        clipped = np.clip(p_true, EPS, 1.0 - EPS)
+        self.clipped += n - int(np.count_nonzero(clipped == p_true))
+        loss = np.log(clipped, out=clipped)
+        np.negative(loss, out=loss)
+        self.loss_sum += float(loss.sum())
+        self.brier_sum += brier
+        index = self._bin_index(top_conf)
+        self.bin_count += np.bincount(index, minlength=self.n_bins)
+        self.bin_confidence += np.bincount(index, weights=top_conf, minlength=self.n_bins)
+        self.bin_correct += np.bincount(index, weights=top_correct,
+                                        minlength=self.n_bins).astype(np.int64)
+        self.errors += int(np.count_nonzero(wrong))
+        hits = np.flatnonzero(wrong & (decided >= self.min_confidence))
+        self.overconfident += int(hits.size)
+        self.overconfident_loss += float(loss[hits].sum())
+        self.top_errors.offer(hits + offset, y[hits].astype(np.int64),
+                              predicted[hits].astype(np.int64), decided[hits], loss[hits])
+
+    def _bin_index(self, confidence: FloatArray) -> IntArray:
+        """Right-closed bin of each confidence: (b/B, (b+1)/B] is bin b, and 0 is in bin 0.
+
+        ``floor(c * B)`` can be one off at an edge because of rounding; comparing
+        with the edges themselves (``np.linspace``, as the reported bins) settles it.
+        """
+        b = self.n_bins
+        edges = np.linspace(0.0, 1.0, b + 1)
+        index = (confidence * b).astype(np.int64)
+        np.clip(index, 0, b - 1, out=index)
+        index -= (confidence <= np.take(edges, index)) & (index > 0)
+        index += confidence > np.take(edges, index + 1)
+        return index
+
+    def merge(self, other: ClassificationSums) -> ClassificationSums:
+        """A new accumulator holding both inputs' examples."""
+        out = self.empty_like()
+        for part in (self, other):
+            out.n += part.n
+            out.loss_sum += part.loss_sum
+            out.brier_sum += part.brier_sum
+            out.clipped += part.clipped
+            out.top5_hits += part.top5_hits
+            out.errors += part.errors
+            out.overconfident += part.overconfident
+            out.overconfident_loss += part.overconfident_loss
+            out.confusion += part.confusion
+            out.bin_count += part.bin_count
+            out.bin_confidence += part.bin_confidence
+            out.bin_correct += part.bin_correct
+            out.top_errors.merge(part.top_errors)
+        return out
+
+
+@dataclass
+class ScoreHistogram:
+    """Counts of positives and negatives in fixed, fine bins of the logit of the score.
+
+    ROC, PR and AUC of data too large to sort: each bin is treated as one tie
+    group. ``2**20`` equal bins over logits in [-LIMIT, LIMIT] (probabilities
+    from about 2e-16 to 1 - 2e-16, the log-loss clipping range); scores beyond
+    fall in the end bins. The AUC error this can cause is bounded by
+    ``auc_error_bound``.
+    """
+
+    n_bins: int = 1 << 20
+    positives: IntArray = field(init=False)
+    negatives: IntArray = field(init=False)
+    LIMIT = 36.05
+
+    def __post_init__(self) -> None:
+        self.positives = np.zeros(self.n_bins, dtype=np.int64)
+        self.negatives = np.zeros(self.n_bins, dtype=np.int64)
+
+    def bin_of(self, scores: FloatArray) -> IntArray:
+        """The bin of each score (monotone in the score)."""
+        with np.errstate(divide="ignore"):
+            logit = np.log(scores) - np.log1p(-scores)
+        np.clip(logit, -self.LIMIT, self.LIMIT, out=logit)
+        index = ((logit + self.LIMIT) * (self.n_bins / (2 * self.LIMIT))).astype(np.int64)
+        np.clip(index, 0, self.n_bins - 1, out=index)
+        return index
+
+    def update(self, y: npt.NDArray[np.integer], scores: FloatArray) -> None:
+        """Add binary examples (label 1 = positive) and their positive-class scores."""
+        for start in range(0, y.shape[0], CHUNK):
+            index = self.bin_of(scores[start:start + CHUNK])
+            positive = y[start:start + CHUNK] == 1
+            self.positives += np.bincount(index[positive], minlength=self.n_bins)
+            self.negatives += np.bincount(index[~positive], minlength=self.n_bins)
+
+    def merge(self, other: ScoreHistogram) -> ScoreHistogram:
+        """A new histogram holding both inputs' counts."""
+        out = ScoreHistogram(self.n_bins)
+        out.positives = self.positives + other.positives
+        out.negatives = self.negatives + other.negatives
+        return out
+
+    def lower_edges(self) -> FloatArray:
+        """The smallest probability of each bin (its threshold)."""
+        logit = np.arange(self.n_bins) * (2 * self.LIMIT / self.n_bins) - self.LIMIT
+        return np.asarray(1.0 / (1.0 + np.exp(-logit)), dtype=np.float64)
+
+    def auc_error_bound(self) -> float | None:
+        """Worst-case |AUC from bins - exact AUC|: half the share of pairs that share a bin.
+
+        Inside a bin every positive-negative pair is counted as a tie (one half);
+        the exact AUC counts each such pair 0, 1/2 or 1.
+        """
+        m, n = int(self.positives.sum()), int(self.negatives.sum())
+        if m == 0 or n == 0:
+            return None
+        shared = float(self.positives.astype(np.float64) @ self.negatives.astype(np.float64))
+        return 0.5 * shared / (m * n)
