@@ -13,7 +13,8 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-__all__ = ["ReadOptions", "__version__", "compare", "epochs", "evaluate", "history",
+__all__ = ["ReadOptions", "__version__", "compare", "epochs", "evaluate", "evaluate_file",
+           "history",
            "predictions_from_frame", "read_history", "read_predictions"]
 
 _LAZY = {
@@ -22,6 +23,7 @@ _LAZY = {
     "predictions_from_frame": "clfdiag.io",
     "read_history": "clfdiag.io.histories",
     "evaluate": "clfdiag.api",
+    "evaluate_file": "clfdiag.api",
     "compare": "clfdiag.api",
     "epochs": "clfdiag.api",
     "history": "clfdiag.api",

@@ -161,6 +161,11 @@ def evaluate(
     logits: Logits = False,
     renormalize: Renormalize = False,
     drop_invalid: DropInvalid = False,
+    streaming: Annotated[bool | None, typer.Option(
+        "--streaming/--in-memory",
+        help="Read in batches (files larger than memory; ranking metrics from a fine "
+             "histogram, with an error bound) or all at once. Default: by file size.",
+        rich_help_panel="Input")] = None,
     threshold: Threshold = 0.5,
     min_confidence: MinConfidence = 0.9,
     top: Top = 10,
@@ -174,14 +179,13 @@ def evaluate(
     """Evaluate one predictions file: losses, rates, curves, calibration, confident errors."""
     import clfdiag
     from clfdiag.gates import check_gates, parse_gates
-    from clfdiag.io import ReadOptions, read_predictions
+    from clfdiag.io import ReadOptions
 
     gates = parse_gates(fail_under or [], fail_over or [])
     options = ReadOptions(label_col, tuple(prob_col or ()), id_col, positive, logits,
                           renormalize, drop_invalid)
-    preds = read_predictions(file, options)
-    report = clfdiag.evaluate(preds, threshold=threshold, min_confidence=min_confidence,
-                              top=top, bins=bins)
+    report = clfdiag.evaluate_file(file, options, streaming=streaming, threshold=threshold,
+                                   min_confidence=min_confidence, top=top, bins=bins)
     results = check_gates(gates, report["metrics"], report["undefined"])
     if results:
         report["gates"] = [r.as_dict() for r in results]

@@ -18,31 +18,38 @@ from clfdiag.core.evaluation import Evaluation
 from clfdiag.core.ranking import Curve
 from clfdiag.core.trajectory import Trajectory
 from clfdiag.pairing import Paired
-from clfdiag.predictions import Predictions
+from clfdiag.predictions import InputSummary, Predictions
 
 SCHEMA_VERSION = 1
 CURVE_POINTS = 201
 
 
-def evaluation_report(preds: Predictions, ev: Evaluation) -> dict[str, Any]:
-    """Assemble the report of ``clfdiag evaluate`` for ``preds`` evaluated as ``ev``."""
-    src = preds.source
-    classes = list(preds.classes)
+def evaluation_report(source: InputSummary, classes_: tuple[str, ...], ev: Evaluation,
+                      top_rows: list[int], top_ids: list[str | None],
+                      mode: str = "in-memory") -> dict[str, Any]:
+    """Assemble the report of ``clfdiag evaluate``.
+
+    ``top_rows`` and ``top_ids`` are the input rows and ids of the overconfident
+    errors listed in ``ev`` (in its order).
+    """
+    src = source
+    classes = list(classes_)
     over = ev.overconfident
-    top = over.top
-    labels = [classes[i] for i in preds.y[top]]
+    labels = [classes[i] for i in ev.top_label]
     report: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "clfdiag_version": __version__,
         "command": "evaluate",
-        "input": _input(preds),
+        "input": _input_summary(src),
+        "mode": mode,
         "task": ev.task,
         "classes": classes,
-        "positive_class": preds.positive_class,
+        "positive_class": classes[1] if ev.task == "binary" else None,
         "threshold": ev.threshold,
         "metrics": {k: _number(v) for k, v in ev.metrics.items()},
         "undefined": dict(ev.undefined),
         "roc_auc_ci": _pair(ev.roc_auc_ci),
+        "roc_auc_error_bound": ev.auc_error_bound,
         "accuracy_ci": _pair(ev.accuracy_ci),
         "log_loss_clipped_rows": ev.clipped,
         "confusion_matrix": {"labels": classes, "matrix": ev.confusion_matrix.tolist()},
@@ -78,7 +85,7 @@ def evaluation_report(preds: Predictions, ev: Evaluation) -> dict[str, Any]:
                 {"row": row, "id": ident, "label": label, "predicted": classes[int(pred)],
                  "confidence": float(conf), "loss": float(loss)}
                 for row, ident, label, pred, conf, loss in zip(
-                    preds.row_numbers(top), preds.id_values(top), labels, ev.predicted,
+                    top_rows, top_ids, labels, ev.predicted,
                     ev.top_confidence, ev.top_loss, strict=True)
             ],
         },
@@ -243,7 +250,10 @@ _SHORT = {
 
 
 def _input(p: Predictions) -> dict[str, Any]:
-    src = p.source
+    return _input_summary(p.source)
+
+
+def _input_summary(src: InputSummary) -> dict[str, Any]:
     return {"path": src.path, "rows": src.rows, "used": src.used,
             "dropped": src.rows - src.used, "dropped_reasons": dict(src.dropped),
             "label_column": src.label_column,

@@ -9,6 +9,7 @@ floating-point rounding; the overconfident errors are an exact top-k.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,30 +32,37 @@ class TopErrors:
     predicted: IntArray = field(default_factory=lambda: np.zeros(0, np.int64))
     confidence: FloatArray = field(default_factory=lambda: np.zeros(0))
     loss: FloatArray = field(default_factory=lambda: np.zeros(0))
+    ids: npt.NDArray[np.object_] = field(default_factory=lambda: np.zeros(0, dtype=object))
+    """Example ids carried along (streaming mode cannot look them up afterwards)."""
 
     def offer(self, index: IntArray, label: IntArray, predicted: IntArray,
-              confidence: FloatArray, loss: FloatArray) -> None:
+              confidence: FloatArray, loss: FloatArray,
+              ids: npt.NDArray[np.object_] | None = None) -> None:
         """Consider new candidates; keep the ``limit`` best under the ranking above."""
         if self.limit <= 0 or index.size == 0:
             return
+        if ids is None:
+            ids = np.full(index.size, None, dtype=object)
         if index.size > self.limit:
             # Cheap pre-selection: keep everything tied with the limit-th confidence.
             cut = np.partition(confidence, index.size - self.limit)[index.size - self.limit]
             keep = confidence >= cut
             index, label, predicted = index[keep], label[keep], predicted[keep]
-            confidence, loss = confidence[keep], loss[keep]
+            confidence, loss, ids = confidence[keep], loss[keep], ids[keep]
         index = np.concatenate((self.index, index))
         label = np.concatenate((self.label, label))
         predicted = np.concatenate((self.predicted, predicted))
         confidence = np.concatenate((self.confidence, confidence))
         loss = np.concatenate((self.loss, loss))
+        ids = np.concatenate((self.ids, ids))
         order = np.lexsort((index, -loss, -confidence))[: self.limit]
         self.index, self.label, self.predicted = index[order], label[order], predicted[order]
-        self.confidence, self.loss = confidence[order], loss[order]
+        self.confidence, self.loss, self.ids = confidence[order], loss[order], ids[order]
 
     def merge(self, other: TopErrors) -> None:
         """Fold another accumulator's candidates into this one."""
-        self.offer(other.index, other.label, other.predicted, other.confidence, other.loss)
+        self.offer(other.index, other.label, other.predicted, other.confidence, other.loss,
+                   other.ids)
 
 
 @dataclass
@@ -98,12 +106,24 @@ class ClassificationSums:
         return ClassificationSums(self.n_classes, self.threshold, self.min_confidence,
                                   self.top, self.n_bins)
 
-    def update(self, y: npt.NDArray[np.integer], proba: FloatArray, offset: int = 0) -> None:
-        """Add examples; ``offset`` is the index of the first one in the whole input."""
-        for start in range(0, y.shape[0], CHUNK):
-            self._update(y[start:start + CHUNK], proba[start:start + CHUNK], offset + start)
+    def update(self, y: npt.NDArray[np.integer], proba: FloatArray, offset: int = 0,
+               where: IntArray | None = None,
+               ids: Callable[[IntArray], npt.NDArray[np.object_]] | None = None) -> None:
+        """Add examples.
 
-    def _update(self, y: npt.NDArray[np.integer], proba: FloatArray, offset: int) -> None:
+        The top errors are identified by ``offset`` + their position, or, when
+        given, by ``where[position]`` (e.g. their rows in a file); ``ids`` looks up
+        the ids of given positions, only for the few candidates that need them.
+        """
+        for start in range(0, y.shape[0], CHUNK):
+            stop = start + CHUNK
+            self._update(y[start:stop], proba[start:stop], offset + start,
+                         None if where is None else where[start:stop],
+                         None if ids is None else _shifted(ids, start))
+
+    def _update(self, y: npt.NDArray[np.integer], proba: FloatArray, offset: int,
+                where: IntArray | None,
+                ids: Callable[[IntArray], npt.NDArray[np.object_]] | None) -> None:
         n = y.shape[0]
         if proba.ndim == 1:
             positive = y == 1
@@ -159,8 +179,9 @@ class ClassificationSums:
         hits = np.flatnonzero(wrong & (decided >= self.min_confidence))
         self.overconfident += int(hits.size)
         self.overconfident_loss += float(loss[hits].sum())
-        self.top_errors.offer(hits + offset, y[hits].astype(np.int64),
-                              predicted[hits].astype(np.int64), decided[hits], loss[hits])
+        self.top_errors.offer(hits + offset if where is None else where[hits],
+                              y[hits].astype(np.int64), predicted[hits].astype(np.int64),
+                              decided[hits], loss[hits], None if ids is None else ids(hits))
 
     def _bin_index(self, confidence: FloatArray) -> IntArray:
         """Right-closed bin of each confidence: (b/B, (b+1)/B] is bin b, and 0 is in bin 0.
@@ -194,6 +215,11 @@ class ClassificationSums:
             out.bin_correct += part.bin_correct
             out.top_errors.merge(part.top_errors)
         return out
+
+
+def _shifted(lookup: Callable[[IntArray], npt.NDArray[np.object_]],
+             start: int) -> Callable[[IntArray], npt.NDArray[np.object_]]:
+    return lambda positions: lookup(positions + start)
 
 
 @dataclass

@@ -65,6 +65,7 @@ class Evaluation:
     overconfident: Overconfidence
     predicted: IntArray
     """Predicted class index of each example in ``overconfident.top``."""
+    top_label: IntArray
     top_confidence: FloatArray
     top_loss: FloatArray
     accuracy_ci: Interval | None
@@ -145,16 +146,27 @@ def evaluate_multiclass(
 
 def finish(sums: ClassificationSums, ranking: BinaryRanking | None, *,
            class_aucs: list[float | None] | None = None,
-           histogram: ScoreHistogram | None = None) -> Evaluation:
-    """Turn accumulated sums and a ranking (binary) or per-class AUCs into an Evaluation."""
-    if sums.n_classes == 2 and class_aucs is None:
+           histogram: ScoreHistogram | None = None,
+           class_histograms: list[ScoreHistogram] | None = None) -> Evaluation:
+    """Turn accumulated sums, and a ranking or histograms of scores, into an Evaluation.
+
+    Binary: an exact ``ranking`` or a ``histogram``. Multiclass: exact
+    ``class_aucs`` or one histogram per class (one-vs-rest).
+    """
+    if sums.n_classes == 2 and class_aucs is None and class_histograms is None:
         if histogram is not None:
             ranking = ranking_from_counts(histogram.lower_edges(), histogram.positives,
                                           histogram.negatives)
         assert ranking is not None
         return _finish_binary(sums, ranking,
                               None if histogram is None else histogram.auc_error_bound())
-    return _finish_multiclass(sums, class_aucs or [])
+    bound = None
+    if class_histograms is not None:
+        class_aucs = [roc_auc(ranking_from_counts(h.lower_edges(), h.positives, h.negatives))
+                      for h in class_histograms]
+        bounds = [b for b in (h.auc_error_bound() for h in class_histograms) if b is not None]
+        bound = sum(bounds) / len(bounds) if bounds else None
+    return _finish_multiclass(sums, class_aucs or [], bound)
 
 
 def _common(sums: ClassificationSums, metrics: dict[str, float | None]) -> None:
@@ -228,6 +240,7 @@ def _finish_binary(sums: ClassificationSums, ranking: BinaryRanking,
         calibration=calibration,
         overconfident=_overconfidence(sums),
         predicted=sums.top_errors.predicted,
+        top_label=sums.top_errors.label,
         top_confidence=sums.top_errors.confidence,
         top_loss=sums.top_errors.loss,
         accuracy_ci=wilson_interval(tn + tp, n),
@@ -240,8 +253,8 @@ def _finish_binary(sums: ClassificationSums, ranking: BinaryRanking,
     )
 
 
-def _finish_multiclass(sums: ClassificationSums,
-                       class_aucs: list[float | None]) -> Evaluation:
+def _finish_multiclass(sums: ClassificationSums, class_aucs: list[float | None],
+                       error_bound: float | None = None) -> Evaluation:
     n, k = sums.n, sums.n_classes
     metrics: dict[str, float | None] = {}
     undefined: dict[str, str] = {}
@@ -286,6 +299,7 @@ def _finish_multiclass(sums: ClassificationSums,
         calibration=calibration,
         overconfident=_overconfidence(sums),
         predicted=sums.top_errors.predicted,
+        top_label=sums.top_errors.label,
         top_confidence=sums.top_errors.confidence,
         top_loss=sums.top_errors.loss,
         accuracy_ci=wilson_interval(int(np.trace(cm)), n),
@@ -295,4 +309,5 @@ def _finish_multiclass(sums: ClassificationSums,
         clipped=sums.clipped,
         threshold=None,
         notes=tuple(notes),
+        auc_error_bound=error_bound,
     )

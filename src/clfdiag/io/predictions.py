@@ -68,16 +68,17 @@ def predictions_from_frame(frame: Any, options: ReadOptions | None = None,
 
 
 def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: ReadOptions,
-                           source: Source | None = None) -> Predictions:
+                           source: Source | None = None, first_row: int = 1) -> Predictions:
     """Code labels, check every row and build the Predictions value from an Arrow table.
 
     The table is released as soon as the numpy arrays exist (callers pass it
     without keeping a reference), so that peak memory is one copy of the data.
+    ``first_row`` is the file row of the table's first row (for batches).
     """
     n = table.num_rows
     if n == 0:
         raise ClfdiagError(f"{name}: the header has no rows under it", "the file holds no data")
-    invalid = _RowProblems(name, n)
+    invalid = _RowProblems(name, n, first_row)
     labels = _LabelCodes.of(table[roles.label])
     invalid.add(labels.missing, _columns([roles.label]), "missing label", "fill in the label")
     distinct = sorted({c for c in labels.present if c != ""})
@@ -143,10 +144,12 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
     if dropped:
         import pyarrow as pa
 
-        rows = np.flatnonzero(keep).astype(np.int64) + 1
+        rows = np.flatnonzero(keep).astype(np.int64) + first_row
         y, proba = y[keep], proba[keep]
         if ids is not None:
             ids = ids.filter(pa.array(keep))
+    elif first_row != 1:
+        rows = np.arange(first_row, first_row + n, dtype=np.int64)
     if len(y) == 0:
         raise ClfdiagError(f"{name}: no usable rows left after dropping {sum(dropped.values())}",
                            "see the reasons above")
@@ -254,8 +257,9 @@ def _columns(names: tuple[str, ...] | list[str]) -> str:
 class _RowProblems:
     """Rows that cannot be used, by reason, in the order they were found."""
 
-    def __init__(self, name: str, n: int) -> None:
+    def __init__(self, name: str, n: int, first_row: int = 1) -> None:
         self.name = name
+        self.first_row = first_row
         self.bad = np.zeros(n, dtype=bool)
         self.problems: list[tuple[str, str, str, npt.NDArray[np.bool_], Any]] = []
 
@@ -278,7 +282,7 @@ class _RowProblems:
             where_text, reason, hint, mask, values = self.problems[0]
             where = np.flatnonzero(mask)
             shown = ", ".join(
-                str(i + 1) + ("" if values is None else f" ({_cell(values[i])})")
+                str(i + self.first_row) + ("" if values is None else f" ({_cell(values[i])})")
                 for i in where[:SHOW_ROWS])
             more = f" and {len(where) - SHOW_ROWS} more" if len(where) > SHOW_ROWS else ""
             others = sum(int(m.sum()) for *_, m, _ in self.problems[1:])

@@ -70,7 +70,7 @@ def headline(report: dict[str, Any]) -> str:
 
 
 def columns_line(report: dict[str, Any]) -> str:
-    """Which columns played which role, and any transform applied."""
+    """Which columns played which role, any transform applied, and a streaming read."""
     inp = report["input"]
     probs = ", ".join(inp["probability_columns"])
     line = f"label column {inp['label_column']!r}; probabilities from {probs}"
@@ -80,6 +80,8 @@ def columns_line(report: dict[str, Any]) -> str:
         how = ("sigmoid/softmax applied" if inp["transform"] == "logits"
                else "rows divided by their sum")
         line += f"; {inp['transform']} ({how})"
+    if report.get("mode") == "streaming":
+        line += "; streaming: read in batches, ROC/PR from a histogram of the scores"
     return line
 
 
@@ -97,10 +99,14 @@ def metric_note(report: dict[str, Any], name: str) -> str:
     if name in report["undefined"]:
         return f"undefined: {report['undefined'][name]}"
     ci = {"roc_auc": report.get("roc_auc_ci"), "accuracy": report.get("accuracy_ci")}.get(name)
+    note = ""
     if ci:
         method = "DeLong" if name == "roc_auc" else "Wilson"
-        return f"95% CI {ci[0]:.4f}–{ci[1]:.4f} ({method})"
-    return ""
+        note = f"95% CI {ci[0]:.4f}–{ci[1]:.4f} ({method})"
+    bound = report.get("roc_auc_error_bound")
+    if name == "roc_auc" and bound is not None:
+        note = (note + "; " if note else "") + f"histogram: within ±{bound:.1e} of exact"
+    return note
 
 
 def overconfidence_line(report: dict[str, Any]) -> str:
