@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from clfdiag.errors import ClfdiagError
+from clfdiag.io.arrays import null_mask, to_numpy
 from clfdiag.predictions import Predictions
 
 SHOW = 5
@@ -114,9 +115,9 @@ def _match_ids(a: Predictions, b: Predictions) -> tuple[Any, Any, Any, Any, str]
     import pyarrow.compute as pc
 
     position_in_a = pc.index_in(b.ids, value_set=a.ids)
-    found = position_in_a.is_valid().to_numpy(zero_copy_only=False)
+    found = ~null_mask(position_in_a)
     index_b = np.flatnonzero(found).astype(np.int64)
-    index_a = pc.drop_null(position_in_a).to_numpy().astype(np.int64)
+    index_a = to_numpy(pc.drop_null(position_in_a)).astype(np.int64)
     order = np.argsort(index_a, kind="stable")
     index_a, index_b = index_a[order], index_b[order]
     matched_a = np.zeros(len(a), dtype=bool)

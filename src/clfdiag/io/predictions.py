@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 from clfdiag.core.transforms import sigmoid, softmax
 from clfdiag.errors import ClfdiagError
+from clfdiag.io.arrays import boolean_array, null_mask, to_numpy
 from clfdiag.io.columns import ColumnRoles, detect_columns
 from clfdiag.io.labels import binary_classes, canonical, class_lookup
 from clfdiag.io.source import Source, open_source
@@ -142,12 +143,10 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
     dropped = invalid.resolve(options.drop_invalid)
     rows = None
     if dropped:
-        import pyarrow as pa
-
         rows = np.flatnonzero(keep).astype(np.int64) + first_row
         y, proba = y[keep], proba[keep]
         if ids is not None:
-            ids = ids.filter(pa.array(keep))
+            ids = ids.filter(boolean_array(keep))
     elif first_row != 1:
         rows = np.arange(first_row, first_row + n, dtype=np.int64)
     if len(y) == 0:
@@ -185,9 +184,10 @@ class _LabelCodes:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        missing = (column.is_null().to_numpy(zero_copy_only=False) if column.null_count
-                   else np.zeros(len(column), dtype=bool))
+        missing = null_mask(column)
         kind = column.type
+        if pa.types.is_null(kind):  # every cell empty
+            return cls(np.zeros(len(column), dtype=np.int8), [""], [], missing)
         if pa.types.is_integer(kind) or pa.types.is_boolean(kind):
             if pa.types.is_boolean(kind):
                 column = pc.cast(column, pa.int8())
@@ -196,8 +196,7 @@ class _LabelCodes:
             if lo is not None and lo >= -128 and hi <= 127 and hi - lo < 64:
                 # Few small integer labels (0/1, -1/1, digit classes): no hashing; the
                 # codes are the values shifted to start at 0.
-                values = pc.fill_null(column, lo) if column.null_count else column
-                codes = pc.cast(values, pa.int8()).to_numpy(zero_copy_only=False)
+                codes = to_numpy(pc.cast(column, pa.int8()), fill=lo)
                 if lo:
                     codes = codes - np.int8(lo)
                 names = ([["false", "true"][v] for v in range(lo, hi + 1)]
@@ -210,7 +209,7 @@ class _LabelCodes:
         uniques = pc.unique(column).drop_null()
         present = [canonical(str(v)) for v in uniques.to_pylist()]
         positions = pc.index_in(column, value_set=uniques)
-        codes = pc.fill_null(positions, 0).to_numpy(zero_copy_only=False)
+        codes = to_numpy(positions, fill=0)
         if "" in present:
             missing = missing | (codes == present.index(""))
         return cls(codes, present or [""], present, missing)
@@ -323,10 +322,10 @@ def _check_scores(invalid: _RowProblems, scores: npt.NDArray[np.float64],
 
 def _score_matrix(table: Any, columns: tuple[str, ...]) -> npt.NDArray[np.float64]:
     if len(columns) == 1:
-        return table[columns[0]].to_numpy().astype(np.float64, copy=False).reshape(-1, 1)
+        return to_numpy(table[columns[0]]).astype(np.float64, copy=False).reshape(-1, 1)
     out = np.empty((table.num_rows, len(columns)), dtype=np.float64)
     for j, c in enumerate(columns):
-        out[:, j] = table[c].to_numpy()
+        out[:, j] = to_numpy(table[c])
     return out
 
 
@@ -334,10 +333,8 @@ def _deduplicate_ids(name: str, ids: Any, y: npt.NDArray[np.integer],
                      proba: npt.NDArray[np.float64], rows: npt.NDArray[np.int64] | None,
                      column: str, drop: bool) -> tuple[Any, Any, Any, Any, int]:
     """Refuse (or, dropping, thin out) repeated ids; every id must be present."""
-    import pyarrow as pa
-
     if ids.null_count:
-        where = np.flatnonzero(ids.is_null().to_numpy(zero_copy_only=False))
+        where = np.flatnonzero(null_mask(ids))
         shown_rows = [int(i) + 1 if rows is None else int(rows[i]) for i in where[:SHOW_ROWS]]
         raise ClfdiagError(f"{name}: column {column!r}: {len(where)} rows have no id "
                            f"(rows {', '.join(map(str, shown_rows))})",
@@ -346,7 +343,7 @@ def _deduplicate_ids(name: str, ids: Any, y: npt.NDArray[np.integer],
         return ids, y, proba, rows, 0
     import pyarrow.compute as pc
 
-    codes = pc.dictionary_encode(ids.combine_chunks()).indices.to_numpy(zero_copy_only=False)
+    codes = to_numpy(pc.dictionary_encode(ids.combine_chunks()).indices)
     _, first = np.unique(codes, return_index=True)
     keep = np.zeros(len(codes), dtype=bool)
     keep[first] = True
@@ -358,7 +355,7 @@ def _deduplicate_ids(name: str, ids: Any, y: npt.NDArray[np.integer],
             "each example must appear once; pass --drop-invalid to keep each id's first row, or "
             "choose another column with --id-col",
         )
-    return (ids.filter(pa.array(keep)), y[keep], proba[keep],
+    return (ids.filter(boolean_array(keep)), y[keep], proba[keep],
             (np.flatnonzero(keep) + 1 if rows is None else rows[keep]), len(repeated))
 
 
@@ -377,7 +374,7 @@ def _distinct(ids: Any) -> bool:
     if len(ids) < 2:
         return True
     try:
-        numbers = pc.cast(ids, pa.int64()).to_numpy(zero_copy_only=False)
+        numbers = to_numpy(pc.cast(ids, pa.int64()))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         numbers = None
     if numbers is not None:
@@ -470,7 +467,7 @@ def _non_numeric(source: Source, roles: ColumnRoles, arrow_message: str) -> Clfd
             pc.utf8_trim_whitespace(text),
             r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|Inf|INF|infinity|Infinity)$",
         )
-        bad = ~np.asarray(pc.fill_null(numeric, True).to_numpy(zero_copy_only=False))
+        bad = ~to_numpy(numeric, fill=True)
         if bad.any():
             where = np.flatnonzero(bad)
             cells = text.to_pylist()

@@ -11,8 +11,12 @@ from clfdiag.render import text as t
 
 
 def to_json(report: dict[str, Any]) -> str:
-    """The report as indented JSON; NaN and infinity never appear (they are null)."""
-    return json.dumps(report, indent=2, allow_nan=False) + "\n"
+    """The report as compact JSON on one line; NaN and infinity never appear (they are null).
+
+    Compact because a 1000-class confusion matrix indented is a million lines;
+    ``jq .`` shows it indented.
+    """
+    return json.dumps(report, separators=(",", ":"), allow_nan=False) + "\n"
 
 
 def to_csv(report: dict[str, Any]) -> str:
