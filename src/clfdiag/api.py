@@ -48,8 +48,12 @@ def compare(
     alpha: float = 0.05,
     bootstrap: int = 0,
     seed: int | None = None,
+    sample_points: int = 0,
 ) -> dict[str, Any]:
-    """Compare two models on the same examples; the same dict as ``compare --format json``."""
+    """Compare two models on the same examples; the same dict as ``compare --format json``.
+
+    ``sample_points`` adds a random sample of that many examples (for plots).
+    """
     from clfdiag.core.comparison import compare_predictions
     from clfdiag.pairing import pair_predictions
     from clfdiag.report import comparison_report
@@ -58,7 +62,8 @@ def compare(
     cmp = compare_predictions(
         paired.y, paired.proba_a, paired.proba_b, threshold=threshold,
         min_confidence=min_confidence, top=top, n_bins=bins, min_loss_delta=min_loss_delta,
-        min_accuracy_delta=min_accuracy_delta, bootstrap=bootstrap, seed=seed)
+        min_accuracy_delta=min_accuracy_delta, bootstrap=bootstrap, seed=seed,
+        sample_points=sample_points)
     return comparison_report(a, b, paired, cmp, threshold=threshold,
                              min_loss_delta=min_loss_delta,
                              min_accuracy_delta=min_accuracy_delta, alpha=alpha)

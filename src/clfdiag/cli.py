@@ -31,6 +31,7 @@ class Format(str, Enum):
     json = "json"
     csv = "csv"
     markdown = "markdown"
+    html = "html"
 
 
 _state = {"debug": os.environ.get("CLFDIAG_DEBUG") == "1"}
@@ -120,6 +121,9 @@ FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format
 OutputOpt = Annotated[str | None, typer.Option(
     "--output", "-o", help="Write the report to this file (atomically) instead of stdout.",
     rich_help_panel="Output")]
+PlotOpt = Annotated[str | None, typer.Option(
+    "--plot", metavar="DIR", help="Write the figures as PNG and SVG into DIR "
+    "(needs clfdiag[plot]).", rich_help_panel="Output")]
 FailUnder = Annotated[list[str] | None, typer.Option(
     "--fail-under", metavar="METRIC=VALUE", help="Exit 1 if METRIC < VALUE. Repeatable.",
     rich_help_panel="Gates")]
@@ -172,6 +176,7 @@ def evaluate(
     bins: Bins = 15,
     output_format: FormatOpt = Format.table,
     output: OutputOpt = None,
+    plot: PlotOpt = None,
     fail_under: FailUnder = None,
     fail_over: FailOver = None,
     junit: Junit = None,
@@ -187,10 +192,7 @@ def evaluate(
     report = clfdiag.evaluate_file(file, options, streaming=streaming, threshold=threshold,
                                    min_confidence=min_confidence, top=top, bins=bins)
     results = check_gates(gates, report["metrics"], report["undefined"])
-    if results:
-        report["gates"] = [r.as_dict() for r in results]
-    _emit(report, output_format, output)
-    _finish_gates(results, junit, "evaluate")
+    _finish(report, results, output_format, output, plot, junit)
 
 
 @app.command()
@@ -222,6 +224,7 @@ def compare(
                                              rich_help_panel="Statistics")] = None,
     output_format: FormatOpt = Format.table,
     output: OutputOpt = None,
+    plot: PlotOpt = None,
     fail_on: FailOn = None,
     junit: Junit = None,
 ) -> None:
@@ -237,13 +240,11 @@ def compare(
     report = clfdiag.compare(
         a, b, allow_partial=allow_partial, threshold=threshold, min_confidence=min_confidence,
         top=top, bins=bins, min_loss_delta=min_loss_delta,
-        min_accuracy_delta=min_accuracy_delta, alpha=alpha, bootstrap=bootstrap, seed=seed)
+        min_accuracy_delta=min_accuracy_delta, alpha=alpha, bootstrap=bootstrap, seed=seed,
+        sample_points=2000 if plot or output_format is Format.html else 0)
     flagged = ["from A to B"] if report["loss_up_accuracy_up"] else []
     results = check_flags(conditions, flagged, report["regressions"], alpha)
-    if results:
-        report["gates"] = [r.as_dict() for r in results]
-    _emit(report, output_format, output)
-    _finish_gates(results, junit, "compare")
+    _finish(report, results, output_format, output, plot, junit)
 
 
 @app.command()
@@ -269,6 +270,7 @@ def epochs(
     alpha: Alpha = 0.05,
     output_format: FormatOpt = Format.table,
     output: OutputOpt = None,
+    plot: PlotOpt = None,
     fail_on: FailOn = None,
     junit: Junit = None,
 ) -> None:
@@ -287,10 +289,7 @@ def epochs(
                             min_accuracy_delta=min_accuracy_delta, alpha=alpha)
     last = report.get("last_vs_best") or {}
     results = check_flags(conditions, _where(report), last.get("regressions", []), alpha)
-    if results:
-        report["gates"] = [r.as_dict() for r in results]
-    _emit(report, output_format, output)
-    _finish_gates(results, junit, "epochs")
+    _finish(report, results, output_format, output, plot, junit)
 
 
 @app.command()
@@ -308,6 +307,7 @@ def history(
     min_accuracy_delta: MinAccuracyDelta = 0.0,
     output_format: FormatOpt = Format.table,
     output: OutputOpt = None,
+    plot: PlotOpt = None,
     fail_on: FailOn = None,
     junit: Junit = None,
 ) -> None:
@@ -323,10 +323,7 @@ def history(
     report = clfdiag.history(run, min_loss_delta=min_loss_delta,
                              min_accuracy_delta=min_accuracy_delta)
     results = check_flags(conditions, _where(report), [], 0.0)
-    if results:
-        report["gates"] = [r.as_dict() for r in results]
-    _emit(report, output_format, output)
-    _finish_gates(results, junit, "history")
+    _finish(report, results, output_format, output, plot, junit)
 
 
 def _where(report: dict[str, Any]) -> list[str]:
@@ -344,9 +341,18 @@ def _natural_key(name: str) -> list[Any]:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
 
 
-def _emit(report: dict[str, Any], output_format: Format, output: str | None) -> None:
+def _emit(report: dict[str, Any], output_format: Format, output: str | None,
+          plot: str | None = None) -> None:
     from clfdiag.render import formats
 
+    figures = _figures(report, plot, output_format is Format.html)
+    if output_format is Format.html:
+        from clfdiag.render.html import to_html
+        from clfdiag.render.plots import svg_text
+
+        svgs = None if figures is None else {k: svg_text(f) for k, f in figures.items()}
+        _write(to_html(report, svgs), output)
+        return
     if output_format is Format.table:
         from rich.console import Console
 
@@ -367,6 +373,10 @@ def _emit(report: dict[str, Any], output_format: Format, output: str | None) -> 
         render = {Format.json: formats.to_json, Format.csv: formats.to_csv,
                   Format.markdown: formats.to_markdown}[output_format]
         text = render(report)
+    _write(text, output)
+
+
+def _write(text: str, output: str | None) -> None:
     if output is None:
         sys.stdout.write(text)
     else:
@@ -374,6 +384,34 @@ def _emit(report: dict[str, Any], output_format: Format, output: str | None) -> 
 
         write_atomically(output, text)
         _say(f"wrote {output}")
+
+
+def _figures(report: dict[str, Any], plot: str | None, for_html: bool) -> dict[str, Any] | None:
+    """Draw the figures when wanted; for HTML alone, a missing matplotlib only drops them."""
+    if not plot and not for_html:
+        return None
+    from clfdiag.render import plots
+
+    try:
+        figures = plots.figures(report)
+    except ClfdiagError:
+        if plot:
+            raise
+        _say("note: the HTML report has no figures: pip install 'clfdiag[plot]'")
+        return None
+    if plot:
+        written = plots.write_figures(figures, plot)
+        _say(f"wrote {len(written)} figure files to {plot}")
+    return figures
+
+
+def _finish(report: dict[str, Any], results: list[Any], output_format: Format,
+            output: str | None, plot: str | None, junit: str | None) -> None:
+    """Record the gates in the report, write it (and its figures), then apply the gates."""
+    if results:
+        report["gates"] = [r.as_dict() for r in results]
+    _emit(report, output_format, output, plot)
+    _finish_gates(results, junit, report["command"])
 
 
 def _finish_gates(results: list[Any], junit: str | None, command: str) -> None:

@@ -103,6 +103,10 @@ def pair_predictions(a: Predictions, b: Predictions, allow_partial: bool = False
         index_a, index_b = index_a[keep], index_b[keep]
     if len(index_a) == 0:
         raise ClfdiagError(f"{name_a} and {name_b} have no example in common")
+    if _identity(index_a, len(a)) and _identity(index_b, len(b)):
+        return Paired(y=a.y, proba_a=a.proba, proba_b=proba_b, classes=a.classes,
+                      index_a=index_a, index_b=index_b, by=by, only_in_a=0, only_in_b=0,
+                      label_mismatch=0, examples_left_out=left_out)
     return Paired(
         y=a.y[index_a], proba_a=a.proba[index_a], proba_b=proba_b[index_b],
         classes=a.classes, index_a=index_a, index_b=index_b, by=by,
@@ -113,6 +117,12 @@ def pair_predictions(a: Predictions, b: Predictions, allow_partial: bool = False
 
 def _match_ids(a: Predictions, b: Predictions) -> tuple[Any, Any, Any, Any, str]:
     import pyarrow.compute as pc
+
+    if len(a) == len(b) and pc.all(pc.equal(a.ids, b.ids)).as_py():
+        # The same ids in the same order (the usual dump of one validation set).
+        same = np.arange(len(a), dtype=np.int64)
+        empty = np.zeros(0, dtype=np.int64)
+        return same, same, empty, empty, "id"
 
     position_in_a = pc.index_in(b.ids, value_set=a.ids)
     found = ~null_mask(position_in_a)
@@ -133,6 +143,11 @@ def _match_rows(a: Predictions, b: Predictions) -> tuple[Any, Any, Any, Any, str
     only_a = np.setdiff1d(np.arange(len(a)), index_a)
     only_b = np.setdiff1d(np.arange(len(b)), index_b)
     return index_a.astype(np.int64), index_b.astype(np.int64), only_a, only_b, "row"
+
+
+def _identity(index: npt.NDArray[np.integer], n: int) -> bool:
+    """True when ``index`` is 0, 1, ..., n - 1 (every example, in order)."""
+    return index.shape[0] == n and bool((index == np.arange(n)).all())
 
 
 def _values(p: Predictions, index: npt.NDArray[np.integer], by: str) -> list[Any]:

@@ -67,11 +67,7 @@ def evaluation_report(source: InputSummary, classes_: tuple[str, ...], ev: Evalu
         ],
         "calibration": {
             "method": f"top-label, {len(ev.calibration.bins)} equal-width bins, right-closed",
-            "bins": [
-                {"lower": b.lower, "upper": b.upper, "count": b.count,
-                 "confidence": b.confidence, "accuracy": b.accuracy}
-                for b in ev.calibration.bins
-            ],
+            "bins": _calibration_bins(ev),
             "ece": ev.calibration.ece,
             "mce": ev.calibration.mce,
         },
@@ -90,9 +86,35 @@ def evaluation_report(source: InputSummary, classes_: tuple[str, ...], ev: Evalu
             ],
         },
         "curves": _curves(ev),
+        "class_roc": _class_roc(classes, ev) if ev.task == "multiclass" else None,
         "notes": [*src.notes, *ev.notes, *_clip_note(ev)],
     }
     return report
+
+
+ALL_CLASS_CURVES = 20
+WORST_CLASS_CURVES = 8
+
+
+def _class_roc(classes: list[str], ev: Evaluation) -> list[dict[str, Any]]:
+    """One-vs-rest ROC curves: every class up to 20 classes, else the 8 with the lowest AUC."""
+    defined = [(c.roc_auc.value, i) for i, c in enumerate(ev.per_class)
+               if c.roc_auc.value is not None and ev.class_roc[i] is not None]
+    if len(defined) > ALL_CLASS_CURVES:
+        defined = sorted(defined)[:WORST_CLASS_CURVES]
+    out = []
+    for auc, i in sorted(defined, key=lambda t: t[1]):
+        curve = ev.class_roc[i]
+        assert curve is not None
+        out.append({"class": classes[i], "roc_auc": auc, "fpr": curve.x.tolist(),
+                    "tpr": curve.y.tolist()})
+    return out
+
+
+def _calibration_bins(ev: Evaluation) -> list[dict[str, Any]]:
+    return [{"lower": b.lower, "upper": b.upper, "count": b.count,
+             "confidence": b.confidence, "accuracy": b.accuracy}
+            for b in ev.calibration.bins]
 
 
 def _clip_note(ev: Evaluation) -> list[str]:
@@ -196,7 +218,16 @@ def comparison_report(a: Predictions, b: Predictions, paired: Paired, cmp: Compa
                          "p_value": ll.p_value, "method": ll.method},
         },
         "regressions": regressions(cmp, alpha),
+        "curves": {"a": _curves(cmp.a), "b": _curves(cmp.b)},
+        "calibration": {"a": {"bins": _calibration_bins(cmp.a), "ece": cmp.a.calibration.ece},
+                        "b": {"bins": _calibration_bins(cmp.b), "ece": cmp.b.calibration.ece}},
     }
+    if cmp.sample.size:
+        groups = [g.name for g in cmp.groups]
+        report["sample"] = {
+            "p_true_a": cmp.sample_p_true_a.tolist(), "p_true_b": cmp.sample_p_true_b.tolist(),
+            "group": [groups[g] for g in cmp.sample_group],
+        }
     return report
 
 

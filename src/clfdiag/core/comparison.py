@@ -8,7 +8,7 @@ the diagnosis of "loss and accuracy both went up" is arithmetic, not a guess.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -77,6 +77,12 @@ class Comparison:
     mcnemar: McNemar
     delong: DeLongPaired | None
     log_loss_test: MeanDifference
+    sample: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    """A random sample of examples (for a scatter plot), with their true-class
+    probabilities in A and B and the index of their group in ``groups``."""
+    sample_p_true_a: FloatArray = field(default_factory=lambda: np.zeros(0))
+    sample_p_true_b: FloatArray = field(default_factory=lambda: np.zeros(0))
+    sample_group: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def decide(proba: FloatArray, threshold: float) -> tuple[IntArray, FloatArray]:
@@ -86,6 +92,21 @@ def decide(proba: FloatArray, threshold: float) -> tuple[IntArray, FloatArray]:
         return predicted, np.where(predicted == 1, proba, 1.0 - proba)
     predicted = proba.argmax(axis=1).astype(np.int64)
     return predicted, proba[np.arange(proba.shape[0]), predicted]
+
+
+def group_masks(correct_a: npt.NDArray[np.bool_], correct_b: npt.NDArray[np.bool_],
+                change: FloatArray) -> tuple[npt.NDArray[np.bool_], ...]:
+    """Membership of each example in the six groups of :data:`GROUPS`, in that order."""
+    rose = change > 0
+    both_right, both_wrong = correct_a & correct_b, ~correct_a & ~correct_b
+    return (
+        ~correct_a & correct_b,
+        correct_a & ~correct_b,
+        both_right & rose,
+        both_right & ~rose,
+        both_wrong & rose,
+        both_wrong & ~rose,
+    )
 
 
 def loss_change_groups(correct_a: npt.NDArray[np.bool_], correct_b: npt.NDArray[np.bool_],
@@ -98,16 +119,7 @@ def loss_change_groups(correct_a: npt.NDArray[np.bool_], correct_b: npt.NDArray[
     """
     n = loss_a.shape[0]
     change = loss_b - loss_a
-    rose = change > 0
-    both_right, both_wrong = correct_a & correct_b, ~correct_a & ~correct_b
-    masks = (
-        ~correct_a & correct_b,
-        correct_a & ~correct_b,
-        both_right & rose,
-        both_right & ~rose,
-        both_wrong & rose,
-        both_wrong & ~rose,
-    )
+    masks = group_masks(correct_a, correct_b, change)
     return tuple(
         LossChangeGroup(name, description, int(np.count_nonzero(mask)),
                         float(change[mask].sum() / n) if n else 0.0)
@@ -128,6 +140,7 @@ def compare_predictions(
     min_accuracy_delta: float = 0.0,
     bootstrap: int = 0,
     seed: int | None = None,
+    sample_points: int = 0,
 ) -> Comparison:
     """Compare two models' probabilities for the same examples with the same labels ``y``.
 
@@ -167,6 +180,14 @@ def compare_predictions(
     )
     log_loss_test = (paired_bootstrap(diff, bootstrap, seed) if bootstrap
                      else paired_t(diff))
+    sample = np.zeros(0, dtype=np.int64)
+    if sample_points:
+        n = y.shape[0]
+        sample = (np.arange(n) if n <= sample_points else np.sort(
+            np.random.default_rng(0).choice(n, sample_points, replace=False)))
+    group_of = np.zeros(sample.size, dtype=np.int64)
+    for g, mask in enumerate(group_masks(correct_a[sample], correct_b[sample], diff[sample])):
+        group_of[mask] = g
     return Comparison(
         a=ev_a,
         b=ev_b,
@@ -178,4 +199,8 @@ def compare_predictions(
         mcnemar=mcnemar_exact(correct_a, correct_b),
         delong=delong_paired(y, proba_a, proba_b) if proba_a.ndim == 1 else None,
         log_loss_test=log_loss_test,
+        sample=sample,
+        sample_p_true_a=p_true_a[sample],
+        sample_p_true_b=p_true_b[sample],
+        sample_group=group_of,
     )

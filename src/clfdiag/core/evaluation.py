@@ -76,6 +76,8 @@ class Evaluation:
     threshold: float | None
     notes: tuple[str, ...] = field(default=())
     auc_error_bound: float | None = None
+    class_roc: tuple[Curve | None, ...] = ()
+    """Multiclass: each class's one-vs-rest ROC curve (101 points at most), or None."""
 
 
 def _put(metrics: dict[str, float | None], undefined: dict[str, str], name: str,
@@ -140,20 +142,42 @@ def evaluate_multiclass(
     k = proba.shape[1]
     sums = ClassificationSums(k, 0.5, min_confidence, top, n_bins)
     sums.update(y, proba)
-    aucs = [roc_auc(rank_binary(y == c, proba[:, c])) for c in range(k)]
-    return finish(sums, None, class_aucs=aucs)
+    return finish(sums, None, class_rankings=[
+        _summarise(rank_binary(y == c, proba[:, c])) for c in range(k)])
+
+
+CLASS_CURVE_POINTS = 101
+
+
+def _summarise(r: BinaryRanking) -> ClassRanking:
+    """A ranking cut down to what a class's report needs: its AUC and a sampled curve.
+
+    The AUC is computed on the full ranking; only ``CLASS_CURVE_POINTS`` of its
+    thresholds are kept, so that K classes do not hold K full rankings.
+    """
+    auc = roc_auc(r)
+    small = sample(r, CLASS_CURVE_POINTS)
+    return ClassRanking(small.thresholds, small.tps, small.fps, small.positives,
+                           small.negatives, auc)
+
+
+@dataclass(frozen=True)
+class ClassRanking(BinaryRanking):
+    """One class's one-vs-rest ranking, sampled for its curve, with the AUC of the full one."""
+
+    auc: float | None = None
 
 
 def finish(sums: ClassificationSums, ranking: BinaryRanking | None, *,
-           class_aucs: list[float | None] | None = None,
+           class_rankings: list[ClassRanking] | None = None,
            histogram: ScoreHistogram | None = None,
            class_histograms: list[ScoreHistogram] | None = None) -> Evaluation:
     """Turn accumulated sums, and a ranking or histograms of scores, into an Evaluation.
 
-    Binary: an exact ``ranking`` or a ``histogram``. Multiclass: exact
-    ``class_aucs`` or one histogram per class (one-vs-rest).
+    Binary: an exact ``ranking`` or a ``histogram``. Multiclass: one exact
+    one-vs-rest ranking per class (see ``_summarise``) or one histogram per class.
     """
-    if sums.n_classes == 2 and class_aucs is None and class_histograms is None:
+    if sums.n_classes == 2 and class_rankings is None and class_histograms is None:
         if histogram is not None:
             ranking = ranking_from_counts(histogram.lower_edges(), histogram.positives,
                                           histogram.negatives)
@@ -162,11 +186,12 @@ def finish(sums: ClassificationSums, ranking: BinaryRanking | None, *,
                               None if histogram is None else histogram.auc_error_bound())
     bound = None
     if class_histograms is not None:
-        class_aucs = [roc_auc(ranking_from_counts(h.lower_edges(), h.positives, h.negatives))
-                      for h in class_histograms]
+        class_rankings = [_summarise(ranking_from_counts(h.lower_edges(), h.positives,
+                                                         h.negatives))
+                          for h in class_histograms]
         bounds = [b for b in (h.auc_error_bound() for h in class_histograms) if b is not None]
         bound = sum(bounds) / len(bounds) if bounds else None
-    return _finish_multiclass(sums, class_aucs or [], bound)
+    return _finish_multiclass(sums, class_rankings or [], bound)
 
 
 def _common(sums: ClassificationSums, metrics: dict[str, float | None]) -> None:
@@ -253,7 +278,7 @@ def _finish_binary(sums: ClassificationSums, ranking: BinaryRanking,
     )
 
 
-def _finish_multiclass(sums: ClassificationSums, class_aucs: list[float | None],
+def _finish_multiclass(sums: ClassificationSums, class_rankings: list[ClassRanking],
                        error_bound: float | None = None) -> Evaluation:
     n, k = sums.n, sums.n_classes
     metrics: dict[str, float | None] = {}
@@ -267,7 +292,7 @@ def _finish_multiclass(sums: ClassificationSums, class_aucs: list[float | None],
         metrics["top5_accuracy"] = sums.top5_hits / n if n else None
     _put(metrics, undefined, "balanced_accuracy", cmx.balanced_accuracy(cm))
     stats = cmx.per_class(cm)
-    aucs = [_auc_stat(a) for a in class_aucs]
+    aucs = [_auc_stat(r.auc) for r in class_rankings]
     for name, values in (
         ("macro_precision", [s.precision for s in stats]),
         ("macro_recall", [s.recall for s in stats]),
@@ -310,4 +335,6 @@ def _finish_multiclass(sums: ClassificationSums, class_aucs: list[float | None],
         threshold=None,
         notes=tuple(notes),
         auc_error_bound=error_bound,
+        class_roc=tuple(roc_curve(r) if a.value is not None else None
+                        for r, a in zip(class_rankings, aucs, strict=True)),
     )

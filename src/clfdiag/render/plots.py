@@ -1,0 +1,327 @@
+"""Pictures of a report: ROC, PR, reliability, confidence, confusion, comparisons, trajectories.
+
+Every figure is drawn from the report dict (the same numbers as the JSON), with
+matplotlib's object API and the Agg backend, in the Okabe-Ito colour-blind-safe
+palette. matplotlib is an optional dependency: ``pip install 'clfdiag[plot]'``.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from clfdiag.errors import ClfdiagError
+
+# Okabe & Ito (2008), "Color Universal Design": distinguishable with any colour vision.
+BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, YELLOW, BLACK = (
+    "#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+PALETTE = (BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, YELLOW, BLACK)
+GROUP_COLOURS = {
+    "became_correct": GREEN, "became_wrong": VERMILION, "correct_lost_confidence": ORANGE,
+    "correct_gained_confidence": SKY, "wrong_more_confident": BLACK,
+    "wrong_less_confident": PURPLE,
+}
+SIZE = (6.4, 4.8)
+DPI = 125  # 800 x 600 pixels
+
+
+def require_matplotlib() -> None:
+    """Fail with the fix when the optional plotting dependency is missing."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise ClfdiagError("plots need matplotlib, which is not installed",
+                           "pip install 'clfdiag[plot]'") from None
+
+
+def _figure(title: str) -> Any:
+    require_matplotlib()
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
+    fig.suptitle(title, fontsize=12)
+    return fig
+
+
+def _style(ax: Any) -> None:
+    ax.grid(True, color="#dddddd", linewidth=0.6)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+
+
+def figures(report: dict[str, Any]) -> dict[str, Any]:
+    """The figures of any report, by file stem."""
+    command = report["command"]
+    if command == "evaluate":
+        return evaluation_figures(report)
+    if command == "compare":
+        return comparison_figures(report)
+    return {"loss_accuracy": trajectory_figure(report)}
+
+
+def evaluation_figures(report: dict[str, Any]) -> dict[str, Any]:
+    """ROC and PR (binary) or one-vs-rest ROC (multiclass), reliability, confidence, confusion."""
+    out = {}
+    if report["task"] == "binary" and report["curves"]:
+        if "roc" in report["curves"]:
+            out["roc"] = roc_figure(report)
+        out["pr"] = pr_figure(report)
+    if report["task"] == "multiclass" and report.get("class_roc"):
+        out["roc_per_class"] = class_roc_figure(report)
+    out["reliability"] = reliability_figure(
+        [("", report["calibration"]["bins"], BLUE)], report["calibration"]["ece"])
+    out["confidence"] = confidence_figure(report)
+    out["confusion"] = confusion_figure(report)
+    return out
+
+
+def roc_figure(report: dict[str, Any]) -> Any:
+    """ROC curve with the AUC (and its CI) in the legend, chance, and the operating point."""
+    m = report["metrics"]
+    fig = _figure("ROC curve")
+    ax = fig.add_subplot()
+    roc = report["curves"]["roc"]
+    label = f"model (AUC {m['roc_auc']:.3f}"
+    if report.get("roc_auc_ci"):
+        lo, hi = report["roc_auc_ci"]
+        label += f", 95% CI {lo:.3f}–{hi:.3f}"
+    ax.plot(roc["fpr"], roc["tpr"], color=BLUE, linewidth=2, label=label + ")")
+    ax.plot([0, 1], [0, 1], color="#888888", linestyle="--", linewidth=1, label="chance")
+    if m.get("recall") is not None and m.get("specificity") is not None:
+        ax.plot([1 - m["specificity"]], [m["recall"]], "o", color=VERMILION, markersize=8,
+                label=f"threshold {report['threshold']:g}")
+    ax.set_xlabel("false positive rate (1 − specificity)")
+    ax.set_ylabel("true positive rate (recall)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.01)
+    ax.legend(loc="lower right", fontsize=9)
+    _style(ax)
+    return fig
+
+
+def pr_figure(report: dict[str, Any]) -> Any:
+    """Precision-recall curve with the prevalence baseline."""
+    m = report["metrics"]
+    fig = _figure("Precision-recall curve")
+    ax = fig.add_subplot()
+    pr = report["curves"]["pr"]
+    ax.step(pr["recall"], pr["precision"], where="post", color=BLUE, linewidth=2,
+            label=f"model (average precision {m['pr_auc']:.3f})")
+    ax.axhline(m["prevalence"], color="#888888", linestyle="--", linewidth=1,
+               label=f"prevalence {m['prevalence']:.3f} (chance)")
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.01)
+    ax.legend(loc="lower left", fontsize=9)
+    _style(ax)
+    return fig
+
+
+def class_roc_figure(report: dict[str, Any]) -> Any:
+    """One-vs-rest ROC per class; with many classes, the lowest-AUC ones only."""
+    curves = report["class_roc"]
+    shown = len(curves)
+    total = len(report["classes"])
+    title = ("One-vs-rest ROC per class" if shown == total
+             else f"One-vs-rest ROC: the {shown} classes with the lowest AUC of {total}")
+    fig = _figure(title)
+    ax = fig.add_subplot()
+    worst = sorted(curves, key=lambda c: c["roc_auc"])[: min(3, shown)]
+    for i, c in enumerate(curves):
+        highlight = c in worst
+        ax.plot(c["fpr"], c["tpr"], color=PALETTE[i % len(PALETTE)],
+                linewidth=2.2 if highlight else 1.0, alpha=1.0 if highlight else 0.55,
+                label=f"{c['class']} (AUC {c['roc_auc']:.3f})")
+    ax.plot([0, 1], [0, 1], color="#888888", linestyle="--", linewidth=1)
+    ax.set_xlabel("false positive rate")
+    ax.set_ylabel("true positive rate")
+    ax.legend(loc="lower right", fontsize=8, ncol=2 if shown > 10 else 1)
+    _style(ax)
+    return fig
+
+
+def reliability_figure(series: list[tuple[str, list[dict[str, Any]], str]],
+                       ece: float | None, title: str | None = None) -> Any:
+    """Accuracy per confidence bin against the diagonal, with the count per bin below."""
+    fig = _figure(title or (f"Reliability diagram (ECE {ece:.4f})" if ece is not None
+                            else "Reliability diagram"))
+    grid = fig.add_gridspec(2, 1, height_ratios=(3, 1))
+    ax = fig.add_subplot(grid[0])
+    counts = fig.add_subplot(grid[1], sharex=ax)
+    ax.plot([0, 1], [0, 1], color="#888888", linestyle="--", linewidth=1,
+            label="perfectly calibrated")
+    width = 1.0 / max(1, len(series[0][1]))
+    for k, (name, bins, colour) in enumerate(series):
+        used = [b for b in bins if b["count"]]
+        ax.plot([b["confidence"] for b in used], [b["accuracy"] for b in used], "o-",
+                color=colour, label=name or "model")
+        offset = (k - (len(series) - 1) / 2) * width / max(1, len(series))
+        counts.bar([(b["lower"] + b["upper"]) / 2 + offset for b in bins],
+                   [b["count"] for b in bins], width=width / max(1, len(series)) * 0.9,
+                   color=colour, alpha=0.8)
+    ax.set_ylabel("accuracy in bin")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.01)
+    ax.legend(loc="upper left", fontsize=9)
+    counts.set_xlabel("confidence (probability of the predicted class)")
+    counts.set_ylabel("examples")
+    _style(ax)
+    _style(counts)
+    return fig
+
+
+def confidence_figure(report: dict[str, Any]) -> Any:
+    """Confidence of correct and wrong predictions; the overconfident region shaded."""
+    bins = report["calibration"]["bins"]
+    over = report["overconfident_errors"]
+    fig = _figure("Confidence of correct and wrong predictions")
+    ax = fig.add_subplot()
+    centres = [(b["lower"] + b["upper"]) / 2 for b in bins]
+    width = bins[0]["upper"] - bins[0]["lower"]
+    right = [round(b["accuracy"] * b["count"]) if b["count"] else 0 for b in bins]
+    wrong = [b["count"] - r for b, r in zip(bins, right, strict=True)]
+    ax.bar(centres, right, width=width * 0.9, color=BLUE, label="correct")
+    ax.bar(centres, wrong, width=width * 0.9, bottom=right, color=VERMILION, label="wrong")
+    ax.axvspan(over["min_confidence"], 1.0, color=ORANGE, alpha=0.15,
+               label=f"overconfident errors: {over['count']:,} (≥ {over['min_confidence']:g})")
+    ax.set_xlabel("confidence (probability of the predicted class)")
+    ax.set_ylabel("examples")
+    ax.set_xlim(0, 1)
+    ax.legend(loc="upper left", fontsize=9)
+    _style(ax)
+    return fig
+
+
+def confusion_figure(report: dict[str, Any]) -> Any:
+    """Confusion matrix heatmap: row-normalised rates as colour, counts and rates as text."""
+    labels = report["confusion_matrix"]["labels"]
+    matrix = report["confusion_matrix"]["matrix"]
+    k = len(labels)
+    fig = _figure("Confusion matrix (rows: actual, columns: predicted)")
+    ax = fig.add_subplot()
+    rates = [[v / sum(row) if sum(row) else 0.0 for v in row] for row in matrix]
+    image = ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
+    fig.colorbar(image, ax=ax, label="share of the actual class")
+    if k <= 12:
+        for i in range(k):
+            for j in range(k):
+                ax.text(j, i, f"{matrix[i][j]:,}\n{rates[i][j]:.1%}", ha="center",
+                        va="center", fontsize=9 if k <= 6 else 7,
+                        color="white" if rates[i][j] > 0.6 else "black")
+    if k <= 30:
+        ax.set_xticks(range(k), labels, rotation=45 if k > 8 else 0)
+        ax.set_yticks(range(k), labels)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("actual class")
+    return fig
+
+
+def comparison_figures(report: dict[str, Any]) -> dict[str, Any]:
+    """Both ROC curves, both reliability diagrams, and the per-example scatter."""
+    out = {}
+    curves = report["curves"]
+    if curves["a"] and curves["b"] and "roc" in curves["a"]:
+        fig = _figure("ROC curves: A and B")
+        ax = fig.add_subplot()
+        for name, colour in (("a", BLUE), ("b", ORANGE)):
+            roc = curves[name]["roc"]
+            auc = report[name]["roc_auc"]
+            ax.plot(roc["fpr"], roc["tpr"], color=colour, linewidth=2,
+                    label=f"{name.upper()} (AUC {auc:.3f})")
+        ax.plot([0, 1], [0, 1], color="#888888", linestyle="--", linewidth=1, label="chance")
+        ax.set_xlabel("false positive rate")
+        ax.set_ylabel("true positive rate")
+        ax.legend(loc="lower right", fontsize=9)
+        _style(ax)
+        out["roc"] = fig
+    cal = report["calibration"]
+    out["reliability"] = reliability_figure(
+        [(f"A (ECE {cal['a']['ece']:.4f})", cal["a"]["bins"], BLUE),
+         (f"B (ECE {cal['b']['ece']:.4f})", cal["b"]["bins"], ORANGE)],
+        None, "Reliability diagrams: A and B")
+    if report.get("sample"):
+        out["scatter"] = scatter_figure(report)
+    return out
+
+
+def scatter_figure(report: dict[str, Any]) -> Any:
+    """Each example's probability of its true class in A against B, by decomposition group."""
+    sample = report["sample"]
+    n = report["pairing"]["n"]
+    shown = len(sample["group"])
+    fig = _figure("Probability of the true class, A against B"
+                  + ("" if shown == n else f" ({shown:,} of {n:,} examples)"))
+    ax = fig.add_subplot()
+    names = {g["name"]: g["description"] for g in report["decomposition"]["groups"]}
+    for name, colour in GROUP_COLOURS.items():
+        xs = [a for a, g in zip(sample["p_true_a"], sample["group"], strict=True) if g == name]
+        ys = [b for b, g in zip(sample["p_true_b"], sample["group"], strict=True) if g == name]
+        if xs:
+            ax.scatter(xs, ys, s=8, color=colour, alpha=0.7, label=names[name], linewidths=0)
+    ax.plot([0, 1], [0, 1], color="#888888", linestyle="--", linewidth=1)
+    ax.set_xlabel("A: probability of the true class")
+    ax.set_ylabel("B: probability of the true class")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    fig.legend(loc="outside lower center", ncol=2, fontsize=8, markerscale=2, frameon=False)
+    _style(ax)
+    return fig
+
+
+def trajectory_figure(report: dict[str, Any]) -> Any:
+    """Validation loss and accuracy against epoch on twin axes; epochs where both rose marked."""
+    rows = report["epochs"]
+    label = report.get("source", {}).get("labelled_by", "epoch")
+    fig = _figure("Validation loss and accuracy")
+    ax = fig.add_subplot()
+    x = list(range(len(rows)))
+    losses = [r["log_loss"] if "log_loss" in r else r["loss"] for r in rows]
+    accs = [r["accuracy"] for r in rows]
+    ax.plot(x, losses, "o-", color=VERMILION, label="validation loss")
+    ax.set_ylabel("validation loss", color=VERMILION)
+    ax.set_xlabel(label)
+    twin = ax.twinx()
+    if any(a is not None for a in accs):
+        twin.plot(x, [float("nan") if a is None else a for a in accs], "s-", color=BLUE,
+                  label="validation accuracy")
+    twin.set_ylabel("validation accuracy", color=BLUE)
+    flagged = [i for i, r in enumerate(rows) if r["loss_up_accuracy_up"]]
+    for i in flagged:
+        ax.axvspan(i - 0.4, i + 0.4, color=ORANGE, alpha=0.25, linewidth=0)
+    step = max(1, len(rows) // 12)
+    ax.set_xticks(x[::step], [str(r["epoch"]) for r in rows][::step])
+    handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    if flagged:
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(color=ORANGE, alpha=0.25, label="loss and accuracy both rose"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
+    _style(ax)
+    return fig
+
+
+def write_figures(figs: dict[str, Any], directory: str) -> list[str]:
+    """Write each figure as PNG and SVG into ``directory`` (created if missing)."""
+    folder = Path(directory)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ClfdiagError(f"{directory}: cannot create the folder ({exc.strerror})") from None
+    written = []
+    for name, fig in figs.items():
+        for ext in ("png", "svg"):
+            path = folder / f"{name}.{ext}"
+            fig.savefig(path, format=ext, dpi=DPI)
+            written.append(str(path))
+    return written
+
+
+def svg_text(fig: Any) -> str:
+    """A figure as an inline SVG element (text drawn as paths: no fonts to fetch)."""
+    buffer = io.StringIO()
+    fig.savefig(buffer, format="svg", dpi=DPI)
+    text = buffer.getvalue()
+    return text[text.index("<svg"):]

@@ -1,0 +1,129 @@
+"""Each figure is a valid image of the expected size, drawn from the engine's numbers."""
+
+import json
+import os
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+from matplotlib.image import imread
+
+from clfdiag.render import plots
+from tests.conftest import SAMPLES
+from tests.test_cli import run
+
+EPOCHS = [os.path.join(SAMPLES, "epochs", f"epoch_{i:02d}.csv") for i in range(1, 21)]
+
+
+def report(*args):
+    return json.loads(run(*args, "--format", "json").stdout)
+
+
+def test_files_are_valid_images_of_the_expected_size(tmp_path):
+    run("evaluate", os.path.join(SAMPLES, "binary.csv"), "--plot", tmp_path)
+    names = {p.stem for p in tmp_path.iterdir()}
+    assert names == {"roc", "pr", "reliability", "confidence", "confusion"}
+    for name in names:
+        image = imread(tmp_path / f"{name}.png")
+        assert image.shape[:2] == (600, 800)
+        assert image[..., :3].std() > 0.05  # not blank
+        svg = (tmp_path / f"{name}.svg").read_text()
+        assert "<svg" in svg
+        assert "http://www.w3.org/2000/svg" in svg
+        # Self-contained: an embedded image (the heatmap's raster) is a data: URI.
+        assert 'href="http' not in svg
+        assert svg.count("<image") == svg.count('href="data:image/png;base64,')
+
+
+def test_roc_and_pr_are_the_engines_curves():
+    r = report("evaluate", os.path.join(SAMPLES, "binary.csv"))
+    figs = plots.evaluation_figures(r)
+    roc_line = figs["roc"].axes[0].lines[0]
+    np.testing.assert_array_equal(roc_line.get_xdata(), r["curves"]["roc"]["fpr"])
+    np.testing.assert_array_equal(roc_line.get_ydata(), r["curves"]["roc"]["tpr"])
+    assert f"AUC {r['metrics']['roc_auc']:.3f}" in roc_line.get_label()
+    point = figs["roc"].axes[0].lines[2]
+    assert point.get_xdata()[0] == pytest.approx(1 - r["metrics"]["specificity"])
+    assert point.get_ydata()[0] == pytest.approx(r["metrics"]["recall"])
+    pr_line = figs["pr"].axes[0].lines[0]
+    np.testing.assert_array_equal(pr_line.get_xdata(), r["curves"]["pr"]["recall"])
+    assert figs["pr"].axes[0].lines[1].get_ydata()[0] == r["metrics"]["prevalence"]
+
+
+def test_reliability_and_confidence_are_the_calibration_bins():
+    r = report("evaluate", os.path.join(SAMPLES, "epochs", "epoch_20.csv"))
+    figs = plots.evaluation_figures(r)
+    used = [b for b in r["calibration"]["bins"] if b["count"]]
+    line = figs["reliability"].axes[0].lines[1]
+    np.testing.assert_allclose(line.get_xdata(), [b["confidence"] for b in used])
+    np.testing.assert_allclose(line.get_ydata(), [b["accuracy"] for b in used])
+    assert f"{r['calibration']['ece']:.4f}" in figs["reliability"].get_suptitle()
+    bars = figs["confidence"].axes[0].patches
+    heights = [p.get_height() for p in bars[: len(r["calibration"]["bins"])]]
+    heights_wrong = [p.get_height() for p in bars[len(heights): 2 * len(heights)]]
+    assert sum(heights) + sum(heights_wrong) == r["metrics"]["n"]
+
+
+def test_multiclass_per_class_roc():
+    r = report("evaluate", os.path.join(SAMPLES, "multiclass.csv"))
+    figs = plots.evaluation_figures(r)
+    lines = figs["roc_per_class"].axes[0].lines[:-1]
+    assert len(lines) == len(r["class_roc"]) == 10
+    for line, c in zip(lines, r["class_roc"], strict=True):
+        np.testing.assert_array_equal(line.get_xdata(), c["fpr"])
+
+
+def test_many_classes_show_the_worst(tmp_path):
+    rng = np.random.default_rng(0)
+    k, n = 30, 600
+    proba = rng.dirichlet(np.ones(k), n)
+    lines = ["label," + ",".join(f"p_{c}" for c in range(k))]
+    lines += [f"{rng.integers(0, k)}," + ",".join(repr(float(v)) for v in row) for row in proba]
+    path = tmp_path / "many.csv"
+    path.write_text("\n".join(lines) + "\n")
+    r = report("evaluate", path)
+    assert len(r["class_roc"]) == 8
+    worst = sorted(c["roc_auc"] for c in r["per_class"])[:8]
+    assert sorted(c["roc_auc"] for c in r["class_roc"]) == worst
+    assert "lowest AUC of 30" in plots.evaluation_figures(r)["roc_per_class"].get_suptitle()
+
+
+def test_compare_figures(tmp_path):
+    args = ("compare", EPOCHS[4], EPOCHS[5])
+    run(*args, "--plot", tmp_path)
+    assert {p.stem for p in tmp_path.iterdir()} == {"roc", "reliability", "scatter"}
+    r = json.loads(run(*args, "--format", "json", "--plot", tmp_path / "again").stdout)
+    figs = plots.comparison_figures(r)
+    a, b = figs["roc"].axes[0].lines[:2]
+    np.testing.assert_array_equal(a.get_xdata(), r["curves"]["a"]["roc"]["fpr"])
+    np.testing.assert_array_equal(b.get_ydata(), r["curves"]["b"]["roc"]["tpr"])
+    points = sum(len(c.get_offsets()) for c in figs["scatter"].axes[0].collections)
+    assert points == len(r["sample"]["group"]) == 600
+
+
+def test_trajectory_figure(tmp_path):
+    r = json.loads(run("epochs", *EPOCHS, "--format", "json", "--plot", tmp_path).stdout)
+    assert (tmp_path / "loss_accuracy.png").exists()
+    fig = plots.trajectory_figure(r)
+    ax = fig.axes[0]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [e["log_loss"] for e in r["epochs"]])
+    np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(),
+                               [e["accuracy"] for e in r["epochs"]])
+    assert len(ax.patches) == len(r["flagged"])
+
+
+def test_history_figure(tmp_path):
+    path = os.path.join(os.path.dirname(__file__), "data", "histories", "keras.csv")
+    run("history", path, "--plot", tmp_path)
+    assert imread(tmp_path / "loss_accuracy.png").shape[:2] == (600, 800)
+
+
+def test_missing_matplotlib_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    result = run("evaluate", os.path.join(SAMPLES, "binary.csv"), "--plot", tmp_path, code=2)
+    assert "pip install 'clfdiag[plot]'" in result.stderr
+    page = tmp_path / "r.html"
+    result = run("evaluate", os.path.join(SAMPLES, "binary.csv"), "-f", "html", "-o", page)
+    assert "Figures need matplotlib" in page.read_text()
