@@ -48,7 +48,7 @@ def read_predictions(
         raise ClfdiagError("--logits and --renormalize cannot be combined",
                            "--logits applies softmax, which already normalises")
     source = open_source(path, stdin)
-    header = source.header if source.kind == "csv" else _parquet_header(source)
+    header = source.header if source.kind == "csv" else parquet_header(source)
     roles = detect_columns(source.name, header, options.label_col, options.prob_cols,
                            options.id_col)
     return predictions_from_table(source.name, _read_table(source, roles), roles, options,
@@ -65,7 +65,7 @@ def predictions_from_frame(frame: Any, options: ReadOptions | None = None,
         frame, preserve_index=False)
     roles = detect_columns(name, tuple(table.column_names), options.label_col,
                            options.prob_cols, options.id_col)
-    return predictions_from_table(name, _coerce_types(name, table, roles), roles, options)
+    return predictions_from_table(name, coerce_types(name, table, roles), roles, options)
 
 
 def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: ReadOptions,
@@ -391,7 +391,8 @@ def _distinct(ids: Any) -> bool:
     return int(pc.count_distinct(ids).as_py()) == len(ids)
 
 
-def _parquet_header(source: Source) -> tuple[str, ...]:
+def parquet_header(source: Source) -> tuple[str, ...]:
+    """The column names of a Parquet input, read from its footer."""
     import pyarrow.parquet as pq
 
     try:
@@ -408,7 +409,7 @@ def _read_table(source: Source, roles: ColumnRoles) -> Any:
         import pyarrow.parquet as pq
 
         table = pq.read_table(source.opener(), columns=columns)
-        return _coerce_types(source.name, table, roles)
+        return coerce_types(source.name, table, roles)
     import pyarrow.csv as pacsv
 
     # Ids stay text (007 is not 7); the label's type is inferred, so that integer
@@ -482,7 +483,7 @@ def _non_numeric(source: Source, roles: ColumnRoles, arrow_message: str) -> Clfd
     return ClfdiagError(f"{source.name}: {arrow_message}")
 
 
-def _coerce_types(name: str, table: Any, roles: ColumnRoles) -> Any:
+def coerce_types(name: str, table: Any, roles: ColumnRoles) -> Any:
     """Labels and ids as text, scores as float64, for tables not parsed from text."""
     import pyarrow as pa
     import pyarrow.compute as pc

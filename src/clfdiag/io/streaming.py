@@ -17,7 +17,8 @@ from clfdiag.io.columns import ColumnRoles, detect_columns
 from clfdiag.io.labels import binary_classes
 from clfdiag.io.predictions import (
     ReadOptions,
-    _parquet_header,
+    coerce_types,
+    parquet_header,
     predictions_from_table,
 )
 from clfdiag.io.source import Source, open_source
@@ -69,7 +70,7 @@ def stream_predictions(path: str, options: ReadOptions | None = None,
     """
     options = options or ReadOptions()
     source = open_source(path)
-    header = source.header if source.kind == "csv" else _parquet_header(source)
+    header = source.header if source.kind == "csv" else parquet_header(source)
     roles = detect_columns(source.name, header, options.label_col, options.prob_cols,
                            options.id_col)
     first_row = 1
@@ -111,11 +112,9 @@ def _tables(source: Source, roles: ColumnRoles, batch_bytes: int) -> Iterator[An
     if source.kind == "parquet":
         import pyarrow.parquet as pq
 
-        from clfdiag.io.predictions import _coerce_types
-
         parquet = pq.ParquetFile(source.opener())
         for batch in parquet.iter_batches(columns=columns, batch_size=1 << 20):
-            yield _coerce_types(source.name, pa.Table.from_batches([batch]), roles)
+            yield coerce_types(source.name, pa.Table.from_batches([batch]), roles)
         return
     import pyarrow.csv as pacsv
 
