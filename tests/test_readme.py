@@ -53,3 +53,25 @@ def test_json_example_has_the_real_keys():
     assert list(example) == list(report)
     assert example["metrics"] == pytest.approx(report["metrics"], rel=1e-12)
     assert example["input"] == {**report["input"], "path": "sample_data/binary.csv"}
+
+
+ROOT = Path(__file__).parent.parent
+
+
+def shown_outputs():
+    """README blocks that show a command and its whole output (no elided lines)."""
+    for block in re.findall(r"```text\n\$ (clfdiag [^\n]+)\n(.*?)\n```", README, re.S):
+        command, output = block
+        elided = any(line.strip() == "..." for line in output.splitlines())
+        if not elided and "|" not in command and ">" not in command:
+            yield command, output
+
+
+@pytest.mark.parametrize(("command", "output"), list(shown_outputs()),
+                         ids=lambda v: v.split()[1] if v.startswith("clfdiag") else "")
+def test_shown_output_is_real(command, output, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    args = command.split()[1:]
+    result = CliRunner().invoke(app, args)
+    lines = [line.rstrip() for line in result.stdout.rstrip().splitlines()]
+    assert "\n".join(lines).strip() == output.strip()
