@@ -114,3 +114,22 @@ def test_streaming_is_stated_on_screen():
                    .stdout.split())
     assert "streaming: read in batches" in out
     assert "histogram: within" in out
+
+
+@pytest.mark.parametrize("bad_row", [1, 3000])
+def test_non_numeric_value_while_streaming(tmp_path, bad_row):
+    lines = ["extra,id,label,prob"] + [f"x,r{i},{i % 2},0.{i % 9 + 1}" for i in range(4000)]
+    lines[bad_row] = f"x,r{bad_row},1,oops"
+    path = tmp_path / "p.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = run("evaluate", path, "--streaming", code=2)
+    assert "column 'prob': non-numeric value 'oops'" in result.stderr
+    assert "--in-memory" in result.stderr
+
+
+def test_ragged_row_while_streaming(tmp_path):
+    lines = ["label,prob"] + ["1,0.5"] * 3000 + ["0,0.5,7"]
+    path = tmp_path / "p.csv"
+    path.write_text("\n".join(lines) + "\n")
+    result = run("evaluate", path, "--streaming", code=2)
+    assert "malformed CSV" in result.stderr

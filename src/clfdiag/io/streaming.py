@@ -126,16 +126,36 @@ def _tables(source: Source, roles: ColumnRoles, batch_bytes: int) -> Iterator[An
                                    strings_can_be_null=True,
                                    decimal_point="," if source.decimal_comma else ".")
     with source.opener() as stream:
-        reader = pacsv.open_csv(stream, parse_options=pacsv.ParseOptions(
-            delimiter=source.delimiter), convert_options=convert,
-            read_options=pacsv.ReadOptions(block_size=batch_bytes))
-        while True:
-            try:
-                batch = reader.read_next_batch()
-            except StopIteration:
-                return
-            except pa.ArrowInvalid as exc:
-                raise ClfdiagError(f"{source.name}: {str(exc).removeprefix('CSV parse error: ')}",
-                                   "fix the file, or evaluate it in memory for the exact "
-                                   "rows") from None
-            yield pa.Table.from_batches([batch])
+        try:
+            # Opening parses the first block, so it can fail like any later block.
+            reader = pacsv.open_csv(stream, parse_options=pacsv.ParseOptions(
+                delimiter=source.delimiter), convert_options=convert,
+                read_options=pacsv.ReadOptions(block_size=batch_bytes))
+            while True:
+                try:
+                    batch = reader.read_next_batch()
+                except StopIteration:
+                    return
+                yield pa.Table.from_batches([batch])
+        except pa.ArrowInvalid as exc:
+            raise _unreadable(source, str(exc)) from None
+
+
+def _unreadable(source: Source, arrow_message: str) -> ClfdiagError:
+    """A parse or conversion error met while streaming, in the user's terms.
+
+    Streaming cannot go back to find the row; the in-memory read lists them.
+    """
+    import re
+
+    found = re.search(r"CSV column #(\d+): CSV conversion error to \w+: invalid value (.*)$",
+                      arrow_message)
+    if found and int(found.group(1)) < len(source.header):
+        column = source.header[int(found.group(1))]
+        return ClfdiagError(
+            f"{source.name}: column {column!r}: non-numeric value {found.group(2)}",
+            "probabilities must be numbers; evaluate with --in-memory to list the rows")
+    detail = arrow_message.removeprefix("CSV parse error: ")
+    return ClfdiagError(f"{source.name}: malformed CSV: {detail}",
+                        "every row must have as many fields as the header; evaluate with "
+                        "--in-memory to list the rows")
