@@ -21,10 +21,9 @@ from clfdiag.pairing import Paired
 from clfdiag.predictions import InputSummary, Predictions
 
 SCHEMA_VERSION = 1
-CURVE_POINTS = 201
 
 
-def evaluation_report(source: InputSummary, classes_: tuple[str, ...], ev: Evaluation,
+def evaluation_report(src: InputSummary, class_names: tuple[str, ...], ev: Evaluation,
                       top_rows: list[int], top_ids: list[str | None],
                       mode: str = "in-memory") -> dict[str, Any]:
     """Assemble the report of ``clfdiag evaluate``.
@@ -32,8 +31,7 @@ def evaluation_report(source: InputSummary, classes_: tuple[str, ...], ev: Evalu
     ``top_rows`` and ``top_ids`` are the input rows and ids of the overconfident
     errors listed in ``ev`` (in its order).
     """
-    src = source
-    classes = list(classes_)
+    classes = list(class_names)
     over = ev.overconfident
     labels = [classes[i] for i in ev.top_label]
     report: dict[str, Any] = {
@@ -129,19 +127,17 @@ def _curves(ev: Evaluation) -> dict[str, Any] | None:
         return None
     out: dict[str, Any] = {}
     if ev.roc is not None:
-        out["roc"] = _sample(ev.roc, "fpr", "tpr")
+        out["roc"] = _points(ev.roc, "fpr", "tpr")
     if ev.pr is not None:
-        out["pr"] = _sample(ev.pr, "recall", "precision")
+        out["pr"] = _points(ev.pr, "recall", "precision")
     return out
 
 
-def _sample(curve: Curve, x: str, y: str) -> dict[str, list[float | None]]:
-    """At most ``CURVE_POINTS`` points, evenly spaced along the curve, ends included."""
-    n = len(curve.x)
-    idx = np.unique(np.linspace(0, n - 1, min(n, CURVE_POINTS)).round().astype(np.int64))
+def _points(curve: Curve, x: str, y: str) -> dict[str, list[float | None]]:
+    """A curve's points (already sampled by the engine) with a threshold for each, or null."""
     thresholds = [_number(curve.thresholds[i]) if i < len(curve.thresholds) else None
-                  for i in idx]
-    return {x: curve.x[idx].tolist(), y: curve.y[idx].tolist(), "threshold": thresholds}
+                  for i in range(len(curve.x))]
+    return {x: curve.x.tolist(), y: curve.y.tolist(), "threshold": thresholds}
 
 
 def _number(value: Any) -> Any:

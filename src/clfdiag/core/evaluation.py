@@ -32,7 +32,8 @@ from clfdiag.core.ranking import (
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 Interval = tuple[float, float]
-CURVE_POINTS = 1001
+CURVE_POINTS = 200
+"""Thresholds kept for the curves: with ROC's (0, 0) and PR's end point, 201 points."""
 PARALLEL_MIN = 1 << 20
 
 
@@ -51,7 +52,7 @@ class Evaluation:
     ``metrics`` maps each metric name to its value; an undefined metric maps to
     ``None`` and its reason is in ``undefined``. Class indices refer to the
     caller's class order (binary: 0 negative, 1 positive). Curves hold at most
-    1001 exact points. ``auc_error_bound`` is set when ranking metrics come from
+    201 exact points. ``auc_error_bound`` is set when ranking metrics come from
     a histogram (streaming mode): the worst-case distance from the exact AUC.
     """
 
