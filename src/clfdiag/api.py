@@ -20,18 +20,14 @@ def evaluate(
     bins: int = 15,
 ) -> dict[str, Any]:
     """Evaluate predictions and return the report documented in the README (``--format json``)."""
-    from clfdiag.core.evaluation import evaluate_binary, evaluate_multiclass
+    from clfdiag.core.evaluation import evaluate_predictions
     from clfdiag.report import evaluation_report
 
-    if preds.task == "binary":
-        ev = evaluate_binary(preds.y, preds.proba, threshold=threshold,
-                             min_confidence=min_confidence, top=top, n_bins=bins)
-    else:
-        ev = evaluate_multiclass(preds.y, preds.proba, min_confidence=min_confidence,
-                                 top=top, n_bins=bins)
-    top = ev.overconfident.top
-    return evaluation_report(preds.source, preds.classes, ev, preds.row_numbers(top),
-                             preds.id_values(top))
+    ev = evaluate_predictions(preds.y, preds.proba, threshold=threshold,
+                              min_confidence=min_confidence, top=top, n_bins=bins)
+    listed = ev.overconfident.top
+    return evaluation_report(preds.source, preds.classes, ev, preds.row_numbers(listed),
+                             preds.id_values(listed))
 
 
 def compare(
@@ -189,7 +185,7 @@ def epochs(
     last epoch is compared with the best one by loss.
     """
     from clfdiag.core.comparison import compare_predictions
-    from clfdiag.core.evaluation import Evaluation, evaluate_binary, evaluate_multiclass
+    from clfdiag.core.evaluation import evaluate_predictions
     from clfdiag.core.trajectory import scan
     from clfdiag.pairing import pair_predictions
     from clfdiag.report import diagnosis_sentence, regressions, trajectory_report
@@ -203,15 +199,9 @@ def epochs(
         epoch_label(p.source.path, i + 1) for i, p in enumerate(runs)]
     if len(set(labels)) != len(labels):
         labels = list(range(1, len(runs) + 1))
-    evaluations: list[Evaluation] = []
-    for p in runs:
-        if p.task == "binary":
-            evaluations.append(evaluate_binary(p.y, p.proba, threshold=threshold,
-                                               min_confidence=min_confidence, top=0,
-                                               n_bins=bins))
-        else:
-            evaluations.append(evaluate_multiclass(p.y, p.proba, min_confidence=min_confidence,
-                                                   top=0, n_bins=bins))
+    evaluations = [evaluate_predictions(p.y, p.proba, threshold=threshold,
+                                        min_confidence=min_confidence, top=0, n_bins=bins)
+                   for p in runs]
     losses = [e.metrics["log_loss"] for e in evaluations]
     accuracies = [e.metrics["accuracy"] for e in evaluations]
     trajectory = scan(losses, accuracies, min_loss_delta=min_loss_delta,

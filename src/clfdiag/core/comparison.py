@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from clfdiag.core.evaluation import Evaluation, evaluate_binary, evaluate_multiclass
+from clfdiag.core.evaluation import Evaluation, evaluate_predictions
 from clfdiag.core.losses import log_loss_terms, true_class_probability
 from clfdiag.core.stats import (
     DeLongPaired,
@@ -147,16 +147,9 @@ def compare_predictions(
     ``loss_up_accuracy_up`` is true when log loss rose by more than
     ``min_loss_delta`` and accuracy rose by more than ``min_accuracy_delta``.
     """
-    if proba_a.ndim == 1:
-        ev_a = evaluate_binary(y, proba_a, threshold=threshold, min_confidence=min_confidence,
-                               top=top, n_bins=n_bins)
-        ev_b = evaluate_binary(y, proba_b, threshold=threshold, min_confidence=min_confidence,
-                               top=top, n_bins=n_bins)
-    else:
-        ev_a = evaluate_multiclass(y, proba_a, min_confidence=min_confidence, top=top,
-                                   n_bins=n_bins)
-        ev_b = evaluate_multiclass(y, proba_b, min_confidence=min_confidence, top=top,
-                                   n_bins=n_bins)
+    ev_a, ev_b = (evaluate_predictions(y, proba, threshold=threshold,
+                                       min_confidence=min_confidence, top=top, n_bins=n_bins)
+                  for proba in (proba_a, proba_b))
     p_true_a = true_class_probability(y, proba_a)
     p_true_b = true_class_probability(y, proba_b)
     loss_a, _ = log_loss_terms(p_true_a)

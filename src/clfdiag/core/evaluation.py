@@ -125,6 +125,22 @@ def evaluate_binary(
     return finish(sums, ranking)
 
 
+def evaluate_predictions(
+    y: npt.NDArray[np.integer],
+    proba: FloatArray,
+    *,
+    threshold: float = 0.5,
+    min_confidence: float = 0.9,
+    top: int = 10,
+    n_bins: int = 15,
+) -> Evaluation:
+    """:func:`evaluate_binary` for ``(n,)`` probabilities, else :func:`evaluate_multiclass`."""
+    if proba.ndim == 1:
+        return evaluate_binary(y, proba, threshold=threshold, min_confidence=min_confidence,
+                               top=top, n_bins=n_bins)
+    return evaluate_multiclass(y, proba, min_confidence=min_confidence, top=top, n_bins=n_bins)
+
+
 def evaluate_multiclass(
     y: npt.NDArray[np.integer],
     proba: FloatArray,
