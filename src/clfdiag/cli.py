@@ -356,11 +356,9 @@ def _emit(report: dict[str, Any], output_format: Format, output: str | None,
     if output_format is Format.table:
         from rich.console import Console
 
-        from clfdiag.render import table
+        from clfdiag.render.table import view_of
 
-        views = {"evaluate": table.evaluation_view, "compare": table.comparison_view,
-                 "epochs": table.trajectory_view, "history": table.trajectory_view}
-        view = views[report["command"]](report)
+        view = view_of(report)
         if output is None:
             Console(highlight=False).print(view)
             return

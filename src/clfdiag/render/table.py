@@ -12,6 +12,13 @@ from rich.text import Text
 from clfdiag.render import text as t
 
 
+def view_of(report: dict[str, Any]) -> RenderableType:
+    """The terminal view of any report."""
+    views = {"evaluate": evaluation_view, "compare": comparison_view,
+             "epochs": trajectory_view, "history": trajectory_view}
+    return views[report["command"]](report)
+
+
 def evaluation_view(report: dict[str, Any]) -> RenderableType:
     """Summary, confusion matrix, per-class table, calibration and overconfident errors."""
     parts: list[RenderableType] = [
