@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from clfdiag.core.accumulators import ClassificationSums, ScoreHistogram, TopErrors
+from clfdiag.core.calibration import bin_index
 from clfdiag.core.evaluation import evaluate_binary, finish
 from clfdiag.core.ranking import rank_binary, roc_auc
 from tests.strategies import binary_problems, both_classes, multiclass_problems
@@ -145,5 +146,4 @@ def test_bin_index_matches_searchsorted_at_every_edge(n_bins):
                              np.random.default_rng(0).random(10_000)])
     values = values[(values >= 0) & (values <= 1)]
     expected = np.clip(np.searchsorted(edges, values, side="left") - 1, 0, n_bins - 1)
-    np.testing.assert_array_equal(ClassificationSums(2, n_bins=n_bins)._bin_index(values),
-                                  expected)
+    np.testing.assert_array_equal(bin_index(values, n_bins), expected)

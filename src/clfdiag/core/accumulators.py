@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from clfdiag.core.calibration import bin_index
+from clfdiag.core.confusion import confusion_matrix
 from clfdiag.core.losses import EPS
 
 FloatArray = npt.NDArray[np.float64]
@@ -155,9 +157,7 @@ class ClassificationSums:
             decided = proba[rows, predicted]
             top_conf, top_correct = decided, predicted == y
             wrong = ~top_correct
-            k = self.n_classes
-            self.confusion += np.bincount(y.astype(np.int64) * k + predicted,
-                                          minlength=k * k).reshape(k, k)
+            self.confusion += confusion_matrix(y, predicted, self.n_classes)
             if self.n_classes > 5:
                 above = (proba > p_true[:, None]).sum(axis=1)
                 tied_before = ((proba == p_true[:, None])
@@ -170,7 +170,7 @@ class ClassificationSums:
         np.negative(loss, out=loss)
         self.loss_sum += float(loss.sum())
         self.brier_sum += brier
-        index = self._bin_index(top_conf)
+        index = bin_index(top_conf, self.n_bins)
         self.bin_count += np.bincount(index, minlength=self.n_bins)
         self.bin_confidence += np.bincount(index, weights=top_conf, minlength=self.n_bins)
         self.bin_correct += np.bincount(index, weights=top_correct,
@@ -182,20 +182,6 @@ class ClassificationSums:
         self.top_errors.offer(hits + offset if where is None else where[hits],
                               y[hits].astype(np.int64), predicted[hits].astype(np.int64),
                               decided[hits], loss[hits], None if ids is None else ids(hits))
-
-    def _bin_index(self, confidence: FloatArray) -> IntArray:
-        """Right-closed bin of each confidence: (b/B, (b+1)/B] is bin b, and 0 is in bin 0.
-
-        ``floor(c * B)`` can be one off at an edge because of rounding; comparing
-        with the edges themselves (``np.linspace``, as the reported bins) settles it.
-        """
-        b = self.n_bins
-        edges = np.linspace(0.0, 1.0, b + 1)
-        index = (confidence * b).astype(np.int64)
-        np.clip(index, 0, b - 1, out=index)
-        index -= (confidence <= np.take(edges, index)) & (index > 0)
-        index += confidence > np.take(edges, index + 1)
-        return index
 
     def merge(self, other: ClassificationSums) -> ClassificationSums:
         """A new accumulator holding both inputs' examples."""

@@ -1,4 +1,4 @@
-"""Per-example proper scoring rules: the negative log-likelihood and the Brier score."""
+"""Per-example negative log-likelihood, as scikit-learn's ``log_loss`` clips it."""
 
 from __future__ import annotations
 
@@ -29,16 +29,3 @@ def log_loss_terms(p_true: FloatArray) -> tuple[FloatArray, int]:
     """
     clipped = int(np.count_nonzero((p_true < EPS) | (p_true > 1.0 - EPS)))
     return -np.log(np.clip(p_true, EPS, 1.0 - EPS)), clipped
-
-
-def brier_terms(y: npt.NDArray[np.integer], proba: FloatArray) -> FloatArray:
-    """Per-example Brier score.
-
-    Binary: ``(p - y)^2`` (``sklearn.metrics.brier_score_loss``). Multiclass: the
-    sum over classes of ``(p_k - 1[y = k])^2`` (the same with ``scale_by_half=False``).
-    """
-    if proba.ndim == 1:
-        return (proba - y) ** 2
-    p_true = true_class_probability(y, proba)
-    squares = np.asarray(np.einsum("ij,ij->i", proba, proba), dtype=np.float64)
-    return squares - 2.0 * p_true + 1.0
