@@ -42,7 +42,8 @@ def fairness_entry(columns: list[str], group_names: list[tuple[str, ...]], resul
         "reference": result.reference,
         "aggregation": result.aggregation,
         **{metric: result.disparities[metric].value for metric in DISPARITIES},
-        "groups": [{"group": name, **_rates(rates)} for name, rates in zip(names, result.groups, strict=True)],
+        "groups": [{"group": name, **_rates(rates)}
+                   for name, rates in zip(names, result.groups, strict=True)],
         "overall": _rates(result.overall),
         "smallest_group": (None if smallest is None else
                            {"group": names[smallest], "count": result.groups[smallest].count}),
