@@ -11,7 +11,7 @@ from scipy.special import expit, logit
 from sklearn.calibration import _sigmoid_calibration
 from typer.testing import CliRunner
 
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 from clfdiag.core.catalogue import CATALOGUE
 from clfdiag.core.recalibration import BINARY_METHODS, MULTICLASS_METHODS
 from tests.conftest import SAMPLES

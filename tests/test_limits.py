@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 import clfdiag
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 from clfdiag.errors import ClfdiagError
 from clfdiag.limits import MAX_BINS, MAX_BOOTSTRAP, MAX_TOP
 from tests.conftest import SAMPLES

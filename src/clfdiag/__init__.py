@@ -14,7 +14,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__version__ = "0.1.0"
+from clfdiag.version import __version__
 
 __all__ = ["ReadOptions", "__version__", "apply_calibration", "calibrate", "compare", "epochs",
            "evaluate", "evaluate_file", "history",

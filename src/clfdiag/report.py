@@ -12,7 +12,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 import numpy as np
 
-from clfdiag import __version__
+from clfdiag.version import __version__
 from clfdiag.core.comparison import Comparison, significant_regressions
 from clfdiag.core.comparison import LossChangeGroup as Group
 from clfdiag.core.evaluation import Evaluation

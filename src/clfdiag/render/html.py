@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from html import escape as escape_html
 
-from clfdiag import __version__
+from clfdiag.version import __version__
 from clfdiag.render.document import Document, Figure, Heading, Paragraph, Table
 from clfdiag.render.safe import visible
 

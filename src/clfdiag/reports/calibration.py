@@ -17,7 +17,7 @@ from typing import Any, Literal, TypedDict
 import numpy as np
 import numpy.typing as npt
 
-from clfdiag import __version__
+from clfdiag.version import __version__
 from clfdiag.core.calibration_error import (
     BinnedCalibration,
     View,

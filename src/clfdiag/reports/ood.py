@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
-from clfdiag import __version__
+from clfdiag.version import __version__
 from clfdiag.core.ood import (
     SCORES,
     OutSetResult,

@@ -14,7 +14,7 @@ from typing import Any, Literal, TypedDict
 
 import numpy as np
 
-from clfdiag import __version__
+from clfdiag.version import __version__
 from clfdiag.errors import ClfdiagError
 from clfdiag.io.groups import GroupColumn
 from clfdiag.predictions import Predictions
