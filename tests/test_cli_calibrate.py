@@ -385,7 +385,7 @@ def test_python_api_matches_the_cli(tmp_path):
     preds = clfdiag.read_predictions(EPOCH)
     report = clfdiag.calibrate(preds, methods=["platt"])
     assert report["methods"] == as_json(EPOCH, "--method", "platt")["methods"]
-    from clfdiag.reports.calibration import saved_mapping
+    from clfdiag.reports.calibrate import saved_mapping
 
     applied, calibrated = clfdiag.apply_calibration(preds, saved_mapping(report))
     np.testing.assert_allclose(calibrated, platt_by_hand(report["methods"][0]["params"],

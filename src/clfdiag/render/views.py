@@ -89,7 +89,7 @@ def threshold_rows(report: Report) -> CsvRows:
 
 def calibration_rows(report: Report) -> CsvRows:
     """``method,stage,<metrics>``: before, cross-fitted after and in sample per method."""
-    from clfdiag.reports.calibration import method_rows
+    from clfdiag.reports.calibrate import method_rows
 
     return method_rows(report)
 

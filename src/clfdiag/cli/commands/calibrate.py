@@ -84,7 +84,7 @@ def calibrate(
                        min_confidence, bootstrap, seed, output_format, plot)
         return
     from clfdiag.api import calibrate as fit_and_cross_fit
-    from clfdiag.reports.calibration import saved_mapping
+    from clfdiag.reports.calibrate import saved_mapping
 
     preds = read_predictions(file, options)
     report = fit_and_cross_fit(preds, methods=method, folds=folds, seed=seed, bins=bins,
@@ -112,7 +112,6 @@ def _apply_mapping(file: str, options: Any, mapping: str, output: str | None,
     from clfdiag.api import apply_calibration
     from clfdiag.io import read_predictions
     from clfdiag.io.calibrated import output_format as calibrated_format
-    from clfdiag.io.calibrated import write_calibrated
 
     for flag, given in (("--method", method), ("--save", save),
                         ("--platt-smoothing", platt_smoothing)):
@@ -132,9 +131,8 @@ def _apply_mapping(file: str, options: Any, mapping: str, output: str | None,
         raise ClfdiagError(f"--apply {mapping}: not a JSON file ({exc})",
                            "give a mapping written by `clfdiag calibrate --save`") from None
     preds = read_predictions(file, options)
-    report, mapped = apply_calibration(preds, data, mapping_name=mapping, output=output,
-                                       bins=bins, min_confidence=min_confidence,
-                                       bootstrap=bootstrap, seed=seed)
-    report["notes"] += write_calibrated(preds, mapped, output)
+    report, _ = apply_calibration(preds, data, mapping_name=mapping, output=output, bins=bins,
+                                  min_confidence=min_confidence, bootstrap=bootstrap, seed=seed,
+                                  write=True)
     say(f"wrote {output}")
     emit(dict(report), output_format, None, plot, input_paths(file, mapping))
