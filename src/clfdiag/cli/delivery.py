@@ -122,14 +122,15 @@ def write(text: str, output: str | None, inputs: list[str]) -> None:
 
 
 def draw_figures(report: dict[str, Any], plot: str | None, for_html: bool,
-             inputs: list[str]) -> dict[str, Any] | None:
+                 inputs: list[str]) -> dict[str, Any] | None:
     """Draw the figures when wanted; for HTML alone, a missing matplotlib only drops them."""
     if not plot and not for_html:
         return None
     from clfdiag.render import plots
+    from clfdiag.render.views import figures as report_figures
 
     try:
-        figures = plots.figures(report)
+        figures = report_figures(report)
     except ClfdiagError:
         if plot:
             raise
