@@ -429,8 +429,6 @@ def calibrate(
         if method not in allowed:
             raise ClfdiagError(f"--method {method}: not a method for {preds.task} predictions",
                                f"use one of: {', '.join(allowed)}")
-    if bins < 1:
-        raise ClfdiagError(f"--bins {bins}: need at least 1 bin")
     logits = temperature_logits(preds)
     try:
         result = cross_fit_calibration(preds.y, preds.proba, methods, folds=folds, seed=seed,
