@@ -1,4 +1,4 @@
-"""``clfdiag compare``."""
+"""``clfdiag compare``: its options, the reading of its input, the API call and the delivery."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``clfdiag epochs``."""
+"""``clfdiag epochs``: its options, the reading of its input, the API call and the delivery."""
 
 from __future__ import annotations
 

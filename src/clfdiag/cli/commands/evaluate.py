@@ -1,4 +1,4 @@
-"""``clfdiag evaluate``."""
+"""``clfdiag evaluate``: its options, the reading of its input, the API call and the delivery."""
 
 from __future__ import annotations
 

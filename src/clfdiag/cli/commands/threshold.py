@@ -1,4 +1,4 @@
-"""``clfdiag threshold``."""
+"""``clfdiag threshold``: its options, the reading of its input, the API call and the delivery."""
 
 from __future__ import annotations
 
