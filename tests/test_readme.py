@@ -9,7 +9,7 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 from tests.conftest import SAMPLES
 
 README = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
