@@ -35,7 +35,7 @@ def evaluate(
     seed: int | None = None,
     target_risk: float | None = None,
 ) -> EvaluationReport:
-    """Evaluate predictions and return the report documented in the README (``--format json``).
+    """Evaluate predictions; the same dict as ``--format json`` (docs/evaluate.md).
 
     ``threshold`` (binary only) decides the predicted class: a number (default
     0.5 for probabilities, none for real-valued scores) or a rule that chooses

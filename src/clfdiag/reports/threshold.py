@@ -54,7 +54,7 @@ class ThresholdSettings:
 
 
 class ThresholdReport(TypedDict, total=False):
-    """The report of ``clfdiag threshold`` (``--format json``); see the README for each key."""
+    """The report of ``clfdiag threshold`` (``--format json``; docs/threshold.md)."""
 
     schema_version: int
     clfdiag_version: str
