@@ -252,3 +252,51 @@ def test_counts_of_empty_input():
     assert result.groups == []
     assert result.overall.selection_rate is None
     assert isinstance(counts, GroupCounts)
+
+
+@pytest.mark.parametrize("method", ["between_groups", "to_overall"])
+@pytest.mark.parametrize("agg", ["worst_case", "mean"])
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_vectorised_disparities_equal_the_scalar_definition(data, method, agg):
+    from clfdiag.core.fairness import _disparity_arrays
+
+    n_groups = data.draw(st.integers(1, 4))
+    cells = np.array(data.draw(st.lists(
+        st.lists(st.integers(0, 5), min_size=4, max_size=4), min_size=n_groups,
+        max_size=n_groups)), float)
+    cells[cells.sum(axis=1) == 0, 0] = 1  # every group has a row
+    scalar = fairness(GroupCounts(cells, cells.sum(axis=1).astype(np.int64)), method, agg)
+    vector = _disparity_arrays(cells[None], method, agg)
+    for name in DISPARITIES:
+        expected = scalar.disparities[name].value
+        got = vector[name][0]
+        if expected is None:
+            assert np.isnan(got), name
+        else:
+            assert got == pytest.approx(expected, abs=1e-12), name
+
+
+def test_audit_names_each_column_then_the_crossing():
+    from clfdiag.core.fairness import audit_in_memory
+
+    rng = np.random.default_rng(2)
+    n = 200
+    values = [rng.choice(["F", "M"], n).astype(object), rng.choice(["a", "b"], n).astype(object)]
+    y = rng.random(n) < 0.5
+    pred = rng.random(n) < 0.5
+    audits = audit_in_memory(y, pred, values, resamples=50, seed=0)
+    assert [a.columns for a in audits] == [(0,), (1,), (0, 1)]
+    assert audits[2].groups == [("F", "a"), ("F", "b"), ("M", "a"), ("M", "b")]
+    assert audits[0].intervals is not None
+    # streaming in two parts gives the same counts and disparities
+    from clfdiag.core.fairness import FairnessCounts, audit
+
+    first, second = FairnessCounts.empty(2), FairnessCounts.empty(2)
+    first.update(y[:70], pred[:70], [v[:70] for v in values])
+    second.update(y[70:], pred[70:], [v[70:] for v in values])
+    merged = audit(first.merge(second))
+    for whole, parts in zip(audits, merged, strict=True):
+        assert whole.groups == parts.groups
+        for name in DISPARITIES:
+            assert whole.result.disparities[name].value == parts.result.disparities[name].value

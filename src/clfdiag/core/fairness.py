@@ -33,6 +33,7 @@ same numbers as one pass.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -362,6 +363,66 @@ def _percentile_interval(values: list[float], confidence: float) -> tuple[float,
     return float(lo), float(hi)
 
 
+def _rate_arrays(cells: FloatArray) -> dict[str, FloatArray]:
+    """Selection rate, TPR and FPR of every replicate and group (NaN where 0/0)."""
+    tn, fn, fp, tp = (cells[..., i] for i in range(4))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {"selection_rate": (tp + fp) / (tn + fn + fp + tp),
+                "tpr": tp / (tp + fn), "fpr": fp / (fp + tn)}
+
+
+def _disparity_arrays(cells: FloatArray, reference: Reference,
+                      aggregation: Aggregation) -> dict[str, FloatArray]:
+    """The six disparities of every replicate at once (NaN where undefined).
+
+    ``cells`` has shape (replicates, groups, 4). The same definitions as
+    :func:`fairness` (checked against it in the tests), without a Python loop
+    over the replicates.
+    """
+    rates = _rate_arrays(cells)
+    overall = _rate_arrays(cells.sum(axis=1))
+    diffs: dict[str, FloatArray] = {}
+    ratios: dict[str, FloatArray] = {}
+    # An all-NaN slice (no group defines the rate) is an undefined value, not a warning.
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for name, values in rates.items():
+            defined = np.sum(~np.isnan(values), axis=1)
+            if reference == "to_overall":
+                o = overall[name][:, None]
+                diffs[name] = np.nanmax(np.abs(values - o), axis=1)
+                r = values / o
+                r = np.where(r > 1, 1 / r, r)
+                ratios[name] = np.where(overall[name] == 0, np.nan, np.nanmin(r, axis=1))
+            else:
+                hi, lo = np.nanmax(values, axis=1), np.nanmin(values, axis=1)
+                diffs[name] = np.where(defined >= 2, hi - lo, np.nan)
+                ratios[name] = np.where((defined >= 2) & (hi > 0), lo / hi, np.nan)
+        odds_d = np.stack([diffs["tpr"], diffs["fpr"]])
+        odds_r = np.stack([ratios["tpr"], ratios["fpr"]])
+        if aggregation == "mean":
+            eo_d, eo_r = np.nanmean(odds_d, axis=0), np.nanmean(odds_r, axis=0)
+        else:
+            eo_d, eo_r = np.nanmax(odds_d, axis=0), np.nanmin(odds_r, axis=0)
+    return {
+        "demographic_parity_difference": diffs["selection_rate"],
+        "demographic_parity_ratio": ratios["selection_rate"],
+        "equalized_odds_difference": eo_d,
+        "equalized_odds_ratio": eo_r,
+        "equal_opportunity_difference": diffs["tpr"],
+        "equal_opportunity_ratio": ratios["tpr"],
+    }
+
+
+def _percentile_intervals(samples: dict[str, FloatArray], confidence: float
+                          ) -> dict[str, tuple[float, float] | None]:
+    out: dict[str, tuple[float, float] | None] = {}
+    for name in DISPARITIES:
+        values = samples[name][~np.isnan(samples[name])]
+        out[name] = _percentile_interval(values.tolist(), confidence)
+    return out
+
+
 def disparity_intervals(actual: BoolArray, predicted: BoolArray, groups: IntArray,
                         n_groups: int, weights: FloatArray | None = None, *,
                         reference: Reference = "between_groups",
@@ -378,16 +439,11 @@ def disparity_intervals(actual: BoolArray, predicted: BoolArray, groups: IntArra
     """
     rng = np.random.default_rng(seed)
     codes = cell_codes(actual, predicted)
-    rows = np.bincount(np.asarray(groups, np.int64), minlength=n_groups).astype(np.int64)
     cells = _resampled_cells(codes, np.asarray(groups, np.int64), n_groups, 4, weights,
                              resamples, rng)
-    samples: dict[str, list[float]] = {name: [] for name in DISPARITIES}
-    for b in range(resamples):
-        result = fairness(GroupCounts(cells[b], rows), reference, aggregation)
-        for name, disparity in result.disparities.items():
-            if disparity.value is not None:
-                samples[name].append(disparity.value)
-    return {name: _percentile_interval(values, confidence) for name, values in samples.items()}
+    kept = np.bincount(np.asarray(groups, np.int64), minlength=n_groups) > 0
+    return _percentile_intervals(_disparity_arrays(cells[:, kept, :], reference, aggregation),
+                                 confidence)
 
 
 def disparity_change_intervals(actual: BoolArray, predicted_a: BoolArray, predicted_b: BoolArray,
@@ -409,12 +465,122 @@ def disparity_change_intervals(actual: BoolArray, predicted_a: BoolArray, predic
     rows = np.bincount(np.asarray(groups, np.int64), minlength=n_groups).astype(np.int64)
     joint = _resampled_cells(codes, np.asarray(groups, np.int64), n_groups, 16, weights,
                              resamples, rng).reshape(resamples, n_groups, 4, 4)
-    samples: dict[str, list[float]] = {name: [] for name in DISPARITIES}
-    for b in range(resamples):
-        a = fairness(GroupCounts(joint[b].sum(axis=2), rows), reference, aggregation)
-        bb = fairness(GroupCounts(joint[b].sum(axis=1), rows), reference, aggregation)
-        for name in DISPARITIES:
-            va, vb = a.disparities[name].value, bb.disparities[name].value
-            if va is not None and vb is not None:
-                samples[name].append(vb - va)
-    return {name: _percentile_interval(values, confidence) for name, values in samples.items()}
+    kept = rows > 0
+    a = _disparity_arrays(joint.sum(axis=3)[:, kept, :], reference, aggregation)
+    b = _disparity_arrays(joint.sum(axis=2)[:, kept, :], reference, aggregation)
+    return _percentile_intervals({name: b[name] - a[name] for name in DISPARITIES}, confidence)
+
+
+GroupKey = tuple[str, ...]
+
+
+def fairness_entries(by: tuple[str, ...]) -> tuple[tuple[int, ...], ...]:
+    """The column subsets audited for ``--by`` columns: each one alone, then their crossing.
+
+    Examples
+    --------
+    >>> fairness_entries(("sex",)), fairness_entries(("sex", "age"))
+    (((0,),), ((0,), (1,), (0, 1)))
+    """
+    singles = tuple((i,) for i in range(len(by)))
+    return singles if len(by) < 2 else (*singles, tuple(range(len(by))))
+
+
+@dataclass
+class FairnessCounts:
+    """Per-group confusion counts of every audited column subset, mergeable across parts.
+
+    ``counts[e]`` maps the values of entry ``e``'s columns (a group) to its four
+    weighted cells and its row count; parts of the data merge by adding the
+    counts of equal groups, so streaming and distributed runs are exact.
+    """
+
+    entries: tuple[tuple[int, ...], ...]
+    counts: list[dict[GroupKey, FloatArray]]
+
+    @classmethod
+    def empty(cls, n_columns: int) -> FairnessCounts:
+        """No rows yet, for ``n_columns`` ``--by`` columns."""
+        entries = fairness_entries(tuple(str(i) for i in range(n_columns)))
+        return cls(entries, [{} for _ in entries])
+
+    def update(self, actual: BoolArray, predicted: BoolArray,
+               values: list[npt.NDArray[np.object_]],
+               weights: FloatArray | None = None) -> None:
+        """Add rows: their labels, decisions and values of the ``--by`` columns."""
+        from clfdiag.core.slices import group_codes
+
+        for entry, table in zip(self.entries, self.counts, strict=True):
+            codes, keys = group_codes([values[i] for i in entry])
+            counts = group_counts(actual, predicted, codes, len(keys), weights)
+            for g, key in enumerate(keys):
+                if counts.rows[g] == 0:
+                    continue
+                row = np.append(counts.cells[g], float(counts.rows[g]))
+                table[key] = table[key] + row if key in table else row
+
+    def merge(self, other: FairnessCounts) -> FairnessCounts:
+        """The counts of both parts (a new value)."""
+        merged: list[dict[GroupKey, FloatArray]] = []
+        for mine, theirs in zip(self.counts, other.counts, strict=True):
+            table = dict(mine)
+            for key, row in theirs.items():
+                table[key] = table[key] + row if key in table else row
+            merged.append(table)
+        return FairnessCounts(self.entries, merged)
+
+    def group_counts(self, e: int) -> tuple[list[GroupKey], GroupCounts]:
+        """Entry ``e``'s groups in sorted order of their values, and their counts."""
+        keys = sorted(self.counts[e])
+        if not keys:
+            return [], GroupCounts(np.zeros((0, 4)), np.zeros(0, np.int64))
+        rows = np.array([self.counts[e][k] for k in keys])
+        return keys, GroupCounts(rows[:, :4], rows[:, 4].astype(np.int64))
+
+
+@dataclass(frozen=True)
+class FairnessAudit:
+    """The audit of one column subset: its groups' names, rates, disparities and intervals.
+
+    ``columns`` indexes the ``--by`` columns; ``groups`` holds the values of
+    every group with rows, in the order of ``result.groups``; ``intervals`` is
+    None when no bootstrap ran.
+    """
+
+    columns: tuple[int, ...]
+    groups: list[GroupKey]
+    result: Fairness
+    intervals: dict[str, tuple[float, float] | None] | None = None
+
+
+def audit(counts: FairnessCounts, reference: Reference = "between_groups",
+          aggregation: Aggregation = "worst_case") -> list[FairnessAudit]:
+    """Every entry's rates and disparities from merged counts (no intervals)."""
+    out = []
+    for e, columns in enumerate(counts.entries):
+        keys, group_table = counts.group_counts(e)
+        out.append(FairnessAudit(columns, keys, fairness(group_table, reference, aggregation)))
+    return out
+
+
+def audit_in_memory(actual: BoolArray, predicted: BoolArray,
+                    values: list[npt.NDArray[np.object_]], weights: FloatArray | None = None,
+                    *, reference: Reference = "between_groups",
+                    aggregation: Aggregation = "worst_case", resamples: int = 0,
+                    seed: int | None = None) -> list[FairnessAudit]:
+    """:func:`audit` of rows held in memory, with bootstrap intervals when ``resamples``."""
+    from clfdiag.core.slices import group_codes
+
+    counts = FairnessCounts.empty(len(values))
+    counts.update(actual, predicted, values, weights)
+    audits = audit(counts, reference, aggregation)
+    if resamples <= 0:
+        return audits
+    out = []
+    for a in audits:
+        codes, keys = group_codes([values[i] for i in a.columns])
+        intervals = disparity_intervals(actual, predicted, codes, len(keys), weights,
+                                        reference=reference, aggregation=aggregation,
+                                        resamples=resamples, seed=seed)
+        out.append(FairnessAudit(a.columns, a.groups, a.result, intervals))
+    return out
