@@ -347,9 +347,8 @@ def _resampled_cells(codes: IntArray, groups: IntArray, n_groups: int, n_cells: 
             shares = np.bincount(codes[members], minlength=n_cells) / members.size
             out[:, g, :] = rng.multinomial(members.size, shares, size=resamples)
         else:
-            draws = rng.integers(0, members.size, size=(resamples, members.size))
-            for b in range(resamples):
-                picked = members[draws[b]]
+            for b in range(resamples):  # one replicate at a time: memory stays O(rows)
+                picked = members[rng.integers(0, members.size, size=members.size)]
                 out[b, g, :] = np.bincount(codes[picked], weights=weights[picked],
                                            minlength=n_cells)
     return out
@@ -571,16 +570,13 @@ def audit_in_memory(actual: BoolArray, predicted: BoolArray,
     """:func:`audit` of rows held in memory, with bootstrap intervals when ``resamples``."""
     from clfdiag.core.slices import group_codes
 
-    counts = FairnessCounts.empty(len(values))
-    counts.update(actual, predicted, values, weights)
-    audits = audit(counts, reference, aggregation)
-    if resamples <= 0:
-        return audits
     out = []
-    for a in audits:
-        codes, keys = group_codes([values[i] for i in a.columns])
-        intervals = disparity_intervals(actual, predicted, codes, len(keys), weights,
-                                        reference=reference, aggregation=aggregation,
-                                        resamples=resamples, seed=seed)
-        out.append(FairnessAudit(a.columns, a.groups, a.result, intervals))
+    for columns in fairness_entries(tuple(str(i) for i in range(len(values)))):
+        codes, keys = group_codes([values[i] for i in columns])
+        counts = group_counts(actual, predicted, codes, len(keys), weights)
+        intervals = None if resamples <= 0 else disparity_intervals(
+            actual, predicted, codes, len(keys), weights, reference=reference,
+            aggregation=aggregation, resamples=resamples, seed=seed)
+        out.append(FairnessAudit(columns, keys, fairness(counts, reference, aggregation),
+                                 intervals))
     return out

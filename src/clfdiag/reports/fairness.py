@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from clfdiag.core.fairness import DISPARITIES, RATES, Fairness, GroupRates
+from clfdiag.core.fairness import DISPARITIES, RATES, FairnessAudit, GroupRates
 
 GROUP_SEPARATOR = " × "
 """Joins a crossed group's values, as the ``slices`` of a report name them."""
@@ -14,34 +14,36 @@ def _rates(rates: GroupRates) -> dict[str, Any]:
     return {"count": rates.count, **{name: rates.value(name) for name in RATES}}
 
 
-def fairness_entry(columns: list[str], group_names: list[tuple[str, ...]], result: Fairness,
-                   intervals: dict[str, tuple[float, float] | None] | None = None,
-                   ) -> dict[str, Any]:
+def fairness_entry(by: tuple[str, ...], audit: FairnessAudit) -> dict[str, Any]:
     """One entry of ``fairness``: the groups' rates, the overall ones and the disparities.
 
-    ``group_names`` holds the column values of every group that has rows, in
-    the order of ``result.groups``. ``undefined`` is keyed by disparity name, or
-    by ``"<group>: <rate>"`` for a group's rate, each with its reason.
-    ``groups_used`` names, for every disparity, the groups whose rates it could
-    compare; ``intervals`` (when a bootstrap ran) holds each disparity's interval.
+    ``undefined`` is keyed by disparity name, or by ``"<group>: <rate>"`` for a
+    group's rate, each with its reason. ``groups_used`` names, for every
+    disparity, the groups whose rates it could compare; ``intervals`` (when a
+    bootstrap ran, else null) holds each disparity's 95% interval.
     """
-    names = [GROUP_SEPARATOR.join(values) for values in group_names]
+    result = audit.result
+    names = [GROUP_SEPARATOR.join(values) for values in audit.groups]
     undefined: dict[str, str] = {}
     for name, rates in zip(names, result.groups, strict=True):
-        for rate, reason in rates.undefined.items():
-            undefined[f"{name}: {rate}"] = reason
-    for rate, reason in result.overall.undefined.items():
-        undefined[f"overall: {rate}"] = reason
+        for rate, why in rates.undefined.items():
+            undefined[f"{name}: {rate}"] = why
+    for rate, why in result.overall.undefined.items():
+        undefined[f"overall: {rate}"] = why
     for metric in DISPARITIES:
         reason = result.disparities[metric].reason
         if reason is not None:
             undefined[metric] = reason
     smallest = min(range(len(names)), key=lambda i: (result.groups[i].count, i), default=None)
+    intervals = audit.intervals
     return {
-        "columns": list(columns),
+        "columns": [by[i] for i in audit.columns],
         "reference": result.reference,
         "aggregation": result.aggregation,
         **{metric: result.disparities[metric].value for metric in DISPARITIES},
+        "intervals": (None if intervals is None else
+                      {metric: None if (ci := intervals[metric]) is None else list(ci)
+                       for metric in DISPARITIES}),
         "groups": [{"group": name, **_rates(rates)}
                    for name, rates in zip(names, result.groups, strict=True)],
         "overall": _rates(result.overall),
@@ -49,8 +51,11 @@ def fairness_entry(columns: list[str], group_names: list[tuple[str, ...]], resul
                            {"group": names[smallest], "count": result.groups[smallest].count}),
         "groups_used": {metric: [names[i] for i in result.disparities[metric].groups_used]
                         for metric in DISPARITIES},
-        "intervals": (None if intervals is None else
-                      {metric: None if intervals[metric] is None else list(intervals[metric] or ())
-                       for metric in DISPARITIES}),
         "undefined": undefined,
     }
+
+
+def fairness_entries(by: tuple[str, ...], audits: tuple[FairnessAudit, ...]
+                     ) -> list[dict[str, Any]]:
+    """The ``fairness`` list of an evaluation report, in the order of the audits."""
+    return [fairness_entry(by, audit) for audit in audits]
