@@ -74,12 +74,14 @@ def evaluate(
                      "softmax of the logits), not to the logit itself")
     if slices is not None:
         from clfdiag.engines.result import Slices
-        from clfdiag.engines.slices import slices_in_memory
+        from clfdiag.engines.slices import fairness_in_memory, slices_in_memory
 
         if group_values is None or len(group_values) != len(slices.by):
             raise ValueError("give one array of group values per --by column")
-        run = replace(run, slices=Slices(slices, tuple(
-            slices_in_memory(preds, group_values, slices, cut, bins))))
+        decision = 0.5 if cut is None else cut
+        run = replace(run, slices=Slices(
+            slices, tuple(slices_in_memory(preds, group_values, slices, cut, bins)),
+            fairness_in_memory(preds, group_values, slices, decision)))
     return evaluate_report(run, bins=bins, threshold_rule=rule, notes=notes, arrays=preds,
                            bootstrap=bootstrap, seed=seed)
 

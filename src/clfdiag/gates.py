@@ -158,3 +158,60 @@ def check_flags(conditions: list[str], flagged: list[str], regressions: list[str
                        if regressions else f"no significant regression at alpha {alpha:g}")
             checks.append(FlagCheck(f"--fail-on {condition}", not regressions, message))
     return checks
+
+
+def disparity_gate(fail_on: list[str], max_disparity: float | None, metric: str,
+                   by: list[str] | None) -> tuple[str, float] | None:
+    """Validate ``--fail-on disparity`` and its options; None when no such gate is asked."""
+    from clfdiag.core.fairness import DISPARITIES
+
+    for value in fail_on:
+        if value != "disparity":
+            raise ClfdiagError(f"--fail-on {value!r}: unknown condition for evaluate",
+                               "choose from: disparity")
+    if not fail_on:
+        if max_disparity is not None:
+            raise ClfdiagError("--max-disparity applies to --fail-on disparity",
+                               "add --fail-on disparity")
+        return None
+    if metric not in DISPARITIES:
+        raise ClfdiagError(f"--disparity-metric {metric!r}: unknown disparity",
+                           "choose from: " + ", ".join(DISPARITIES))
+    if max_disparity is None or not math.isfinite(max_disparity) or max_disparity < 0:
+        raise ClfdiagError("--fail-on disparity needs --max-disparity X (a number >= 0)",
+                           "e.g. --max-disparity 0.1, or --disparity-metric "
+                           "demographic_parity_ratio --max-disparity 0.8 (four-fifths rule)")
+    if not by:
+        raise ClfdiagError("--fail-on disparity needs groups", "add --by COLUMN")
+    return metric, max_disparity
+
+
+def check_disparity(entries: list[dict[str, Any]], metric: str, limit: float) -> FlagCheck:
+    """``--fail-on disparity``: fails when any fairness entry's disparity breaks the limit.
+
+    A difference fails above the limit, a ratio below it; an entry whose disparity
+    is undefined breaks nothing and is named in the message.
+    """
+    from clfdiag.core.fairness import exceeds
+
+    if not entries:
+        return FlagCheck("--fail-on disparity", True,
+                         f"{metric}: no fairness entry (binary predictions with --by only)")
+    broken, undefined, checked = [], [], []
+    for entry in entries:
+        where = " × ".join(entry["columns"])
+        value = entry.get(metric)
+        if value is None:
+            undefined.append(where)
+        elif exceeds(metric, value, limit):
+            broken.append(f"{where} {value:.4g}")
+        else:
+            checked.append(f"{where} {value:.4g}")
+    side = "below" if metric.endswith("_ratio") else "above"
+    if broken:
+        message = f"{metric} {side} {limit:g} by {', '.join(broken)}"
+    else:
+        message = f"{metric} within {limit:g}: {', '.join(checked) or 'nothing defined'}"
+    if undefined:
+        message += f" (undefined by {', '.join(undefined)})"
+    return FlagCheck("--fail-on disparity", not broken, message)

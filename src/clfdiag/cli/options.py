@@ -135,3 +135,23 @@ SliceMetricOpt = Annotated[SliceMetricChoice, typer.Option(
 SliceAlpha = Annotated[float, typer.Option(
     "--alpha", help="Family-wise error rate of the per-group tests (Holm).", min=0.0, max=1.0,
     rich_help_panel="Slices")]
+
+FairnessReference = Annotated[str, typer.Option(
+    "--fairness-reference", metavar="[between-groups|to-overall]",
+    help="Disparities between groups (max - min, min / max) or of each group to the overall "
+    "value (Fairlearn's method); underscores accepted.", rich_help_panel="Fairness")]
+FairnessAgg = Annotated[str, typer.Option(
+    "--fairness-agg", metavar="[worst-case|mean]",
+    help="Equalized odds: the worse of the TPR and FPR parts, or their mean (Fairlearn's "
+    "agg); underscores accepted.", rich_help_panel="Fairness")]
+FairnessBootstrap = Annotated[int, typer.Option(
+    "--fairness-bootstrap", metavar="N",
+    help="Group-stratified resamples for the disparities' 95% intervals (in memory; 0: "
+    "none); seeded by --seed.", min=0, rich_help_panel="Fairness")]
+MaxDisparity = Annotated[float | None, typer.Option(
+    "--max-disparity", metavar="X", help="With --fail-on disparity: the largest difference "
+    "(or, for a *_ratio metric, the smallest ratio) that passes.", rich_help_panel="Gates")]
+DisparityMetric = Annotated[str, typer.Option(
+    "--disparity-metric", metavar="NAME", help="The disparity --fail-on disparity checks: "
+    "demographic_parity_difference|_ratio, equalized_odds_difference|_ratio, "
+    "equal_opportunity_difference|_ratio.", rich_help_panel="Gates")]

@@ -25,7 +25,7 @@ from clfdiag.core.evaluation import finish
 from clfdiag.core.state import Accumulator, SettingsMismatch, merged, state
 from clfdiag.engines.fold import ProgressSink
 from clfdiag.engines.result import EvaluationRun, Slices
-from clfdiag.engines.slices import SliceOptions, slice_results
+from clfdiag.engines.slices import SliceOptions, audits_of, slice_results
 from clfdiag.engines.streaming import StreamSettings, StreamState, update
 from clfdiag.errors import ClfdiagError
 from clfdiag.io.options import ReadOptions
@@ -309,7 +309,8 @@ def _report(path: str, parts: list[str], done: PartitionsState, settings: Stream
     source = replace(first[1], path=path, rows=done.stream.rows, used=done.stream.used,
                      dropped=dict(done.stream.dropped), notes=tuple(notes))
     groups = None if settings.slices is None else Slices(settings.slices, tuple(slice_results(
-        done.stream.groups, evaluation, settings.slices, first[1].score_kind)))
+        done.stream.groups, evaluation, settings.slices, first[1].score_kind)),
+        audits_of(done.stream.fairness, settings.slices))
     return EvaluationRun(source, classes, finish(evaluation), [int(r) for r in rows],
                          [None if v is None else str(v) for v in top.ids], mode="distributed",
                          slices=groups, engine="dask")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from clfdiag.core.evaluation import Evaluation
+from clfdiag.core.fairness import FairnessAudit
 from clfdiag.core.slices import SliceResult
 from clfdiag.engines.slices import SliceOptions
 from clfdiag.predictions import InputSummary
@@ -23,6 +24,8 @@ class Slices:
 
     options: SliceOptions
     results: tuple[SliceResult, ...]
+    fairness: tuple[FairnessAudit, ...] = ()
+    """The group-fairness audits (binary only): each ``--by`` column, then their crossing."""
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,20 @@ group is the whole's histogram minus the group's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from clfdiag.core.evaluation_state import EvaluationState
+from clfdiag.core.fairness import (
+    Aggregation,
+    FairnessAudit,
+    FairnessCounts,
+    Reference,
+    audit,
+    audit_in_memory,
+)
 from clfdiag.core.slices import GroupKey, SliceMetric, SliceResult, group_codes, update_groups
 from clfdiag.predictions import Predictions
 
@@ -28,6 +37,11 @@ class SliceOptions:
     metric: SliceMetric = "accuracy"
     min_group: int = 30
     alpha: float = 0.05
+    fairness_reference: Reference = "between_groups"
+    fairness_aggregation: Aggregation = "worst_case"
+    fairness_bootstrap: int = 1000
+    """Group-stratified resamples for the disparities' intervals (in memory only)."""
+    seed: int | None = None
 
 
 def add_groups(groups: dict[GroupKey, EvaluationState], template: EvaluationState,
@@ -89,14 +103,52 @@ def slices_in_memory(preds: Predictions, values: list[npt.NDArray[np.object_]],
     return slice_results(groups, total, options, preds.score_kind)
 
 
+def fairness_in_memory(preds: Predictions, values: list[npt.NDArray[np.object_]],
+                       options: SliceOptions, threshold: float) -> tuple[FairnessAudit, ...]:
+    """The group-fairness audits of binary predictions held in memory, with intervals.
+
+    The decision is today's: positive iff p(positive) >= ``threshold``. Multiclass
+    predictions are not audited (an empty tuple).
+    """
+    if preds.task != "binary":
+        return ()
+    if preds.weights is not None and options.fairness_bootstrap > 0:
+        from clfdiag.limits import check_bootstrap_draws
+
+        check_bootstrap_draws(options.fairness_bootstrap, len(preds))
+    return tuple(audit_in_memory(
+        preds.y == 1, preds.proba >= threshold, values, preds.weights,
+        reference=options.fairness_reference, aggregation=options.fairness_aggregation,
+        resamples=options.fairness_bootstrap,
+        seed=0 if options.seed is None else options.seed))
+
+
+def audits_of(counts: FairnessCounts, options: SliceOptions) -> tuple[FairnessAudit, ...]:
+    """The audits of merged counts (streaming and Dask): exact rates, no intervals."""
+    return tuple(audit(counts, options.fairness_reference, options.fairness_aggregation)
+                 if any(counts.counts) else ())
+
+
+FAIRNESS_CHOICES = {"--fairness-reference": ("between_groups", "to_overall"),
+                    "--fairness-agg": ("worst_case", "mean")}
+
+
+def fairness_choice(flag: str, value: str) -> Any:
+    """``between-groups`` or ``between_groups`` (either spelling) as Fairlearn names it."""
+    from clfdiag.errors import ClfdiagError
+
+    name = value.strip().lower().replace("-", "_")
+    if name not in FAIRNESS_CHOICES[flag]:
+        spelled = ", ".join(c.replace("_", "-") for c in FAIRNESS_CHOICES[flag])
+        raise ClfdiagError(f"{flag} {value!r}: unknown choice", f"choose from: {spelled}")
+    return name
+
+
 def check_slice_options(options: SliceOptions, task: str, score_kind: str,
                         weights: object = None) -> None:
     """Refuse a slice test the predictions cannot support."""
     from clfdiag.errors import ClfdiagError
 
-    if weights is not None:
-        raise ClfdiagError("--by does not weigh its groups by sample weights: the tests "
-                           "against the rest count examples", "leave out --weight-col or --by")
     if score_kind == "scores":
         raise ClfdiagError("--by needs probabilities or hard predictions, not --scores",
                            "leave out --scores or --by")

@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from clfdiag.core.evaluation import finish
 from clfdiag.core.evaluation_state import EvaluationSettings, EvaluationState
+from clfdiag.core.fairness import FairnessCounts
 from clfdiag.core.slices import GroupKey, merge_groups
 from clfdiag.core.state import Accumulator, state
 from clfdiag.engines.fold import ProgressSink, counted, fold
@@ -25,6 +26,7 @@ from clfdiag.engines.result import EvaluationRun, Slices
 from clfdiag.engines.slices import (
     SliceOptions,
     add_groups,
+    audits_of,
     check_slice_options,
     group_template,
     slice_results,
@@ -72,6 +74,10 @@ class StreamState(Accumulator[StreamSettings]):
     last: Predictions | None = state(lambda s: None, _later)
     groups: dict[GroupKey, EvaluationState] = state(lambda s: {}, merge_groups)
     """The state of each group of the ``--by`` columns (empty without them)."""
+    fairness: FairnessCounts = state(
+        lambda s: FairnessCounts.empty(0 if s.slices is None else len(s.slices.by)),
+        FairnessCounts.merge)
+    """Per-group confusion counts of each ``--by`` column and their crossing (binary)."""
 
 
 def update(current: StreamState, batch: Predictions,
@@ -99,6 +105,9 @@ def update(current: StreamState, batch: Predictions,
     if values is not None:
         add_groups(current.groups, group_template(current.evaluation), values, batch.y,
                    batch.proba)
+        if batch.task == "binary":
+            cut = current.evaluation.settings.sums.threshold
+            current.fairness.update(batch.y == 1, batch.proba >= cut, values, batch.weights)
     current.rows += batch.source.rows
     current.used += batch.source.used
     current.dropped.update(batch.source.dropped)
@@ -170,7 +179,8 @@ def evaluate_stream(path: str, options: ReadOptions | None, settings: StreamSett
                                    dropped=dict(done.dropped), notes=tuple(notes))
     top_errors = done.evaluation.sums.top_errors
     groups = None if slices is None else Slices(slices, tuple(
-        slice_results(done.groups, done.evaluation, slices, last.score_kind)))
+        slice_results(done.groups, done.evaluation, slices, last.score_kind)),
+        audits_of(done.fairness, slices))
     return EvaluationRun(source, last.classes, ev, (top_errors.index + 1).tolist(),
                          [None if v is None else str(v) for v in top_errors.ids],
                          mode="streaming", slices=groups)

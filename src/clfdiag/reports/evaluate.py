@@ -23,6 +23,7 @@ from clfdiag.reports.common import (
     number,
     pair,
 )
+from clfdiag.reports.fairness import fairness_entries
 from clfdiag.reports.selective import SelectiveJSON, selective_json
 from clfdiag.version import __version__
 
@@ -135,6 +136,7 @@ class EvaluationReport(_EvaluationFields, total=False):
     """
 
     slices: list[SliceJSON]
+    fairness: list[dict[str, Any]]
     slice_test: dict[str, Any]
     engine: str
 
@@ -196,6 +198,12 @@ def evaluate_report(run: EvaluationRun, *, bins: int, threshold_rule: dict[str, 
         "slices": slices_json(run.slices.options.by, list(run.slices.results)),
         "slice_test": slice_test_json(run.slices.options.metric, run.slices.options.min_group,
                                       run.slices.options.alpha)}
+    if run.slices is not None and run.slices.fairness:
+        sliced["fairness"] = fairness_entries(run.slices.options.by, run.slices.fairness)
+        if run.source.weight_column is not None:
+            report["notes"].append(
+                "--by with weights: the fairness rates and disparities are weighted; the "
+                "per-group tests against the rest count examples, unweighted")
     if run.mode != "in-memory":
         # The order of the keys is the contract's: a folded run lists its slices first.
         report.update(sliced)  # type: ignore[typeddict-item]

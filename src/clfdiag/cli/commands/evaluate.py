@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -11,10 +11,14 @@ from clfdiag.cli.delivery import finish, input_paths, read_options, refuse_overw
 from clfdiag.cli.options import (
     Bins,
     By,
+    DisparityMetric,
     DropInvalid,
     EngineChoice,
     FailOver,
     FailUnder,
+    FairnessAgg,
+    FairnessBootstrap,
+    FairnessReference,
     Format,
     FormatOpt,
     IdCol,
@@ -22,6 +26,7 @@ from clfdiag.cli.options import (
     LabelCol,
     LabelsFile,
     Logits,
+    MaxDisparity,
     MinConfidence,
     MinGroup,
     OutputOpt,
@@ -85,6 +90,15 @@ def evaluate(
     min_group: MinGroup = 30,
     slice_metric: SliceMetricOpt = SliceMetricChoice.accuracy,
     alpha: SliceAlpha = 0.05,
+    fairness_reference: FairnessReference = "between-groups",
+    fairness_agg: FairnessAgg = "worst-case",
+    fairness_bootstrap: FairnessBootstrap = 1000,
+    fail_on: Annotated[list[str] | None, typer.Option(
+        "--fail-on", metavar="CONDITION", help="Exit 1 on: disparity (with --by, "
+        "--max-disparity and --disparity-metric). Repeatable.", rich_help_panel="Gates")]
+    = None,
+    max_disparity: MaxDisparity = None,
+    disparity_metric: DisparityMetric = "equalized_odds_difference",
     engine: Annotated[EngineChoice, typer.Option(
         "--engine", help="local: this process (in memory or streaming); dask: FILE is a file, "
         "directory, glob or URL of Parquet/CSV parts, each folded on a Dask worker.",
@@ -99,15 +113,20 @@ def evaluate(
 ) -> None:
     """Evaluate one predictions file: losses, rates, curves, calibration, confident errors."""
     from clfdiag.api import evaluate_file
-    from clfdiag.engines.slices import SliceOptions
-    from clfdiag.gates import check_gates, parse_gates
+    from clfdiag.engines.slices import SliceOptions, fairness_choice
+    from clfdiag.gates import check_disparity, check_gates, disparity_gate, parse_gates
 
     gates = parse_gates(fail_under or [], fail_over or [])
+    fairness_gate = disparity_gate(fail_on or [], max_disparity, disparity_metric, by)
     check_limits(top=top, bins=bins)
     refuse_overwriting(input_paths(file, labels_file), output, junit)
     options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
                             drop_invalid, pred_col, percent, scores, labels_file, weight_col)
-    slices = SliceOptions(tuple(by), slice_metric.value, min_group, alpha) if by else None
+    slices = SliceOptions(
+        tuple(by), slice_metric.value, min_group, alpha,
+        fairness_reference=fairness_choice("--fairness-reference", fairness_reference),
+        fairness_aggregation=fairness_choice("--fairness-agg", fairness_agg),
+        fairness_bootstrap=fairness_bootstrap, seed=seed) if by else None
     if scheduler is not None and engine is not EngineChoice.dask:
         raise ClfdiagError("--scheduler applies to --engine dask", "add --engine dask")
     from clfdiag.render.progress import terminal_progress
@@ -119,5 +138,7 @@ def evaluate(
                                slices=slices, engine=engine.value, scheduler=scheduler,
                                progress=progress, bootstrap=bootstrap, seed=seed,
                                target_risk=target_risk)
-    results = check_gates(gates, report["metrics"], report["undefined"])
+    results: list[Any] = check_gates(gates, report["metrics"], report["undefined"])
+    if fairness_gate is not None:
+        results.append(check_disparity(report.get("fairness") or [], *fairness_gate))
     finish(report, results, output_format, output, plot, junit, input_paths(file, labels_file))

@@ -86,6 +86,8 @@ def evaluation_document(report: dict[str, Any]) -> Document:
                           "least confident")
     if report.get("slices"):
         b += _slices(report)
+    for entry in report.get("fairness") or []:
+        b += _fairness(entry)
     b += gates_and_notes(report)
     return doc
 
@@ -114,6 +116,51 @@ def _slices(report: dict[str, Any]) -> list[Any]:
             Table([slices[0]["column"], "n", metric, "95% interval", "Holm p", "below rest"],
                   rows, "lrrrrl", marked=marked),
             Figure("slices")]
+
+
+FAIRNESS_RATES = ("selection_rate", "tpr", "fpr", "precision", "accuracy")
+"""The rates of the terminal's fairness table (the JSON holds FNR and TNR too)."""
+
+
+def _fairness(entry: dict[str, Any]) -> list[Any]:
+    """Each group's rates (the group farthest from the others marked) and the disparities."""
+    column = " × ".join(entry["columns"])
+    groups = entry["groups"]
+    dp, eo = entry["demographic_parity_difference"], entry["equalized_odds_difference"]
+    rates = [g["selection_rate"] for g in groups if g["selection_rate"] is not None]
+    marked: frozenset[int] = frozenset()
+    if len(rates) >= 2:
+        # The worst-off group by selection rate, as the demographic parity gap is measured.
+        low = min(range(len(groups)), key=lambda i: (groups[i]["selection_rate"] is None,
+                                                     groups[i]["selection_rate"] or 0.0))
+        marked = frozenset({low})
+    rows = [[g["group"], t.fmt(g["count"]), *(t.fmt(g[r]) for r in FAIRNESS_RATES)]
+            for g in groups]
+    rows.append(["overall", t.fmt(entry["overall"]["count"]),
+                 *(t.fmt(entry["overall"][r]) for r in FAIRNESS_RATES)])
+    reference = entry["reference"].replace("_", " ")
+    sentence = (f"Selection rates differ by {t.fmt(dp)} (demographic parity difference, "
+                f"{reference}); true and false positive rates by up to {t.fmt(eo)} "
+                f"(equalized odds difference, {entry['aggregation'].replace('_', ' ')}). ")
+    smallest = entry["smallest_group"]
+    if smallest is not None and smallest["count"] < 100:
+        sentence += (f"The smallest group ({smallest['group']}) has {smallest['count']} rows: "
+                     "a gap between small groups is mostly noise; see the intervals.")
+    disparities = []
+    intervals = entry.get("intervals") or {}
+    for name in ("demographic_parity_difference", "demographic_parity_ratio",
+                 "equalized_odds_difference", "equalized_odds_ratio",
+                 "equal_opportunity_difference", "equal_opportunity_ratio"):
+        ci = intervals.get(name)
+        disparities.append([name.replace("_", " "), t.fmt(entry[name]),
+                            "" if ci is None else f"{t.fmt(ci[0])}–{t.fmt(ci[1])}",
+                            entry["undefined"].get(name, "")])
+    return [Heading(f"Fairness by {column}"),
+            Paragraph(sentence),
+            Table([column, "n", "selection", "TPR", "FPR", "precision", "accuracy"], rows,
+                  "lrrrrrr", marked=marked, total=True),
+            Table(["disparity", "value", "95% interval", "undefined because"], disparities,
+                  "lrrl")]
 
 
 def evaluation_rows(report: Report) -> CsvRows:
