@@ -14,9 +14,10 @@ from typer.testing import CliRunner
 from clfdiag.cli.app import app
 from clfdiag.core.catalogue import CATALOGUE
 from clfdiag.core.recalibration import BINARY_METHODS, MULTICLASS_METHODS
-from tests.conftest import SAMPLES
+from tests.conftest import DATA, SAMPLES
 
 EPOCH = os.path.join(SAMPLES, "epochs", "epoch_20.csv")
+MANY_CLASSES = os.path.join(DATA, "shapes", "many_classes_two_present.csv")
 MULTI = os.path.join(SAMPLES, "multiclass.csv")
 EPS = np.finfo(float).eps
 METRICS = ["log_loss", "brier", "accuracy", "ece", "ece_positive_class", "mce",
@@ -391,3 +392,46 @@ def test_python_api_matches_the_cli(tmp_path):
     np.testing.assert_allclose(calibrated, platt_by_hand(report["methods"][0]["params"],
                                                          preds.proba), rtol=1e-12)
     assert applied["methods"][0]["after"] == pytest.approx(report["methods"][0]["in_sample"])
+
+
+def test_estimability_keys(binary_report):
+    for m in binary_report["methods"]:
+        assert {"estimable", "parameters", "rows_per_parameter", "reason"} <= set(m)
+        assert m["estimable"] is (m["rows_per_parameter"] >= 10)
+        assert (m["reason"] is None) is m["estimable"]
+    assert binary_report["undefined"] == {}
+
+
+def test_57_classes_with_two_present_never_recommend_vector_scaling():
+    r = as_json(MANY_CLASSES)
+    frame = pd.read_csv(MANY_CLASSES)
+    assert frame.shape[1] - 2 == 57
+    assert frame["target"].nunique() == 2
+    vector = next(m for m in r["methods"] if m["method"] == "vector_scaling")
+    # 80 rows in 5 folds: 64 training rows for a scale per class and 56 free biases.
+    assert vector["estimable"] is False
+    assert vector["parameters"] == 2 * 57 - 1
+    assert vector["rows_per_parameter"] == pytest.approx(64 / 113, rel=1e-12)
+    assert "64 training rows for 113 parameters" in vector["reason"]
+    assert r["recommended"] != "vector_scaling"
+    chosen = next(m for m in r["methods"] if m["method"] == r["recommended"])
+    assert chosen["after"]["log_loss"] <= chosen["before"]["log_loss"]
+    table = run(MANY_CLASSES).stdout
+    assert "vector_scaling is not estimable" in table
+
+
+def test_a_file_too_small_for_any_map_recommends_none(tmp_path):
+    src = tmp_path / "tiny.csv"
+    probs = [0.9, 0.2, 0.7, 0.4, 0.35, 0.1, 0.8, 0.6, 0.65, 0.3, 0.55, 0.45]
+    src.write_text("label,prob\n" + "".join(f"{i % 2 ^ 1},{q}\n" for i, q in enumerate(probs)))
+    r = as_json(src)
+    assert [m["estimable"] for m in r["methods"]] == [False] * len(BINARY_METHODS)
+    assert r["recommended"] is None
+    assert r["margin"] is None
+    assert r["undefined"]["recommended"].startswith("no method is estimable")
+    assert "No map recommended: no method is estimable" in " ".join(run(src).stdout.split())
+    refused = run(src, "--save", tmp_path / "m.json", code=2)
+    assert "--method" in refused.stderr
+    assert not (tmp_path / "m.json").exists()
+    run(src, "--method", "platt", "--save", tmp_path / "m.json")
+    assert json.loads((tmp_path / "m.json").read_text())["method"] == "platt"

@@ -113,3 +113,35 @@ def test_mismatched_tasks(tmp_path):
     b.write_text("label,p_a,p_b,p_c\na,0.2,0.3,0.5\n")
     result = run("compare", epoch(1), b, code=2)
     assert "binary but" in result.stderr
+
+
+def _one_ulp_copy(src, dst, columns):
+    """``src`` with every probability in ``columns`` one unit in the last place higher (those
+    at 1 one lower), written with 17 significant digits so the change survives the CSV."""
+    import numpy as np
+
+    frame = pd.read_csv(src)
+    for c in columns:
+        p = frame[c].to_numpy()
+        frame[c] = np.where(p < 1.0, np.nextafter(p, 2.0), np.nextafter(p, 0.0))
+    frame.to_csv(dst, index=False, float_format="%.17g")
+    return dst
+
+
+@pytest.mark.parametrize("shape", ["binary", "multiclass"])
+def test_float_noise_is_no_change(tmp_path, shape):
+    src = epoch(20) if shape == "binary" else os.path.join(SAMPLES, "multiclass.csv")
+    columns = ["prob"] if shape == "binary" else [f"p_{k}" for k in range(10)]
+    noisy = _one_ulp_copy(src, tmp_path / "noisy.csv", columns)
+    for other in (src, noisy):
+        report = compare_json(src, other)
+        assert abs(report["delta"]["log_loss"]) <= report["noise"]["log_loss"]
+        assert report["diagnosis"] == ("No change in log loss or accuracy (0 examples became "
+                                       "correct, 0 became wrong).")
+        assert report["loss_up_accuracy_up"] is False
+        assert report["regressions"] == []
+        assert report["decomposition"]["top"] == []
+        run("compare", src, other, "--fail-on", "loss-up-accuracy-up")
+    if shape == "binary":
+        # The perturbation reached the numbers: a confident error's -ln(1 - p) moved.
+        assert report["delta"]["log_loss"] != 0

@@ -418,6 +418,10 @@ def calibrate(
 
     ``methods`` defaults to every method that applies (binary: temperature,
     platt, isotonic, beta, histogram; multiclass: temperature, vector_scaling).
+    A method whose cross-fitted fits saw fewer than 10 rows per parameter is
+    not estimable; ``recommended`` is the estimable method with the lowest
+    cross-fitted log loss if it lowers the input's, else ``None`` with the
+    reason in ``undefined["recommended"]``.
     A bad option raises :class:`~clfdiag.errors.ClfdiagError` naming its flag.
     """
     from clfdiag.core.cross_fitting import cross_fit_calibration, default_methods

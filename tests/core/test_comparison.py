@@ -78,3 +78,74 @@ def test_regressions_follow_each_metric_direction():
     assert set(worse) == {"accuracy", "roc_auc", "log_loss"}
     assert better == ()
     assert [spec(k).greater_is_better for k in worse] == [True, True, False]
+
+
+# --- float noise: a change no larger than rounding is no change ------------------------
+
+
+def one_ulp(p, direction):
+    """Every probability moved by one unit in the last place, up or down as ``direction`` says
+    (0 and 1 stay inside [0, 1])."""
+    return np.where(direction, np.nextafter(p, 2.0), np.nextafter(p, -1.0)).clip(0.0, 1.0)
+
+
+@given(st.integers(1, 200).flatmap(lambda n: st.tuples(
+    hnp.arrays(np.int64, n, elements=st.integers(0, 1)),
+    hnp.arrays(np.float64, n, elements=probability),
+    hnp.arrays(np.bool_, n))))
+def test_one_ulp_moves_the_log_loss_less_than_the_noise_bound(arrays):
+    from sklearn.metrics import log_loss
+
+    y, p, up = arrays
+    q = one_ulp(p, up)
+    # Oracle: scikit-learn's log loss of both files, whatever its summation order.
+    moved = abs(log_loss(y, q, labels=[0, 1]) - log_loss(y, p, labels=[0, 1]))
+    cmp = compare_predictions(y, p, q)
+    assert moved <= cmp.loss_noise
+    assert abs(cmp.loss_delta) <= cmp.loss_noise
+    assert not cmp.loss_up_accuracy_up
+    assert cmp.top == ()
+
+
+@given(multiclass_problems(), st.data())
+def test_one_ulp_is_no_change_for_multiclass(problem, data):
+    from clfdiag.reports.compare import diagnosis_sentence
+
+    y, a = problem
+    b = one_ulp(a, data.draw(hnp.arrays(np.bool_, a.shape)))
+    cmp = compare_predictions(y, a, b)
+    assert abs(cmp.loss_delta) <= cmp.loss_noise
+    # A one-ulp move can flip an argmax between tied classes: that is a real change of
+    # decision, so accuracy is narrated only when no decision changed.
+    if np.array_equal(a.argmax(axis=1), b.argmax(axis=1)):
+        assert diagnosis_sentence(cmp).startswith("No change in log loss or accuracy")
+    else:
+        assert "No change in log loss" in diagnosis_sentence(cmp)
+
+
+def test_log_loss_noise_against_a_loop():
+    from clfdiag.core.comparison import log_loss_noise
+
+    p_true = np.array([0.0, 1e-300, 2.220446049250313e-16, 1e-10, 0.5, 1.0])
+    eps = np.finfo(float).eps
+    terms = [-np.log(min(max(q, eps), 1 - eps)) for q in p_true]
+    # Clipped terms (q <= eps) do not move; the others by eps / q; plus n eps times the mean.
+    expected = (sum(eps / q for q in p_true if q > eps) / 6 + 6 * eps * sum(terms) / 6)
+    assert log_loss_noise(p_true) == pytest.approx(expected, rel=1e-12)
+    weights = np.array([1.0, 0.0, 2.0, 3.0, 1.0, 1.0])
+    weighted = (sum(w * eps / q for w, q in zip(weights, p_true, strict=True) if q > eps) / 8
+                + 6 * eps * sum(w * t for w, t in zip(weights, terms, strict=True)) / 8)
+    assert log_loss_noise(p_true, weights) == pytest.approx(weighted, rel=1e-12)
+
+
+def test_a_change_above_the_noise_is_still_narrated():
+    from clfdiag.reports.compare import diagnosis_sentence
+
+    y = np.array([1, 0, 1, 0])
+    a = np.array([0.8, 0.3, 0.6, 0.1])
+    b = a.copy()
+    b[0] = 0.79999
+    cmp = compare_predictions(y, a, b)
+    assert cmp.loss_delta > cmp.loss_noise
+    # -ln(0.79999) + ln(0.8), over 4 rows: about 3.1e-6, below 4 decimals.
+    assert diagnosis_sentence(cmp).startswith("Log loss rose by 3.1e-06 and no change in accuracy")

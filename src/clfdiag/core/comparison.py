@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from clfdiag.core.evaluation import Evaluation, evaluate_predictions
-from clfdiag.core.losses import log_loss_terms, true_class_probability
+from clfdiag.core.losses import EPS, log_loss_terms, true_class_probability
 from clfdiag.core.stats import (
     DeLongPaired,
     McNemar,
@@ -126,6 +126,19 @@ class Comparison:
     sample_group: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     undefined: dict[str, str] = field(default_factory=dict)
     """Tests left out (``mcnemar``, ``delong``, ``log_loss``) and why: with sample weights."""
+    loss_noise: float = 0.0
+    """The float64 noise of ``loss_delta`` (:func:`log_loss_noise` of A plus B's): a change
+    no larger is no change."""
+    accuracy_noise: float = 0.0
+    """The float64 noise of ``accuracy_delta`` (:func:`mean_noise` of A plus B's)."""
+
+    def loss_moved(self, change: float) -> bool:
+        """Whether a change of the mean log loss (or a group's share of it) exceeds the noise."""
+        return abs(change) > self.loss_noise
+
+    def accuracy_moved(self) -> bool:
+        """Whether accuracy changed by more than its noise."""
+        return abs(self.accuracy_delta) > self.accuracy_noise
 
 
 UNWEIGHTED_TESTS = {
@@ -137,6 +150,52 @@ UNWEIGHTED_TESTS = {
                 "independent examples, which sample weights do not give; the weighted mean "
                 "difference is reported without a test",
 }
+
+
+def mean_noise(n: int, mean_magnitude: float) -> float:
+    """A bound on the rounding error of a float64 mean of ``n`` terms: ``n * eps * mean|term|``.
+
+    Recursive summation errs by at most ``(n - 1) u sum|x_i|`` to first order,
+    u = eps / 2 (Higham 2002, *Accuracy and Stability of Numerical Algorithms*,
+    section 4.2); dividing by n, and a factor 2 to spare for the division and
+    the terms' own rounding, gives ``n * eps * mean|x|`` (at most ``n * eps * M``
+    for terms up to M in magnitude). NumPy's pairwise sums err far less.
+    """
+    return n * EPS * mean_magnitude
+
+
+def rounding_sensitivity(p_true: FloatArray) -> FloatArray:
+    """How far float64 rounding of each true-class probability q can move its ``-ln q``.
+
+    A probability stored as a float64 up to 1 is known to within half a unit in
+    the last place, at most eps / 2, and ``1 - p`` (binary) rounds by as much
+    again, so q is known to within eps and ``-ln q`` to within ``eps / q`` (first
+    order). A clipped term (q <= eps, as the log loss clips it) does not move: 0.
+    """
+    return np.where(p_true > EPS, EPS / np.maximum(p_true, EPS), 0.0)
+
+
+def log_loss_noise(p_true: FloatArray, weights: FloatArray | None = None) -> float:
+    """How far float64 rounding alone can move a mean log loss of true-class probabilities.
+
+    Two sources: the probabilities' rounding, the (weighted) mean of
+    :func:`rounding_sensitivity` (files that differ by it, one written with 17
+    digits and one recomputed, differ by up to that much; it is large when a
+    confident error leaves q tiny), and the mean's own rounding,
+    :func:`mean_noise` of the clipped terms.
+    """
+    loss, _ = log_loss_terms(p_true)
+    sensitivity = rounding_sensitivity(p_true)
+    n = p_true.shape[0]
+    if n == 0:
+        return 0.0
+    if weights is None:
+        return float(sensitivity.mean()) + mean_noise(n, float(loss.mean()))
+    total = float(weights.sum())
+    if not total:
+        return 0.0
+    return (float(weights @ sensitivity) / total
+            + mean_noise(n, float(weights @ loss) / total))
 
 
 def decide(proba: FloatArray, threshold: float) -> tuple[IntArray, FloatArray]:
@@ -210,7 +269,12 @@ def compare_predictions(
     """Compare two models' probabilities for the same examples with the same labels ``y``.
 
     ``loss_up_accuracy_up`` is true when log loss rose by more than
-    ``min_loss_delta`` and accuracy rose by more than ``min_accuracy_delta``.
+    ``min_loss_delta`` and accuracy rose by more than ``min_accuracy_delta``,
+    each by more than its float64 noise (``loss_noise``, ``accuracy_noise``:
+    :func:`log_loss_noise` and :func:`mean_noise` of A plus B's), so that
+    files equal but for rounding never raise it. The rising losses listed in
+    ``top`` rose by more than their own noise, ``eps / q`` of A plus B's and
+    the rounding of each term.
     With sample ``weights`` every metric and the decomposition are weighted;
     McNemar's and DeLong's tests and the test of the loss difference are None,
     with the reasons in ``undefined``.
@@ -232,8 +296,16 @@ def compare_predictions(
         raise ValueError("no examples to compare")
     loss_delta = _defined(ev_b, "log_loss") - _defined(ev_a, "log_loss")
     accuracy_delta = _defined(ev_b, "accuracy") - _defined(ev_a, "accuracy")
+    n = y.shape[0]
+    loss_noise = log_loss_noise(p_true_a, weights) + log_loss_noise(p_true_b, weights)
+    # Accuracy is a mean of n terms in [0, 1].
+    accuracy_noise = 2 * mean_noise(n, 1.0)
     diff = loss_b - loss_a
-    rising = np.flatnonzero((diff > 0) if weights is None else (diff > 0) & (weights > 0))
+    # An example's own noise: its two terms' sensitivity to rounding and their rounding.
+    own_noise = (rounding_sensitivity(p_true_a) + rounding_sensitivity(p_true_b)
+                 + EPS * (loss_a + loss_b))
+    risen = diff > own_noise
+    rising = np.flatnonzero(risen if weights is None else risen & (weights > 0))
     if rising.size > top:
         rising = rising[np.argpartition(-diff[rising], top - 1)[:top]] if top else rising[:0]
     rising = rising[np.lexsort((rising, -diff[rising]))]
@@ -261,7 +333,8 @@ def compare_predictions(
         b=ev_b,
         loss_delta=loss_delta,
         accuracy_delta=accuracy_delta,
-        loss_up_accuracy_up=loss_delta > min_loss_delta and accuracy_delta > min_accuracy_delta,
+        loss_up_accuracy_up=(loss_delta > max(min_loss_delta, loss_noise)
+                             and accuracy_delta > max(min_accuracy_delta, accuracy_noise)),
         groups=loss_change_groups(correct_a, correct_b, loss_a, loss_b, weights),
         top=changes,
         mcnemar=None if weights is not None else mcnemar_exact(correct_a, correct_b),
@@ -274,6 +347,8 @@ def compare_predictions(
         sample_group=group_of,
         undefined=({k: v for k, v in UNWEIGHTED_TESTS.items()
                     if k != "delong" or proba_a.ndim == 1} if weights is not None else {}),
+        loss_noise=loss_noise,
+        accuracy_noise=accuracy_noise,
     )
 
 
@@ -289,7 +364,8 @@ def significant_regressions(cmp: Comparison, alpha: float) -> tuple[str, ...]:
 
     Accuracy by McNemar's exact test, ROC AUC by DeLong's test (binary), log
     loss by the paired t test or bootstrap; each only when B moved the worse way
-    (the direction given by the metric catalogue).
+    (the direction given by the metric catalogue) by more than the float64 noise
+    of the change (accuracy and log loss; the AUC's is a count's, exact).
     """
     from clfdiag.core.catalogue import spec
 
@@ -298,13 +374,14 @@ def significant_regressions(cmp: Comparison, alpha: float) -> tuple[str, ...]:
 
     found = []
     if (cmp.mcnemar is not None and worse("accuracy", 0.0, cmp.accuracy_delta)
-            and cmp.mcnemar.p_value < alpha):
+            and cmp.accuracy_moved() and cmp.mcnemar.p_value < alpha):
         found.append("accuracy")
     d = cmp.delong
     if (d is not None and d.p_value is not None and worse("roc_auc", d.auc_a, d.auc_b)
             and d.p_value < alpha):
         found.append("roc_auc")
     ll = cmp.log_loss_test
-    if ll.p_value is not None and worse("log_loss", 0.0, ll.mean_diff) and ll.p_value < alpha:
+    if (ll.p_value is not None and worse("log_loss", 0.0, ll.mean_diff)
+            and cmp.loss_moved(ll.mean_diff) and ll.p_value < alpha):
         found.append("log_loss")
     return tuple(found)

@@ -5,12 +5,18 @@ the held-out fold; the K held-out predictions together give the "after"
 metrics (cross-fitting). The map fitted on all rows gives the reported
 parameters and the "in sample" metrics, which are optimistic by construction:
 a method that overfits (isotonic regression on a few hundred rows) looks better
-in sample than after cross-fitting. The recommended method has the lowest
-cross-fitted log loss.
+in sample than after cross-fitting.
+
+A method is estimable when every cross-fitted fit saw at least
+:data:`MIN_ROWS_PER_PARAMETER` training rows per fitted parameter
+(:func:`~clfdiag.core.recalibration.parameter_count`). The recommended method
+is the estimable one with the lowest cross-fitted log loss, provided it lowers
+the log loss of the input's probabilities; otherwise none is recommended.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -26,10 +32,19 @@ from clfdiag.core.recalibration import (
     Params,
     apply_mapping,
     fit_mapping,
+    parameter_count,
 )
 from clfdiag.core.resampling import stratified_folds
 
 FloatArray = npt.NDArray[np.float64]
+
+MIN_ROWS_PER_PARAMETER = 10
+"""Fewer training rows per fitted parameter than this make a map not estimable.
+
+The classic rule of at least 10 events per parameter for logistic models
+(Peduzzi et al. 1996, J. Clin. Epidemiol. 49:1373-1379), which Platt, beta,
+temperature and vector scaling are; applied to the rows of each cross-fitted
+fit, and to isotonic and histogram maps through their blocks and bins."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,9 @@ class MethodResult:
     ``after`` is measured on the cross-fitted predictions, ``in_sample`` on the
     predictions of the map fitted on all rows. ``cross_fitted`` holds the
     cross-fitted probabilities (for reliability diagrams; not part of the JSON).
+    ``rows_per_parameter`` is the fewest training rows per fitted parameter of
+    any cross-fitted fit and ``parameters`` that fit's parameter count;
+    ``reason`` says why the method is not estimable (``None`` when it is).
     """
 
     method: str
@@ -68,24 +86,35 @@ class MethodResult:
     after: CalibrationMetrics
     in_sample: CalibrationMetrics
     cross_fitted: FloatArray = field(repr=False, compare=False)
+    parameters: int = 0
+    rows_per_parameter: float = math.inf
+    reason: str | None = None
+
+    @property
+    def estimable(self) -> bool:
+        """Whether every cross-fitted fit saw enough rows per parameter."""
+        return self.reason is None
 
 
 @dataclass(frozen=True)
 class CalibrationResult:
     """Every method tried, the recommendation and the cross-fitting settings.
 
-    ``recommended`` has the lowest cross-fitted log loss (the first one listed
-    among ties); ``margin`` is how much lower it is than the runner-up's (``None``
-    with a single method).
+    ``recommended`` is the estimable method with the lowest cross-fitted log
+    loss (the first one listed among ties) if that is below the input's log
+    loss, else ``None`` with the reason in ``no_recommendation``; ``margin`` is
+    how much lower its loss is than the runner-up's, the next estimable method
+    (``None`` without one).
     """
 
     methods: tuple[MethodResult, ...]
-    recommended: str
+    recommended: str | None
     margin: float | None
     folds: int
     seed: int | None
     n_bins: int
     min_confidence: float
+    no_recommendation: str | None = None
 
 
 def default_methods(proba: FloatArray) -> tuple[str, ...]:
@@ -132,7 +161,9 @@ def cross_fit_calibration(y: npt.NDArray[np.integer], proba: FloatArray,
     :func:`~clfdiag.core.resampling.stratified_folds` with ``seed``. Raises
     ``ValueError`` for a method that does not apply, fewer than two classes, or
     (binary) a class with fewer than ``folds`` examples, where some training
-    folds would lack it.
+    folds would lack it. Each method's estimability is judged on its
+    cross-fitted fits (:data:`MIN_ROWS_PER_PARAMETER`), and the recommendation
+    made by :func:`recommend`.
     """
     chosen = tuple(dict.fromkeys(methods)) if methods else default_methods(proba)
     allowed = default_methods(proba)
@@ -147,6 +178,8 @@ def cross_fit_calibration(y: npt.NDArray[np.integer], proba: FloatArray,
     full = {m: fit_mapping(m, y, proba, n_bins=n_bins, platt_smoothing=platt_smoothing,
                            logits=logits) for m in chosen}
     held_out = {m: np.empty_like(proba) for m in chosen}
+    # Per method, the cross-fitted fit with the fewest rows per parameter: (rows, parameters).
+    sparsest = dict.fromkeys(chosen, (1, 0))
     # One split per fold serves every method; the fit on all rows is each
     # fold's starting point.
     for k in range(folds):
@@ -160,21 +193,61 @@ def cross_fit_calibration(y: npt.NDArray[np.integer], proba: FloatArray,
                                  platt_smoothing=platt_smoothing, start=full[m],
                                  logits=logits_train)
             held_out[m][test] = apply_mapping(fitted, proba_test, logits_test)
+            count = parameter_count(fitted)
+            rows, fewest = sparsest[m]
+            # train.size / count < rows / fewest, without dividing by the initial 0.
+            if train.size * fewest < rows * count:
+                sparsest[m] = (train.size, count)
     results = [
         MethodResult(m, full[m], before,
                      after=calibration_metrics(y, held_out[m], n_bins, min_confidence),
                      in_sample=calibration_metrics(y, apply_mapping(full[m], proba, logits),
                                                    n_bins, min_confidence),
-                     cross_fitted=held_out[m])
+                     cross_fitted=held_out[m], parameters=sparsest[m][1],
+                     rows_per_parameter=sparsest[m][0] / sparsest[m][1],
+                     reason=_not_estimable(m, *sparsest[m]))
         for m in chosen]
-    ranked = sorted(results, key=lambda r: _loss(r.after))
-    margin = (_loss(ranked[1].after) - _loss(ranked[0].after)) if len(ranked) > 1 else None
-    return CalibrationResult(tuple(results), ranked[0].method, margin, folds, seed, n_bins,
-                             min_confidence)
+    recommended, margin, why_none = recommend(results, _loss(before))
+    return CalibrationResult(tuple(results), recommended, margin, folds, seed, n_bins,
+                             min_confidence, why_none)
+
+
+def recommend(results: Sequence[MethodResult],
+              before: float) -> tuple[str | None, float | None, str | None]:
+    """The recommended method, its margin over the runner-up, and why none is recommended.
+
+    Only estimable methods compete; the best of them is recommended only if
+    its cross-fitted log loss is below ``before``, the input's: a map that
+    does not lower the held-out loss is no fix.
+    """
+    ranked = sorted((r for r in results if r.estimable), key=lambda r: _loss(r.after))
+    if not ranked:
+        most = max(results, key=lambda r: r.rows_per_parameter)
+        return None, None, (f"no method is estimable: a cross-fitted fit needs at least "
+                            f"{MIN_ROWS_PER_PARAMETER} training rows per parameter, and the "
+                            f"most any method had is {most.rows_per_parameter:.1f} "
+                            f"({most.method})")
+    best = _loss(ranked[0].after)
+    if not best < before:
+        return None, None, (f"no estimable method lowers the cross-fitted log loss below the "
+                            f"input's {before:.4f} (best: {ranked[0].method}, {best:.4f}); "
+                            "keep the probabilities as they are")
+    margin = _loss(ranked[1].after) - best if len(ranked) > 1 else None
+    return ranked[0].method, margin, None
+
+
+def _not_estimable(method: str, rows: int, parameters: int) -> str | None:
+    if rows >= MIN_ROWS_PER_PARAMETER * parameters:
+        return None
+    what = {"isotonic": "isotonic block", "histogram": "bin"}.get(method, "parameter")
+    return (f"a cross-fitted fit had {rows} training rows for {parameters} {what}"
+            f"{'' if parameters == 1 else 's'}, "
+            f"{rows / parameters:.1f} per parameter, fewer than the minimum of "
+            f"{MIN_ROWS_PER_PARAMETER}")
 
 
 def _loss(metrics: CalibrationMetrics) -> float:
-    return float("inf") if metrics.log_loss is None else metrics.log_loss
+    return math.inf if metrics.log_loss is None else metrics.log_loss
 
 
 def _check_folds(y: npt.NDArray[np.integer], proba: FloatArray, folds: int) -> None:

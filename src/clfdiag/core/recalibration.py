@@ -118,6 +118,31 @@ def method_name(params: Params) -> str:
     return METHOD_OF[type(params)]
 
 
+def parameter_count(params: Params) -> int:
+    """How many numbers the fit chose: the model's degrees of freedom.
+
+    Temperature 1; Platt 2 (slope, intercept); beta 3 (a, b, c: a fit refitted
+    on one feature chose among all three); vector scaling ``2K - 1`` (a scale
+    per class and a bias per class but the first, fixed at 0); histogram
+    binning one frequency per bin kept; isotonic regression one level per
+    constant block, its degrees of freedom (Meyer & Woodroofe 2000, "On the
+    degrees of freedom in shape-restricted regression", Ann. Statist. 28:
+    the expected number of distinct fitted values).
+    """
+    if isinstance(params, TemperatureParams):
+        return 1
+    if isinstance(params, PlattParams):
+        return 2
+    if isinstance(params, BetaParams):
+        return 3
+    if isinstance(params, IsotonicParams):
+        # Pooled blocks have strictly increasing means, so levels are distinct.
+        return len(set(params.values))
+    if isinstance(params, HistogramParams):
+        return len(params.values)
+    return 2 * len(params.scale) - 1
+
+
 def params_dict(params: Params) -> dict[str, float | list[float]]:
     """The fitted parameters as a JSON-able dict (field name -> number or list of numbers)."""
     out: dict[str, float | list[float]] = {}

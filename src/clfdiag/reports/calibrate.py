@@ -5,7 +5,11 @@ Every method carries the metrics ``before`` (the input's probabilities),
 folds) and ``in_sample`` (the map fitted on all rows, measured on the same rows:
 optimistic), their ``change`` (after - before), its parameters fitted on all
 rows and the positive-class (binary) or top-label (multiclass) reliability bins
-of the cross-fitted predictions. A report of ``--apply`` has the same shape:
+of the cross-fitted predictions, and whether it is estimable: every
+cross-fitted fit saw at least ten training rows per fitted parameter. The
+recommended method is the estimable one with the lowest cross-fitted log loss,
+when that is below the input's; else ``recommended`` is null and
+``undefined.recommended`` says why. A report of ``--apply`` has the same shape:
 one method, ``after`` measured on the mapped predictions, ``in_sample`` null.
 """
 
@@ -24,7 +28,12 @@ from clfdiag.core.calibration_error import (
     calibration_view,
     ece_bootstrap_interval,
 )
-from clfdiag.core.cross_fitting import CalibrationMetrics, CalibrationResult, calibration_metrics
+from clfdiag.core.cross_fitting import (
+    CalibrationMetrics,
+    CalibrationResult,
+    MethodResult,
+    calibration_metrics,
+)
 from clfdiag.core.recalibration import Params, method_name, params_dict
 from clfdiag.predictions import Predictions
 from clfdiag.reports.common import SCHEMA_VERSION, InputJSON, input_summary
@@ -55,10 +64,14 @@ class ReliabilityJSON(TypedDict):
 
 
 class MethodJSON(TypedDict):
-    """One method: parameters, metrics before, after and in sample, and the change."""
+    """One method: parameters, estimability, metrics before, after and in sample, the change."""
 
     method: str
     params: dict[str, float | list[float]]
+    estimable: bool | None
+    parameters: int | None
+    rows_per_parameter: float | None
+    reason: str | None
     before: dict[str, float | int | None]
     after: dict[str, float | int | None]
     in_sample: dict[str, float | int | None] | None
@@ -79,7 +92,7 @@ class CalibrationReport(TypedDict):
     classes: list[str]
     positive_class: str | None
     methods: list[MethodJSON]
-    recommended: str
+    recommended: str | None
     margin: float | None
     folds: int | None
     seed: int | None
@@ -89,6 +102,7 @@ class CalibrationReport(TypedDict):
     reliability_before: ReliabilityJSON
     mapping: str | None
     output: str | None
+    undefined: dict[str, str]
     notes: list[str]
 
 
@@ -133,12 +147,16 @@ def _interval(preds: Predictions, proba: npt.NDArray[np.float64], bootstrap: int
 def _method(preds: Predictions, params: Params, before: CalibrationMetrics,
             after: CalibrationMetrics, in_sample: CalibrationMetrics | None,
             mapped: npt.NDArray[np.float64], bootstrap: int, seed: int | None,
-            bins: int) -> MethodJSON:
+            bins: int, fitted: MethodResult | None = None) -> MethodJSON:
     interval = None
     if bootstrap:
         interval = {"before": _interval(preds, preds.proba, bootstrap, seed, bins),
                     "after": _interval(preds, mapped, bootstrap, seed, bins)}
     return {"method": method_name(params), "params": params_dict(params),
+            "estimable": None if fitted is None else fitted.estimable,
+            "parameters": None if fitted is None else fitted.parameters,
+            "rows_per_parameter": None if fitted is None else fitted.rows_per_parameter,
+            "reason": None if fitted is None else fitted.reason,
             "before": metrics_json(before), "after": metrics_json(after),
             "in_sample": None if in_sample is None else metrics_json(in_sample),
             "change": change_json(before, after), "ece_interval": interval,
@@ -154,9 +172,11 @@ def calibration_report(preds: Predictions, result: CalibrationResult, *,
     ``notes`` follow the input's.
     """
     methods = [_method(preds, m.params, m.before, m.after, m.in_sample, m.cross_fitted,
-                       bootstrap, result.seed, result.n_bins) for m in result.methods]
+                       bootstrap, result.seed, result.n_bins, m) for m in result.methods]
     report = _report(preds, "cross-fit", methods, result.recommended, result.margin,
                      result.folds, result.seed, result.n_bins, result.min_confidence, bootstrap)
+    if result.no_recommendation is not None:
+        report["undefined"]["recommended"] = result.no_recommendation
     report["notes"] += notes
     return report
 
@@ -180,7 +200,7 @@ def applied_report(preds: Predictions, params: Params, mapped: npt.NDArray[np.fl
 
 
 def _report(preds: Predictions, mode: Literal["cross-fit", "apply"], methods: list[MethodJSON],
-            recommended: str, margin: float | None, folds: int | None, seed: int | None,
+            recommended: str | None, margin: float | None, folds: int | None, seed: int | None,
             bins: int, min_confidence: float, bootstrap: int) -> CalibrationReport:
     return {
         "schema_version": SCHEMA_VERSION,
@@ -202,6 +222,7 @@ def _report(preds: Predictions, mode: Literal["cross-fit", "apply"], methods: li
         "reliability_before": _reliability(preds, preds.proba, bins),
         "mapping": None,
         "output": None,
+        "undefined": {},
         "notes": list(preds.source.notes),
     }
 
@@ -217,10 +238,18 @@ def method_rows(report: dict[str, Any]) -> list[list[Any]]:
 
 
 def saved_mapping(report: dict[str, Any], method: str | None = None) -> dict[str, Any]:
-    """The mapping file of ``method`` (default: the recommended one), as ``--save`` writes it."""
+    """The mapping file of ``method`` (default: the recommended one), as ``--save`` writes it.
+
+    Raises :class:`~clfdiag.errors.ClfdiagError` when no method is named and
+    none is recommended.
+    """
     from clfdiag.core.calibration_mapping import FORMAT, VERSION, mapping_from_dict, mapping_to_dict
+    from clfdiag.errors import ClfdiagError
 
     chosen = method or report["recommended"]
+    if chosen is None:
+        raise ClfdiagError(f"--save: no map is recommended: {report['undefined']['recommended']}",
+                           "name the map to save with --method (e.g. --method temperature)")
     entry = next(m for m in report["methods"] if m["method"] == chosen)
     mapping = mapping_from_dict({"format": FORMAT, "version": VERSION, "method": chosen,
                                  "params": entry["params"], "classes": report["classes"]})

@@ -47,6 +47,7 @@ def compare_scores_report(a: Predictions, b: Predictions, paired: Paired, cmp: C
     report["delta"] = {k: (None if v is None or report["b"].get(k) is None
                            else report["b"][k] - v) for k, v in report["a"].items()}
     report["threshold"] = threshold
+    report["noise"]["log_loss"] = None
     report["tests"]["log_loss"] = None
     if threshold is None:
         report["tests"]["mcnemar"] = None
@@ -108,6 +109,7 @@ def _comparison_fields(a: Predictions, b: Predictions, paired: Paired, cmp: Comp
                     "only_in_b": paired.only_in_b, "label_mismatch": paired.label_mismatch,
                     "left_out": paired.examples_left_out},
         "loss_up_accuracy_up": cmp.loss_up_accuracy_up,
+        "noise": {"log_loss": cmp.loss_noise, "accuracy": cmp.accuracy_noise},
         "min_loss_delta": min_loss_delta,
         "min_accuracy_delta": min_accuracy_delta,
         "diagnosis": diagnosis_sentence(cmp),
@@ -151,20 +153,25 @@ def diagnosis_sentence(cmp: Comparison) -> str:
 
     The groups it quotes add up to the stated total: every group with a
     material contribution is named, and whatever they leave is "the rest".
+    A change within the float64 noise of its computation (``cmp.loss_noise``,
+    ``cmp.accuracy_noise``) is "no change", never a rise or a fall.
     """
     g = {change.group: change for change in cmp.groups}
-    loss_word = "rose" if cmp.loss_delta > 0 else "fell" if cmp.loss_delta < 0 else "held"
     acc_points = 100 * cmp.accuracy_delta
-    acc_word = "rose" if acc_points > 0 else "fell" if acc_points < 0 else "held"
     correct, wrong = g[Group.BECAME_CORRECT], g[Group.BECAME_WRONG]
     flips = f"{correct.count} examples became correct, {wrong.count} became wrong"
+    loss_moved, acc_moved = cmp.loss_moved(cmp.loss_delta), cmp.accuracy_moved()
     if cmp.loss_up_accuracy_up:
         head = (f"Accuracy rose by {acc_points:.2f} points ({flips}) while log loss rose by "
-                f"{cmp.loss_delta:.4f}")
+                f"{_amount(cmp.loss_delta)}")
+    elif not loss_moved and not acc_moved:
+        head = f"No change in log loss or accuracy ({flips})"
     else:
-        acc_text = f" by {abs(acc_points):.2f} points" if acc_points else ""
-        head = (f"Log loss {loss_word} by {abs(cmp.loss_delta):.4f} and accuracy {acc_word}"
-                f"{acc_text} ({flips})")
+        loss_text = (f"Log loss {_direction(cmp.loss_delta)} by {_amount(abs(cmp.loss_delta))}"
+                     if loss_moved else "No change in log loss")
+        acc_text = (f"accuracy {_direction(acc_points)} by {abs(acc_points):.2f} points"
+                    if acc_moved else "no change in accuracy")
+        head = f"{loss_text} and {acc_text} ({flips})"
     parts = _loss_parts(cmp)
     if not parts:
         return head + "."
@@ -173,16 +180,26 @@ def diagnosis_sentence(cmp: Comparison) -> str:
 
 def _loss_parts(cmp: Comparison) -> list[str]:
     """The material groups' contributions, largest rise first, then "the rest" if it shows."""
-    moving = [x for x in cmp.groups if x.count and x.loss_change]
+    # A group's share is a mean over a subset of the rows: its noise is below the whole's.
+    moving = [x for x in cmp.groups if x.count and cmp.loss_moved(x.loss_change)]
     scale = sum(abs(x.loss_change) for x in moving)
     named = sorted((x for x in moving if abs(x.loss_change) >= MATERIAL_SHARE * scale),
                    key=lambda x: -abs(x.loss_change))[:MAX_NAMED]
     named.sort(key=lambda x: -x.loss_change)
     parts = [f"the {x.count} that {x.group.phrase} {_moves(x.loss_change)}" for x in named]
     rest = cmp.loss_delta - sum(x.loss_change for x in named)
-    if parts and round(rest, 4) != 0:
+    if parts and round(rest, 4) != 0 and cmp.loss_moved(rest):
         parts.append(f"the rest {_moves(rest)}")
     return parts
+
+
+def _direction(change: float) -> str:
+    return "rose" if change > 0 else "fell"
+
+
+def _amount(change: float) -> str:
+    """A loss change to 4 decimals, or in scientific notation when that would read 0.0000."""
+    return f"{change:.4f}" if abs(change) >= 5e-5 else f"{change:.1e}"
 
 
 def _moves(change: float) -> str:

@@ -103,3 +103,15 @@ write("long_format.csv", ["id", "label", "candidate", "prob"],
       [[i, animals[int(ym[i])], animals[k], float(pm[i, k])] for i in range(6) for k in range(3)])
 write("confusion_table.csv", ["actual", "cat", "dog", "fox"],
       [["cat", 12, 3, 1], ["dog", 2, 15, 4], ["fox", 0, 5, 9]])
+
+# 57 classes, of which only 2 occur in the labels: a validation file too small for a map with
+# a scale and a bias per class.
+few = np.random.default_rng(57)
+yf = np.where(few.uniform(size=80) < 0.5, 3, 16)
+logits_f = few.normal(0, 1, (80, 57))
+logits_f[np.arange(80), yf] += 2.5
+pf = np.exp(logits_f) / np.exp(logits_f).sum(axis=1, keepdims=True)
+pf = np.round(pf, 6)
+pf[:, -1] = np.round(1 - pf[:, :-1].sum(axis=1), 6)
+write("many_classes_two_present.csv", ["id", "target", *[f"Class_{k + 1}" for k in range(57)]],
+      [[i, f"Class_{a + 1}", *row] for i, (a, row) in enumerate(zip(yf, pf, strict=True))])

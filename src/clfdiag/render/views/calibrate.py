@@ -33,10 +33,14 @@ def calibrate_document(report: dict[str, Any]) -> Document:
     else:
         rows = [_row("before", first["before"], keys),
                 *(_row(m["method"], m["after"], keys) for m in report["methods"])]
-        best = 1 + [m["method"] for m in report["methods"]].index(report["recommended"])
+        names = [m["method"] for m in report["methods"]]
+        best = (frozenset() if report["recommended"] is None
+                else frozenset({1 + names.index(report["recommended"])}))
         b += [Heading(f"Cross-fitted ({report['folds']} folds): each fold mapped by the map "
                       "fitted on the others"),
-              Table(header, rows, marked=frozenset({best})),
+              Table(header, rows, marked=best),
+              *(Paragraph(f"{m['method']} is not estimable: {m['reason']}.", "quiet")
+                for m in report["methods"] if m["estimable"] is False),
               Paragraph(_recommendation(report), "strong"),
               Heading("In sample (fitted and measured on the same rows: optimistic)"),
               Table(header, [_row(m["method"], m["in_sample"], keys)
@@ -76,11 +80,14 @@ def _row(name: str, metrics: dict[str, Any], keys: list[tuple[str, str]]) -> lis
 
 
 def _recommendation(report: dict[str, Any]) -> str:
+    if report["recommended"] is None:
+        return f"No map recommended: {report['undefined']['recommended']}."
     chosen = next(m for m in report["methods"] if m["method"] == report["recommended"])
     text = (f"Recommended: {chosen['method']}, cross-fitted log loss "
             f"{t.fmt(chosen['after']['log_loss'])} (from {t.fmt(chosen['before']['log_loss'])})")
     if report["margin"] is not None:
-        runner_up = sorted(report["methods"], key=lambda m: m["after"]["log_loss"])[1]
+        runner_up = sorted((m for m in report["methods"] if m["estimable"]),
+                           key=lambda m: m["after"]["log_loss"])[1]
         text += f", {t.fmt(report['margin'])} below the runner-up ({runner_up['method']})"
     return text + "."
 
