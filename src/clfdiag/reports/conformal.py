@@ -14,11 +14,11 @@ from typing import Any, Literal, TypedDict
 
 import numpy as np
 
-from clfdiag import __version__
 from clfdiag.core.conformal import AlphaResult, ConformalResult, undercoverage_test
 from clfdiag.errors import ClfdiagError
 from clfdiag.predictions import InputSummary
-from clfdiag.report import SCHEMA_VERSION, InputJSON, _input_summary
+from clfdiag.reports.common import SCHEMA_VERSION, InputJSON, input_summary
+from clfdiag.version import __version__
 
 NO_LABELS = "the test file has no labels"
 UNDERCOVERAGE_TEST = ("one-sided exact binomial test of H0: coverage >= 1 - alpha; "
@@ -101,8 +101,8 @@ def conformal_report(result: ConformalResult, classes: Sequence[str], *,
         "command": "conformal",
     }
     if inputs is not None:
-        report["inputs"] = {"calibration": _input_summary(inputs[0]),
-                            "test": _input_summary(inputs[1])}
+        report["inputs"] = {"calibration": input_summary(inputs[0]),
+                            "test": input_summary(inputs[1])}
     raps = result.method == "raps"
     report.update({
         "classes": names,
@@ -241,29 +241,3 @@ def set_cells(sets: np.ndarray[Any, np.dtype[np.bool_]], classes: Sequence[str])
     texts = np.asarray(["|".join(names[sets[row]]) for row in first], dtype=object)
     cells: list[str] = texts[inverse.ravel()].tolist()
     return cells
-
-
-def write_sets(path: str, columns: list[tuple[str, Any]], inputs: Sequence[str] = ()) -> None:
-    """Write the ``--sets-out`` table: Parquet for a ``.parquet`` name, else CSV.
-
-    CSV has a header row and no index column; in Parquet the set columns are
-    strings. The file is replaced atomically and never over one of ``inputs``.
-    """
-    import pyarrow as pa
-
-    from clfdiag.io.calibrated import _encode
-    from clfdiag.io.output import write_report
-
-    lower = path.lower()
-    if lower.endswith((".gz", ".bz2", ".xz", ".zip", ".zst")):
-        raise ClfdiagError(f"--sets-out {path}: the sets table is written uncompressed",
-                           "name it .csv or .parquet")
-    fmt = "parquet" if lower.endswith((".parquet", ".pq")) else "csv"
-    arrays = []
-    for name, values in columns:
-        if isinstance(values, (pa.Array, pa.ChunkedArray)):
-            arrays.append(values)
-        else:
-            arrays.append(pa.array(values, type=pa.string() if name != "id" else None))
-    table = pa.table(arrays, names=[name for name, _ in columns])
-    write_report(path, _encode(table, fmt), inputs)
