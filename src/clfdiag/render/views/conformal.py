@@ -60,12 +60,11 @@ def alpha_line(r: dict[str, Any]) -> str:
 
 
 def size_table(report: Report) -> Table:
-    """Test rows by set size at each alpha, up to the largest size that occurs."""
+    """Test rows by set size at each alpha, for the sizes that occur at some alpha."""
     results = report["results"]
-    largest = max((int(s) for r in results for s, n in r["size_histogram"].items() if n),
-                  default=0)
-    rows = [[str(size), *(t.fmt(r["size_histogram"][str(size)]) for r in results)]
-            for size in range(largest + 1)]
+    sizes = [s for s in (results[0]["size_histogram"] if results else {})
+             if any(r["size_histogram"][s] for r in results)]
+    rows = [[size, *(t.fmt(r["size_histogram"][size]) for r in results)] for size in sizes]
     return Table(["size", *(f"alpha {level(r['alpha'])}" for r in results)], rows)
 
 
