@@ -16,16 +16,14 @@ Test:  p                     label   scores 1 - p           alpha 0.5   alpha 0.
        (0.375, 0.375, 0.25)  c       0.625, 0.625, 0.75     {}          {a, b, c}
 """
 
-import csv
 import json
 
 import numpy as np
-import pyarrow.parquet as pq
 import pytest
 
 from clfdiag.core.conformal import conformal_sets
 from clfdiag.errors import ClfdiagError
-from clfdiag.reports.conformal import alpha_text, conformal_report, sets_columns, write_sets
+from clfdiag.reports.conformal import alpha_text, conformal_report, sets_columns
 
 CLASSES = ["a", "b", "c"]
 CAL = np.array([[0.75, 0.125, 0.125], [0.5, 0.25, 0.25], [0.25, 0.25, 0.5],
@@ -148,26 +146,3 @@ def test_an_alpha_given_twice_is_refused():
     result = conformal_sets(CAL, CAL_Y, TEST, None, ["0.1", "0.10"])
     with pytest.raises(ClfdiagError, match=r"0\.1 is given more than once"):
         sets_columns(result, CLASSES)
-
-
-def test_sets_table_files(tmp_path):
-    result, _ = report()
-    columns = sets_columns(result, CLASSES, labels=["a", "b", "c"])
-    path = tmp_path / "sets.csv"
-    write_sets(str(path), columns)
-    with open(path, newline="") as f:
-        rows = list(csv.reader(f))
-    assert rows[0] == ["id", "label", "set_a0.5", "set_a0.25", "set_a0.1"]
-    assert rows[1:] == [["0", "a", "a", "a|b", "a|b|c"], ["1", "b", "c", "a|b|c", "a|b|c"],
-                        ["2", "c", "", "a|b|c", "a|b|c"]]
-    write_sets(str(tmp_path / "sets.parquet"), columns)
-    table = pq.read_table(tmp_path / "sets.parquet")
-    assert table.column_names == rows[0]
-    assert str(table.schema.field("set_a0.5").type) == "string"
-    assert table.column("set_a0.5").to_pylist() == ["a", "c", ""]
-
-
-def test_sets_table_refuses_compressed_names(tmp_path):
-    result, _ = report()
-    with pytest.raises(ClfdiagError, match="uncompressed"):
-        write_sets(str(tmp_path / "sets.csv.gz"), sets_columns(result, CLASSES))

@@ -555,6 +555,12 @@ def ood(
                            top=top))
 
 
+CONFORMAL_WEIGHTS_REFUSED = (
+    "conformal sets take no sample weights: their guarantee is over exchangeable, unweighted "
+    "rows (weighted conformal prediction reweighs for a shift between calibration and test "
+    "data, which sample weights do not describe)")
+
+
 def conformal(
     cal: Predictions,
     test: Predictions,
@@ -651,12 +657,9 @@ def _require_conformal_input(cal: Predictions, test: Predictions, test_labelled:
 
     for preds in (cal, test):
         if preds.weights is not None:
-            raise ClfdiagError(
-                f"{preds.source.path}: --weight-col {preds.source.weight_column}: conformal "
-                "sets take no sample weights: their guarantee is over exchangeable, "
-                "unweighted rows (weighted conformal prediction reweighs for a shift "
-                "between calibration and test data, which sample weights do not describe)",
-                "leave out --weight-col")
+            raise ClfdiagError(f"{preds.source.path}: --weight-col "
+                               f"{preds.source.weight_column}: {CONFORMAL_WEIGHTS_REFUSED}",
+                               "leave out --weight-col")
         require_supported(preds, "conformal", hard=False)
     if cal.source.label_column is None:
         raise ClfdiagError(f"{cal.source.path}: the calibration file needs labels",

@@ -1,4 +1,4 @@
-"""``clfdiag conformal``: its options, the reading of CAL and TEST, the API call and the delivery."""
+"""``clfdiag conformal``: its options, the reading of CAL and TEST, the API call, the delivery."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from clfdiag.cli.options import (
     IdCol,
     Junit,
     LabelCol,
-    LabelsFile,
     Logits,
     OutputOpt,
     Percent,
@@ -111,6 +110,11 @@ def conformal(
     from clfdiag.gates import FlagCheck
     from clfdiag.io import read_predictions
 
+    if weight_col is not None:
+        from clfdiag.api import CONFORMAL_WEIGHTS_REFUSED
+
+        raise ClfdiagError(f"--weight-col {weight_col}: {CONFORMAL_WEIGHTS_REFUSED}",
+                           "leave out --weight-col")
     inputs = input_paths(cal_file, test_file, labels_file)
     refuse_overwriting(inputs, output, junit)
     refuse_overwriting([*inputs, *([output] if output else [])], sets_out, None)

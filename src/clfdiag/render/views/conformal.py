@@ -82,7 +82,7 @@ def worst_classes(report: Report) -> Table | None:
 
 
 def threshold_table(report: Report) -> Table:
-    """k and qhat at each alpha; per class when class-conditional."""
+    """The order statistic ``k`` and ``qhat`` at each alpha; per class when class-conditional."""
     rows = []
     for r in report["results"]:
         if r["k_per_class"] is None:
