@@ -411,3 +411,48 @@ def test_sets_out_is_checked_before_any_work(tmp_path):
     assert_refused(invoke(CAL, TEST, "--sets-out", tmp_path / "sets.csv.gz"), "--sets-out",
                    "uncompressed")
     assert_refused(invoke(CAL, TEST, "--sets-out", TEST), TEST)
+
+
+# --------------------------------------------------------------------------- other inputs
+
+def test_labels_file_gives_the_calibration_labels(tmp_path):
+    header, body = read_csv(CAL)
+    labels = tmp_path / "labels.csv"
+    with open(labels, "w", newline="") as f:
+        csv.writer(f).writerows([["id", "label"], *([r[0], r[1]] for r in body)])
+    cal = without_columns(CAL, tmp_path / "cal.csv", {"label"})
+    joined = run_json(cal, TEST, "--labels", labels, "--alpha", "0.1")
+    direct = run_json(CAL, TEST, "--alpha", "0.1")
+    assert joined["results"] == direct["results"]
+    assert joined["inputs"]["calibration"]["labels_file"] == str(labels)
+
+
+def test_logits_are_turned_into_probabilities(tmp_path):
+    logits = os.path.join(SAMPLES, "ood", "digits_logits.csv")
+    header, body = read_csv(logits)
+    cal, test = tmp_path / "cal.csv", tmp_path / "test.csv"
+    for path, rows in ((cal, body[:200]), (test, body[200:])):
+        with open(path, "w", newline="") as f:
+            csv.writer(f).writerows([header, *rows])
+    report = run_json(cal, test, "--logits", "--alpha", "0.1")
+    assert report["inputs"]["calibration"]["transform"] == "logits"
+    assert report["results"][0]["k"] == brute_k(200, "0.1")
+
+
+def test_the_python_api_reads_alphas_exactly_and_refuses_weights():
+    import numpy as np
+
+    import clfdiag
+    from clfdiag.errors import ClfdiagError
+
+    cal = clfdiag.read_predictions(CAL)
+    test = clfdiag.read_predictions(TEST)
+    report = clfdiag.conformal(cal, test, alpha=[0.1, "0.05"])
+    assert [e["k"] for e in report["results"]] == [brute_k(360, "0.1"), brute_k(360, "0.05")]
+    with pytest.raises(ClfdiagError, match="more than once"):
+        clfdiag.conformal(cal, test, alpha=["0.1", 0.1])
+    import dataclasses
+
+    weighted = dataclasses.replace(cal, weights=np.ones(len(cal)))
+    with pytest.raises(ClfdiagError, match="sample weights"):
+        clfdiag.conformal(weighted, test)
