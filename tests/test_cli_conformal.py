@@ -416,7 +416,7 @@ def test_sets_out_is_checked_before_any_work(tmp_path):
 # --------------------------------------------------------------------------- other inputs
 
 def test_labels_file_gives_the_calibration_labels(tmp_path):
-    header, body = read_csv(CAL)
+    _, body = read_csv(CAL)
     labels = tmp_path / "labels.csv"
     with open(labels, "w", newline="") as f:
         csv.writer(f).writerows([["id", "label"], *([r[0], r[1]] for r in body)])
