@@ -147,6 +147,8 @@ SAMPLE_REPORTS = {
     "threshold": ["threshold", "sample_data/binary.csv"],
     "calibrate": ["calibrate", "sample_data/binary.csv", "--folds", "2"],
     "ood": ["ood", "sample_data/ood/digits.csv", "sample_data/ood/noise.csv"],
+    "conformal": ["conformal", "sample_data/conformal/cal.csv", "sample_data/conformal/test.csv",
+                  "--fail-on", "undercoverage"],
 }
 
 

@@ -35,6 +35,7 @@ TOLERANCE = 1e-12
 EPOCHS = [f"sample_data/epochs/epoch_{i:02d}.csv" for i in range(1, 21)]
 OOD = ["sample_data/ood/digits.csv", "sample_data/ood/noise.csv", "sample_data/ood/scaled.csv"]
 OOD_LOGITS = [p.replace(".csv", "_logits.csv") for p in OOD]
+CONFORMAL = ["sample_data/conformal/cal.csv", "sample_data/conformal/test.csv"]
 
 CASES = {
     "evaluate_binary": ["evaluate", "sample_data/binary.csv"],
@@ -91,6 +92,12 @@ CASES = {
                         "sample_data/epochs/epoch_20.csv", "-o", "{tmp}/calibrated.csv"],
     "ood": ["ood", *OOD],
     "ood_logits": ["ood", *OOD_LOGITS, "--logits", "--top", "2", "--keep", "0.9"],
+    "conformal": ["conformal", *CONFORMAL, "--alpha", "0.1", "--alpha", "0.002",
+                  "--fail-on", "undercoverage"],
+    "conformal_mondrian": ["conformal", *CONFORMAL, "--alpha", "0.1", "--class-conditional"],
+    "conformal_raps_unlabelled": ["conformal", CONFORMAL[0], "tests/data/conformal/unlabelled.csv",
+                                  "--method", "raps", "--randomized", "--seed", "3",
+                                  "--raps-penalty", "0.1", "--raps-kreg", "2"],
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -558,3 +559,140 @@ def ood(
         require_same_columns(in_preds, out)
     return dict(ood_report(in_preds, out_preds, min_confidence=min_confidence, keep=keep,
                            top=top))
+
+
+CONFORMAL_WEIGHTS_REFUSED = (
+    "conformal sets take no sample weights: their guarantee is over exchangeable, unweighted "
+    "rows (weighted conformal prediction reweighs for a shift between calibration and test "
+    "data, which sample weights do not describe)")
+
+
+def conformal(
+    cal: Predictions,
+    test: Predictions,
+    *,
+    alpha: Sequence[str | float] = ("0.1",),
+    method: str = "lac",
+    class_conditional: bool = False,
+    raps_penalty: float = 0.001,
+    raps_kreg: int = 1,
+    randomized: bool = False,
+    seed: int = 0,
+    significance: float = 0.05,
+    sets_out: str | None = None,
+) -> dict[str, Any]:
+    """Split conformal prediction sets of ``test`` calibrated on ``cal`` (``conformal -f json``).
+
+    ``alpha``: one or more error rates in (0, 1), each read exactly as written
+    (text such as ``"0.1"``; a float through its shortest repr), one entry of
+    ``results`` each, in the order given. ``test`` needs no labels (read it with
+    ``ReadOptions(labels_required=False)``); without them the coverage items are
+    null. ``sets_out``: also write the prediction sets (``.csv`` or ``.parquet``),
+    one row per test row. The definitions are in docs/conformal.md.
+    """
+    from clfdiag.core.conformal import CLASS_CONDITIONAL, METHODS, RANDOMISABLE, conformal_sets
+    from clfdiag.errors import ClfdiagError
+    from clfdiag.reports.conformal import conformal_report, sets_columns
+
+    levels = _conformal_alphas(alpha)
+    if method not in METHODS:
+        raise ClfdiagError(f"--method {method}: not a conformal method",
+                           f"use one of: {', '.join(METHODS)}")
+    if class_conditional and method not in CLASS_CONDITIONAL:
+        raise ClfdiagError(f"--class-conditional with --method {method}: class-conditional "
+                           "sets are computed for lac only", "use --method lac")
+    if randomized and method not in RANDOMISABLE:
+        raise ClfdiagError(f"--randomized with --method {method}: randomised sets exist for "
+                           f"{' and '.join(RANDOMISABLE)} only", "leave out --randomized")
+    if not (math.isfinite(raps_penalty) and raps_penalty >= 0):
+        raise ClfdiagError(f"--raps-penalty {raps_penalty:g} is not a penalty",
+                           "pass a number >= 0, e.g. --raps-penalty 0.001")
+    if raps_kreg < 0:
+        raise ClfdiagError(f"--raps-kreg {raps_kreg} is not a rank",
+                           "pass an integer >= 0, e.g. --raps-kreg 1")
+    if not 0.0 < significance < 1.0:
+        raise ClfdiagError(f"--significance {significance:g} is not a level",
+                           "pass a value strictly between 0 and 1, e.g. --significance 0.05")
+    test_labelled = test.source.label_column is not None
+    _require_conformal_input(cal, test, test_labelled)
+    result = conformal_sets(cal.proba, cal.y, test.proba, test.y if test_labelled else None,
+                            levels, method=method,  # type: ignore[arg-type]
+                            class_conditional=class_conditional, raps_penalty=raps_penalty,
+                            raps_kreg=raps_kreg, randomized=randomized, seed=seed)
+    notes = [f"{p.source.path}: {note}" for p in (cal, test) for note in p.source.notes]
+    if sets_out is not None:
+        ids = test.ids if test.ids is not None else (
+            list(range(len(test))) if test.rows is None else (test.rows - 1).tolist())
+        labels = [test.classes[i] for i in test.y] if test_labelled else None
+        _write_sets(sets_out, sets_columns(result, cal.classes, ids=ids, labels=labels),
+                    [cal.source.path, test.source.path])
+    return dict(conformal_report(result, cal.classes, notes=notes,
+                                 inputs=(cal.source, test.source), significance=significance))
+
+
+def _conformal_alphas(alpha: Sequence[str | float]) -> list[Any]:
+    """Each alpha as the exact fraction written; one given twice (0.1 and 0.10) is refused."""
+    from clfdiag.core.conformal import exact_alpha
+    from clfdiag.errors import ClfdiagError
+    from clfdiag.reports.conformal import alpha_text
+
+    if isinstance(alpha, (str, float)):
+        alpha = [alpha]
+    if not alpha:
+        raise ClfdiagError("--alpha: no alpha given", "pass e.g. --alpha 0.1")
+    levels = []
+    for text in alpha:
+        try:
+            levels.append(exact_alpha(text))
+        except ValueError as exc:
+            raise ClfdiagError(f"--alpha {text}: {exc}",
+                               "pass an error rate strictly between 0 and 1, e.g. --alpha 0.1"
+                               ) from None
+    names = [alpha_text(a) for a in levels]
+    repeated = [n for i, n in enumerate(names) if n in names[:i]]
+    if repeated:
+        raise ClfdiagError(f"--alpha {repeated[0]} is given more than once",
+                           "give each alpha once")
+    return levels
+
+
+def _require_conformal_input(cal: Predictions, test: Predictions, test_labelled: bool) -> None:
+    """Class probabilities of the same classes in CAL and TEST, unweighted, CAL labelled."""
+    from clfdiag.errors import ClfdiagError
+    from clfdiag.input_checks import require_same_columns
+
+    for preds in (cal, test):
+        if preds.weights is not None:
+            raise ClfdiagError(f"{preds.source.path}: --weight-col "
+                               f"{preds.source.weight_column}: {CONFORMAL_WEIGHTS_REFUSED}",
+                               "leave out --weight-col")
+        require_supported(preds, "conformal", hard=False)
+    if cal.source.label_column is None:
+        raise ClfdiagError(f"{cal.source.path}: the calibration file needs labels",
+                           "name its label column with --label-col, or join them with --labels")
+    require_same_columns(cal, test)
+    if (test_labelled or test.task == "multiclass") and test.classes != cal.classes:
+        raise ClfdiagError(
+            f"{test.source.path}: its classes ({', '.join(test.classes)}) differ from those of "
+            f"{cal.source.path} ({', '.join(cal.classes)})",
+            "both files must hold the same model's predictions of the same classes")
+
+
+def _write_sets(path: str, columns: list[tuple[str, Any]], inputs: list[str]) -> None:
+    """Write the ``--sets-out`` table: Parquet for a ``.parquet`` name, else CSV; atomically."""
+    import pyarrow as pa
+
+    from clfdiag.errors import ClfdiagError
+    from clfdiag.io.calibrated import COMPRESSED, encode_table
+    from clfdiag.io.output import write_report
+
+    lower = path.lower()
+    if lower.endswith(COMPRESSED):
+        raise ClfdiagError(f"--sets-out {path}: the sets table is written uncompressed",
+                           "name it .csv or .parquet")
+    fmt = "parquet" if lower.endswith((".parquet", ".pq")) else "csv"
+    arrays = [values if isinstance(values, (pa.Array, pa.ChunkedArray))
+              else pa.array(values, type=None if name == "id" else pa.string())
+              for name, values in columns]
+    table = pa.table(arrays, names=[name for name, _ in columns])
+    write_report(path, encode_table(table, fmt), inputs)

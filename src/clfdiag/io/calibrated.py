@@ -71,7 +71,7 @@ def write_calibrated(preds: Predictions, calibrated: npt.NDArray[np.float64],
                      "probabilities, not logits: read it without --logits")
     for column, values in zip(columns, _column_values(preds, calibrated, columns), strict=True):
         table = _replace(table, column, values * scale)
-    write_report(output, _encode(table, fmt), [src.path])
+    write_report(output, encode_table(table, fmt), [src.path])
     return notes
 
 
@@ -107,7 +107,12 @@ def _replace(table: Any, column: str, values: npt.NDArray[np.float64]) -> Any:
     return table.set_column(index, column, pa.array(values, type=pa.float64()))
 
 
-def _encode(table: Any, fmt: str) -> bytes:
+def encode_table(table: Any, fmt: str) -> bytes:
+    """An Arrow table as the bytes of a file: Parquet for ``fmt == "parquet"``, else CSV.
+
+    CSV has one header row and no index column; cells are quoted only where
+    they need it.
+    """
     import pyarrow as pa
 
     buffer = io.BytesIO()

@@ -1,0 +1,155 @@
+"""``clfdiag conformal``: its options, the reading of CAL and TEST, the API call, the delivery."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from clfdiag.cli.delivery import finish, input_paths, read_options, refuse_overwriting
+from clfdiag.cli.options import (
+    DropInvalid,
+    Format,
+    FormatOpt,
+    IdCol,
+    Junit,
+    LabelCol,
+    Logits,
+    OutputOpt,
+    Percent,
+    PlotOpt,
+    Positive,
+    PredCol,
+    ProbCol,
+    Renormalize,
+    Scores,
+    WeightCol,
+)
+
+
+class ConformalMethod(str, Enum):
+    """The non-conformity scores of ``--method`` (docs/conformal.md)."""
+
+    lac = "lac"
+    aps = "aps"
+    aps_incl = "aps-incl"
+    raps = "raps"
+    topk = "topk"
+
+
+class ConformalFailOn(str, Enum):
+    """The conditions of ``clfdiag conformal --fail-on``."""
+
+    undercoverage = "undercoverage"
+
+
+def conformal(
+    cal_file: Annotated[str, typer.Argument(
+        metavar="CAL", help="Calibration predictions: held-out rows with labels.")],
+    test_file: Annotated[str, typer.Argument(
+        metavar="TEST", help="Test predictions of the same model and classes (labels "
+        "optional: with them, the coverage is measured).")],
+    label_col: LabelCol = None,
+    prob_col: ProbCol = None,
+    id_col: IdCol = None,
+    positive: Positive = None,
+    logits: Logits = False,
+    renormalize: Renormalize = False,
+    drop_invalid: DropInvalid = False,
+    pred_col: PredCol = None,
+    labels_file: Annotated[str | None, typer.Option(
+        "--labels", metavar="FILE", help="Read CAL's true labels from FILE, joined by id (or "
+        "by row position when neither file has ids and the row counts match).",
+        rich_help_panel="Columns")] = None,
+    percent: Percent = False,
+    scores: Scores = False,
+    weight_col: WeightCol = None,
+    alpha: Annotated[list[str] | None, typer.Option(
+        "--alpha", metavar="ALPHA", help="Error rate in (0, 1), read exactly as written; "
+        "repeat for several (one result each, in order).  \\[default: 0.1]",
+        show_default=False, rich_help_panel="Sets")] = None,
+    method: Annotated[ConformalMethod, typer.Option(
+        "--method", help="Non-conformity score: lac (1 - p_y), aps (cumulative probability), "
+        "aps-incl (aps sets including the class that crosses qhat), raps (aps plus a rank "
+        "penalty), topk (rank).", rich_help_panel="Sets")] = ConformalMethod.lac,
+    class_conditional: Annotated[bool, typer.Option(
+        "--class-conditional", help="One threshold per class (Mondrian; coverage for each "
+        "true class), with --method lac.", rich_help_panel="Sets")] = False,
+    raps_penalty: Annotated[float, typer.Option(
+        "--raps-penalty", help="RAPS: penalty per rank beyond --raps-kreg (>= 0).", min=0.0,
+        rich_help_panel="Sets")] = 0.001,
+    raps_kreg: Annotated[int, typer.Option(
+        "--raps-kreg", help="RAPS: ranks up to this one are not penalised.", min=0,
+        rich_help_panel="Sets")] = 1,
+    randomized: Annotated[bool, typer.Option(
+        "--randomized", help="Randomised APS/RAPS (one uniform draw per row), seeded by "
+        "--seed.", rich_help_panel="Sets")] = False,
+    seed: Annotated[int, typer.Option(
+        "--seed", help="Seed of numpy's default_rng for --randomized.", min=0,
+        rich_help_panel="Sets")] = 0,
+    sets_out: Annotated[str | None, typer.Option(
+        "--sets-out", metavar="FILE", help="Write each test row's set at each alpha (CSV, or "
+        "Parquet for a .parquet name).", rich_help_panel="Output")] = None,
+    significance: Annotated[float, typer.Option(
+        "--significance", help="Level of the binomial undercoverage test (--fail-on "
+        "undercoverage).", rich_help_panel="Statistics")] = 0.05,
+    output_format: FormatOpt = Format.table,
+    output: OutputOpt = None,
+    plot: PlotOpt = None,
+    fail_on: Annotated[list[ConformalFailOn] | None, typer.Option(
+        "--fail-on", metavar="CONDITION", help="Exit 1 on: undercoverage (the test coverage "
+        "at some alpha is significantly below 1 - alpha).", rich_help_panel="Gates")] = None,
+    junit: Junit = None,
+) -> None:
+    """Prediction sets with a coverage guarantee (split conformal), from saved probabilities."""
+    import dataclasses
+
+    from clfdiag.api import conformal as conformal_sets
+    from clfdiag.errors import ClfdiagError
+    from clfdiag.gates import FlagCheck
+    from clfdiag.io import read_predictions
+
+    if weight_col is not None:
+        from clfdiag.api import CONFORMAL_WEIGHTS_REFUSED
+
+        raise ClfdiagError(f"--weight-col {weight_col}: {CONFORMAL_WEIGHTS_REFUSED}",
+                           "leave out --weight-col")
+    inputs = input_paths(cal_file, test_file, labels_file)
+    refuse_overwriting(inputs, output, junit)
+    refuse_overwriting([*inputs, *([output] if output else [])], sets_out, None)
+    options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
+                            drop_invalid, pred_col, percent, scores, labels_file, weight_col)
+    cal = read_predictions(cal_file, options)
+    test = read_predictions(test_file, dataclasses.replace(
+        options, labels_file=None,
+        labels_required=has_label_column(test_file, label_col)))
+    report = conformal_sets(
+        cal, test, alpha=alpha or ["0.1"], method=method.value,
+        class_conditional=class_conditional, raps_penalty=raps_penalty, raps_kreg=raps_kreg,
+        randomized=randomized, seed=seed, significance=significance, sets_out=sets_out)
+    checks = []
+    if fail_on:
+        if report["n_test"] and report["results"][0]["coverage"] is None:
+            raise ClfdiagError(f"--fail-on undercoverage: {test_file} has no labels, so its "
+                               "coverage cannot be measured",
+                               "give TEST a label column, or leave out --fail-on")
+        under = [f"alpha {r['alpha']:g}: coverage {r['coverage']:.4f} < {r['target_coverage']:g}"
+                 f" (p = {r['undercoverage']['p_value']:.3g} < {significance:g})"
+                 for r in report["results"]
+                 if r["undercoverage"] is not None and r["undercoverage"]["undercovered"]]
+        message = ("undercovered at " + "; ".join(under) if under else
+                   f"no alpha significantly undercovered at --significance {significance:g}")
+        checks.append(FlagCheck("--fail-on undercoverage", not under, message))
+    finish(report, checks, output_format, output, plot, junit, inputs)
+
+
+def has_label_column(path: str, label_col: str | None) -> bool:
+    """Whether TEST has labels to read: ``--label-col`` names one, or a header holds one."""
+    if label_col is not None:
+        return True
+    from clfdiag.io.columns import LABEL_NAMES
+    from clfdiag.io.source import open_source
+    from clfdiag.io.tables import table_header
+
+    return any(c.strip().lower() in LABEL_NAMES for c in table_header(open_source(path)))
