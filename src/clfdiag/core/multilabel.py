@@ -36,7 +36,7 @@ metrics (ROC AUC, average precision) rank each column once with
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -396,7 +396,9 @@ class CellErrors:
 
     The confidence of a cell is ``p`` when the label is predicted, else ``1 - p``.
     ``rows``/``labels`` locate the most confident of them (confidence, then loss,
-    descending; then row and label order); ``truth`` is the true indicator.
+    descending; then row and label order); ``truth`` is the true indicator and
+    ``proba`` the cell's probability (from sums alone, ``1 - confidence`` for a
+    label not predicted, exact to rounding).
     """
 
     min_confidence: float
@@ -481,7 +483,11 @@ def evaluate_multilabel(
                                   zero_division, n_bins, min_confidence, top)
     sums = multilabel_sums(y, proba, settings, weights)
     auc, ap, micro_auc, micro_ap = column_rankings(y, proba, weights)
-    return finish(sums, auc, ap, micro_auc, micro_ap, weighted=weights is not None)
+    ev = finish(sums, auc, ap, micro_auc, micro_ap, weighted=weights is not None)
+    over = ev.overconfident
+    # The sums keep each cell's confidence; 1 - (1 - p) loses a tiny p, so read p back.
+    exact = replace(over, proba=np.asarray(proba[over.rows, over.labels], dtype=np.float64))
+    return replace(ev, overconfident=exact)
 
 
 def _checked(y: npt.NDArray[np.integer] | BoolArray, proba: FloatArray,
@@ -528,6 +534,8 @@ def finish(sums: MultilabelSums, auc: Sequence[float | None], ap: Sequence[float
     s = sums.settings
     n_labels = s.n_labels
     total = sums.weight
+    if not total > 0:
+        raise ValueError("no rows (of positive weight) to evaluate")
     cells = total * n_labels
     zd = float(s.zero_division)
     metrics: dict[str, float | None] = {}
