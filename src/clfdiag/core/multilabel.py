@@ -189,63 +189,69 @@ class MultilabelSums(Accumulator[MultilabelSettings]):
                       first_row: int) -> None:
         s = self.settings
         n, n_labels = y.shape
-        thresholds = np.asarray(s.thresholds)
-        pred = p >= thresholds
-        ones = np.ones(n) if w is None else w
-        wc = ones[:, None]
-        self.rows += n
-        self.weight += float(ones.sum())
+        pred = p >= np.asarray(s.thresholds)
         hit = y & pred
-        self.tp += (hit * wc).sum(axis=0)
-        self.fp += ((~y & pred) * wc).sum(axis=0)
-        self.fn += ((y & ~pred) * wc).sum(axis=0)
-        self.tn += ((~y & ~pred) * wc).sum(axis=0)
         wrong = y != pred
-        wrong_per_row = wrong.sum(axis=1)
-        self.exact_rows += float(ones @ (wrong_per_row == 0))
-        self.wrong_cells += float(ones @ wrong_per_row)
+
+        def by_label(mask: BoolArray) -> FloatArray:
+            """Rows (or their weights) holding ``mask``, per label."""
+            return (mask.sum(axis=0, dtype=np.int64).astype(np.float64) if w is None
+                    else w @ mask)
+
+        def over_rows(values: npt.NDArray[np.number] | BoolArray) -> float:
+            """The sum of per-row values, each weighted by its row."""
+            return float(values.sum() if w is None else w @ values)
+
+        self.rows += n
+        self.weight += float(n if w is None else w.sum())
+        tp, predicted, support = by_label(hit), by_label(pred), by_label(y)
+        self.tp += tp
+        self.fp += predicted - tp
+        self.fn += support - tp
+        self.tn += (n if w is None else w.sum()) - predicted - support + tp
+        ranks = row_rankings(y, p)
+        true_count = ranks.true_count
+        pred_count = pred.sum(axis=1, dtype=np.int64)
+        hit_count = hit.sum(axis=1, dtype=np.int64)
+        wrong_count = true_count + pred_count - 2 * hit_count
+        self.exact_rows += over_rows(wrong_count == 0)
+        self.wrong_cells += over_rows(wrong_count)
+
         p_true = np.where(y, p, 1.0 - p)
         self.clipped_cells += int(np.count_nonzero((p_true < EPS) | (p_true > 1.0 - EPS)))
-        loss = -np.log(np.clip(p_true, EPS, 1.0 - EPS))
-        self.bce += ones @ loss
-        self.squared_error += ones @ np.square(p - y)
+        np.clip(p_true, EPS, 1.0 - EPS, out=p_true)
+        loss = np.log(p_true)
+        np.negative(loss, out=loss)
+        squared = p - y
+        np.square(squared, out=squared)
+        self.bce += loss.sum(axis=0) if w is None else w @ loss
+        self.squared_error += squared.sum(axis=0) if w is None else w @ squared
 
-        true_count = y.sum(axis=1)
-        pred_count = pred.sum(axis=1)
-        hit_count = hit.sum(axis=1)
         zd = float(s.zero_division)
         per_row = (_divide(hit_count, pred_count, zd), _divide(hit_count, true_count, zd),
                    _divide(2 * hit_count, true_count + pred_count, zd),
                    _divide(hit_count, true_count + pred_count - hit_count, zd))
-        self.samples += np.array([float(ones @ v) for v in per_row])
-        self.true_labels += float(ones @ true_count)
-        self.predicted_labels += float(ones @ pred_count)
+        self.samples += np.array([over_rows(v) for v in per_row])
+        self.true_labels += over_rows(true_count)
+        self.predicted_labels += over_rows(pred_count)
         self.rows_without_true += int(np.count_nonzero(true_count == 0))
         self.rows_without_predicted += int(np.count_nonzero(pred_count == 0))
 
-        ranks = row_rankings(y, p)
-        self.lrap += float(ones @ ranks.lrap)
-        self.coverage += float(ones @ ranks.coverage)
-        self.ranking_loss += float(ones @ ranks.ranking_loss)
-        self.ndcg += float(ones @ ranks.ndcg)
-        self.ap_samples += float(ones @ ranks.average_precision)
-        single = ~np.isfinite(ranks.roc_auc) & (ones != 0)
+        self.lrap += over_rows(ranks.lrap)
+        self.coverage += over_rows(ranks.coverage)
+        self.ranking_loss += over_rows(ranks.ranking_loss)
+        self.ndcg += over_rows(ranks.ndcg)
+        self.ap_samples += over_rows(ranks.average_precision)
+        # A zero-weight row does not count, as scikit-learn zeroes its (NaN) score.
+        single = ~np.isfinite(ranks.roc_auc) & (True if w is None else w != 0)
         self.single_class_rows += int(np.count_nonzero(single))
-        self.auc_samples += float(ones[~single] @ np.nan_to_num(ranks.roc_auc[~single]))
+        self.auc_samples += over_rows(np.where(single, 0.0, np.nan_to_num(ranks.roc_auc)))
 
-        bins = bin_index(p.ravel(), s.n_bins).reshape(n, n_labels)
-        bins += np.arange(n_labels) * s.n_bins
-        size = n_labels * s.n_bins
-        flat_w = np.broadcast_to(wc, (n, n_labels)).ravel()
-        self.bin_count += np.bincount(bins.ravel(), flat_w, size).reshape(n_labels, s.n_bins)
-        self.bin_score += np.bincount(bins.ravel(), (p * wc).ravel(),
-                                      size).reshape(n_labels, s.n_bins)
-        self.bin_hits += np.bincount(bins.ravel(), (y * wc).ravel(),
-                                     size).reshape(n_labels, s.n_bins)
+        self._add_bins(y, p, w)
 
         confidence = np.where(pred, p, 1.0 - p)
         sure = wrong & (confidence >= s.min_confidence)
-        self.errors += int(np.count_nonzero(wrong))
+        self.errors += int(wrong_count.sum())
         self.loss_of_errors += float(loss[wrong].sum())
         self.overconfident += int(np.count_nonzero(sure))
         self.overconfident_loss += float(loss[sure].sum())
@@ -254,6 +260,25 @@ class MultilabelSums(Accumulator[MultilabelSettings]):
             self.top_cells.offer((rows + first_row) * n_labels + labels, labels,
                                  pred[rows, labels].astype(np.int64), confidence[rows, labels],
                                  loss[rows, labels])
+
+    def _add_bins(self, y: BoolArray, p: FloatArray, w: FloatArray | None) -> None:
+        """Per-label reliability sums over right-closed equal-width bins, as ``evaluate``'s."""
+        s = self.settings
+        n, n_labels = y.shape
+        bins = bin_index(p.ravel(), s.n_bins).reshape(n, n_labels)
+        bins += np.arange(n_labels) * s.n_bins
+        cells = bins.ravel()
+        size = n_labels * s.n_bins
+        shape = (n_labels, s.n_bins)
+        if w is None:
+            self.bin_count += np.bincount(cells, minlength=size).reshape(shape)
+            self.bin_score += np.bincount(cells, p.ravel(), size).reshape(shape)
+            self.bin_hits += np.bincount(bins[y], minlength=size).reshape(shape)
+            return
+        cell_w = np.broadcast_to(w[:, None], (n, n_labels))
+        self.bin_count += np.bincount(cells, cell_w.ravel(), size).reshape(shape)
+        self.bin_score += np.bincount(cells, (p * w[:, None]).ravel(), size).reshape(shape)
+        self.bin_hits += np.bincount(bins[y], cell_w[y], size).reshape(shape)
 
 
 def _divide(numerator: npt.NDArray[np.integer] | FloatArray,
@@ -284,6 +309,7 @@ class RowRankings:
     ndcg: FloatArray
     average_precision: FloatArray
     roc_auc: FloatArray
+    true_count: IntArray
 
 
 def row_rankings(y: BoolArray, proba: FloatArray) -> RowRankings:
@@ -307,6 +333,11 @@ def row_rankings(y: BoolArray, proba: FloatArray) -> RowRankings:
       ``1 / log2(k + 2)`` times the mean relevance of its tie group, over the
       ideal DCG (the first r discounts); 0 when r = 0.
 
+    Probabilities must be ``>= 0``: their float64 bit patterns then order like
+    the values, so one integer sort per row, of the bits with the truth in the
+    lowest bit, orders the labels and carries their truth along (as
+    :mod:`clfdiag.core.ranking` does for one column).
+
     Examples
     --------
     scikit-learn's ``label_ranking_average_precision_score`` example (0.416...):
@@ -316,48 +347,76 @@ def row_rankings(y: BoolArray, proba: FloatArray) -> RowRankings:
     >>> round(float(r.lrap.mean()), 4), r.coverage.tolist()
     (0.4167, [2.0, 3.0])
     """
-    n, n_labels = y.shape
-    order = np.argsort(proba, axis=1)[:, ::-1]
-    score = np.take_along_axis(proba, order, axis=1)
-    truth = np.take_along_axis(y, order, axis=1)
-    position = np.broadcast_to(np.arange(n_labels), (n, n_labels))
-    new_group = np.ones((n, n_labels), dtype=bool)
-    new_group[:, 1:] = score[:, 1:] != score[:, :-1]
-    group_end = np.ones((n, n_labels), dtype=bool)
-    group_end[:, :-1] = new_group[:, 1:]
-    # Each position's group start (running max of starts) and end (running min from the right).
-    start = np.maximum.accumulate(np.where(new_group, position, 0), axis=1)
-    end = np.minimum.accumulate(np.where(group_end, position, n_labels)[:, ::-1],
-                                axis=1)[:, ::-1]
+    n_labels = y.shape[1]
+    key = np.ascontiguousarray(proba, dtype=np.float64).view(np.uint64) << np.uint64(1)
+    key |= y
+    key.sort(axis=1)
+    key = key[:, ::-1]  # decreasing probability
+    truth = (key & np.uint64(1)).astype(bool)
+    key >>= np.uint64(1)
+    tie = key[:, 1:] == key[:, :-1]  # the label ties with the one ranked before it
+    del key
+    position = np.arange(n_labels)
     true_to = np.cumsum(truth, axis=1, dtype=np.int64)
-    true_before = true_to - truth
-    true_above = np.take_along_axis(true_to, end, axis=1)
-    above = end + 1
-    true_in_group = true_above - np.take_along_axis(true_before, start, axis=1)
-    false_above = above - true_above
-    false_in_group = (end - start + 1) - true_in_group
+    # Without ties (the usual case) each label is its own group: every row is first
+    # computed so, then the rows with a tie again with their groups.
+    out = _row_values(truth, true_to, position + 1, true_to, truth, np.ones(1, np.int64))
+    tied = np.flatnonzero(tie.any(axis=1))
+    if tied.size:
+        t_truth, t_true_to = truth[tied], true_to[tied]
+        new_group = np.ones((tied.size, n_labels), dtype=bool)
+        new_group[:, 1:] = ~tie[tied]
+        group_end = np.ones((tied.size, n_labels), dtype=bool)
+        group_end[:, :-1] = new_group[:, 1:]
+        # Each position's group start (running max of starts) and end (running min from
+        # the right).
+        start = np.maximum.accumulate(np.where(new_group, position, 0), axis=1)
+        end = np.minimum.accumulate(np.where(group_end, position, n_labels)[:, ::-1],
+                                    axis=1)[:, ::-1]
+        true_above = np.take_along_axis(t_true_to, end, axis=1)
+        true_before_group = np.take_along_axis(t_true_to - t_truth, start, axis=1)
+        redone = _row_values(t_truth, t_true_to, end + 1, true_above,
+                             true_above - true_before_group, end - start + 1)
+        for mine, theirs in zip(out, redone, strict=True):
+            mine[tied] = theirs
+    return RowRankings(*out, true_to[:, -1])
+
+
+def _row_values(truth: BoolArray, true_to: IntArray, above: IntArray, true_above: IntArray,
+                true_in_group: IntArray | BoolArray, size: IntArray
+                ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray,
+                           FloatArray]:
+    """LRAP, coverage, ranking loss, NDCG, AP and ROC AUC of rows ranked in decreasing order.
+
+    ``above``, ``true_above``, ``true_in_group`` and ``size`` are per position
+    (or broadcast to it): labels at or above it, true ones among them, true
+    labels in its tie group and the group's size.
+    """
+    n_labels = truth.shape[1]
+    ones = np.ones(n_labels)
     r = true_to[:, -1]
     false_count = n_labels - r
-    some = r > 0
-    mixed = some & (false_count > 0)
+    mixed = (r > 0) & (false_count > 0)
+    false_above = above - true_above
+    false_in_group = size - true_in_group
 
-    precision_sum = np.where(truth, true_above / above, 0.0).sum(axis=1)
-    ap = _divide(precision_sum, r, 0.0)
+    ratio = true_above / above
+    ratio *= truth
+    ap = _divide(ratio @ ones, r, 0.0)
     lrap = np.where(mixed, ap, 1.0)
-    coverage = np.where(truth, above, 0).max(axis=1).astype(np.float64)
+    coverage = np.max(above * truth, axis=1).astype(np.float64)
     pairs = (r * false_count).astype(np.float64)
-    wrong_pairs = np.where(truth, false_above, 0).sum(axis=1)
-    ranking_loss = np.where(mixed, _divide(wrong_pairs, pairs, 0.0), 0.0)
-    right = np.where(truth, (false_count[:, None] - false_above) + 0.5 * false_in_group,
-                     0.0).sum(axis=1)
-    auc = np.where(mixed, _divide(right, pairs, 0.0), np.nan)
+    wrong = (false_above * truth).astype(np.float64) @ ones
+    ranking_loss = np.where(mixed, _divide(wrong, pairs, 0.0), 0.0)
+    right = (false_count[:, None] - false_above) + 0.5 * false_in_group
+    right *= truth
+    auc = np.where(mixed, _divide(right @ ones, pairs, 0.0), np.nan)
 
     discount = 1.0 / np.log2(np.arange(n_labels) + 2.0)
-    group_mean = true_in_group / (end - start + 1)
-    dcg = group_mean @ discount
+    dcg = (true_in_group / size) @ discount
     ideal = np.concatenate(([0.0], np.cumsum(discount)))[r]
     ndcg = _divide(dcg, ideal, 0.0)
-    return RowRankings(lrap, coverage, ranking_loss, ndcg, ap, auc)
+    return lrap, coverage, ranking_loss, ndcg, ap, auc
 
 
 @dataclass(frozen=True)
