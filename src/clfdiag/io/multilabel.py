@@ -271,7 +271,7 @@ def _indicator_lists(table: Any) -> _Layout | None:
 
 
 def _probability_candidates(table: Any, exclude: tuple[str, ...]) -> list[str]:
-    """Numeric columns that are neither the id (by name, or an unnamed first column) nor excluded."""
+    """Numeric columns other than the id (by name, or an unnamed first column) and ``exclude``."""
     first = table.column_names[0] if table.column_names else None
     out = []
     for c in table.column_names:
@@ -504,8 +504,8 @@ def _ids(name: str, column: Any, ident: str) -> list[str]:
 def _roles(header: list[str], layout: _Layout, ident: str | None, logits: bool
            ) -> tuple[tuple[str, str], ...]:
     what = "logit" if logits else "probability"
-    prob = {c: label for c, label in zip(layout.probabilities, layout.labels, strict=True)}
-    truth = {c: label for c, label in zip(layout.indicators, layout.labels, strict=False)}
+    prob = dict(zip(layout.probabilities, layout.labels, strict=True))
+    truth = dict(zip(layout.indicators, layout.labels, strict=False))
     out = []
     for column in header:
         if column in prob:
