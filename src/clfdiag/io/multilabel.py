@@ -292,7 +292,10 @@ def _explicit(name: str, table: Any, options: MultilabelOptions) -> _Layout:
     if options.label_cols:
         indicators = _label_columns(name, table, options.label_cols)
         labels = tuple(_label_name(c) for c in indicators)
-        probs = prob_cols or tuple(_probability_of(name, table, label) for label in labels)
+        # Labels follow the probability columns' order in the file.
+        probs = prob_cols or tuple(sorted((_probability_of(name, table, label)
+                                           for label in labels),
+                                          key=table.column_names.index))
         layout = _match(name, _Layout("indicators", labels, probs,
                                       indicators), probs)
         return layout
@@ -343,8 +346,8 @@ def _probability_of(name: str, table: Any, label: str) -> str:
     if column is None:
         raise ClfdiagError(f"{name}: label {label!r} has no probability column "
                            f"(no column {PROBABILITY_PREFIX}{label})",
-                           "name one probability column per label with --prob-col, in the "
-                           "order of --label-cols")
+                           "rename the columns p_<label>, or name the label columns y_<label> "
+                           "after their probability columns p_<label> (--prob-col)")
     return column
 
 
@@ -565,3 +568,65 @@ def _rows_sum_to_one(table: Any, columns: list[str]) -> bool:
 def _rows(mask: npt.NDArray[np.bool_]) -> str:
     where = np.flatnonzero(mask)[:SHOW_ROWS] + 1
     return ", ".join(map(str, where)) + (", ..." if mask.sum() > SHOW_ROWS else "")
+
+
+@dataclass(frozen=True)
+class PairedMultilabel:
+    """Two inputs' rows paired: the shared true labels and each model's probabilities.
+
+    B's columns are put in A's label order. ``by`` is ``id`` or ``row``;
+    ``only_in_a`` and ``only_in_b`` count the ids left out.
+    """
+
+    y: npt.NDArray[np.uint8]
+    proba_a: npt.NDArray[np.float64]
+    proba_b: npt.NDArray[np.float64]
+    by: str
+    only_in_a: int
+    only_in_b: int
+
+    def pairing_json(self) -> dict[str, Any]:
+        """The ``pairing`` block of the compare report."""
+        return {"by": self.by, "n": int(self.y.shape[0]), "only_in_a": self.only_in_a,
+                "only_in_b": self.only_in_b}
+
+
+def pair_multilabel(a: MultilabelPredictions, b: MultilabelPredictions) -> PairedMultilabel:
+    """Pair two multi-label inputs by id (when both have ids), else by row position.
+
+    The label sets must be the same, and the paired rows must have the same true labels.
+    """
+    lower_b = {label.lower(): j for j, label in enumerate(b.labels)}
+    missing = [label for label in a.labels if label.lower() not in lower_b]
+    if missing or len(a.labels) != len(b.labels):
+        raise ClfdiagError(
+            f"{a.source.path} and {b.source.path} do not have the same labels"
+            + (f" ({', '.join(map(repr, missing))} missing from B)" if missing else ""),
+            "compare two models' predictions for the same labels")
+    columns = [lower_b[label.lower()] for label in a.labels]
+    if a.ids is not None and b.ids is not None:
+        where_b = {ident: i for i, ident in enumerate(b.ids)}
+        rows_a = [i for i, ident in enumerate(a.ids) if ident in where_b]
+        rows_b = [where_b[a.ids[i]] for i in rows_a]
+        by = "id"
+        if not rows_a:
+            raise ClfdiagError(f"{a.source.path} and {b.source.path} share no id",
+                               "compare predictions for the same examples")
+    else:
+        if len(a) != len(b):
+            raise ClfdiagError(
+                f"{a.source.path} has {len(a)} rows and {b.source.path} {len(b)}, and they have "
+                "no ids to pair them by", "add an id column to both, or pass --id-col")
+        rows_a = rows_b = list(range(len(a)))
+        by = "row"
+    y_a = a.y[rows_a]
+    y_b = b.y[rows_b][:, columns]
+    differ = np.flatnonzero((y_a != y_b).any(axis=1))
+    if differ.size:
+        raise ClfdiagError(
+            f"{a.source.path} and {b.source.path} give different true labels for "
+            f"{differ.size} paired rows (rows of A: "
+            f"{', '.join(str(rows_a[i] + 1) for i in differ[:SHOW_ROWS])})",
+            "both files must hold the same true labels for the same examples")
+    return PairedMultilabel(y_a, a.proba[rows_a], b.proba[rows_b][:, columns], by,
+                            len(a) - len(rows_a), len(b) - len(rows_b))

@@ -1,0 +1,181 @@
+"""The reports of ``evaluate`` and ``compare`` for multi-label inputs (``task: "multilabel"``).
+
+Every number comes from :mod:`clfdiag.core.multilabel`; these functions only lay
+the results out as the documented JSON structure, with the same envelope as the
+other reports (``schema_version``, ``clfdiag_version``, ``command``, ``input``,
+``notes``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clfdiag import __version__
+from clfdiag.core.multilabel import (
+    LabelMetrics,
+    MultilabelComparison,
+    MultilabelEvaluation,
+)
+from clfdiag.core.stats import MeanDifference
+from clfdiag.io.multilabel import MultilabelPredictions
+from clfdiag.report import SCHEMA_VERSION, _input_summary, _number
+
+LABEL_FIELDS = ("support", "prevalence", "precision", "recall", "f1", "roc_auc",
+                "average_precision", "log_loss", "ece")
+TEST_DESCRIPTIONS = {
+    "log_loss": "paired test of the per-example mean binary cross-entropy over the labels, "
+                "B - A",
+    "hamming_loss": "paired test of the per-example Hamming loss (share of labels predicted "
+                    "wrongly), B - A",
+}
+
+
+def threshold_json(thresholds: tuple[float, ...], labels: tuple[str, ...]
+                   ) -> float | dict[str, float]:
+    """One number when every label has the same threshold, else the threshold of each label."""
+    if len(set(thresholds)) == 1:
+        return thresholds[0]
+    return dict(zip(labels, thresholds, strict=True))
+
+
+def label_json(label: str, m: LabelMetrics, weighted: bool) -> dict[str, Any]:
+    """One entry of ``per_label``; ``undefined`` is there only when a value is null."""
+    entry: dict[str, Any] = {"label": label}
+    for key in LABEL_FIELDS:
+        entry[key] = _number(getattr(m, key))
+    if not weighted:
+        entry["support"] = round(m.support)
+    if m.undefined:
+        entry["undefined"] = dict(m.undefined)
+    return entry
+
+
+def multilabel_evaluation_report(preds: MultilabelPredictions, ev: MultilabelEvaluation,
+                                 mode: str = "in-memory") -> dict[str, Any]:
+    """The report of ``clfdiag evaluate`` on a multi-label input."""
+    labels = list(preds.labels)
+    weighted = ev.weight_sum is not None
+    over = ev.overconfident
+    ids = preds.ids
+    notes = [*preds.source.notes, *_notes(ev)]
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "clfdiag_version": __version__,
+        "command": "evaluate",
+        "input": _input_summary(preds.source),
+        "mode": mode,
+        "task": "multilabel",
+        "labels": labels,
+        "threshold": threshold_json(ev.thresholds, preds.labels),
+        "zero_division": ev.zero_division,
+        "metrics": {k: _number(v) for k, v in ev.metrics.items()},
+        "undefined": dict(ev.undefined),
+        "per_label": [label_json(name, m, weighted)
+                      for name, m in zip(labels, ev.per_label, strict=True)],
+        "cardinality": {
+            "mean_true": ev.cardinality.mean_true,
+            "mean_predicted": ev.cardinality.mean_predicted,
+            "rows_without_true_label": ev.cardinality.rows_without_true_label,
+            "rows_without_predicted_label": ev.cardinality.rows_without_predicted_label,
+        },
+        "overconfident_errors": {
+            "min_confidence": over.min_confidence,
+            "count": over.count,
+            "errors": over.errors,
+            "share_of_errors": over.share_of_errors,
+            "share_of_loss": over.share_of_loss,
+            "top": [{"row": int(r) + 1, "id": None if ids is None else ids[int(r)],
+                     "label": labels[int(j)], "p": float(p), "truth": int(t),
+                     "loss": float(loss)}
+                    for r, j, p, t, loss in zip(over.rows, over.labels, over.proba, over.truth,
+                                                over.loss, strict=True)],
+        },
+        "bins": ev.n_bins,
+        "log_loss_clipped_cells": ev.clipped_cells,
+        "notes": notes,
+    }
+
+
+def _notes(ev: MultilabelEvaluation) -> list[str]:
+    notes = []
+    empty = ev.cardinality.rows_without_true_label
+    if empty:
+        notes.append(
+            f"{empty} rows have no true label: as in scikit-learn, each scores 1 in "
+            "label_ranking_average_precision, 0 in average_precision_samples and ndcg, 0 in "
+            "coverage_error and label_ranking_loss, and makes roc_auc_samples undefined")
+    never = [i for i, m in enumerate(ev.per_label) if m.average_precision is None]
+    if never and ev.metrics.get("average_precision_macro") is not None:
+        notes.append(f"{len(never)} labels are never present: scikit-learn counts their "
+                     "average precision as 0 in average_precision_macro")
+    if ev.clipped_cells:
+        notes.append(f"{ev.clipped_cells} label cells gave their true value a probability within "
+                     "machine epsilon of 0 or 1; it was clipped to [eps, 1 - eps] for the log "
+                     "loss")
+    if ev.weight_sum is not None:
+        notes.append(f"weighted (total weight {ev.weight_sum:.6g}): every metric and each "
+                     "label's support are sums of row weights; the overconfident cells are counted")
+    return notes
+
+
+def _test_json(test: MeanDifference, key: str) -> dict[str, Any]:
+    return {"mean_diff": test.mean_diff, "ci": None if test.ci is None else list(test.ci),
+            "p_value": test.p_value, "method": test.method,
+            "description": TEST_DESCRIPTIONS[key]}
+
+
+def multilabel_comparison_report(a: MultilabelPredictions, b: MultilabelPredictions,
+                                 cmp: MultilabelComparison, *, pairing: dict[str, Any],
+                                 min_loss_delta: float = 0.0, min_accuracy_delta: float = 0.0,
+                                 alpha: float = 0.05) -> dict[str, Any]:
+    """The report of ``clfdiag compare`` on two multi-label inputs paired row by row.
+
+    ``pairing`` says how the rows were paired (``by``, ``n`` and what was left out).
+    """
+    labels = list(a.labels)
+    metrics_a = {k: _number(v) for k, v in cmp.a.metrics.items()}
+    metrics_b = {k: _number(v) for k, v in cmp.b.metrics.items()}
+    weighted = cmp.a.weight_sum is not None
+    per_label = []
+    for name, la, lb in zip(labels, cmp.a.per_label, cmp.b.per_label, strict=True):
+        ja, jb = label_json(name, la, weighted), label_json(name, lb, weighted)
+        fields = [k for k in LABEL_FIELDS if k not in ("support", "prevalence")]
+        per_label.append({
+            "label": name,
+            "a": {k: v for k, v in ja.items() if k != "label"},
+            "b": {k: v for k, v in jb.items() if k != "label"},
+            "delta": {k: _delta(ja[k], jb[k]) for k in fields},
+        })
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "clfdiag_version": __version__,
+        "command": "compare",
+        "inputs": {"a": _input_summary(a.source), "b": _input_summary(b.source)},
+        "task": "multilabel",
+        "labels": labels,
+        "threshold": threshold_json(cmp.a.thresholds, a.labels),
+        "zero_division": cmp.a.zero_division,
+        "a": metrics_a,
+        "b": metrics_b,
+        "delta": {k: _delta(metrics_a[k], metrics_b.get(k)) for k in metrics_a},
+        "undefined": {"a": dict(cmp.a.undefined), "b": dict(cmp.b.undefined)},
+        "per_label": per_label,
+        "pairing": pairing,
+        "loss_up_accuracy_up": cmp.loss_up_accuracy_up,
+        "loss_up_accuracy_up_metrics": {"loss": "log_loss", "accuracy": cmp.accuracy_metric},
+        "min_loss_delta": min_loss_delta,
+        "min_accuracy_delta": min_accuracy_delta,
+        "tests": {
+            "alpha": alpha,
+            "log_loss": _test_json(cmp.log_loss_test, "log_loss"),
+            "hamming_loss": _test_json(cmp.hamming_loss_test, "hamming_loss"),
+        },
+        "notes": [*a.source.notes[1:], *b.source.notes[1:]],
+    }
+
+
+def _delta(a: Any, b: Any) -> float | None:
+    """B - A, or None where either is undefined."""
+    if a is None or b is None:
+        return None
+    return float(b) - float(a)
