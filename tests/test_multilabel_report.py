@@ -132,3 +132,15 @@ def test_compare_report_deltas_and_paired_tests():
     assert report["loss_up_accuracy_up_metrics"] == {"loss": "log_loss",
                                                      "accuracy": "subset_accuracy"}
     assert report["pairing"] == {"by": "id", "n": 6, "only_in_a": 0, "only_in_b": 0}
+
+
+def test_the_sample_file_reads_as_multilabel_and_matches_sklearn():
+    from tests.conftest import SAMPLES
+
+    preds = read_multilabel(os.path.join(SAMPLES, "multilabel.csv"))
+    assert preds.shape == "indicators"
+    assert preds.labels == ("sports", "politics", "science", "business", "health")
+    ev = evaluate_multilabel(preds.y, preds.proba)
+    assert ev.metrics["roc_auc_macro"] == pytest.approx(
+        skm.roc_auc_score(preds.y, preds.proba, average="macro"))
+    assert ev.metrics["coverage_error"] == pytest.approx(skm.coverage_error(preds.y, preds.proba))
