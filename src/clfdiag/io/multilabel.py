@@ -392,7 +392,7 @@ def _id_column(name: str, table: Any, options: MultilabelOptions) -> str | None:
                            f"{', '.join(map(repr, named))}", "choose one with --id-col")
     if named:
         return named[0]
-    first = table.column_names[0]
+    first: str = table.column_names[0]
     return first if first.strip().lower() in UNNAMED_INDEX else None
 
 
@@ -448,11 +448,11 @@ def _truth(name: str, table: Any, layout: _Layout, options: MultilabelOptions
             y[i] = entries
             continue
         for label in _names(text, options.list_sep):
-            j = index.get(label.lower())
-            if j is None:
+            at = index.get(label.lower())
+            if at is None:
                 unknown.setdefault(label, []).append(i)
             else:
-                y[i, j] = 1
+                y[i, at] = 1
     if unknown:
         shown = ", ".join(f"{label!r} (rows {', '.join(str(r + 1) for r in rows[:3])})"
                           for label, rows in list(unknown.items())[:5])
