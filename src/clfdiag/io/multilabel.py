@@ -386,7 +386,7 @@ def _resolve(name: str, table: Any, wanted: str, flag: str) -> str:
 def _id_column(name: str, table: Any, options: MultilabelOptions) -> str | None:
     if options.id_col:
         return _resolve(name, table, options.id_col, "--id-col")
-    named = [c for c in table.column_names if c.strip().lower() in ID_NAMES]
+    named: list[str] = [c for c in table.column_names if c.strip().lower() in ID_NAMES]
     if len(named) > 1:
         raise ClfdiagError(f"{name}: several columns could be the id: "
                            f"{', '.join(map(repr, named))}", "choose one with --id-col")
