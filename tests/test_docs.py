@@ -28,7 +28,7 @@ FITTED = {"calibrate"}
 
 def cli_app():
     """The Typer application whose commands the pages document."""
-    from clfdiag.cli import app
+    from clfdiag.cli.app import app
 
     return app
 

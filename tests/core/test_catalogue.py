@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 from clfdiag.core import catalogue
 from clfdiag.core.catalogue import CATALOGUE, MetricSpec
 from clfdiag.core.evaluation import evaluate_predictions

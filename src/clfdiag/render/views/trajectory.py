@@ -1,16 +1,29 @@
-"""The document of ``clfdiag epochs`` and ``clfdiag history``."""
+"""The view shared by ``clfdiag epochs`` and ``clfdiag history``: document, CSV rows, figures."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from clfdiag.render import text as t
+from clfdiag.render.command_view import CsvRows, Report
 from clfdiag.render.document import Document, Figure, Heading, Paragraph, Table, gates_and_notes
+from clfdiag.render.plots import (
+    BLUE,
+    ORANGE,
+    VERMILION,
+    new_figure,
+    plain_text,
+    style_axes,
+)
 
 SHOWN_ROWS = 60
 """Rows a trajectory table shows in full; a longer one shows the rows that matter."""
+
+
 EDGE_ROWS = 10
 """Rows kept at each end of a long trajectory."""
+
+
 SHOWN_FLAGS = 20
 """Flagged rows a long trajectory's table and summary list; the rest are counted."""
 
@@ -88,3 +101,48 @@ def trajectory_document(report: dict[str, Any]) -> Document:
               Paragraph(last["diagnosis"]), Paragraph(f"significantly worse on: {worse}")]
     b += gates_and_notes(report)
     return doc
+
+
+def trajectory_rows(report: Report) -> CsvRows:
+    """One column per field of an epoch (but the file and the diagnosis sentence)."""
+    rows = report["epochs"]
+    columns = [c for c in rows[0] if c not in ("diagnosis", "file")] if rows else []
+    return [columns, *([row[c] for c in columns] for row in rows)]
+
+
+def trajectory_figures(report: dict[str, Any]) -> dict[str, Any]:
+    """Loss and accuracy over the epochs or evaluations."""
+    return {"loss_accuracy": trajectory_figure(report)}
+
+
+@plain_text
+def trajectory_figure(report: dict[str, Any]) -> Any:
+    """Validation loss and accuracy against epoch on twin axes; epochs where both rose marked."""
+    rows = report["epochs"]
+    label = report.get("source", {}).get("labelled_by", "epoch")
+    fig = new_figure("Validation loss and accuracy")
+    ax = fig.add_subplot()
+    x = list(range(len(rows)))
+    losses = [r["log_loss"] if "log_loss" in r else r["loss"] for r in rows]
+    accs = [r["accuracy"] for r in rows]
+    ax.plot(x, losses, "o-", color=VERMILION, label="validation loss")
+    ax.set_ylabel("validation loss", color=VERMILION)
+    ax.set_xlabel(label)
+    twin = ax.twinx()
+    if any(a is not None for a in accs):
+        twin.plot(x, [float("nan") if a is None else a for a in accs], "s-", color=BLUE,
+                  label="validation accuracy")
+    twin.set_ylabel("validation accuracy", color=BLUE)
+    flagged = [i for i, r in enumerate(rows) if r["loss_up_accuracy_up"]]
+    for i in flagged:
+        ax.axvspan(i - 0.4, i + 0.4, color=ORANGE, alpha=0.25, linewidth=0)
+    step = max(1, len(rows) // 12)
+    ax.set_xticks(x[::step], [str(r["epoch"]) for r in rows][::step])
+    handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
+    if flagged:
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(color=ORANGE, alpha=0.25, label="loss and accuracy both rose"))
+    fig.legend(handles=handles, loc="outside lower center", ncol=3, fontsize=9, frameon=False)
+    style_axes(ax)
+    return fig

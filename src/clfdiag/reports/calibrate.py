@@ -11,13 +11,13 @@ one method, ``after`` measured on the mapped predictions, ``in_sample`` null.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any, Literal, TypedDict
 
 import numpy as np
 import numpy.typing as npt
 
-from clfdiag import __version__
 from clfdiag.core.calibration_error import (
     BinnedCalibration,
     View,
@@ -27,7 +27,8 @@ from clfdiag.core.calibration_error import (
 from clfdiag.core.cross_fitting import CalibrationMetrics, CalibrationResult, calibration_metrics
 from clfdiag.core.recalibration import Params, method_name, params_dict
 from clfdiag.predictions import Predictions
-from clfdiag.report import SCHEMA_VERSION, InputJSON, _input_summary
+from clfdiag.reports.common import SCHEMA_VERSION, InputJSON, input_summary
+from clfdiag.version import __version__
 
 METRIC_KEYS = ("log_loss", "brier", "accuracy", "ece", "ece_positive_class", "mce",
                "overconfident_errors")
@@ -145,28 +146,36 @@ def _method(preds: Predictions, params: Params, before: CalibrationMetrics,
 
 
 def calibration_report(preds: Predictions, result: CalibrationResult, *,
-                       bootstrap: int = 0) -> CalibrationReport:
+                       bootstrap: int = 0, notes: Sequence[str] = ()) -> CalibrationReport:
     """Assemble the report of ``clfdiag calibrate`` from a cross-fitting result.
 
     ``bootstrap`` resamples give each method a percentile interval of the
     top-label ECE before and after (seeded with the cross-fitting seed).
+    ``notes`` follow the input's.
     """
     methods = [_method(preds, m.params, m.before, m.after, m.in_sample, m.cross_fitted,
                        bootstrap, result.seed, result.n_bins) for m in result.methods]
-    return _report(preds, "cross-fit", methods, result.recommended, result.margin,
-                   result.folds, result.seed, result.n_bins, result.min_confidence, bootstrap)
+    report = _report(preds, "cross-fit", methods, result.recommended, result.margin,
+                     result.folds, result.seed, result.n_bins, result.min_confidence, bootstrap)
+    report["notes"] += notes
+    return report
 
 
 def applied_report(preds: Predictions, params: Params, mapped: npt.NDArray[np.float64], *,
                    mapping: str, output: str, bins: int = 15, min_confidence: float = 0.9,
-                   bootstrap: int = 0, seed: int | None = 0) -> CalibrationReport:
-    """The report of ``clfdiag calibrate --apply``: the saved map applied, no fitting."""
+                   bootstrap: int = 0, seed: int | None = 0,
+                   notes: Sequence[str] = ()) -> CalibrationReport:
+    """The report of ``clfdiag calibrate --apply``: the saved map applied, no fitting.
+
+    ``notes`` (those of writing the calibrated file, say) follow the input's.
+    """
     before = calibration_metrics(preds.y, preds.proba, bins, min_confidence)
     after = calibration_metrics(preds.y, mapped, bins, min_confidence)
     method = _method(preds, params, before, after, None, mapped, bootstrap, seed, bins)
     report = _report(preds, "apply", [method], method["method"], None, None,
                      seed if bootstrap else None, bins, min_confidence, bootstrap)
     report["mapping"], report["output"] = mapping, output
+    report["notes"] += notes
     return report
 
 
@@ -178,7 +187,7 @@ def _report(preds: Predictions, mode: Literal["cross-fit", "apply"], methods: li
         "clfdiag_version": __version__,
         "command": "calibrate",
         "mode": mode,
-        "input": _input_summary(preds.source),
+        "input": input_summary(preds.source),
         "task": preds.task,
         "classes": list(preds.classes),
         "positive_class": preds.positive_class,

@@ -1,4 +1,4 @@
-"""The document of ``clfdiag ood``, and the selective-prediction blocks it shares with evaluate."""
+"""The view of ``clfdiag ood``: its document, CSV rows and figures."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import PurePath
 from typing import Any
 
 from clfdiag.render import text as t
+from clfdiag.render.command_view import CommandView, CsvRows, Report
 from clfdiag.render.document import (
-    Block,
     Document,
     Figure,
     Heading,
@@ -15,6 +15,23 @@ from clfdiag.render.document import (
     Table,
     gates_and_notes,
 )
+from clfdiag.render.plots import (
+    BLACK,
+    BLUE,
+    GREEN,
+    ORANGE,
+    PURPLE,
+    SKY,
+    VERMILION,
+    YELLOW,
+    new_figure,
+    plain,
+    plain_text,
+    rate_axes,
+    risk_coverage_figure,
+    style_axes,
+)
+from clfdiag.render.selective import selective_blocks
 
 SCORE_LABELS = {"max_softmax": "max softmax", "margin": "margin", "entropy": "-entropy",
                 "max_logit": "max logit", "energy": "-energy"}
@@ -96,21 +113,73 @@ def _verdict(report: dict[str, Any], out: dict[str, Any]) -> str:
     return f"{line}; max softmax AUROC {auroc:.3f}: {verdict}."
 
 
-def selective_blocks(section: dict[str, Any] | None, title: str) -> list[Block]:
-    """The risk-coverage summary: AUROC of correct vs wrong, the areas, risk at each coverage."""
-    if not section or section["aurc"] is None:
-        return []
-    rows = [["AUROC (correct vs wrong)", t.fmt(section["auroc"])],
-            ["AURC", t.fmt(section["aurc"])], ["E-AURC", t.fmt(section["e_aurc"])],
-            ["AUGRC", t.fmt(section["augrc"])]]
-    at = section["risk_at_coverage"]
-    if at:
-        rows.append(["risk at coverage " + "/".join(f"{100 * r['target']:g}" for r in at) + "%",
-                     " / ".join(t.fmt(r["risk"]) for r in at)])
-    at_risk = section["coverage_at_risk"]
-    if at_risk is not None:
-        rows.append([f"coverage at risk <= {t.fmt(at_risk['target'])}",
-                     "not reached" if at_risk["coverage"] is None
-                     else f"{t.pct(at_risk['coverage'])} (risk {t.fmt(at_risk['risk'])})"])
-    return [Heading(title), Table(["selective prediction", "value"], rows),
-            Figure("risk_coverage")]
+def ood_rows(report: Report) -> CsvRows:
+    """``out,score,direction,auroc,...``: one row per OUT input and confidence score."""
+    keys = ["auroc", "aupr_in", "aupr_out", "fpr_at_95_tpr", "fpr_at_95_tpr_ood_positive",
+            "detection_error"]
+    return [["out", "score", "direction", *keys],
+            *([out["input"]["path"], s["score"], s["direction"], *(s[k] for k in keys)]
+              for out in report["out"] for s in out["scores"])]
+
+
+def ood_figures(report: dict[str, Any]) -> dict[str, Any]:
+    """Confidence histograms (IN correct, IN wrong, each OUT), ROC of IN vs OUT, risk-coverage."""
+    out = {"ood_confidence": ood_confidence_figure(report), "ood_roc": ood_roc_figure(report)}
+    if report["in"]["selective"]["aurc"] is not None:
+        out["risk_coverage"] = risk_coverage_figure(report["in"]["selective"])
+    return out
+
+
+@plain_text
+def ood_confidence_figure(report: dict[str, Any]) -> Any:
+    """Share of each set's examples per confidence bin: IN correct, IN wrong, every OUT."""
+    from pathlib import PurePath
+
+    hist = report["in"]["confidence_histogram"]
+    edges = hist["edges"]
+    fig = new_figure("Confidence on IN and OUT data")
+    ax = fig.add_subplot()
+    series = [("IN, correct", hist["correct"], BLUE, "-"),
+              ("IN, wrong", hist["wrong"], VERMILION, "-")]
+    colours = (ORANGE, GREEN, PURPLE, SKY, BLACK, YELLOW)
+    series += [(f"OUT {PurePath(o['input']['path']).name}", o["confidence_histogram"],
+                colours[i % len(colours)], "--") for i, o in enumerate(report["out"])]
+    for label, counts, colour, style in series:
+        total = sum(counts)
+        if not total:
+            continue
+        shares = [c / total for c in counts]
+        ax.stairs(shares, edges, color=colour, linestyle=style, linewidth=2,
+                  label=f"{plain(label)} ({total:,})")
+    first = report["out"][0]["overconfident"]["min_confidence"] if report["out"] else None
+    if first is not None:
+        ax.axvline(first, color="#888888", linestyle=":", linewidth=1,
+                   label=f"confidence {first:g}")
+    ax.set_xlabel("confidence (probability of the predicted class)")
+    ax.set_ylabel("share of the set's examples")
+    ax.set_xlim(0, 1)
+    ax.legend(loc="upper left", fontsize=9)
+    style_axes(ax)
+    return fig
+
+
+@plain_text
+def ood_roc_figure(report: dict[str, Any]) -> Any:
+    """ROC of IN (positive) against each OUT set, by the largest class probability."""
+    from pathlib import PurePath
+
+    fig = new_figure("IN vs OUT by max softmax")
+    ax = fig.add_subplot()
+    colours = (ORANGE, GREEN, PURPLE, SKY, BLACK, YELLOW)
+    for i, o in enumerate(report["out"]):
+        msp = next((s for s in o["scores"] if s["score"] == o["roc"]["score"]), None)
+        auc = "" if msp is None or msp["auroc"] is None else f" (AUROC {msp['auroc']:.3f})"
+        ax.plot(o["roc"]["fpr"], o["roc"]["tpr"], color=colours[i % len(colours)], linewidth=2,
+                label=plain(PurePath(o["input"]["path"]).name) + auc)
+    ax.plot([0, 1], [0, 1], color="#888888", linestyle="--", linewidth=1, label="chance")
+    rate_axes(ax, "share of OUT examples kept (false positive rate)",
+               "share of IN examples kept (true positive rate)", "lower right")
+    return fig
+
+
+VIEW = CommandView(ood_document, ood_rows, ood_figures)

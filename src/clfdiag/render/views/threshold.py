@@ -1,11 +1,23 @@
-"""The document of ``clfdiag threshold``."""
+"""The view of ``clfdiag threshold``: its document, CSV rows and figures."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from clfdiag.render import text as t
+from clfdiag.render.command_view import CommandView, CsvRows, Report
 from clfdiag.render.document import Document, Figure, Heading, Paragraph, Table, gates_and_notes
+from clfdiag.render.plots import (
+    BLACK,
+    BLUE,
+    GROUP_COLOURS,
+    ORANGE,
+    VERMILION,
+    new_figure,
+    plain,
+    rate_axes,
+    style_axes,
+)
 
 POINT_ROWS = (("threshold", "threshold"), ("midpoint (pROC)", "midpoint"),
               ("TP / FP / TN / FN", None), ("recall (sensitivity)", "recall"),
@@ -142,3 +154,97 @@ def _bayes(report: dict[str, Any], b: list[Any]) -> None:
               Table(["actual \\ pred", *classes],
                     [[label, *(t.fmt(v) for v in row)] for label, row in
                      zip(classes, d[key]["confusion_matrix"], strict=True)])]
+
+
+def threshold_rows(report: Report) -> CsvRows:
+    """``criterion,value,threshold,...``: one row per criterion, then the chosen one."""
+    keys = ["threshold", "midpoint", "value", "tp", "fp", "tn", "fn", "recall", "specificity",
+            "precision", "npv", "f1", "mcc", "lr_positive", "lr_negative", "cost"]
+    rows: CsvRows = [["criterion", *keys]]
+    chosen = [dict(report["best"], criterion="best: " + report["best"]["criterion"])
+              ] if report.get("best") else []
+    for c in [*chosen, *report.get("criteria", [])]:
+        rows.append([c["criterion"], *(c.get(k) for k in keys)])
+    return rows
+
+
+def threshold_figures(report: dict[str, Any]) -> dict[str, Any]:
+    """ROC with the chosen and current points, the criterion against the threshold, the DCA."""
+    out = {}
+    if report.get("roc"):
+        out["roc"] = threshold_roc_figure(report)
+    if report.get("criterion_curve"):
+        out["criterion"] = criterion_figure(report)
+    if report.get("decision_curve"):
+        out["decision_curve"] = decision_curve_figure(report)
+    return out
+
+
+def threshold_roc_figure(report: dict[str, Any]) -> Any:
+    """The ROC curve with the chosen operating point (and each group's) and the current one."""
+    fig = new_figure("ROC curve and operating points")
+    ax = fig.add_subplot()
+    ax.plot(report["roc"]["fpr"], report["roc"]["tpr"], color=BLUE, linewidth=2, label="model")
+    ax.plot([0, 1], [0, 1], color="#888888", linestyle="--", linewidth=1, label="chance")
+    points = [(f"best {report['criterion']} (t = {report['best']['threshold']:.4g})",
+               report["best"], VERMILION, "o")] if report.get("best") else []
+    if report.get("current") and report["current"].get("specificity") is not None:
+        points.append((f"current (t = {report['current']['threshold']:.4g})",
+                       report["current"], BLACK, "s"))
+    for i, g in enumerate((report.get("groups") or [])[:len(GROUP_COLOURS)]):
+        if g["best"] is not None:
+            points.append((f"{plain(str(g['group']))} (t = {g['best']['threshold']:.4g})",
+                           g["best"], GROUP_COLOURS[i], "^"))
+    for label, point, colour, marker in points:
+        if point.get("specificity") is not None and point.get("recall") is not None:
+            ax.plot([1 - point["specificity"]], [point["recall"]], marker, color=colour,
+                    markersize=8, label=label)
+    rate_axes(ax, "false positive rate (1 − specificity)", "true positive rate (recall)",
+               "lower right")
+    return fig
+
+
+def criterion_figure(report: dict[str, Any]) -> Any:
+    """The criterion (or expected cost) at each threshold, the bootstrap band if computed."""
+    curve = report["criterion_curve"]
+    name = plain(curve["criterion"])
+    label = "expected cost" if curve["criterion"] == "cost" else name
+    fig = new_figure(f"{label} against the threshold (rule: score >= threshold)")
+    ax = fig.add_subplot()
+    x = list(curve["threshold"])
+    y = [float("nan") if v is None else v for v in curve["value"]]
+    ax.plot(x, y, color=BLUE, linewidth=2, label=label)
+    if curve.get("lower") is not None:
+        lo = [float("nan") if v is None else v for v in curve["lower"]]
+        hi = [float("nan") if v is None else v for v in curve["upper"]]
+        ax.fill_between(x, lo, hi, color=BLUE, alpha=0.2, linewidth=0,
+                        label=f"bootstrap 95% band ({curve['band_resamples']} resamples)")
+    if report.get("best"):
+        ax.axvline(report["best"]["threshold"], color=VERMILION, linestyle=":",
+                   label=f"chosen {report['best']['threshold']:.4g}")
+    ax.set_xlabel("threshold")
+    ax.set_ylabel(label)
+    ax.legend(fontsize=9)
+    style_axes(ax)
+    return fig
+
+
+def decision_curve_figure(report: dict[str, Any]) -> Any:
+    """Net benefit of the model, treat all and treat none (Vickers & Elkin 2006)."""
+    curve = report["decision_curve"]
+    fig = new_figure("Decision curve")
+    ax = fig.add_subplot()
+    pt = curve["risk_threshold"]
+    for key, label, colour in (("model", "model", BLUE), ("treat_all", "treat all", ORANGE),
+                               ("treat_none", "treat none", BLACK)):
+        ax.plot(pt, [float("nan") if v is None else v for v in curve[key]], color=colour,
+                linewidth=2 if key == "model" else 1, label=label)
+    ax.set_ylim(min(-0.05, -0.1 * curve["prevalence"]), max(curve["prevalence"], 0.01) * 1.1)
+    ax.set_xlabel("risk threshold")
+    ax.set_ylabel("net benefit")
+    ax.legend(fontsize=9)
+    style_axes(ax)
+    return fig
+
+
+VIEW = CommandView(threshold_document, threshold_rows, threshold_figures)

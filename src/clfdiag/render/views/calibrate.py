@@ -1,11 +1,13 @@
-"""The document of ``clfdiag calibrate``."""
+"""The view of ``clfdiag calibrate``: its document, CSV rows and figures."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from clfdiag.render import text as t
+from clfdiag.render.command_view import CommandView, CsvRows, Report
 from clfdiag.render.document import Document, Figure, Heading, Paragraph, Table, gates_and_notes
+from clfdiag.render.plots import BLUE, VERMILION, interval_reliability_figure
 
 COLUMNS = (("log_loss", "log loss"), ("brier", "Brier"), ("accuracy", "acc."),
            ("ece", "ECE"), ("ece_positive_class", "ECE pos."), ("mce", "MCE"),
@@ -115,3 +117,22 @@ def parameters_text(method: str, params: dict[str, Any]) -> str:
     if method == "histogram":
         return f"{len(params['values'])} bins"
     return f"{len(params['scale'])} scales and biases (see --format json)"
+
+
+def calibration_rows(report: Report) -> CsvRows:
+    """``method,stage,<metrics>``: before, cross-fitted after and in sample per method."""
+    from clfdiag.reports.calibrate import method_rows
+
+    return method_rows(report)
+
+
+def calibration_figures(report: dict[str, Any]) -> dict[str, Any]:
+    """Per method: the reliability diagram before and after (cross-fitted, or the map applied)."""
+    after = "after" if report["mode"] == "apply" else "after (cross-fitted)"
+    return {f"reliability_{m['method']}": interval_reliability_figure(
+        [("before", report["reliability_before"], BLUE),
+         (f"{m['method']} {after}", m["reliability_after"], VERMILION)],
+        f"Reliability before and after {m['method']}") for m in report["methods"]}
+
+
+VIEW = CommandView(calibrate_document, calibration_rows, calibration_figures)
