@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from clfdiag.input_checks import decision_rule, decision_threshold, require_supported
 from clfdiag.io.histories import History
+from clfdiag.io.multilabel import LabelThresholds, MultilabelOptions, MultilabelPredictions
 from clfdiag.io.options import ReadOptions
 from clfdiag.limits import check_bootstrap_draws, check_limits
 from clfdiag.predictions import Predictions
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 
 def evaluate(
-    preds: Predictions,
+    preds: Predictions | MultilabelPredictions,
     *,
     threshold: float | str | None = None,
     min_confidence: float = 0.9,
@@ -34,7 +35,9 @@ def evaluate(
     bootstrap: int = 0,
     seed: int | None = None,
     target_risk: float | None = None,
-) -> EvaluationReport:
+    thresholds: LabelThresholds | None = None,
+    zero_division: int | None = None,
+) -> EvaluationReport | dict[str, Any]:
     """Evaluate predictions; the same dict as ``--format json`` (docs/evaluate.md).
 
     ``threshold`` (binary only) decides the predicted class: a number (default
@@ -47,6 +50,10 @@ def evaluate(
     adds the per-group results (``"slices"``). ``bootstrap`` resamples (seeded
     by ``seed``) give the top-label ECE an interval. ``target_risk``: the selective
     risk for ``selective.coverage_at_risk`` (default: half the error rate).
+
+    Multi-label predictions (``task: "multilabel"``, docs/multilabel.md) take
+    ``threshold`` (a number, for every label) or ``thresholds`` (one per label:
+    by name, or a list in label order) and ``zero_division`` (0 or 1, default 0).
     """
     from dataclasses import replace
 
@@ -54,6 +61,13 @@ def evaluate(
     from clfdiag.reports.evaluate import evaluate_report
 
     check_limits(top=top, bins=bins)
+    if isinstance(preds, MultilabelPredictions):
+        refuse_single_label_settings(slices=slices is not None, bootstrap=bootstrap > 0,
+                                     target_risk=target_risk is not None)
+        return _evaluate_multilabel(preds, threshold, thresholds, zero_division,
+                                    min_confidence=min_confidence, top=top, bins=bins)
+    refuse_multilabel_settings(thresholds=thresholds is not None,
+                               zero_division=zero_division is not None)
     # Real-valued scores are evaluated unweighted: they are refused with a weight column.
     require_supported(preds, "evaluate", scores=True, weights=preds.score_kind != "scores")
     if slices is not None:
@@ -82,6 +96,116 @@ def evaluate(
             slices_in_memory(preds, group_values, slices, cut, bins))))
     return evaluate_report(run, bins=bins, threshold_rule=rule, notes=notes, arrays=preds,
                            bootstrap=bootstrap, seed=seed)
+
+
+def _evaluate_multilabel(preds: MultilabelPredictions, threshold: float | str | None,
+                         thresholds: LabelThresholds | None, zero_division: int | None, *,
+                         min_confidence: float, top: int, bins: int) -> dict[str, Any]:
+    """``evaluate`` of multi-label predictions."""
+    from clfdiag.core.multilabel import evaluate_multilabel
+    from clfdiag.reports.multilabel import multilabel_evaluation_report
+
+    cuts = multilabel_thresholds(preds, threshold, thresholds)
+    ev = evaluate_multilabel(preds.y, preds.proba, cuts, zero_division=_zero_division(
+        zero_division), n_bins=bins, min_confidence=min_confidence, top=top)
+    return multilabel_evaluation_report(preds, ev)
+
+
+def multilabel_thresholds(preds: MultilabelPredictions, threshold: float | str | None,
+                          thresholds: LabelThresholds | None) -> tuple[float, ...]:
+    """Each label's threshold: ``--threshold`` for all, ``--thresholds`` per label, or 0.5."""
+    from clfdiag.errors import ClfdiagError
+    from clfdiag.io.multilabel import label_threshold_values
+
+    n = len(preds.labels)
+    if threshold is not None and thresholds is not None:
+        raise ClfdiagError("--threshold and --thresholds cannot be combined",
+                           "give one threshold for every label, or one per label")
+    if thresholds is not None:
+        return label_threshold_values(thresholds, preds.labels, "--thresholds")
+    if threshold is None:
+        return (0.5,) * n
+    value = _number_or_rule(threshold)
+    if isinstance(value, str) or not 0.0 <= value <= 1.0:
+        raise ClfdiagError(f"--threshold {threshold}: a multi-label file takes a number in "
+                           "[0, 1] (a label is predicted when p >= it)",
+                           "pass --threshold 0.5, or --thresholds FILE for one per label")
+    return (float(value),) * n
+
+
+def _zero_division(value: int | None) -> Literal[0, 1]:
+    from clfdiag.errors import ClfdiagError
+
+    if value is None or value == 0:
+        return 0
+    if value == 1:
+        return 1
+    raise ClfdiagError(f"--zero-division {value}: expected 0 or 1",
+                       "the value a precision, recall, F1 or Jaccard of 0/0 takes")
+
+
+def refuse_single_label_settings(**given: bool) -> None:
+    """Refuse, naming the flag, the settings multi-label predictions do not take."""
+    from clfdiag.errors import ClfdiagError
+
+    flags = {"slices": "--by", "bootstrap": "--bootstrap", "target_risk": "--target-risk",
+             "streaming": "--streaming", "dask": "--engine dask",
+             "labels_file": "--labels", "label_col": "--label-col", "pred_col": "--pred-col",
+             "weight_col": "--weight-col", "positive": "--positive",
+             "renormalize": "--renormalize", "percent": "--percent", "scores": "--scores",
+             "drop_invalid": "--drop-invalid"}
+    for key, on in given.items():
+        if on:
+            raise ClfdiagError(f"{flags[key]} does not apply to multi-label predictions",
+                               f"leave out {flags[key]}"
+                               + (": multi-label files are evaluated in memory"
+                                  if key in ("streaming", "dask") else ""))
+
+
+def refuse_multilabel_settings(**given: bool) -> None:
+    """Refuse, naming the flag, the multi-label settings given for single-label predictions."""
+    from clfdiag.errors import ClfdiagError
+
+    flags = {"thresholds": "--thresholds", "zero_division": "--zero-division",
+             "metric": "--metric"}
+    for key, on in given.items():
+        if on:
+            raise ClfdiagError(f"{flags[key]} applies to multi-label predictions only",
+                               "leave it out, or pass --multilabel if the file is multi-label")
+
+
+def _single_label_options(options: ReadOptions | None) -> dict[str, bool]:
+    """Which single-label reading flags ``options`` holds (for the multi-label refusal)."""
+    if options is None:
+        return {}
+    return {"labels_file": options.labels_file is not None,
+            "label_col": options.label_col is not None,
+            "pred_col": options.pred_col is not None,
+            "weight_col": options.weight_col is not None,
+            "positive": options.positive is not None, "renormalize": options.renormalize,
+            "percent": options.percent, "scores": options.scores,
+            "drop_invalid": options.drop_invalid}
+
+
+def read_either(path: str, options: ReadOptions | None = None,
+                multilabel: MultilabelOptions | None = None
+                ) -> Predictions | MultilabelPredictions:
+    """Read single-label or multi-label predictions, as the file and the options say.
+
+    ``multilabel`` (``--multilabel``, ``--label-cols``, ``--label-list``) reads the
+    file as multi-label; without it, a file of one of the three multi-label shapes
+    is read as multi-label and anything else as single-label.
+    """
+    from clfdiag.io import read_predictions
+    from clfdiag.io.multilabel import MultilabelFile, read_multilabel
+
+    if multilabel is not None:
+        refuse_single_label_settings(**_single_label_options(options))
+        return read_multilabel(path, multilabel)
+    try:
+        return read_predictions(path, options)
+    except MultilabelFile as found:
+        return found.predictions
 
 
 def compare(
@@ -189,8 +313,15 @@ def evaluate_file(
     scheduler: str | None = None,
     progress: ProgressSink | None = None,
     target_risk: float | None = None,
-) -> EvaluationReport:
+    multilabel: MultilabelOptions | None = None,
+    thresholds: str | LabelThresholds | None = None,
+    zero_division: int | None = None,
+) -> EvaluationReport | dict[str, Any]:
     """Evaluate a predictions file, in memory or, for files larger than memory, streaming.
+
+    A multi-label file (read as such with ``multilabel``, or found by its shape) is
+    evaluated in memory, with ``thresholds`` (a file of one threshold per label,
+    or the thresholds themselves) and ``zero_division``; see :func:`evaluate`.
 
     ``engine="dask"``: ``path`` is a file, a directory or glob of parts, or an
     fsspec URL, folded on a Dask cluster (``scheduler``: its address; None
@@ -204,12 +335,31 @@ def evaluate_file(
     reported as ``roc_auc_error_bound``.
     """
     from clfdiag.engines.streaming import StreamSettings, evaluate_stream
-    from clfdiag.io import read_predictions
     from clfdiag.io.streaming import BATCH_BYTES, should_stream
     from clfdiag.reports.evaluate import evaluate_report
 
     check_limits(top=top, bins=bins, bootstrap=bootstrap)
     threshold = _number_or_rule(threshold)
+    if isinstance(thresholds, str):
+        from clfdiag.io.multilabel import read_label_thresholds
+
+        thresholds = read_label_thresholds(thresholds)
+    by_size = streaming is None and engine != "dask" and should_stream(path)
+    if multilabel is not None or not _single_label_run(path, options, streaming or by_size,
+                                                         engine):
+        refuse_single_label_settings(streaming=bool(streaming), dask=engine == "dask")
+        if by_size:
+            from clfdiag.errors import ClfdiagError
+
+            raise ClfdiagError(f"{path}: multi-label predictions are evaluated in memory, and "
+                               "the file looks too large to read whole",
+                               "pass --in-memory to read it whole anyway")
+        return evaluate(read_either(path, options, multilabel), threshold=threshold,
+                        min_confidence=min_confidence, top=top, bins=bins, slices=slices,
+                        bootstrap=bootstrap, seed=seed, target_risk=target_risk,
+                        thresholds=thresholds, zero_division=zero_division)
+    refuse_multilabel_settings(thresholds=thresholds is not None,
+                               zero_division=zero_division is not None)
     whole = [flag for flag, on in (
         ("--scores", options is not None and options.scores),
         ("--threshold " + str(threshold), isinstance(threshold, str)),
@@ -233,7 +383,12 @@ def evaluate_file(
                                                           slices), scheduler, progress)
         return evaluate_report(run, bins=bins)
     if whole or not (should_stream(path) if streaming is None else streaming):
-        preds = read_predictions(path, options)
+        preds = read_either(path, options)
+        if isinstance(preds, MultilabelPredictions):
+            return evaluate(preds, threshold=threshold, min_confidence=min_confidence, top=top,
+                            bins=bins, slices=slices, bootstrap=bootstrap, seed=seed,
+                            target_risk=target_risk, thresholds=thresholds,
+                            zero_division=zero_division)
         values = None
         if slices is not None:
             from clfdiag.io.groups import read_group_columns
@@ -254,6 +409,27 @@ def evaluate_file(
                                          target_risk=target_risk),
                           batch_bytes or BATCH_BYTES, slices, progress)
     return evaluate_report(run, bins=bins)
+
+
+def _single_label_run(path: str, options: ReadOptions | None, streaming: bool,
+                      engine: str) -> bool:
+    """False for a multi-label file that would be read in batches or by Dask.
+
+    Those readers take single-label files only; the first rows of the file are
+    looked at (a local file or standard input), so that a multi-label file is
+    refused with its reason rather than read as single-label. True otherwise.
+    """
+    if not streaming and engine != "dask":
+        return True
+    from clfdiag.io.multilabel import holds_multilabel
+    from clfdiag.io.source import open_source
+    from clfdiag.io.tables import table_header
+
+    try:
+        source = open_source(path)
+    except Exception:  # a glob, a directory or a URL: the Dask engine's reader says more
+        return True
+    return not holds_multilabel(source, table_header(source), options or ReadOptions())
 
 
 def _number_or_rule(threshold: float | str | None) -> float | str | None:

@@ -53,7 +53,7 @@ from clfdiag.core.ranking import (
     roc_auc,
 )
 from clfdiag.core.state import Accumulator, state
-from clfdiag.core.stats import MeanDifference, paired_bootstrap, paired_t
+from clfdiag.core.stats import McNemar, MeanDifference, mcnemar_exact, paired_bootstrap, paired_t
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -744,7 +744,9 @@ class MultilabelComparison:
     """Two models' multi-label evaluations on the same rows, and paired tests of their losses.
 
     ``log_loss_test`` and ``hamming_loss_test`` test the per-row differences
-    B - A of the mean cross-entropy and of the Hamming loss.
+    B - A of the mean cross-entropy and of the Hamming loss; ``exact_match_test``
+    is McNemar's exact test on the rows each model predicts exactly (the change
+    of ``subset_accuracy``), None when weighted.
     """
 
     a: MultilabelEvaluation
@@ -753,6 +755,7 @@ class MultilabelComparison:
     hamming_loss_test: MeanDifference
     accuracy_metric: str
     loss_up_accuracy_up: bool
+    exact_match_test: McNemar | None = None
 
 
 def compare_multilabel(
@@ -797,9 +800,10 @@ def compare_multilabel(
                          else paired_t(diff))
     loss_delta = _value(b, "log_loss") - _value(a, "log_loss")
     accuracy_delta = _value(b, accuracy_metric) - _value(a, accuracy_metric)
+    exact = None if weights is not None else mcnemar_exact(la.hamming == 0, lb.hamming == 0)
     return MultilabelComparison(a, b, tests[0], tests[1], accuracy_metric,
                                 loss_delta > min_loss_delta
-                                and accuracy_delta > min_accuracy_delta)
+                                and accuracy_delta > min_accuracy_delta, exact)
 
 
 def _value(ev: MultilabelEvaluation, key: str) -> float:

@@ -33,9 +33,15 @@ from clfdiag.core.transforms import sigmoid
 from clfdiag.errors import ClfdiagError
 from clfdiag.io.arrays import null_mask, to_numpy
 from clfdiag.io.columns import ID_NAMES, LABEL_NAMES
+from clfdiag.io.options import ReadOptions
+from clfdiag.io.source import Source
 from clfdiag.predictions import InputSummary
 
 SUM_TOLERANCE = 1e-3
+SAMPLE_BYTES = 1 << 16
+"""How much of a text file the single-label reader looks at for a multi-label shape."""
+SAMPLE_ROWS = 2000
+"""How many rows of a columnar file it looks at."""
 SHOW_ROWS = 5
 INDICATOR_PREFIX = "y_"
 PROBABILITY_PREFIX = "p_"
@@ -125,17 +131,133 @@ def looks_multilabel(table: Any) -> str | None:
             f"{', '.join(layout.labels[:6])}{', ...' if len(layout.labels) > 6 else ''})")
 
 
+class MultilabelFile(ClfdiagError):
+    """A reader of single-label predictions met a multi-label file; ``predictions`` holds it.
+
+    A :class:`~clfdiag.errors.ClfdiagError` (exit 2) for the commands that read
+    single-label predictions only; ``evaluate``, ``compare`` and ``epochs`` catch
+    it and go on with the multi-label predictions already read.
+    """
+
+    def __init__(self, predictions: MultilabelPredictions) -> None:
+        super().__init__(
+            f"{predictions.source.path} holds multi-label predictions "
+            f"({SHAPES[predictions.shape]}, {len(predictions.labels)} labels), which this "
+            "command does not read",
+            "evaluate, compare and epochs read multi-label files")
+        self.predictions = predictions
+
+
+SINGLE_LABEL_FLAGS = ("label_col", "pred_col", "labels_file", "weight_col", "positive",
+                      "scores", "percent", "renormalize")
+"""Reading options that say the file is single-label: with any of them, no shape is sought."""
+
+
+def hand_over_multilabel(source: Source, header: tuple[str, ...], options: ReadOptions
+                         ) -> None:
+    """Raise :class:`MultilabelFile` when a single-label read meets a multi-label file.
+
+    The shapes are sought in the first :data:`SAMPLE_BYTES` of a text file (the
+    first :data:`SAMPLE_ROWS` rows of a columnar one), so a single-label file costs
+    one small read; a shape found there is read from the whole file. A header of
+    indicator and probability columns that gives no shape is refused with the
+    flags that settle it. Returns None for everything else.
+    """
+    if holds_multilabel(source, header, options):
+        raise MultilabelFile(read_multilabel_source(source, header, _implied(options)))
+
+
+def holds_multilabel(source: Source, header: tuple[str, ...], options: ReadOptions) -> bool:
+    """Whether the first rows of the input have a multi-label shape (read nothing more).
+
+    False when a single-label reading option is given. A header of indicator
+    and probability columns that gives no shape is refused with the flags that
+    settle it.
+    """
+    if (len(header) < 3 or not options.labels_required
+            or any(getattr(options, flag) for flag in SINGLE_LABEL_FLAGS)):
+        return False
+    sample = _sample(source, header)
+    if sample is None or sample.num_rows == 0:
+        return False
+    if any(layout is not None for layout in _detected(sample)):
+        return True
+    has_label = any(c.strip().lower() in LABEL_NAMES for c in header)
+    if not has_label and len(_prefixed(sample, INDICATOR_PREFIX)) >= 2 and len(
+            _prefixed(sample, PROBABILITY_PREFIX)) >= 2:
+        _only_detected(source.name, sample, _implied(options))  # raises, naming the flags
+    return False
+
+
+def _implied(options: ReadOptions) -> MultilabelOptions:
+    """The multi-label reading of the options a single-label read was given."""
+    return MultilabelOptions(prob_cols=options.prob_cols, id_col=options.id_col,
+                             logits=options.logits)
+
+
+def _sample(source: Source, header: tuple[str, ...]) -> Any:
+    """The first rows of the input with inferred types, or None when they cannot be parsed.
+
+    A sample that cannot be parsed is left to the single-label reader, which
+    names the problem.
+    """
+    import io
+
+    import pyarrow as pa
+
+    text = _text_columns(header, None, None)
+    try:
+        if source.kind == "csv":
+            import pyarrow.csv as pacsv
+
+            with source.opener() as raw:
+                head = bytes(raw.read(SAMPLE_BYTES))
+            if len(head) == SAMPLE_BYTES:
+                head = head[:head.rfind(b"\n") + 1]
+            return pacsv.read_csv(
+                io.BytesIO(head),
+                parse_options=pacsv.ParseOptions(delimiter=source.delimiter),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={c: pa.string() for c in text}, null_values=[""],
+                    strings_can_be_null=True, true_values=[], false_values=[],
+                    decimal_point="," if source.decimal_comma else "."))
+        if source.kind == "parquet":
+            import pyarrow.parquet as pq
+
+            batches = pq.ParquetFile(source.opener()).iter_batches(batch_size=SAMPLE_ROWS)
+            first = next(batches, None)
+            return None if first is None else pa.Table.from_batches([first])
+        from clfdiag.io.tables import read_inferred
+
+        return read_inferred(source, list(header), text)
+    except (pa.ArrowException, ValueError, OSError, ClfdiagError):
+        return None
+
+
+def _text_columns(header: tuple[str, ...], label_list: str | None, id_col: str | None
+                  ) -> tuple[str, ...]:
+    """Columns read as text whatever they hold: labels and ids (``01`` stays ``01``)."""
+    return tuple(c for c in header if c.strip().lower() in (*LABEL_NAMES, *ID_NAMES)
+                 or c in (label_list, id_col))
+
+
 def read_multilabel(path: str, options: MultilabelOptions | None = None,
                     stdin: IO[bytes] | None = None) -> MultilabelPredictions:
     """Read one multi-label predictions file (any format the project reads)."""
     from clfdiag.io.source import open_source
-    from clfdiag.io.tables import read_inferred, table_header
+    from clfdiag.io.tables import table_header
 
     source = open_source(path, stdin)
-    header = table_header(source)
-    text = tuple(c for c in header if c.strip().lower() in (*LABEL_NAMES, *ID_NAMES)
-                 or c in (options.label_list if options else None, options.id_col
-                          if options else None))
+    return read_multilabel_source(source, table_header(source), options)
+
+
+def read_multilabel_source(source: Source, header: tuple[str, ...],
+                           options: MultilabelOptions | None = None) -> MultilabelPredictions:
+    """Read a sniffed input as multi-label predictions: every column, labels and ids as text."""
+    from clfdiag.io.tables import read_inferred
+
+    text = _text_columns(header, options.label_list if options else None,
+                         options.id_col if options else None)
     table = read_inferred(source, list(header), text)
     return multilabel_from_table(source.name, table, options)
 
@@ -630,3 +752,77 @@ def pair_multilabel(a: MultilabelPredictions, b: MultilabelPredictions) -> Paire
             "both files must hold the same true labels for the same examples")
     return PairedMultilabel(y_a, a.proba[rows_a], b.proba[rows_b][:, columns], by,
                             len(a) - len(rows_a), len(b) - len(rows_b))
+
+
+LabelThresholds = dict[str, float] | list[float]
+"""Per-label thresholds as read: by label name, or a list in the order of ``labels``."""
+
+
+def read_label_thresholds(path: str) -> LabelThresholds:
+    """Read ``--thresholds FILE``: one threshold per label, as JSON or CSV.
+
+    JSON: an object ``{"label": threshold, ...}`` or a list in the order of the
+    labels. CSV: a header and two columns, the label and its threshold.
+    """
+    import csv
+
+    flag = f"--thresholds {path}"
+    try:
+        with open(path, encoding="utf-8-sig") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ClfdiagError(f"{flag}: cannot read the file ({exc.__class__.__name__})",
+                           "give a JSON or CSV file of one threshold per label") from None
+    stripped = text.strip()
+    if stripped.startswith(("{", "[")):
+        try:
+            value = json.loads(stripped)
+        except ValueError as exc:
+            raise ClfdiagError(f"{flag}: not valid JSON ({exc})",
+                               'write {"label": threshold, ...}') from None
+        if isinstance(value, dict):
+            return {str(k): _threshold(flag, str(k), v) for k, v in value.items()}
+        return [_threshold(flag, f"entry {i + 1}", v) for i, v in enumerate(value)]
+    rows = [r for r in csv.reader(stripped.splitlines()) if any(c.strip() for c in r)]
+    if len(rows) < 2 or any(len(r) != 2 for r in rows):
+        raise ClfdiagError(f"{flag}: expected a header and rows of two columns (label, "
+                           "threshold)", "write label,threshold then one line per label")
+    out: dict[str, float] = {}
+    for row in rows[1:]:
+        label = row[0].strip()
+        if label in out:
+            raise ClfdiagError(f"{flag}: label {label!r} is given twice",
+                               "give each label one threshold")
+        out[label] = _threshold(flag, label, row[1].strip())
+    return out
+
+
+def _threshold(flag: str, where: str, value: Any) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = float("nan")
+    if isinstance(value, bool) or not 0.0 <= number <= 1.0:
+        raise ClfdiagError(f"{flag}: {where}: {value!r} is not a threshold in [0, 1]",
+                           "a label is predicted when its probability is >= its threshold")
+    return number
+
+
+def label_threshold_values(given: LabelThresholds, labels: tuple[str, ...], flag: str
+                           ) -> tuple[float, ...]:
+    """The threshold of each label in ``labels`` order; every label needs exactly one."""
+    if isinstance(given, list):
+        if len(given) != len(labels):
+            raise ClfdiagError(f"{flag}: {len(given)} thresholds for {len(labels)} labels",
+                               f"give one per label, in this order: {', '.join(labels)}")
+        return tuple(given)
+    by_name = {k.strip().lower(): v for k, v in given.items()}
+    missing = [label for label in labels if label.lower() not in by_name]
+    unknown = sorted(set(by_name) - {label.lower() for label in labels})
+    if missing or unknown:
+        raise ClfdiagError(
+            f"{flag}: the thresholds do not match the labels"
+            + (f"; no threshold for {', '.join(map(repr, missing))}" if missing else "")
+            + (f"; not a label: {', '.join(map(repr, unknown))}" if unknown else ""),
+            f"give one threshold for each of: {', '.join(labels)}")
+    return tuple(by_name[label.lower()] for label in labels)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from clfdiag import __version__
 from clfdiag.core.multilabel import (
     LabelMetrics,
     MultilabelComparison,
@@ -18,7 +17,8 @@ from clfdiag.core.multilabel import (
 )
 from clfdiag.core.stats import MeanDifference
 from clfdiag.io.multilabel import MultilabelPredictions
-from clfdiag.report import SCHEMA_VERSION, _input_summary, _number
+from clfdiag.reports.common import SCHEMA_VERSION, input_summary, number
+from clfdiag.version import __version__
 
 LABEL_FIELDS = ("support", "prevalence", "precision", "recall", "f1", "roc_auc",
                 "average_precision", "log_loss", "ece")
@@ -42,7 +42,7 @@ def label_json(label: str, m: LabelMetrics, weighted: bool) -> dict[str, Any]:
     """One entry of ``per_label``; ``undefined`` is there only when a value is null."""
     entry: dict[str, Any] = {"label": label}
     for key in LABEL_FIELDS:
-        entry[key] = _number(getattr(m, key))
+        entry[key] = number(getattr(m, key))
     if not weighted:
         entry["support"] = round(m.support)
     if m.undefined:
@@ -62,13 +62,13 @@ def multilabel_evaluation_report(preds: MultilabelPredictions, ev: MultilabelEva
         "schema_version": SCHEMA_VERSION,
         "clfdiag_version": __version__,
         "command": "evaluate",
-        "input": _input_summary(preds.source),
+        "input": input_summary(preds.source),
         "mode": mode,
         "task": "multilabel",
         "labels": labels,
         "threshold": threshold_json(ev.thresholds, preds.labels),
         "zero_division": ev.zero_division,
-        "metrics": {k: _number(v) for k, v in ev.metrics.items()},
+        "metrics": {k: number(v) for k, v in ev.metrics.items()},
         "undefined": dict(ev.undefined),
         "per_label": [label_json(name, m, weighted)
                       for name, m in zip(labels, ev.per_label, strict=True)],
@@ -133,8 +133,8 @@ def multilabel_comparison_report(a: MultilabelPredictions, b: MultilabelPredicti
     ``pairing`` says how the rows were paired (``by``, ``n`` and what was left out).
     """
     labels = list(a.labels)
-    metrics_a = {k: _number(v) for k, v in cmp.a.metrics.items()}
-    metrics_b = {k: _number(v) for k, v in cmp.b.metrics.items()}
+    metrics_a = {k: number(v) for k, v in cmp.a.metrics.items()}
+    metrics_b = {k: number(v) for k, v in cmp.b.metrics.items()}
     weighted = cmp.a.weight_sum is not None
     per_label = []
     for name, la, lb in zip(labels, cmp.a.per_label, cmp.b.per_label, strict=True):
@@ -150,7 +150,7 @@ def multilabel_comparison_report(a: MultilabelPredictions, b: MultilabelPredicti
         "schema_version": SCHEMA_VERSION,
         "clfdiag_version": __version__,
         "command": "compare",
-        "inputs": {"a": _input_summary(a.source), "b": _input_summary(b.source)},
+        "inputs": {"a": input_summary(a.source), "b": input_summary(b.source)},
         "task": "multilabel",
         "labels": labels,
         "threshold": threshold_json(cmp.a.thresholds, a.labels),

@@ -7,7 +7,13 @@ from typing import Annotated
 
 import typer
 
-from clfdiag.cli.delivery import finish, input_paths, read_options, refuse_overwriting
+from clfdiag.cli.delivery import (
+    finish,
+    input_paths,
+    multilabel_options,
+    read_options,
+    refuse_overwriting,
+)
 from clfdiag.cli.options import (
     Bins,
     By,
@@ -20,10 +26,14 @@ from clfdiag.cli.options import (
     IdCol,
     Junit,
     LabelCol,
+    LabelCols,
+    LabelList,
     LabelsFile,
+    ListSep,
     Logits,
     MinConfidence,
     MinGroup,
+    Multilabel,
     OutputOpt,
     Percent,
     PlotOpt,
@@ -38,6 +48,7 @@ from clfdiag.cli.options import (
     ThresholdRule,
     Top,
     WeightCol,
+    ZeroDivision,
 )
 from clfdiag.errors import ClfdiagError
 from clfdiag.limits import check_limits
@@ -58,6 +69,15 @@ def evaluate(
     percent: Percent = False,
     scores: Scores = False,
     weight_col: WeightCol = None,
+    multilabel: Multilabel = False,
+    label_cols: LabelCols = None,
+    label_list: LabelList = None,
+    list_sep: ListSep = "|",
+    thresholds: Annotated[str | None, typer.Option(
+        "--thresholds", metavar="FILE", help="Multi-label: one threshold per label, as JSON "
+        '({"label": t, ...} or a list in label order) or CSV (label,threshold).',
+        rich_help_panel="Multi-label")] = None,
+    zero_division: ZeroDivision = None,
     streaming: Annotated[bool | None, typer.Option(
         "--streaming/--in-memory",
         help="Read in batches (files larger than memory; ranking metrics from a fine "
@@ -104,9 +124,12 @@ def evaluate(
 
     gates = parse_gates(fail_under or [], fail_over or [])
     check_limits(top=top, bins=bins)
-    refuse_overwriting(input_paths(file, labels_file), output, junit)
+    inputs = input_paths(file, labels_file, thresholds)
+    refuse_overwriting(inputs, output, junit)
     options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
                             drop_invalid, pred_col, percent, scores, labels_file, weight_col)
+    multi = multilabel_options(multilabel, label_cols, label_list, list_sep, prob_col, id_col,
+                               logits)
     slices = SliceOptions(tuple(by), slice_metric.value, min_group, alpha) if by else None
     if scheduler is not None and engine is not EngineChoice.dask:
         raise ClfdiagError("--scheduler applies to --engine dask", "add --engine dask")
@@ -118,6 +141,7 @@ def evaluate(
                                min_confidence=min_confidence, top=top, bins=bins,
                                slices=slices, engine=engine.value, scheduler=scheduler,
                                progress=progress, bootstrap=bootstrap, seed=seed,
-                               target_risk=target_risk)
+                               target_risk=target_risk, multilabel=multi,
+                               thresholds=thresholds, zero_division=zero_division)
     results = check_gates(gates, report["metrics"], report["undefined"])
-    finish(report, results, output_format, output, plot, junit, input_paths(file, labels_file))
+    finish(dict(report), results, output_format, output, plot, junit, inputs)
