@@ -209,8 +209,8 @@ def read_either(path: str, options: ReadOptions | None = None,
 
 
 def compare(
-    a: Predictions,
-    b: Predictions,
+    a: Predictions | MultilabelPredictions,
+    b: Predictions | MultilabelPredictions,
     *,
     allow_partial: bool = False,
     threshold: float | None = None,
@@ -223,16 +223,28 @@ def compare(
     bootstrap: int = 0,
     seed: int | None = None,
     sample_points: int = 0,
+    metric: str | None = None,
+    zero_division: int | None = None,
 ) -> dict[str, Any]:
     """Compare two models on the same examples; the same dict as ``compare --format json``.
 
     ``sample_points`` adds a random sample of that many examples (for plots).
+    Multi-label predictions take ``metric`` (the accuracy of the loss-up/accuracy-up
+    flag: ``subset_accuracy``, ``label_accuracy`` or ``f1_micro``) and ``zero_division``.
     """
     from clfdiag.core.comparison import compare_predictions
     from clfdiag.pairing import pair_predictions, row_pairing_note
     from clfdiag.reports.compare import compare_report
 
     check_limits(top=top, bins=bins, bootstrap=bootstrap, sample_points=sample_points)
+    if isinstance(a, MultilabelPredictions) or isinstance(b, MultilabelPredictions):
+        return _compare_multilabel(
+            a, b, allow_partial=allow_partial, threshold=threshold,
+            min_confidence=min_confidence, top=top, bins=bins, min_loss_delta=min_loss_delta,
+            min_accuracy_delta=min_accuracy_delta, alpha=alpha, bootstrap=bootstrap, seed=seed,
+            metric=metric, zero_division=zero_division)
+    refuse_multilabel_settings(metric=metric is not None,
+                               zero_division=zero_division is not None)
     require_supported(a, "compare", hard=False, scores=True,
                       weights=a.score_kind != "scores")
     require_supported(b, "compare", hard=False, scores=True,
@@ -253,6 +265,63 @@ def compare(
     return compare_report(a, b, paired, cmp, threshold=cut, min_loss_delta=min_loss_delta,
                           min_accuracy_delta=min_accuracy_delta, alpha=alpha,
                           notes=[note] if note else [])
+
+
+def _both_multilabel(runs: Sequence[Predictions | MultilabelPredictions]
+                     ) -> list[MultilabelPredictions]:
+    """The runs, when every one is multi-label; refused when only some are."""
+    from clfdiag.errors import ClfdiagError
+
+    multi = [r for r in runs if isinstance(r, MultilabelPredictions)]
+    if len(multi) != len(runs):
+        single = next(r for r in runs if not isinstance(r, MultilabelPredictions))
+        raise ClfdiagError(f"{multi[0].source.path} holds multi-label predictions and "
+                           f"{single.source.path} single-label ones",
+                           "compare predictions of the same task")
+    return multi
+
+
+def _accuracy_metric(metric: str | None) -> str:
+    from clfdiag.core.multilabel import ACCURACY_METRICS
+    from clfdiag.errors import ClfdiagError
+
+    chosen = metric or "subset_accuracy"
+    if chosen not in ACCURACY_METRICS:
+        raise ClfdiagError(f"--metric {chosen}: not an accuracy of multi-label predictions",
+                           f"use one of: {', '.join(ACCURACY_METRICS)}")
+    return chosen
+
+
+def _compare_multilabel(a: Predictions | MultilabelPredictions,
+                        b: Predictions | MultilabelPredictions, *, allow_partial: bool,
+                        threshold: float | None, min_confidence: float, top: int, bins: int,
+                        min_loss_delta: float, min_accuracy_delta: float, alpha: float,
+                        bootstrap: int, seed: int | None, metric: str | None,
+                        zero_division: int | None) -> dict[str, Any]:
+    """``compare`` of two multi-label predictions of the same examples and labels."""
+    from clfdiag.core.multilabel import compare_multilabel
+    from clfdiag.errors import ClfdiagError
+    from clfdiag.io.multilabel import pair_multilabel
+    from clfdiag.reports.multilabel import multilabel_comparison_report
+
+    ml_a, ml_b = _both_multilabel([a, b])
+    accuracy = _accuracy_metric(metric)
+    paired = pair_multilabel(ml_a, ml_b)
+    if (paired.only_in_a or paired.only_in_b) and not allow_partial:
+        raise ClfdiagError(
+            f"{ml_a.source.path} and {ml_b.source.path} do not hold the same examples: "
+            f"{paired.only_in_a} ids only in A, {paired.only_in_b} only in B",
+            "pass --allow-partial to compare the examples both hold")
+    check_bootstrap_draws(bootstrap, paired.y.shape[0])
+    cmp = compare_multilabel(
+        paired.y, paired.proba_a, paired.proba_b, multilabel_thresholds(ml_a, threshold, None),
+        zero_division=_zero_division(zero_division), n_bins=bins,
+        min_confidence=min_confidence, top=top, accuracy_metric=accuracy,
+        min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
+        bootstrap=bootstrap, seed=seed)
+    return multilabel_comparison_report(ml_a, ml_b, cmp, pairing=paired.pairing_json(),
+                                        min_loss_delta=min_loss_delta,
+                                        min_accuracy_delta=min_accuracy_delta, alpha=alpha)
 
 
 def _compare_scores(a: Predictions, b: Predictions, *, allow_partial: bool,
@@ -452,7 +521,7 @@ def epoch_label(name: str, position: int) -> int:
 
 
 def epochs(
-    runs: Sequence[Predictions],
+    runs: Sequence[Predictions | MultilabelPredictions],
     *,
     labels: Sequence[int] | None = None,
     threshold: float | None = None,
@@ -463,6 +532,8 @@ def epochs(
     alpha: float = 0.05,
     allow_partial: bool = False,
     significant: bool = False,
+    metric: str | None = None,
+    zero_division: int | None = None,
 ) -> TrajectoryReport:
     """Scan the predictions of successive epochs on one validation set, in training order.
 
@@ -472,7 +543,8 @@ def epochs(
     the diagnosis of that change and the paired tests of both rises (McNemar's
     p for accuracy, the paired log-loss test's p); ``significant`` keeps only
     the flags where both rises are significant at ``alpha``. The last epoch is
-    compared with the best one by loss.
+    compared with the best one by loss. Multi-label runs take ``metric`` and
+    ``zero_division`` as :func:`compare` does.
     """
     from dataclasses import replace
 
@@ -487,14 +559,20 @@ def epochs(
     if len(runs) < 2:
         raise ClfdiagError("epochs needs at least two prediction files",
                            "for one file use `clfdiag evaluate`")
-    for run in runs:
+    if any(isinstance(r, MultilabelPredictions) for r in runs):
+        return _epochs_multilabel(
+            _both_multilabel(runs), labels, threshold=threshold, min_confidence=min_confidence,
+            bins=bins, min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
+            alpha=alpha, allow_partial=allow_partial, significant=significant,
+            metric=metric, zero_division=zero_division)
+    refuse_multilabel_settings(metric=metric is not None,
+                               zero_division=zero_division is not None)
+    single = [r for r in runs if isinstance(r, Predictions)]
+    for run in single:
         require_supported(run, "epochs", hard=False, weights=True)
-    cut = decision_threshold(runs[0], threshold)
-    labels = list(labels) if labels is not None else [
-        epoch_label(p.source.path, i + 1) for i, p in enumerate(runs)]
-    if len(set(labels)) != len(labels):
-        labels = list(range(1, len(runs) + 1))
-    common = common_examples(list(runs), allow_partial)
+    cut = decision_threshold(single[0], threshold)
+    labels = _epoch_labels(single, labels)
+    common = common_examples(single, allow_partial)
     runs = common.runs
     evaluations = [evaluate_predictions(p.y, p.proba, threshold=cut,
                                         min_confidence=min_confidence, top=0, n_bins=bins,
@@ -525,6 +603,87 @@ def epochs(
     return epochs_report(labels, common, evaluations, trajectory, changes, tests, last_vs_best,
                          alpha=alpha, significant=significant, flagged_before_tests=all_flags,
                          min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta)
+
+
+def _epoch_labels(runs: Sequence[Predictions | MultilabelPredictions],
+                  labels: Sequence[int] | None) -> list[int]:
+    """The epoch of each run: given, else from the file names, else the positions."""
+    found = list(labels) if labels is not None else [
+        epoch_label(p.source.path, i + 1) for i, p in enumerate(runs)]
+    return found if len(set(found)) == len(found) else list(range(1, len(runs) + 1))
+
+
+def _epochs_multilabel(runs: list[MultilabelPredictions], labels: Sequence[int] | None, *,
+                       threshold: float | None, min_confidence: float, bins: int,
+                       min_loss_delta: float, min_accuracy_delta: float, alpha: float,
+                       allow_partial: bool, significant: bool, metric: str | None,
+                       zero_division: int | None) -> TrajectoryReport:
+    """``epochs`` on multi-label files: every file must hold the same examples and labels.
+
+    Each file's rows are put in the first file's order (by id, else by position);
+    the flag uses the mean binary cross-entropy and ``metric``.
+    """
+    from dataclasses import replace
+
+    from clfdiag.core.multilabel import (
+        accuracy_rise_p,
+        compare_multilabel,
+        evaluate_multilabel,
+    )
+    from clfdiag.core.trajectory import scan
+    from clfdiag.errors import ClfdiagError
+    from clfdiag.io.multilabel import pair_multilabel
+    from clfdiag.reports.multilabel import multilabel_epochs_report
+
+    if allow_partial:
+        raise ClfdiagError("--allow-partial does not apply to multi-label files in epochs",
+                           "give files that hold the same examples")
+    accuracy = _accuracy_metric(metric)
+    cuts = multilabel_thresholds(runs[0], threshold, None)
+    zd = _zero_division(zero_division)
+    pairs = [pair_multilabel(runs[0], run) for run in runs]
+    for run, paired in zip(runs, pairs, strict=True):
+        if paired.only_in_a or paired.only_in_b:
+            raise ClfdiagError(f"{runs[0].source.path} and {run.source.path} do not hold the "
+                               f"same examples ({paired.only_in_a} ids only in the first, "
+                               f"{paired.only_in_b} only in the other)",
+                               "give every epoch's predictions of the same examples")
+    y = pairs[0].y
+    probas = [p.proba_b for p in pairs]
+    evaluations = [evaluate_multilabel(y, p, cuts, zero_division=zd, n_bins=bins,
+                                       min_confidence=min_confidence, top=0) for p in probas]
+    losses = [e.metrics["log_loss"] for e in evaluations]
+    accuracies = [e.metrics[accuracy] for e in evaluations]
+    trajectory = scan(losses, accuracies, min_loss_delta=min_loss_delta,
+                      min_accuracy_delta=min_accuracy_delta)
+
+    def compare_pair(i: int, j: int) -> Any:
+        return compare_multilabel(y, probas[i], probas[j], cuts, zero_division=zd, n_bins=bins,
+                                  min_confidence=min_confidence, top=0,
+                                  accuracy_metric=accuracy, min_loss_delta=min_loss_delta,
+                                  min_accuracy_delta=min_accuracy_delta)
+
+    changes = {i: compare_pair(i - 1, i) for i in trajectory.flagged}
+    tests = {}
+    for i, cmp in changes.items():
+        accuracy_p, loss_p = accuracy_rise_p(cmp), cmp.log_loss_test.p_value
+        tests[i] = {"mcnemar_p": None if cmp.exact_match_test is None
+                    else cmp.exact_match_test.p_value,
+                    "loss_test_p": loss_p, "hamming_test_p": cmp.hamming_loss_test.p_value,
+                    "both_significant": (accuracy_p is not None and accuracy_p < alpha
+                                         and loss_p is not None and loss_p < alpha)}
+    all_flags = len(trajectory.flagged)
+    if significant:
+        trajectory = replace(trajectory, loss_up_accuracy_up=tuple(
+            (f and tests[i]["both_significant"]) if f else f
+            for i, f in enumerate(trajectory.loss_up_accuracy_up)))
+    last, best = len(runs) - 1, trajectory.best_by_loss
+    last_vs_best = compare_pair(best, last) if best is not None and best != last else None
+    return multilabel_epochs_report(
+        _epoch_labels(runs, labels), runs, evaluations, trajectory, changes, tests,
+        last_vs_best, accuracy_metric=accuracy, alpha=alpha, significant=significant,
+        flagged_before_tests=all_flags, pairing_by=pairs[1].by, min_loss_delta=min_loss_delta,
+        min_accuracy_delta=min_accuracy_delta)
 
 
 def rise_tests(cmp: Any, alpha: float) -> dict[str, Any]:

@@ -810,3 +810,35 @@ def _value(ev: MultilabelEvaluation, key: str) -> float:
     value = ev.metrics[key]
     assert value is not None  # thresholded metrics and the log loss are always defined
     return value
+
+
+def multilabel_regressions(cmp: MultilabelComparison, alpha: float) -> tuple[str, ...]:
+    """The losses and accuracies on which B is significantly worse than A at level ``alpha``.
+
+    ``subset_accuracy`` by McNemar's exact test on the exactly predicted rows,
+    ``hamming_loss`` and ``log_loss`` by their paired tests of the per-row values;
+    each only when B moved the worse way.
+    """
+    found = []
+    exact = cmp.exact_match_test
+    if exact is not None and exact.b10 > exact.b01 and exact.p_value < alpha:
+        found.append("subset_accuracy")
+    for key, test in (("hamming_loss", cmp.hamming_loss_test),
+                      ("log_loss", cmp.log_loss_test)):
+        if test.p_value is not None and test.mean_diff > 0 and test.p_value < alpha:
+            found.append(key)
+    return tuple(found)
+
+
+def accuracy_rise_p(cmp: MultilabelComparison) -> float | None:
+    """The p-value of the rise of the comparison's accuracy metric, None without a test.
+
+    McNemar's exact test for ``subset_accuracy``, the paired test of the per-row
+    Hamming loss for ``label_accuracy`` (1 - Hamming loss); micro F1 is not a mean
+    of per-row values and has no paired test here.
+    """
+    if cmp.accuracy_metric == "subset_accuracy":
+        return None if cmp.exact_match_test is None else cmp.exact_match_test.p_value
+    if cmp.accuracy_metric == "label_accuracy":
+        return cmp.hamming_loss_test.p_value
+    return None

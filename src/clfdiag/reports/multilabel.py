@@ -8,16 +8,20 @@ other reports (``schema_version``, ``clfdiag_version``, ``command``, ``input``,
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
 
 from clfdiag.core.multilabel import (
     LabelMetrics,
     MultilabelComparison,
     MultilabelEvaluation,
+    multilabel_regressions,
 )
 from clfdiag.core.stats import MeanDifference
+from clfdiag.core.trajectory import Trajectory
 from clfdiag.io.multilabel import MultilabelPredictions
 from clfdiag.reports.common import SCHEMA_VERSION, input_summary, number
+from clfdiag.reports.trajectory import TrajectoryReport, trajectory_report
 from clfdiag.version import __version__
 
 LABEL_FIELDS = ("support", "prevalence", "precision", "recall", "f1", "roc_auc",
@@ -165,11 +169,17 @@ def multilabel_comparison_report(a: MultilabelPredictions, b: MultilabelPredicti
         "loss_up_accuracy_up_metrics": {"loss": "log_loss", "accuracy": cmp.accuracy_metric},
         "min_loss_delta": min_loss_delta,
         "min_accuracy_delta": min_accuracy_delta,
+        "diagnosis": change_sentence(cmp),
         "tests": {
             "alpha": alpha,
             "log_loss": _test_json(cmp.log_loss_test, "log_loss"),
             "hamming_loss": _test_json(cmp.hamming_loss_test, "hamming_loss"),
+            "exact_match": None if cmp.exact_match_test is None else {
+                "b01": cmp.exact_match_test.b01, "b10": cmp.exact_match_test.b10,
+                "p_value": cmp.exact_match_test.p_value,
+                "method": "McNemar exact test on the rows predicted exactly (subset accuracy)"},
         },
+        "regressions": list(multilabel_regressions(cmp, alpha)),
         "notes": [*a.source.notes[1:], *b.source.notes[1:]],
     }
 
@@ -179,3 +189,69 @@ def _delta(a: Any, b: Any) -> float | None:
     if a is None or b is None:
         return None
     return float(b) - float(a)
+
+
+def change_sentence(cmp: MultilabelComparison) -> str:
+    """What moved from A to B: the mean binary cross-entropy and the flag's accuracy."""
+    key = cmp.accuracy_metric
+    loss_a, loss_b = cmp.a.metrics["log_loss"], cmp.b.metrics["log_loss"]
+    acc_a, acc_b = cmp.a.metrics[key], cmp.b.metrics[key]
+    sentence = (f"mean binary cross-entropy {loss_a:.4f} → {loss_b:.4f}, {key} "
+                f"{acc_a:.4f} → {acc_b:.4f}")
+    exact = cmp.exact_match_test
+    if exact is not None:
+        sentence += (f"; {exact.b01} rows newly predicted exactly, {exact.b10} no longer")
+    return sentence
+
+
+def multilabel_epochs_report(labels: list[Any], runs: Sequence[MultilabelPredictions],
+                             evaluations: Sequence[MultilabelEvaluation], trajectory: Trajectory,
+                             changes: Mapping[int, MultilabelComparison],
+                             tests: Mapping[int, dict[str, Any]],
+                             last_vs_best: MultilabelComparison | None, *, accuracy_metric: str,
+                             alpha: float, significant: bool, flagged_before_tests: int,
+                             pairing_by: str, min_loss_delta: float,
+                             min_accuracy_delta: float) -> TrajectoryReport:
+    """The report of ``clfdiag epochs`` on multi-label files: the rows of ``epochs``.
+
+    ``log_loss`` is the mean binary cross-entropy and ``accuracy`` the value of
+    ``accuracy_metric``; ``roc_auc`` is the macro ROC AUC and ``ece`` null (each
+    label has its own, in ``evaluate``); ``mcnemar_p`` tests the exactly predicted
+    rows and ``loss_test_p`` the per-row mean cross-entropy of a flagged epoch
+    against the one before.
+    """
+    rows = [
+        {"epoch": label, "file": p.source.path, "log_loss": e.metrics["log_loss"],
+         "accuracy": e.metrics[accuracy_metric], "roc_auc": e.metrics["roc_auc_macro"],
+         "ece": None, "overconfident_errors": e.overconfident.count,
+         "subset_accuracy": e.metrics["subset_accuracy"],
+         "label_accuracy": e.metrics["label_accuracy"], "f1_micro": e.metrics["f1_micro"],
+         "loss_up_accuracy_up": trajectory.loss_up_accuracy_up[i],
+         "mcnemar_p": tests[i]["mcnemar_p"] if i in tests else None,
+         "loss_test_p": tests[i]["loss_test_p"] if i in tests else None,
+         "hamming_test_p": tests[i]["hamming_test_p"] if i in tests else None,
+         "diagnosis": change_sentence(changes[i]) if i in changes else None}
+        for i, (label, p, e) in enumerate(zip(labels, runs, evaluations, strict=True))
+    ]
+    last_json = None
+    if last_vs_best is not None and trajectory.best_by_loss is not None:
+        cmp = last_vs_best
+        key = cmp.accuracy_metric
+        last_json = {"best": labels[trajectory.best_by_loss], "last": labels[-1],
+                     "loss_delta": _delta(cmp.a.metrics["log_loss"], cmp.b.metrics["log_loss"]),
+                     "accuracy_delta": _delta(cmp.a.metrics[key], cmp.b.metrics[key]),
+                     "diagnosis": change_sentence(cmp),
+                     "regressions": list(multilabel_regressions(cmp, alpha))}
+    surviving = sum(t["both_significant"] for t in tests.values())
+    flags = {"alpha": alpha, "loss_up_accuracy_up": flagged_before_tests,
+             "both_rises_significant": surviving, "significant_only": significant}
+    report = trajectory_report("epochs", rows, labels, trajectory, min_loss_delta,
+                               min_accuracy_delta, last_vs_best=last_json, flag_tests=flags,
+                               pairing={"by": pairing_by, "n": len(runs[0]), "left_out": {}},
+                               notes=[])
+    extra: dict[str, Any] = {"task": "multilabel", "labels": list(runs[0].labels),
+                             "threshold": threshold_json(evaluations[0].thresholds,
+                                                         runs[0].labels),
+                             "zero_division": evaluations[0].zero_division,
+                             "accuracy_metric": accuracy_metric}
+    return cast(TrajectoryReport, {**report, **extra})
