@@ -37,6 +37,7 @@ def evaluate(
     target_risk: float | None = None,
     thresholds: LabelThresholds | None = None,
     zero_division: int | None = None,
+    curves: bool = False,
 ) -> EvaluationReport | dict[str, Any]:
     """Evaluate predictions; the same dict as ``--format json`` (docs/evaluate.md).
 
@@ -53,7 +54,8 @@ def evaluate(
 
     Multi-label predictions (``task: "multilabel"``, docs/multilabel.md) take
     ``threshold`` (a number, for every label) or ``thresholds`` (one per label:
-    by name, or a list in label order) and ``zero_division`` (0 or 1, default 0).
+    by name, or a list in label order) and ``zero_division`` (0 or 1, default 0);
+    ``curves`` adds each label's curves and reliability bins (for the figures).
     """
     from dataclasses import replace
 
@@ -65,7 +67,8 @@ def evaluate(
         refuse_single_label_settings(slices=slices is not None, bootstrap=bootstrap > 0,
                                      target_risk=target_risk is not None)
         return _evaluate_multilabel(preds, threshold, thresholds, zero_division,
-                                    min_confidence=min_confidence, top=top, bins=bins)
+                                    min_confidence=min_confidence, top=top, bins=bins,
+                                    curves=curves)
     refuse_multilabel_settings(thresholds=thresholds is not None,
                                zero_division=zero_division is not None)
     # Real-valued scores are evaluated unweighted: they are refused with a weight column.
@@ -100,15 +103,17 @@ def evaluate(
 
 def _evaluate_multilabel(preds: MultilabelPredictions, threshold: float | str | None,
                          thresholds: LabelThresholds | None, zero_division: int | None, *,
-                         min_confidence: float, top: int, bins: int) -> dict[str, Any]:
+                         min_confidence: float, top: int, bins: int,
+                         curves: bool) -> dict[str, Any]:
     """``evaluate`` of multi-label predictions."""
-    from clfdiag.core.multilabel import evaluate_multilabel
+    from clfdiag.core.multilabel import evaluate_multilabel, label_curves
     from clfdiag.reports.multilabel import multilabel_evaluation_report
 
     cuts = multilabel_thresholds(preds, threshold, thresholds)
     ev = evaluate_multilabel(preds.y, preds.proba, cuts, zero_division=_zero_division(
         zero_division), n_bins=bins, min_confidence=min_confidence, top=top)
-    return multilabel_evaluation_report(preds, ev)
+    return multilabel_evaluation_report(
+        preds, ev, curves=label_curves(preds.y, preds.proba, bins) if curves else None)
 
 
 def multilabel_thresholds(preds: MultilabelPredictions, threshold: float | str | None,
@@ -385,6 +390,7 @@ def evaluate_file(
     multilabel: MultilabelOptions | None = None,
     thresholds: str | LabelThresholds | None = None,
     zero_division: int | None = None,
+    curves: bool = False,
 ) -> EvaluationReport | dict[str, Any]:
     """Evaluate a predictions file, in memory or, for files larger than memory, streaming.
 
@@ -409,6 +415,11 @@ def evaluate_file(
 
     check_limits(top=top, bins=bins, bootstrap=bootstrap)
     threshold = _number_or_rule(threshold)
+    if threshold is not None and thresholds is not None:
+        from clfdiag.errors import ClfdiagError
+
+        raise ClfdiagError("--threshold and --thresholds cannot be combined",
+                           "give one threshold for every label, or one per label")
     if isinstance(thresholds, str):
         from clfdiag.io.multilabel import read_label_thresholds
 
@@ -426,9 +437,7 @@ def evaluate_file(
         return evaluate(read_either(path, options, multilabel), threshold=threshold,
                         min_confidence=min_confidence, top=top, bins=bins, slices=slices,
                         bootstrap=bootstrap, seed=seed, target_risk=target_risk,
-                        thresholds=thresholds, zero_division=zero_division)
-    refuse_multilabel_settings(thresholds=thresholds is not None,
-                               zero_division=zero_division is not None)
+                        thresholds=thresholds, zero_division=zero_division, curves=curves)
     whole = [flag for flag, on in (
         ("--scores", options is not None and options.scores),
         ("--threshold " + str(threshold), isinstance(threshold, str)),
@@ -440,6 +449,11 @@ def evaluate_file(
 
         raise ClfdiagError(f"{whole[0]} needs the whole file: it cannot be read in batches",
                            "leave out --streaming" if streaming else "leave out --engine dask")
+    batches = not whole and (engine == "dask" or (
+        should_stream(path) if streaming is None else streaming))
+    if batches:
+        refuse_multilabel_settings(thresholds=thresholds is not None,
+                                   zero_division=zero_division is not None)
     if engine == "dask":
         from clfdiag.engines.distributed import evaluate_dask
 
@@ -451,13 +465,14 @@ def evaluate_file(
         run = evaluate_dask(path, options, StreamSettings(threshold, min_confidence, top, bins,
                                                           slices), scheduler, progress)
         return evaluate_report(run, bins=bins)
-    if whole or not (should_stream(path) if streaming is None else streaming):
+    if not batches:
         preds = read_either(path, options)
-        if isinstance(preds, MultilabelPredictions):
+        if isinstance(preds, MultilabelPredictions) or thresholds is not None or (
+                zero_division is not None):
             return evaluate(preds, threshold=threshold, min_confidence=min_confidence, top=top,
                             bins=bins, slices=slices, bootstrap=bootstrap, seed=seed,
                             target_risk=target_risk, thresholds=thresholds,
-                            zero_division=zero_division)
+                            zero_division=zero_division, curves=curves)
         values = None
         if slices is not None:
             from clfdiag.io.groups import read_group_columns

@@ -47,10 +47,14 @@ from clfdiag.core.calibration import bin_index, calibration_from_sums
 from clfdiag.core.catalogue import MetricSpec, register
 from clfdiag.core.losses import EPS
 from clfdiag.core.ranking import (
+    Curve,
     average_precision,
+    precision_recall_curve,
     rank_binary,
     rank_weighted,
     roc_auc,
+    roc_curve,
+    sample,
 )
 from clfdiag.core.state import Accumulator, state
 from clfdiag.core.stats import McNemar, MeanDifference, mcnemar_exact, paired_bootstrap, paired_t
@@ -842,3 +846,60 @@ def accuracy_rise_p(cmp: MultilabelComparison) -> float | None:
     if cmp.accuracy_metric == "label_accuracy":
         return cmp.hamming_loss_test.p_value
     return None
+
+
+CURVE_POINTS = 200
+"""Thresholds kept per label curve: enough for a small panel, exact at each point kept."""
+
+
+@dataclass(frozen=True)
+class ReliabilityBin:
+    """The cells of one label whose probability is in ``(lower, upper]``."""
+
+    lower: float
+    upper: float
+    count: int
+    mean_p: float | None
+    frequency: float | None
+
+
+@dataclass(frozen=True)
+class LabelCurves:
+    """One label's curves and its equal-width positive-class reliability bins.
+
+    ``roc`` is None without both classes, ``pr`` None without a positive.
+    """
+
+    roc: Curve | None
+    pr: Curve | None
+    reliability: tuple[ReliabilityBin, ...]
+
+
+def label_curves(y: npt.NDArray[np.integer] | BoolArray, proba: FloatArray, n_bins: int,
+                 points: int = CURVE_POINTS) -> tuple[LabelCurves, ...]:
+    """Each label's column as a binary problem: ROC and PR curves, reliability bins.
+
+    The curves are those of ``sklearn.metrics.roc_curve(drop_intermediate=False)``
+    and ``precision_recall_curve`` at up to ``points`` of their thresholds
+    (:func:`~clfdiag.core.ranking.sample`); the bins are right-closed, as the ECE's.
+    """
+    truth = np.asarray(y, dtype=bool)
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    out = []
+    for j in range(truth.shape[1]):
+        column = np.ascontiguousarray(proba[:, j])
+        positive = truth[:, j]
+        ranked = sample(rank_binary(positive.astype(np.int8), column), points)
+        both = 0 < ranked.positives < truth.shape[0]
+        index = bin_index(column, n_bins)
+        count = np.bincount(index, minlength=n_bins)
+        p_sum = np.bincount(index, weights=column, minlength=n_bins)
+        y_sum = np.bincount(index, weights=positive.astype(np.float64), minlength=n_bins)
+        bins = tuple(ReliabilityBin(float(edges[b]), float(edges[b + 1]), int(count[b]),
+                                    float(p_sum[b] / count[b]) if count[b] else None,
+                                    float(y_sum[b] / count[b]) if count[b] else None)
+                     for b in range(n_bins))
+        out.append(LabelCurves(roc_curve(ranked) if both else None,
+                               precision_recall_curve(ranked) if ranked.positives else None,
+                               bins))
+    return tuple(out)

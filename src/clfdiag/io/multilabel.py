@@ -413,7 +413,11 @@ def _explicit(name: str, table: Any, options: MultilabelOptions) -> _Layout:
     prob_cols = tuple(_resolve(name, table, c, "--prob-col") for c in options.prob_cols)
     if options.label_cols:
         indicators = _label_columns(name, table, options.label_cols)
-        labels = tuple(_label_name(c) for c in indicators)
+        given = options.label_cols[0].strip()
+        # A prefix names the labels by what follows it (true_sports is label sports).
+        prefix = (given.lower() if len(options.label_cols) == 1 and given not in indicators
+                  else INDICATOR_PREFIX)
+        labels = tuple(_label_name(c, prefix) for c in indicators)
         # Labels follow the probability columns' order in the file.
         probs = prob_cols or tuple(sorted((_probability_of(name, table, label)
                                            for label in labels),

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 from clfdiag.core.multilabel import (
+    LabelCurves,
     LabelMetrics,
     MultilabelComparison,
     MultilabelEvaluation,
@@ -55,8 +56,14 @@ def label_json(label: str, m: LabelMetrics, weighted: bool) -> dict[str, Any]:
 
 
 def multilabel_evaluation_report(preds: MultilabelPredictions, ev: MultilabelEvaluation,
-                                 mode: str = "in-memory") -> dict[str, Any]:
-    """The report of ``clfdiag evaluate`` on a multi-label input."""
+                                 mode: str = "in-memory",
+                                 curves: Sequence[LabelCurves] | None = None
+                                 ) -> dict[str, Any]:
+    """The report of ``clfdiag evaluate`` on a multi-label input.
+
+    ``curves`` (for the figures) adds ``per_label_curves``: each label's sampled
+    ROC and PR curves and reliability bins.
+    """
     labels = list(preds.labels)
     weighted = ev.weight_sum is not None
     over = ev.overconfident
@@ -97,6 +104,21 @@ def multilabel_evaluation_report(preds: MultilabelPredictions, ev: MultilabelEva
         "bins": ev.n_bins,
         "log_loss_clipped_cells": ev.clipped_cells,
         "notes": notes,
+    } | ({} if curves is None else {"per_label_curves": [
+        curves_json(name, entry, c) for name, entry, c in zip(labels, ev.per_label, curves,
+                                                              strict=True)]})
+
+
+def curves_json(label: str, m: LabelMetrics, c: LabelCurves) -> dict[str, Any]:
+    """One label's curves and reliability bins, with the numbers a panel's title shows."""
+    return {
+        "label": label, "prevalence": m.prevalence, "roc_auc": number(m.roc_auc),
+        "average_precision": number(m.average_precision), "ece": number(m.ece),
+        "roc": None if c.roc is None else {"fpr": c.roc.x.tolist(), "tpr": c.roc.y.tolist()},
+        "pr": None if c.pr is None else {"recall": c.pr.x.tolist(),
+                                         "precision": c.pr.y.tolist()},
+        "reliability": [{"lower": b.lower, "upper": b.upper, "count": b.count,
+                         "mean_p": b.mean_p, "frequency": b.frequency} for b in c.reliability],
     }
 
 

@@ -142,6 +142,7 @@ def evaluate(
                                slices=slices, engine=engine.value, scheduler=scheduler,
                                progress=progress, bootstrap=bootstrap, seed=seed,
                                target_risk=target_risk, multilabel=multi,
-                               thresholds=thresholds, zero_division=zero_division)
+                               thresholds=thresholds, zero_division=zero_division,
+                               curves=bool(plot) or output_format is Format.html)
     results = check_gates(gates, report["metrics"], report["undefined"])
     finish(dict(report), results, output_format, output, plot, junit, inputs)

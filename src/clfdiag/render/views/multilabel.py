@@ -22,6 +22,7 @@ HEADLINE = (("subset_accuracy", "subset accuracy"), ("hamming_loss", "Hamming lo
 
 LABEL_COLUMNS = ("support", "prevalence", "precision", "recall", "f1", "roc_auc",
                  "average_precision", "log_loss", "ece")
+"""The fields of a ``per_label`` entry; the terminal leaves out the prevalence."""
 
 
 def headline(metrics: dict[str, Any]) -> str:
@@ -50,10 +51,9 @@ def worst_first(per_label: list[dict[str, Any]], f1: Any = None) -> list[dict[st
 
 def label_table(report: Report) -> Table:
     """One row per label, worst F1 first, labels with an undefined value last."""
-    rows = [[e["label"], *(t.fmt(e[k]) for k in LABEL_COLUMNS)]
+    rows = [[e["label"], t.fmt(e["support"]), *(t.fmt(e[k], 3) for k in LABEL_COLUMNS[2:])]
             for e in worst_first(report["per_label"])]
-    return Table(["label", "support", "prevalence", "precision", "recall", "F1", "ROC AUC",
-                  "avg. precision", "BCE", "ECE"], rows)
+    return Table(["label", "n", "prec.", "recall", "F1", "AUC", "AP", "BCE", "ECE"], rows)
 
 
 def cardinality_line(report: Report) -> str:
@@ -74,7 +74,8 @@ def evaluation_document(report: Report) -> Document:
           Paragraph(f"multi-label: {report['input']['used']:,} rows, {len(labels)} labels, "
                     f"threshold {threshold_text(report)}, zero_division "
                     f"{report['zero_division']}", "quiet"),
-          Heading("Per label, worst F1 first"), label_table(report),
+          Heading("Per label, worst F1 first (n: rows with the label; AP: average "
+                  "precision; BCE: mean binary cross-entropy)"), label_table(report),
           Paragraph(cardinality_line(report)),
           Figure("per_label_roc"), Figure("per_label_pr"), Figure("per_label_reliability"),
           Heading("Metrics"),
