@@ -91,6 +91,11 @@ CASES = {
                         "sample_data/epochs/epoch_20.csv", "-o", "{tmp}/calibrated.csv"],
     "ood": ["ood", *OOD],
     "ood_logits": ["ood", *OOD_LOGITS, "--logits", "--top", "2", "--keep", "0.9"],
+    "evaluate_multilabel": ["evaluate", "sample_data/multilabel.csv"],
+    "evaluate_multilabel_lists": ["evaluate", "tests/data/multilabel/lists.csv",
+                                  "--threshold", "0.3", "--zero-division", "1"],
+    "compare_multilabel": ["compare", "tests/data/multilabel/delimited.csv",
+                           "tests/data/multilabel/delimited.csv"],
 }
 
 

@@ -17,7 +17,7 @@ from clfdiag.render.plots import BLUE, VERMILION, new_figure, plain, plain_text,
 
 HEADLINE = (("subset_accuracy", "subset accuracy"), ("hamming_loss", "Hamming loss"),
             ("f1_micro", "micro F1"), ("f1_macro", "macro F1"),
-            ("roc_auc_macro", "macro ROC AUC"), ("log_loss", "mean BCE"))
+            ("roc_auc_macro", "macro AUC"), ("log_loss", "mean BCE"))
 """The numbers of the first line, in order."""
 
 LABEL_COLUMNS = ("support", "prevalence", "precision", "recall", "f1", "roc_auc",
@@ -26,8 +26,8 @@ LABEL_COLUMNS = ("support", "prevalence", "precision", "recall", "f1", "roc_auc"
 
 
 def headline(metrics: dict[str, Any]) -> str:
-    """``subset accuracy 0.41 · Hamming loss 0.14 · ...``."""
-    return " · ".join(f"{name} {t.fmt(metrics.get(key))}" for key, name in HEADLINE)
+    """``subset accuracy 0.412 · Hamming loss 0.140 · ...`` (to three places, to fit a line)."""
+    return " · ".join(f"{name} {t.fmt(metrics.get(key), 3)}" for key, name in HEADLINE)
 
 
 def threshold_text(report: Report) -> str:
