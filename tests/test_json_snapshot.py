@@ -98,6 +98,11 @@ CASES = {
     "conformal_raps_unlabelled": ["conformal", CONFORMAL[0], "tests/data/conformal/unlabelled.csv",
                                   "--method", "raps", "--randomized", "--seed", "3",
                                   "--raps-penalty", "0.1", "--raps-kreg", "2"],
+    "evaluate_multilabel": ["evaluate", "sample_data/multilabel.csv"],
+    "evaluate_multilabel_lists": ["evaluate", "tests/data/multilabel/lists.csv",
+                                  "--threshold", "0.3", "--zero-division", "1"],
+    "compare_multilabel": ["compare", "tests/data/multilabel/delimited.csv",
+                           "tests/data/multilabel/delimited.csv"],
 }
 
 

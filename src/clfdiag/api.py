@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from clfdiag.input_checks import decision_rule, decision_threshold, require_supported
 from clfdiag.io.histories import History
+from clfdiag.io.multilabel import LabelThresholds, MultilabelOptions, MultilabelPredictions
 from clfdiag.io.options import ReadOptions
 from clfdiag.limits import check_bootstrap_draws, check_limits
 from clfdiag.predictions import Predictions
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
 
 def evaluate(
-    preds: Predictions,
+    preds: Predictions | MultilabelPredictions,
     *,
     threshold: float | str | None = None,
     min_confidence: float = 0.9,
@@ -35,7 +36,10 @@ def evaluate(
     bootstrap: int = 0,
     seed: int | None = None,
     target_risk: float | None = None,
-) -> EvaluationReport:
+    thresholds: LabelThresholds | None = None,
+    zero_division: int | None = None,
+    curves: bool = False,
+) -> EvaluationReport | dict[str, Any]:
     """Evaluate predictions; the same dict as ``--format json`` (docs/evaluate.md).
 
     ``threshold`` (binary only) decides the predicted class: a number (default
@@ -48,6 +52,11 @@ def evaluate(
     adds the per-group results (``"slices"``). ``bootstrap`` resamples (seeded
     by ``seed``) give the top-label ECE an interval. ``target_risk``: the selective
     risk for ``selective.coverage_at_risk`` (default: half the error rate).
+
+    Multi-label predictions (``task: "multilabel"``, docs/multilabel.md) take
+    ``threshold`` (a number, for every label) or ``thresholds`` (one per label:
+    by name, or a list in label order) and ``zero_division`` (0 or 1, default 0);
+    ``curves`` adds each label's curves and reliability bins (for the figures).
     """
     from dataclasses import replace
 
@@ -55,6 +64,14 @@ def evaluate(
     from clfdiag.reports.evaluate import evaluate_report
 
     check_limits(top=top, bins=bins)
+    if isinstance(preds, MultilabelPredictions):
+        refuse_single_label_settings(slices=slices is not None, bootstrap=bootstrap > 0,
+                                     target_risk=target_risk is not None)
+        return _evaluate_multilabel(preds, threshold, thresholds, zero_division,
+                                    min_confidence=min_confidence, top=top, bins=bins,
+                                    curves=curves)
+    refuse_multilabel_settings(thresholds=thresholds is not None,
+                               zero_division=zero_division is not None)
     # Real-valued scores are evaluated unweighted: they are refused with a weight column.
     require_supported(preds, "evaluate", scores=True, weights=preds.score_kind != "scores")
     if slices is not None:
@@ -87,9 +104,121 @@ def evaluate(
                            bootstrap=bootstrap, seed=seed)
 
 
+def _evaluate_multilabel(preds: MultilabelPredictions, threshold: float | str | None,
+                         thresholds: LabelThresholds | None, zero_division: int | None, *,
+                         min_confidence: float, top: int, bins: int,
+                         curves: bool) -> dict[str, Any]:
+    """``evaluate`` of multi-label predictions."""
+    from clfdiag.core.multilabel import evaluate_multilabel, label_curves
+    from clfdiag.reports.multilabel import multilabel_evaluation_report
+
+    cuts = multilabel_thresholds(preds, threshold, thresholds)
+    ev = evaluate_multilabel(preds.y, preds.proba, cuts, zero_division=_zero_division(
+        zero_division), n_bins=bins, min_confidence=min_confidence, top=top)
+    return multilabel_evaluation_report(
+        preds, ev, curves=label_curves(preds.y, preds.proba, bins) if curves else None)
+
+
+def multilabel_thresholds(preds: MultilabelPredictions, threshold: float | str | None,
+                          thresholds: LabelThresholds | None) -> tuple[float, ...]:
+    """Each label's threshold: ``--threshold`` for all, ``--thresholds`` per label, or 0.5."""
+    from clfdiag.errors import ClfdiagError
+    from clfdiag.io.multilabel import label_threshold_values
+
+    n = len(preds.labels)
+    if threshold is not None and thresholds is not None:
+        raise ClfdiagError("--threshold and --thresholds cannot be combined",
+                           "give one threshold for every label, or one per label")
+    if thresholds is not None:
+        return label_threshold_values(thresholds, preds.labels, "--thresholds")
+    if threshold is None:
+        return (0.5,) * n
+    value = _number_or_rule(threshold)
+    if isinstance(value, str) or not 0.0 <= value <= 1.0:
+        raise ClfdiagError(f"--threshold {threshold}: a multi-label file takes a number in "
+                           "[0, 1] (a label is predicted when p >= it)",
+                           "pass --threshold 0.5, or --thresholds FILE for one per label")
+    return (float(value),) * n
+
+
+def _zero_division(value: int | None) -> Literal[0, 1]:
+    from clfdiag.errors import ClfdiagError
+
+    if value is None or value == 0:
+        return 0
+    if value == 1:
+        return 1
+    raise ClfdiagError(f"--zero-division {value}: expected 0 or 1",
+                       "the value a precision, recall, F1 or Jaccard of 0/0 takes")
+
+
+def refuse_single_label_settings(**given: bool) -> None:
+    """Refuse, naming the flag, the settings multi-label predictions do not take."""
+    from clfdiag.errors import ClfdiagError
+
+    flags = {"slices": "--by", "bootstrap": "--bootstrap", "target_risk": "--target-risk",
+             "streaming": "--streaming", "dask": "--engine dask",
+             "labels_file": "--labels", "label_col": "--label-col", "pred_col": "--pred-col",
+             "weight_col": "--weight-col", "positive": "--positive",
+             "renormalize": "--renormalize", "percent": "--percent", "scores": "--scores",
+             "drop_invalid": "--drop-invalid"}
+    for key, on in given.items():
+        if on:
+            raise ClfdiagError(f"{flags[key]} does not apply to multi-label predictions",
+                               f"leave out {flags[key]}"
+                               + (": multi-label files are evaluated in memory"
+                                  if key in ("streaming", "dask") else ""))
+
+
+def refuse_multilabel_settings(**given: bool) -> None:
+    """Refuse, naming the flag, the multi-label settings given for single-label predictions."""
+    from clfdiag.errors import ClfdiagError
+
+    flags = {"thresholds": "--thresholds", "zero_division": "--zero-division",
+             "metric": "--metric"}
+    for key, on in given.items():
+        if on:
+            raise ClfdiagError(f"{flags[key]} applies to multi-label predictions only",
+                               "leave it out, or pass --multilabel if the file is multi-label")
+
+
+def _single_label_options(options: ReadOptions | None) -> dict[str, bool]:
+    """Which single-label reading flags ``options`` holds (for the multi-label refusal)."""
+    if options is None:
+        return {}
+    return {"labels_file": options.labels_file is not None,
+            "label_col": options.label_col is not None,
+            "pred_col": options.pred_col is not None,
+            "weight_col": options.weight_col is not None,
+            "positive": options.positive is not None, "renormalize": options.renormalize,
+            "percent": options.percent, "scores": options.scores,
+            "drop_invalid": options.drop_invalid}
+
+
+def read_either(path: str, options: ReadOptions | None = None,
+                multilabel: MultilabelOptions | None = None
+                ) -> Predictions | MultilabelPredictions:
+    """Read single-label or multi-label predictions, as the file and the options say.
+
+    ``multilabel`` (``--multilabel``, ``--label-cols``, ``--label-list``) reads the
+    file as multi-label; without it, a file of one of the three multi-label shapes
+    is read as multi-label and anything else as single-label.
+    """
+    from clfdiag.io import read_predictions
+    from clfdiag.io.multilabel import MultilabelFile, read_multilabel
+
+    if multilabel is not None:
+        refuse_single_label_settings(**_single_label_options(options))
+        return read_multilabel(path, multilabel)
+    try:
+        return read_predictions(path, options)
+    except MultilabelFile as found:
+        return found.predictions
+
+
 def compare(
-    a: Predictions,
-    b: Predictions,
+    a: Predictions | MultilabelPredictions,
+    b: Predictions | MultilabelPredictions,
     *,
     allow_partial: bool = False,
     threshold: float | None = None,
@@ -102,16 +231,28 @@ def compare(
     bootstrap: int = 0,
     seed: int | None = None,
     sample_points: int = 0,
+    metric: str | None = None,
+    zero_division: int | None = None,
 ) -> dict[str, Any]:
     """Compare two models on the same examples; the same dict as ``compare --format json``.
 
     ``sample_points`` adds a random sample of that many examples (for plots).
+    Multi-label predictions take ``metric`` (the accuracy of the loss-up/accuracy-up
+    flag: ``subset_accuracy``, ``label_accuracy`` or ``f1_micro``) and ``zero_division``.
     """
     from clfdiag.core.comparison import compare_predictions
     from clfdiag.pairing import pair_predictions, row_pairing_note
     from clfdiag.reports.compare import compare_report
 
     check_limits(top=top, bins=bins, bootstrap=bootstrap, sample_points=sample_points)
+    if isinstance(a, MultilabelPredictions) or isinstance(b, MultilabelPredictions):
+        return _compare_multilabel(
+            a, b, allow_partial=allow_partial, threshold=threshold,
+            min_confidence=min_confidence, top=top, bins=bins, min_loss_delta=min_loss_delta,
+            min_accuracy_delta=min_accuracy_delta, alpha=alpha, bootstrap=bootstrap, seed=seed,
+            metric=metric, zero_division=zero_division)
+    refuse_multilabel_settings(metric=metric is not None,
+                               zero_division=zero_division is not None)
     require_supported(a, "compare", hard=False, scores=True,
                       weights=a.score_kind != "scores")
     require_supported(b, "compare", hard=False, scores=True,
@@ -132,6 +273,63 @@ def compare(
     return compare_report(a, b, paired, cmp, threshold=cut, min_loss_delta=min_loss_delta,
                           min_accuracy_delta=min_accuracy_delta, alpha=alpha,
                           notes=[note] if note else [])
+
+
+def _both_multilabel(runs: Sequence[Predictions | MultilabelPredictions]
+                     ) -> list[MultilabelPredictions]:
+    """The runs, when every one is multi-label; refused when only some are."""
+    from clfdiag.errors import ClfdiagError
+
+    multi = [r for r in runs if isinstance(r, MultilabelPredictions)]
+    if len(multi) != len(runs):
+        single = next(r for r in runs if not isinstance(r, MultilabelPredictions))
+        raise ClfdiagError(f"{multi[0].source.path} holds multi-label predictions and "
+                           f"{single.source.path} single-label ones",
+                           "compare predictions of the same task")
+    return multi
+
+
+def _accuracy_metric(metric: str | None) -> str:
+    from clfdiag.core.multilabel import ACCURACY_METRICS
+    from clfdiag.errors import ClfdiagError
+
+    chosen = metric or "subset_accuracy"
+    if chosen not in ACCURACY_METRICS:
+        raise ClfdiagError(f"--metric {chosen}: not an accuracy of multi-label predictions",
+                           f"use one of: {', '.join(ACCURACY_METRICS)}")
+    return chosen
+
+
+def _compare_multilabel(a: Predictions | MultilabelPredictions,
+                        b: Predictions | MultilabelPredictions, *, allow_partial: bool,
+                        threshold: float | None, min_confidence: float, top: int, bins: int,
+                        min_loss_delta: float, min_accuracy_delta: float, alpha: float,
+                        bootstrap: int, seed: int | None, metric: str | None,
+                        zero_division: int | None) -> dict[str, Any]:
+    """``compare`` of two multi-label predictions of the same examples and labels."""
+    from clfdiag.core.multilabel import compare_multilabel
+    from clfdiag.errors import ClfdiagError
+    from clfdiag.io.multilabel import pair_multilabel
+    from clfdiag.reports.multilabel import multilabel_comparison_report
+
+    ml_a, ml_b = _both_multilabel([a, b])
+    accuracy = _accuracy_metric(metric)
+    paired = pair_multilabel(ml_a, ml_b)
+    if (paired.only_in_a or paired.only_in_b) and not allow_partial:
+        raise ClfdiagError(
+            f"{ml_a.source.path} and {ml_b.source.path} do not hold the same examples: "
+            f"{paired.only_in_a} ids only in A, {paired.only_in_b} only in B",
+            "pass --allow-partial to compare the examples both hold")
+    check_bootstrap_draws(bootstrap, paired.y.shape[0])
+    cmp = compare_multilabel(
+        paired.y, paired.proba_a, paired.proba_b, multilabel_thresholds(ml_a, threshold, None),
+        zero_division=_zero_division(zero_division), n_bins=bins,
+        min_confidence=min_confidence, top=top, accuracy_metric=accuracy,
+        min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
+        bootstrap=bootstrap, seed=seed)
+    return multilabel_comparison_report(ml_a, ml_b, cmp, pairing=paired.pairing_json(),
+                                        min_loss_delta=min_loss_delta,
+                                        min_accuracy_delta=min_accuracy_delta, alpha=alpha)
 
 
 def _compare_scores(a: Predictions, b: Predictions, *, allow_partial: bool,
@@ -192,8 +390,16 @@ def evaluate_file(
     scheduler: str | None = None,
     progress: ProgressSink | None = None,
     target_risk: float | None = None,
-) -> EvaluationReport:
+    multilabel: MultilabelOptions | None = None,
+    thresholds: str | LabelThresholds | None = None,
+    zero_division: int | None = None,
+    curves: bool = False,
+) -> EvaluationReport | dict[str, Any]:
     """Evaluate a predictions file, in memory or, for files larger than memory, streaming.
+
+    A multi-label file (read as such with ``multilabel``, or found by its shape) is
+    evaluated in memory, with ``thresholds`` (a file of one threshold per label,
+    or the thresholds themselves) and ``zero_division``; see :func:`evaluate`.
 
     ``engine="dask"``: ``path`` is a file, a directory or glob of parts, or an
     fsspec URL, folded on a Dask cluster (``scheduler``: its address; None
@@ -207,12 +413,34 @@ def evaluate_file(
     reported as ``roc_auc_error_bound``.
     """
     from clfdiag.engines.streaming import StreamSettings, evaluate_stream
-    from clfdiag.io import read_predictions
     from clfdiag.io.streaming import BATCH_BYTES, should_stream
     from clfdiag.reports.evaluate import evaluate_report
 
     check_limits(top=top, bins=bins, bootstrap=bootstrap)
     threshold = _number_or_rule(threshold)
+    if threshold is not None and thresholds is not None:
+        from clfdiag.errors import ClfdiagError
+
+        raise ClfdiagError("--threshold and --thresholds cannot be combined",
+                           "give one threshold for every label, or one per label")
+    if isinstance(thresholds, str):
+        from clfdiag.io.multilabel import read_label_thresholds
+
+        thresholds = read_label_thresholds(thresholds)
+    by_size = streaming is None and engine != "dask" and should_stream(path)
+    if multilabel is not None or not _single_label_run(path, options, streaming or by_size,
+                                                         engine):
+        refuse_single_label_settings(streaming=bool(streaming), dask=engine == "dask")
+        if by_size:
+            from clfdiag.errors import ClfdiagError
+
+            raise ClfdiagError(f"{path}: multi-label predictions are evaluated in memory, and "
+                               "the file looks too large to read whole",
+                               "pass --in-memory to read it whole anyway")
+        return evaluate(read_either(path, options, multilabel), threshold=threshold,
+                        min_confidence=min_confidence, top=top, bins=bins, slices=slices,
+                        bootstrap=bootstrap, seed=seed, target_risk=target_risk,
+                        thresholds=thresholds, zero_division=zero_division, curves=curves)
     whole = [flag for flag, on in (
         ("--scores", options is not None and options.scores),
         ("--threshold " + str(threshold), isinstance(threshold, str)),
@@ -224,6 +452,11 @@ def evaluate_file(
 
         raise ClfdiagError(f"{whole[0]} needs the whole file: it cannot be read in batches",
                            "leave out --streaming" if streaming else "leave out --engine dask")
+    batches = not whole and (engine == "dask" or (
+        should_stream(path) if streaming is None else streaming))
+    if batches:
+        refuse_multilabel_settings(thresholds=thresholds is not None,
+                                   zero_division=zero_division is not None)
     if engine == "dask":
         from clfdiag.engines.distributed import evaluate_dask
 
@@ -235,8 +468,14 @@ def evaluate_file(
         run = evaluate_dask(path, options, StreamSettings(threshold, min_confidence, top, bins,
                                                           slices), scheduler, progress)
         return evaluate_report(run, bins=bins)
-    if whole or not (should_stream(path) if streaming is None else streaming):
-        preds = read_predictions(path, options)
+    if not batches:
+        preds = read_either(path, options)
+        if isinstance(preds, MultilabelPredictions) or thresholds is not None or (
+                zero_division is not None):
+            return evaluate(preds, threshold=threshold, min_confidence=min_confidence, top=top,
+                            bins=bins, slices=slices, bootstrap=bootstrap, seed=seed,
+                            target_risk=target_risk, thresholds=thresholds,
+                            zero_division=zero_division, curves=curves)
         values = None
         if slices is not None:
             from clfdiag.io.groups import read_group_columns
@@ -259,6 +498,27 @@ def evaluate_file(
     return evaluate_report(run, bins=bins)
 
 
+def _single_label_run(path: str, options: ReadOptions | None, streaming: bool,
+                      engine: str) -> bool:
+    """False for a multi-label file that would be read in batches or by Dask.
+
+    Those readers take single-label files only; the first rows of the file are
+    looked at (a local file or standard input), so that a multi-label file is
+    refused with its reason rather than read as single-label. True otherwise.
+    """
+    if not streaming and engine != "dask":
+        return True
+    from clfdiag.io.multilabel import holds_multilabel
+    from clfdiag.io.source import open_source
+    from clfdiag.io.tables import table_header
+
+    try:
+        source = open_source(path)
+    except Exception:  # a glob, a directory or a URL: the Dask engine's reader says more
+        return True
+    return not holds_multilabel(source, table_header(source), options or ReadOptions())
+
+
 def _number_or_rule(threshold: float | str | None) -> float | str | None:
     """A threshold given as text: a number when it reads as one, else the rule's text."""
     if not isinstance(threshold, str):
@@ -279,7 +539,7 @@ def epoch_label(name: str, position: int) -> int:
 
 
 def epochs(
-    runs: Sequence[Predictions],
+    runs: Sequence[Predictions | MultilabelPredictions],
     *,
     labels: Sequence[int] | None = None,
     threshold: float | None = None,
@@ -290,6 +550,8 @@ def epochs(
     alpha: float = 0.05,
     allow_partial: bool = False,
     significant: bool = False,
+    metric: str | None = None,
+    zero_division: int | None = None,
 ) -> TrajectoryReport:
     """Scan the predictions of successive epochs on one validation set, in training order.
 
@@ -299,7 +561,8 @@ def epochs(
     the diagnosis of that change and the paired tests of both rises (McNemar's
     p for accuracy, the paired log-loss test's p); ``significant`` keeps only
     the flags where both rises are significant at ``alpha``. The last epoch is
-    compared with the best one by loss.
+    compared with the best one by loss. Multi-label runs take ``metric`` and
+    ``zero_division`` as :func:`compare` does.
     """
     from dataclasses import replace
 
@@ -314,14 +577,20 @@ def epochs(
     if len(runs) < 2:
         raise ClfdiagError("epochs needs at least two prediction files",
                            "for one file use `clfdiag evaluate`")
-    for run in runs:
+    if any(isinstance(r, MultilabelPredictions) for r in runs):
+        return _epochs_multilabel(
+            _both_multilabel(runs), labels, threshold=threshold, min_confidence=min_confidence,
+            bins=bins, min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
+            alpha=alpha, allow_partial=allow_partial, significant=significant,
+            metric=metric, zero_division=zero_division)
+    refuse_multilabel_settings(metric=metric is not None,
+                               zero_division=zero_division is not None)
+    single = [r for r in runs if isinstance(r, Predictions)]
+    for run in single:
         require_supported(run, "epochs", hard=False, weights=True)
-    cut = decision_threshold(runs[0], threshold)
-    labels = list(labels) if labels is not None else [
-        epoch_label(p.source.path, i + 1) for i, p in enumerate(runs)]
-    if len(set(labels)) != len(labels):
-        labels = list(range(1, len(runs) + 1))
-    common = common_examples(list(runs), allow_partial)
+    cut = decision_threshold(single[0], threshold)
+    labels = _epoch_labels(single, labels)
+    common = common_examples(single, allow_partial)
     runs = common.runs
     evaluations = [evaluate_predictions(p.y, p.proba, threshold=cut,
                                         min_confidence=min_confidence, top=0, n_bins=bins,
@@ -352,6 +621,87 @@ def epochs(
     return epochs_report(labels, common, evaluations, trajectory, changes, tests, last_vs_best,
                          alpha=alpha, significant=significant, flagged_before_tests=all_flags,
                          min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta)
+
+
+def _epoch_labels(runs: Sequence[Predictions | MultilabelPredictions],
+                  labels: Sequence[int] | None) -> list[int]:
+    """The epoch of each run: given, else from the file names, else the positions."""
+    found = list(labels) if labels is not None else [
+        epoch_label(p.source.path, i + 1) for i, p in enumerate(runs)]
+    return found if len(set(found)) == len(found) else list(range(1, len(runs) + 1))
+
+
+def _epochs_multilabel(runs: list[MultilabelPredictions], labels: Sequence[int] | None, *,
+                       threshold: float | None, min_confidence: float, bins: int,
+                       min_loss_delta: float, min_accuracy_delta: float, alpha: float,
+                       allow_partial: bool, significant: bool, metric: str | None,
+                       zero_division: int | None) -> TrajectoryReport:
+    """``epochs`` on multi-label files: every file must hold the same examples and labels.
+
+    Each file's rows are put in the first file's order (by id, else by position);
+    the flag uses the mean binary cross-entropy and ``metric``.
+    """
+    from dataclasses import replace
+
+    from clfdiag.core.multilabel import (
+        accuracy_rise_p,
+        compare_multilabel,
+        evaluate_multilabel,
+    )
+    from clfdiag.core.trajectory import scan
+    from clfdiag.errors import ClfdiagError
+    from clfdiag.io.multilabel import pair_multilabel
+    from clfdiag.reports.multilabel import multilabel_epochs_report
+
+    if allow_partial:
+        raise ClfdiagError("--allow-partial does not apply to multi-label files in epochs",
+                           "give files that hold the same examples")
+    accuracy = _accuracy_metric(metric)
+    cuts = multilabel_thresholds(runs[0], threshold, None)
+    zd = _zero_division(zero_division)
+    pairs = [pair_multilabel(runs[0], run) for run in runs]
+    for run, paired in zip(runs, pairs, strict=True):
+        if paired.only_in_a or paired.only_in_b:
+            raise ClfdiagError(f"{runs[0].source.path} and {run.source.path} do not hold the "
+                               f"same examples ({paired.only_in_a} ids only in the first, "
+                               f"{paired.only_in_b} only in the other)",
+                               "give every epoch's predictions of the same examples")
+    y = pairs[0].y
+    probas = [p.proba_b for p in pairs]
+    evaluations = [evaluate_multilabel(y, p, cuts, zero_division=zd, n_bins=bins,
+                                       min_confidence=min_confidence, top=0) for p in probas]
+    losses = [e.metrics["log_loss"] for e in evaluations]
+    accuracies = [e.metrics[accuracy] for e in evaluations]
+    trajectory = scan(losses, accuracies, min_loss_delta=min_loss_delta,
+                      min_accuracy_delta=min_accuracy_delta)
+
+    def compare_pair(i: int, j: int) -> Any:
+        return compare_multilabel(y, probas[i], probas[j], cuts, zero_division=zd, n_bins=bins,
+                                  min_confidence=min_confidence, top=0,
+                                  accuracy_metric=accuracy, min_loss_delta=min_loss_delta,
+                                  min_accuracy_delta=min_accuracy_delta)
+
+    changes = {i: compare_pair(i - 1, i) for i in trajectory.flagged}
+    tests = {}
+    for i, cmp in changes.items():
+        accuracy_p, loss_p = accuracy_rise_p(cmp), cmp.log_loss_test.p_value
+        tests[i] = {"mcnemar_p": None if cmp.exact_match_test is None
+                    else cmp.exact_match_test.p_value,
+                    "loss_test_p": loss_p, "hamming_test_p": cmp.hamming_loss_test.p_value,
+                    "both_significant": (accuracy_p is not None and accuracy_p < alpha
+                                         and loss_p is not None and loss_p < alpha)}
+    all_flags = len(trajectory.flagged)
+    if significant:
+        trajectory = replace(trajectory, loss_up_accuracy_up=tuple(
+            (f and tests[i]["both_significant"]) if f else f
+            for i, f in enumerate(trajectory.loss_up_accuracy_up)))
+    last, best = len(runs) - 1, trajectory.best_by_loss
+    last_vs_best = compare_pair(best, last) if best is not None and best != last else None
+    return multilabel_epochs_report(
+        _epoch_labels(runs, labels), runs, evaluations, trajectory, changes, tests,
+        last_vs_best, accuracy_metric=accuracy, alpha=alpha, significant=significant,
+        flagged_before_tests=all_flags, pairing_by=pairs[1].by, min_loss_delta=min_loss_delta,
+        min_accuracy_delta=min_accuracy_delta)
 
 
 def rise_tests(cmp: Any, alpha: float) -> dict[str, Any]:

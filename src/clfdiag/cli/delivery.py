@@ -32,6 +32,21 @@ def read_options(label_col: str | None, prob_col: list[str] | None, id_col: str 
                        scores=scores, labels_file=labels_file, weight_col=weight_col)
 
 
+def multilabel_options(multilabel: bool, label_cols: list[str] | None, label_list: str | None,
+                       list_sep: str, prob_col: list[str] | None, id_col: str | None,
+                       logits: bool) -> Any:
+    """The multi-label reading options when a multi-label flag is given, else None."""
+    if not (multilabel or label_cols or label_list):
+        if list_sep != "|":
+            raise ClfdiagError("--list-sep applies to a --label-list column",
+                               "add --label-list COLUMN")
+        return None
+    from clfdiag.io.multilabel import MultilabelOptions
+
+    return MultilabelOptions(tuple(label_cols or ()), label_list, list_sep,
+                             tuple(prob_col or ()), id_col, logits)
+
+
 def where(report: dict[str, Any]) -> list[str]:
     """Where loss and accuracy both rose, for a gate message: ``at epochs 6, 7``."""
     if not report["flagged"]:

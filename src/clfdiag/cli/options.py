@@ -155,3 +155,36 @@ DisparityMetric = Annotated[str, typer.Option(
     "--disparity-metric", metavar="NAME", help="The disparity --fail-on disparity checks: "
     "demographic_parity_difference|_ratio, equalized_odds_difference|_ratio, "
     "equal_opportunity_difference|_ratio.", rich_help_panel="Gates")]
+
+Multilabel = Annotated[bool, typer.Option(
+    "--multilabel", help="Read the file as multi-label: several true labels per row, one "
+    "probability per label (found by content without this flag in the three shapes of "
+    "docs/multilabel.md).", rich_help_panel="Multi-label")]
+LabelCols = Annotated[list[str] | None, typer.Option(
+    "--label-cols", metavar="COLUMN|PREFIX", help="Multi-label: the 0/1 indicator columns of "
+    "the true labels, repeated once per label, or one prefix such as y_.",
+    rich_help_panel="Multi-label")]
+LabelList = Annotated[str | None, typer.Option(
+    "--label-list", metavar="COLUMN", help="Multi-label: a column holding each row's true "
+    "labels, as names split on --list-sep or a Python/JSON list (of names, or of 0/1 "
+    "indicators by position).", rich_help_panel="Multi-label")]
+ListSep = Annotated[str, typer.Option(
+    "--list-sep", help="Multi-label: the separator of the label names in a --label-list "
+    "column.", rich_help_panel="Multi-label")]
+ZeroDivision = Annotated[int | None, typer.Option(
+    "--zero-division", metavar="0|1", help="Multi-label: the value of a precision, recall, F1 "
+    "or Jaccard of 0/0 (scikit-learn's zero_division)  \\[default: 0]", show_default=False,
+    rich_help_panel="Multi-label")]
+
+
+class AccuracyMetric(str, Enum):
+    """The accuracy of the loss-up/accuracy-up flag on multi-label files."""
+
+    subset_accuracy = "subset_accuracy"
+    label_accuracy = "label_accuracy"
+    f1_micro = "f1_micro"
+
+
+MetricOpt = Annotated[AccuracyMetric | None, typer.Option(
+    "--metric", help="Multi-label: the accuracy of the loss-up/accuracy-up flag  "
+    "\\[default: subset_accuracy]", show_default=False, rich_help_panel="Multi-label")]

@@ -20,6 +20,7 @@ from clfdiag.io.columns import ColumnRoles, detect_columns
 from clfdiag.io.joined import LabelsJoin
 from clfdiag.io.labels import KNOWN_PAIRS, binary_classes, canonical, class_lookup
 from clfdiag.io.memory import release_freed_memory
+from clfdiag.io.multilabel import hand_over_multilabel
 from clfdiag.io.options import ReadOptions
 from clfdiag.io.roles import (
     as_score_table,
@@ -63,6 +64,7 @@ def read_predictions(
     check_options(options)
     source = open_source(path, stdin)
     header = table_header(source)
+    hand_over_multilabel(source, header, options)
     if not options.labels_required:
         return _without_labels(source, header, options)
     if options.labels_file is not None:

@@ -6,7 +6,13 @@ from typing import Annotated
 
 import typer
 
-from clfdiag.cli.delivery import finish, input_paths, read_options, refuse_overwriting
+from clfdiag.cli.delivery import (
+    finish,
+    input_paths,
+    multilabel_options,
+    read_options,
+    refuse_overwriting,
+)
 from clfdiag.cli.options import (
     AllowPartial,
     Alpha,
@@ -18,11 +24,16 @@ from clfdiag.cli.options import (
     IdCol,
     Junit,
     LabelCol,
+    LabelCols,
+    LabelList,
     LabelsFile,
+    ListSep,
     Logits,
+    MetricOpt,
     MinAccuracyDelta,
     MinConfidence,
     MinLossDelta,
+    Multilabel,
     OutputOpt,
     Percent,
     PlotOpt,
@@ -34,6 +45,7 @@ from clfdiag.cli.options import (
     ScoreThreshold,
     Top,
     WeightCol,
+    ZeroDivision,
 )
 from clfdiag.limits import MAX_BOOTSTRAP, check_limits
 
@@ -53,6 +65,12 @@ def compare(
     percent: Percent = False,
     scores: Scores = False,
     weight_col: WeightCol = None,
+    multilabel: Multilabel = False,
+    label_cols: LabelCols = None,
+    label_list: LabelList = None,
+    list_sep: ListSep = "|",
+    zero_division: ZeroDivision = None,
+    metric: MetricOpt = None,
     allow_partial: AllowPartial = False,
     threshold: ScoreThreshold = None,
     min_confidence: MinConfidence = 0.9,
@@ -74,20 +92,23 @@ def compare(
 ) -> None:
     """Compare two predictions of the same examples: what changed, is it significant, and why."""
     from clfdiag.api import compare as compare_predictions
+    from clfdiag.api import read_either
     from clfdiag.gates import check_flags, parse_fail_on
-    from clfdiag.io import read_predictions
 
     conditions = parse_fail_on(fail_on or [])
     check_limits(top=top, bins=bins, bootstrap=bootstrap)
     refuse_overwriting(input_paths(file_a, file_b, labels_file), output, junit)
     options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
                             drop_invalid, pred_col, percent, scores, labels_file, weight_col)
-    a, b = read_predictions(file_a, options), read_predictions(file_b, options)
+    multi = multilabel_options(multilabel, label_cols, label_list, list_sep, prob_col, id_col,
+                               logits)
+    a, b = read_either(file_a, options, multi), read_either(file_b, options, multi)
     report = compare_predictions(
         a, b, allow_partial=allow_partial, threshold=threshold, min_confidence=min_confidence,
         top=top, bins=bins, min_loss_delta=min_loss_delta,
         min_accuracy_delta=min_accuracy_delta, alpha=alpha, bootstrap=bootstrap, seed=seed,
-        sample_points=2000 if plot or output_format is Format.html else 0)
+        sample_points=2000 if plot or output_format is Format.html else 0,
+        metric=None if metric is None else metric.value, zero_division=zero_division)
     flagged = ["from A to B"] if report["loss_up_accuracy_up"] else []
     results = check_flags(conditions, flagged, report["regressions"], alpha)
     finish(report, results, output_format, output, plot, junit,

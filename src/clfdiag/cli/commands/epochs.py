@@ -6,7 +6,14 @@ from typing import Annotated, Any
 
 import typer
 
-from clfdiag.cli.delivery import finish, input_paths, read_options, refuse_overwriting, where
+from clfdiag.cli.delivery import (
+    finish,
+    input_paths,
+    multilabel_options,
+    read_options,
+    refuse_overwriting,
+    where,
+)
 from clfdiag.cli.options import (
     AllowPartial,
     Alpha,
@@ -18,11 +25,16 @@ from clfdiag.cli.options import (
     IdCol,
     Junit,
     LabelCol,
+    LabelCols,
+    LabelList,
     LabelsFile,
+    ListSep,
     Logits,
+    MetricOpt,
     MinAccuracyDelta,
     MinConfidence,
     MinLossDelta,
+    Multilabel,
     OutputOpt,
     Percent,
     PlotOpt,
@@ -33,6 +45,7 @@ from clfdiag.cli.options import (
     Scores,
     Threshold,
     WeightCol,
+    ZeroDivision,
 )
 from clfdiag.limits import check_limits
 
@@ -55,6 +68,12 @@ def epochs(
     percent: Percent = False,
     scores: Scores = False,
     weight_col: WeightCol = None,
+    multilabel: Multilabel = False,
+    label_cols: LabelCols = None,
+    label_list: LabelList = None,
+    list_sep: ListSep = "|",
+    zero_division: ZeroDivision = None,
+    metric: MetricOpt = None,
     threshold: Threshold = None,
     min_confidence: MinConfidence = 0.9,
     bins: Bins = 15,
@@ -74,19 +93,23 @@ def epochs(
 ) -> None:
     """Scan the epochs of a training run: flag each where loss and accuracy both rose."""
     from clfdiag.api import epochs as scan_epochs
+    from clfdiag.api import read_either
     from clfdiag.gates import check_flags, parse_fail_on
-    from clfdiag.io import read_predictions
 
     conditions = parse_fail_on(fail_on or [])
     check_limits(bins=bins)
     refuse_overwriting(input_paths(*files, labels_file), output, junit)
     options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
                             drop_invalid, pred_col, percent, scores, labels_file, weight_col)
+    multi = multilabel_options(multilabel, label_cols, label_list, list_sep, prob_col, id_col,
+                               logits)
     ordered = files if keep_order else sorted(files, key=natural_key)
-    runs = [read_predictions(f, options) for f in ordered]
+    runs = [read_either(f, options, multi) for f in ordered]
     report = scan_epochs(runs, threshold=threshold, min_confidence=min_confidence, bins=bins,
                          min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
-                         alpha=alpha, allow_partial=allow_partial, significant=significant)
+                         alpha=alpha, allow_partial=allow_partial, significant=significant,
+                         metric=None if metric is None else metric.value,
+                         zero_division=zero_division)
     last = report.get("last_vs_best") or {}
     results = check_flags(conditions, where(report), last.get("regressions", []), alpha)
     finish(report, results, output_format, output, plot, junit, input_paths(*files, labels_file))

@@ -7,7 +7,13 @@ from typing import Annotated, Any
 
 import typer
 
-from clfdiag.cli.delivery import finish, input_paths, read_options, refuse_overwriting
+from clfdiag.cli.delivery import (
+    finish,
+    input_paths,
+    multilabel_options,
+    read_options,
+    refuse_overwriting,
+)
 from clfdiag.cli.options import (
     Bins,
     By,
@@ -24,11 +30,15 @@ from clfdiag.cli.options import (
     IdCol,
     Junit,
     LabelCol,
+    LabelCols,
+    LabelList,
     LabelsFile,
+    ListSep,
     Logits,
     MaxDisparity,
     MinConfidence,
     MinGroup,
+    Multilabel,
     OutputOpt,
     Percent,
     PlotOpt,
@@ -43,6 +53,7 @@ from clfdiag.cli.options import (
     ThresholdRule,
     Top,
     WeightCol,
+    ZeroDivision,
 )
 from clfdiag.errors import ClfdiagError
 from clfdiag.limits import check_limits
@@ -63,6 +74,15 @@ def evaluate(
     percent: Percent = False,
     scores: Scores = False,
     weight_col: WeightCol = None,
+    multilabel: Multilabel = False,
+    label_cols: LabelCols = None,
+    label_list: LabelList = None,
+    list_sep: ListSep = "|",
+    thresholds: Annotated[str | None, typer.Option(
+        "--thresholds", metavar="FILE", help="Multi-label: one threshold per label, as JSON "
+        '({"label": t, ...} or a list in label order) or CSV (label,threshold).',
+        rich_help_panel="Multi-label")] = None,
+    zero_division: ZeroDivision = None,
     streaming: Annotated[bool | None, typer.Option(
         "--streaming/--in-memory",
         help="Read in batches (files larger than memory; ranking metrics from a fine "
@@ -119,9 +139,12 @@ def evaluate(
     gates = parse_gates(fail_under or [], fail_over or [])
     fairness_gate = disparity_gate(fail_on or [], max_disparity, disparity_metric, by)
     check_limits(top=top, bins=bins)
-    refuse_overwriting(input_paths(file, labels_file), output, junit)
+    inputs = input_paths(file, labels_file, thresholds)
+    refuse_overwriting(inputs, output, junit)
     options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
                             drop_invalid, pred_col, percent, scores, labels_file, weight_col)
+    multi = multilabel_options(multilabel, label_cols, label_list, list_sep, prob_col, id_col,
+                               logits)
     slices = SliceOptions(
         tuple(by), slice_metric.value, min_group, alpha,
         fairness_reference=fairness_choice("--fairness-reference", fairness_reference),
@@ -137,8 +160,10 @@ def evaluate(
                                min_confidence=min_confidence, top=top, bins=bins,
                                slices=slices, engine=engine.value, scheduler=scheduler,
                                progress=progress, bootstrap=bootstrap, seed=seed,
-                               target_risk=target_risk)
+                               target_risk=target_risk, multilabel=multi,
+                               thresholds=thresholds, zero_division=zero_division,
+                               curves=bool(plot) or output_format is Format.html)
     results: list[Any] = check_gates(gates, report["metrics"], report["undefined"])
     if fairness_gate is not None:
         results.append(check_disparity(report.get("fairness") or [], *fairness_gate))
-    finish(report, results, output_format, output, plot, junit, input_paths(file, labels_file))
+    finish(dict(report), results, output_format, output, plot, junit, inputs)

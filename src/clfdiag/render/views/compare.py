@@ -24,10 +24,13 @@ from clfdiag.render.plots import (
     reliability_figure,
     style_axes,
 )
+from clfdiag.render.views import multilabel
 
 
 def comparison_document(report: dict[str, Any]) -> Document:
     """Diagnosis, metrics side by side, the loss decomposition, tests and the rising losses."""
+    if report.get("task") == "multilabel":
+        return multilabel.comparison_document(report)
     doc = Document("clfdiag compare")
     b = doc.blocks
     flagged = report["loss_up_accuracy_up"] or report["regressions"]
@@ -74,6 +77,8 @@ def comparison_rows(report: Report) -> CsvRows:
 @plain_text
 def comparison_figures(report: dict[str, Any]) -> dict[str, Any]:
     """Both ROC curves, both reliability diagrams, and the per-example scatter."""
+    if report.get("task") == "multilabel":
+        return {}  # the per-label curves are drawn by `evaluate --plot` on each file
     out = {}
     curves = report["curves"]
     if curves["a"] and curves["b"] and "roc" in curves["a"]:

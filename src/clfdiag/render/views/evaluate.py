@@ -23,10 +23,13 @@ from clfdiag.render.plots import (
     style_axes,
 )
 from clfdiag.render.selective import selective_blocks
+from clfdiag.render.views import multilabel
 
 
 def evaluation_document(report: dict[str, Any]) -> Document:
     """Summary, confusion matrix, per-class table, calibration and overconfident errors."""
+    if report["task"] == "multilabel":
+        return multilabel.evaluation_document(report)
     doc = Document(f"clfdiag evaluate: {report['input']['path']}")
     b = doc.blocks
     b += [Paragraph(t.headline(report), "lead"), Paragraph(t.columns_line(report), "quiet")]
@@ -165,6 +168,8 @@ def _fairness(entry: dict[str, Any]) -> list[Any]:
 
 def evaluation_rows(report: Report) -> CsvRows:
     """``metric,value,ci_lower,ci_upper,note``: one row per metric."""
+    if report["task"] == "multilabel":
+        return multilabel.evaluation_rows(report)
     intervals = {"roc_auc": report.get("roc_auc_ci"), "accuracy": report.get("accuracy_ci")}
     rows: CsvRows = [["metric", "value", "ci_lower", "ci_upper", "note"]]
     for name, value in report["metrics"].items():
@@ -176,6 +181,8 @@ def evaluation_rows(report: Report) -> CsvRows:
 @plain_text
 def evaluation_figures(report: dict[str, Any]) -> dict[str, Any]:
     """ROC and PR (binary) or one-vs-rest ROC (multiclass), reliability, confidence, confusion."""
+    if report["task"] == "multilabel":
+        return multilabel.figures(report)
     out = {}
     if report["task"] == "binary" and report["curves"]:
         if "roc" in report["curves"]:
