@@ -226,7 +226,7 @@ def count_lines(path: str) -> int:
     newlines, last = 0, 10
     with open(path, "rb", buffering=0) as f:
         while True:
-            size = f.readinto(memoryview(buffer))
+            size = f.readinto(buffer.data)
             if not size:
                 break
             newlines += int(np.count_nonzero(buffer[:size] == 10))
