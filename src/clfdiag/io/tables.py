@@ -23,7 +23,7 @@ import numpy as np
 from clfdiag.errors import ClfdiagError
 from clfdiag.io.arrays import empty_as_null, to_numpy
 from clfdiag.io.columns import ColumnRoles
-from clfdiag.io.memory import release_freed_memory
+from clfdiag.io.memory import release_freed_memory, reuse_freed_memory
 from clfdiag.io.source import HEADER_BYTES, Source, json_record, shorten
 
 BLOCK_BYTES = 1 << 24
@@ -65,6 +65,7 @@ def _numeric_columns(roles: ColumnRoles) -> tuple[str, ...]:
 
 def read_table(source: Source, roles: ColumnRoles) -> Any:
     """The needed columns of the whole input as one Arrow table, types fixed."""
+    reuse_freed_memory()  # every array of an in-memory evaluation is large
     if source.kind == "csv":
         return _read_csv(source, roles)
     return coerce_types(source.name, _read_columnar(source, needed_columns(roles)), roles)
