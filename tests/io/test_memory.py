@@ -49,3 +49,35 @@ def test_other_systems_skip_the_trim(monkeypatch):
         release_freed_memory()
     finally:
         memory._malloc_trim.cache_clear()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or memory._mallopt() is None,
+                    reason="glibc only")
+def test_large_blocks_kept_for_reuse_still_go_back_after_a_trim():
+    import subprocess
+
+    # A fresh interpreter: the allocator's thresholds are set once per process.
+    code = """
+import numpy as np
+from clfdiag.io.memory import release_freed_memory, reuse_freed_memory
+
+def resident_mb():
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * 4096 / 2**20
+
+reuse_freed_memory()
+reuse_freed_memory()
+before = resident_mb()
+block = np.ones(256 << 17)  # 256 MiB, touched
+held = resident_mb()
+del block
+kept = resident_mb()
+release_freed_memory()
+print(held - before, kept - before, resident_mb() - before)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    held, kept, trimmed = map(float, out)
+    assert held > 200  # the block was resident
+    assert kept > 200  # freed, but kept in the heap for the next array (not unmapped)
+    assert trimmed < 50  # and handed back by the trim

@@ -87,11 +87,16 @@ class ExactScores(Accumulator[ScoreLayout]):
     def top_label_ranking(self, threshold: float) -> BinaryRanking:
         """Binary: the exact ranking of the top-label confidence, correct positive.
 
-        One more packed-key sort of the confidences: measured at 10^7 rows it costs
-        less than deriving the order from the ranking of ``p``
-        (:func:`~clfdiag.core.selective.top_label_ranking`, which merges two runs
-        but needs several gathers per distinct score).
+        Derived from the ranking of ``p`` (:func:`~clfdiag.core.selective.top_label_ranking`:
+        the confidences above and below the threshold are two ordered runs, merged
+        in linear time), so the scores are sorted once for both. Measured at 10^7
+        distinct scores: 0.33 s of CPU, against 1.0 s for a packed-key sort of the
+        confidences. Scores outside [0, 1] (which have no top-label confidence) and
+        weighted rankings take that sort instead.
         """
+        positive = self.positive_ranking() if self.labels else None
+        if isinstance(positive, BinaryRanking) and _probabilities(positive.thresholds):
+            return top_label_ranking(positive, threshold)
         y, p = self._joined()
         predicted = p >= threshold
         confidence = np.where(predicted, p, 1.0 - p)
@@ -127,6 +132,11 @@ class ExactScores(Accumulator[ScoreLayout]):
     def ap_error_bound(self) -> float | None:
         """None: exact rankings have no error."""
         return None
+
+
+def _probabilities(descending: FloatArray) -> bool:
+    """Whether descending scores all lie in [0, 1] (an empty array does)."""
+    return descending.shape[0] == 0 or bool(descending[0] <= 1.0 and descending[-1] >= 0.0)
 
 
 def _histograms(layout: ScoreLayout) -> tuple[ScoreHistogram, ...]:

@@ -62,6 +62,42 @@ class Curve:
     thresholds: FloatArray
 
 
+@dataclass(frozen=True)
+class ScoreGroups:
+    """The distinct scores in increasing order, with the examples and positives at each.
+
+    What an isotonic (pool-adjacent-violators) fit or a grouped calibration test
+    needs from the data: ``scores[i]`` is held by ``counts[i]`` examples, of which
+    ``positives[i]`` are positive (sums of sample weights for a weighted ranking).
+    """
+
+    scores: FloatArray
+    counts: npt.NDArray[np.int64 | np.float64]
+    positives: npt.NDArray[np.int64 | np.float64]
+
+
+def score_groups(r: BinaryRanking | WeightedRanking) -> ScoreGroups:
+    """The tie groups of a ranking, lowest score first, from its cumulative counts.
+
+    No sort and no pass over the examples: the ranking already holds one entry
+    per distinct score. The evaluation keeps its ranking of the positive-class
+    scores (``EvaluationState.scores.positive_ranking()``), so every item that
+    needs the scores in order starts from it instead of sorting them again.
+
+    Examples
+    --------
+    >>> g = score_groups(rank_binary(np.array([0, 1, 1, 0, 1]),
+    ...                              np.array([0.2, 0.7, 0.2, 0.9, 0.7])))
+    >>> g.scores.tolist(), g.counts.tolist(), g.positives.tolist()
+    ([0.2, 0.7, 0.9], [2, 2, 1], [1, 2, 0])
+    """
+    positives = np.diff(r.tps, prepend=0)
+    counts = positives + np.diff(r.fps, prepend=0)
+    return ScoreGroups(np.ascontiguousarray(r.thresholds[::-1]),
+                       np.ascontiguousarray(counts[::-1]),
+                       np.ascontiguousarray(positives[::-1]))
+
+
 PARALLEL_SORT_MIN = 1 << 20
 
 

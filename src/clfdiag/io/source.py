@@ -26,7 +26,7 @@ import sys
 import tempfile
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import IO, Any
 
 from clfdiag.errors import ClfdiagError
@@ -59,6 +59,8 @@ class Source:
 
     ``opener`` returns a fresh binary stream of the decompressed content, to be
     used in a ``with`` block (for Parquet: a path or an in-memory buffer).
+    ``path``, for text that is stored uncompressed in a regular file, names that
+    file, so that a parser may open it itself (no Python in its read loop).
     """
 
     name: str
@@ -68,6 +70,7 @@ class Source:
     header: tuple[str, ...] = ()
     delimiter: str = ","
     decimal_comma: bool = False
+    path: str | None = None
 
 
 def open_source(path: str, stdin: IO[bytes] | None = None) -> Source:
@@ -90,8 +93,9 @@ def open_source(path: str, stdin: IO[bytes] | None = None) -> Source:
     import pyarrow as pa
 
     # Arrow's own streams: native decompression, and closed by the caller's `with`.
-    return _text_source(name, compression,
-                        lambda: pa.input_stream(path, compression=compression))
+    source = _text_source(name, compression,
+                          lambda: pa.input_stream(path, compression=compression))
+    return source if compression else replace(source, path=path)
 
 
 _SPOOLED: dict[str, tuple[Any, str]] = {}
