@@ -31,6 +31,7 @@ References
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -187,9 +188,9 @@ def chi_square_sf(x: float, df: int) -> float:
     """
     if df < 1:
         raise ValueError("df must be at least 1")
-    if x <= 0:
-        return 1.0
     y = x / 2.0
+    if y <= 0:  # x <= 0, or so small that half of it is 0
+        return 1.0
     log_y = math.log(y)
     if df % 2 == 0:
         terms = [-y + i * log_y - math.lgamma(i + 1.0) for i in range(df // 2)]
@@ -247,6 +248,7 @@ def studentized_range_sf(q: float, k: int) -> float:
     return float(min(1.0, np.trapezoid(integrand, dx=_RANGE_STEP)))
 
 
+@functools.lru_cache(maxsize=64)
 def studentized_range_quantile(p: float, k: int) -> float:
     """The q with P(R <= q) = p for the range of k standard normal values (infinite df).
 
@@ -699,7 +701,7 @@ class Ranking:
     corrected_t: tuple[FoldTest, ...] | None
 
 
-def rank_models(scores: FloatArray, *, higher_is_better: bool = True, alpha: float = 0.05,
+def rank_models(scores: FloatArray | None, *, higher_is_better: bool = True, alpha: float = 0.05,
                 correction: Correction = "holm",
                 fold_scores: Sequence[FloatArray] | None = None,
                 test_train_ratio: float | None = None) -> Ranking:
