@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scikit_posthocs as sp
 import scipy.stats as ss
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from sklearn.metrics import accuracy_score
@@ -70,6 +70,7 @@ p_values = st.lists(st.one_of(st.sampled_from([0.0, 0.001, 0.01, 0.02, 0.05, 0.5
 
 # --- corrections -------------------------------------------------------------------------
 
+@settings(max_examples=30)  # statsmodels' multipletests takes ~0.15 s a call
 @given(p_values)
 def test_holm_and_bonferroni_match_statsmodels(ps):
     for method in ("holm", "bonferroni"):
