@@ -9,7 +9,7 @@ from clfdiag.core.model_comparison import compare_models, rank_models
 from clfdiag.io.predictions import read_predictions
 from clfdiag.io.score_table import read_score_table
 from clfdiag.pairing import pair_predictions
-from clfdiag.report import comparison_report
+from clfdiag.reports.compare import compare_report
 from clfdiag.reports.compare_many import best_sentence, compare_many_report
 from clfdiag.reports.rank import rank_report
 from tests.conftest import SAMPLES
@@ -64,8 +64,8 @@ def test_compare_many_pairs_equal_the_two_file_report(three_models):
         other = NAMES.index(pair_json["b"])
         paired = pairs[other - 1]
         cmp = compare_predictions(paired.y, paired.proba_a, paired.proba_b)
-        two = comparison_report(preds[0], preds[other], paired, cmp, threshold=0.5,
-                                min_loss_delta=0.0, min_accuracy_delta=0.0, alpha=0.05)
+        two = compare_report(preds[0], preds[other], paired, cmp, threshold=0.5,
+                            min_loss_delta=0.0, min_accuracy_delta=0.0, alpha=0.05)
         assert pair_json["log_loss"]["mean_diff"] == two["tests"]["log_loss"]["mean_diff"]
         assert pair_json["log_loss"]["p"] == two["tests"]["log_loss"]["p_value"]
         assert pair_json["delong"]["p"] == two["tests"]["delong"]["p_value"]

@@ -47,9 +47,9 @@ from clfdiag.core.losses import log_loss_terms, true_class_probability
 from clfdiag.core.stats import (
     DeLongPaired,
     MeanDifference,
-    _incomplete_beta,
     binomial_two_sided,
     delong_paired,
+    incomplete_beta,
     paired_bootstrap,
     paired_t,
     student_t_sf,
@@ -209,7 +209,7 @@ def f_sf(f: float, df1: int, df2: int) -> float:
     if f <= 0:
         return 1.0
     denominator = df2 + df1 * f
-    return _incomplete_beta(df2 / 2.0, df1 / 2.0, df2 / denominator, df1 * f / denominator)
+    return incomplete_beta(df2 / 2.0, df1 / 2.0, df2 / denominator, df1 * f / denominator)
 
 
 def _normal_cdf_and_sf(z: FloatArray) -> tuple[FloatArray, FloatArray]:

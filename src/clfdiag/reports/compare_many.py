@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from clfdiag import __version__
 from clfdiag.core.model_comparison import ManyModelComparison, ModelPair, OmnibusTest
-from clfdiag.report import SCHEMA_VERSION, _input, _number, _pair
+from clfdiag.reports.common import SCHEMA_VERSION, input_json, number, pair
+from clfdiag.version import __version__
 
 if TYPE_CHECKING:
     from clfdiag.predictions import Predictions
@@ -35,7 +35,7 @@ def compare_many_report(preds: Sequence[Predictions], names: Sequence[str],
         "schema_version": SCHEMA_VERSION,
         "clfdiag_version": __version__,
         "command": "compare",
-        "inputs": [_input(p) for p in preds],
+        "inputs": [input_json(p) for p in preds],
         "task": task,
         "classes": list(classes),
         "positive_class": classes[1] if task == "binary" else None,
@@ -49,7 +49,7 @@ def compare_many_report(preds: Sequence[Predictions], names: Sequence[str],
         "pairwise": [_pair_json(pair, names) for pair in result.pairs],
         "best": {
             "name": names[best],
-            "log_loss": _number(result.evaluations[best].metrics["log_loss"]),
+            "log_loss": number(result.evaluations[best].metrics["log_loss"]),
             "not_significantly_worse": [names[i] for i in result.not_significantly_worse],
         },
         "notes": [
@@ -104,8 +104,8 @@ def _model_json(preds: Predictions, name: str, index: int,
     return {
         "name": name,
         "file": preds.source.path,
-        "metrics": {k: _number(v) for k, v in ev.metrics.items()},
-        "intervals": {"accuracy": _pair(ev.accuracy_ci), "roc_auc": _pair(ev.roc_auc_ci)},
+        "metrics": {k: number(v) for k, v in ev.metrics.items()},
+        "intervals": {"accuracy": pair(ev.accuracy_ci), "roc_auc": pair(ev.roc_auc_ci)},
         "ranks": {metric: None if ranks is None else ranks[index]
                   for metric, ranks in result.metric_ranks.items()},
     }

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any, TypedDict
 
-from clfdiag import __version__
 from clfdiag.core.model_comparison import Ranking
 from clfdiag.io.score_table import ScoreTable
-from clfdiag.report import SCHEMA_VERSION, _number
+from clfdiag.reports.common import SCHEMA_VERSION, number
+from clfdiag.version import __version__
 
 
 class ScoresInputJSON(TypedDict):
@@ -76,8 +76,8 @@ def rank_report(table: ScoreTable, ranking: Ranking) -> RankReport:
     corrected: list[CorrectedTJSON] | None = None
     if ranking.corrected_t is not None:
         corrected = [{"dataset": datasets[f.dataset], "a": models[f.a], "b": models[f.b],
-                      "mean_diff": f.test.mean_diff, "t": _number(f.test.t), "df": f.test.df,
-                      "p": _number(f.test.p)} for f in ranking.corrected_t]
+                      "mean_diff": f.test.mean_diff, "t": number(f.test.t), "df": f.test.df,
+                      "p": number(f.test.p)} for f in ranking.corrected_t]
     return {
         "schema_version": SCHEMA_VERSION,
         "clfdiag_version": __version__,
