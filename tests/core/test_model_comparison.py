@@ -100,6 +100,47 @@ def test_an_unknown_correction_is_refused():
 
 # --- ties and ranks -----------------------------------------------------------------------
 
+def _same_floats(got, want):
+    """Equal values, NaN where NaN, and the same sign of every zero (a NaN's sign is moot)."""
+    got, want = np.asarray(got), np.asarray(want)
+    numbers = ~np.isnan(want)
+    return np.array_equal(got, want, equal_nan=True) and np.array_equal(
+        np.signbit(got[numbers]), np.signbit(want[numbers]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(hnp.arrays(np.float64, st.integers(0, 60),
+                  elements=st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True)))
+def test_round_significant_equals_formatting_to_twelve_digits(values):
+    want = np.array([twelve_digits(v) for v in values.tolist()], dtype=np.float64)
+    assert _same_floats(mc.round_significant(values), want)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(10 ** 11, 10 ** 12 - 1), st.integers(-40, 40),
+       st.sampled_from([-2, -1, 0, 1, 2]), st.booleans())
+def test_round_significant_at_halves_and_their_neighbours(digits, exponent, ulps, negative):
+    # A 13th digit of exactly 5 (as near as a float gets) and the floats beside it: where
+    # the scaled product's rounding error could tip the rounding.
+    centre = float(f"{digits}5e{exponent}")
+    value = centre
+    for _ in range(abs(ulps)):
+        value = math.nextafter(value, math.inf if ulps > 0 else -math.inf)
+    value = -value if negative else value
+    assert _same_floats(mc.round_significant([value]), [twelve_digits(value)])
+
+
+def test_round_significant_on_exact_halves_powers_of_ten_and_extremes():
+    values = np.array([123456789012.5, 123456789013.5, 0.5, 1e22, 1e23, 9.9999999999995,
+                       9.99999999999949, 1e-11, 1e-12, 2.220446049250313e-16, 5e-324,
+                       1.7976931348623157e308, 0.0, -0.0, 1.0, -1.0])
+    want = np.array([twelve_digits(v) for v in values.tolist()])
+    assert _same_floats(mc.round_significant(values), want)
+    grid = np.random.default_rng(7).random((50, 40)) * 10.0 ** np.arange(-20, 20)
+    assert _same_floats(mc.round_significant(grid),
+                        np.vectorize(twelve_digits)(grid))
+
+
 def test_means_of_folds_summed_in_another_order_tie():
     a, b = 0.9566666666666667, 0.9566666666666666
     assert a != b

@@ -118,10 +118,49 @@ def round_significant(values: npt.ArrayLike) -> FloatArray:
     Means of folds summed in different orders (0.9566666666666667 and
     0.9566666666666666) become equal, so rank-based statistics see the tie
     that exact arithmetic has.
+
+    Vectorised: with ``s = 11 - floor(log10 |v|)``, the 12-digit integer
+    ``m = rint(v 10^s)``, and ``m / 10^s`` (or ``m 10^-s``) is the float
+    nearest the decimal ``m e-s``, which is what ``float(f"{v:.12g}")``
+    returns, because ``m`` and ``10^|s|`` (|s| <= 22) are exact floats and one
+    division or product is correctly rounded. The scaled product carries an
+    error below 1e-4 (half an ulp of a number below 10^12), so ``m`` is the
+    correctly rounded integer unless ``v 10^s`` lies within
+    :data:`_NEAR_HALF` of a half; those values, the ones whose ``s`` leaves
+    that range (below 1e-11 or above 1e22) are formatted one by one, each
+    distinct value once. Zeros and non-finite values are kept as they are.
     """
     array = np.asarray(values, dtype=np.float64)
-    flat = [float(f"{v:.{SIGNIFICANT_DIGITS}g}") for v in array.ravel().tolist()]
-    return np.array(flat, dtype=np.float64).reshape(array.shape)
+    flat = array.ravel()
+    size = np.abs(flat)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        shift = (SIGNIFICANT_DIGITS - 1) - np.floor(np.log10(size))
+        usable = np.isfinite(shift) & (np.abs(shift) <= _EXACT_POWER)
+        shift = np.where(usable, shift, 0.0).astype(np.int64)
+        power = _POWERS_OF_TEN[np.abs(shift)]
+        scaled = np.where(shift >= 0, size * power, size / power)
+        mantissa = np.rint(scaled)
+        rounded = np.where(shift >= 0, mantissa / power, mantissa * power)
+        low = 10.0 ** (SIGNIFICANT_DIGITS - 1)
+        formatted = ~usable | (np.abs(scaled - np.floor(scaled) - 0.5) < _NEAR_HALF) | (
+            mantissa < low) | (mantissa >= 10.0 * low)
+    # Zeros, infinities and NaN are their own rounding (and keep their sign).
+    itself = ~np.isfinite(flat) | (flat == 0)
+    formatted &= ~itself
+    out = np.where(itself, flat, np.copysign(rounded, flat))
+    if formatted.any():
+        distinct, where = np.unique(flat[formatted], return_inverse=True)
+        text = np.array([float(f"{v:.{SIGNIFICANT_DIGITS}g}") for v in distinct.tolist()],
+                        dtype=np.float64)
+        out[formatted] = text[where.ravel()]
+    return np.asarray(out.reshape(array.shape), dtype=np.float64)
+
+
+_EXACT_POWER = 22
+"""10^22 is the largest power of ten a float64 holds exactly."""
+_POWERS_OF_TEN = np.array([10.0 ** i for i in range(_EXACT_POWER + 1)], dtype=np.float64)
+_NEAR_HALF = 1e-3
+"""Scaled values this close to a half are rounded by formatting (the product errs < 1e-4)."""
 
 
 def rounded_differences(a: FloatArray, b: FloatArray) -> FloatArray:

@@ -74,9 +74,10 @@ def best_sentence(report: Mapping[str, Any]) -> str:
     best = report["best"]["name"]
     fine = set(report["best"]["not_significantly_worse"])
     p_of = {}
-    for pair in report["pairwise"]:
-        if best in (pair["a"], pair["b"]):
-            p_of[pair["b"] if pair["a"] == best else pair["a"]] = pair["log_loss"]["p_adjusted"]
+    for entry in report["pairwise"]:
+        if best in (entry["a"], entry["b"]):
+            other = entry["b"] if entry["a"] == best else entry["a"]
+            p_of[other] = entry["log_loss"]["p_adjusted"]
     names = [m["name"] for m in report["models"] if m["name"] != best]
     not_worse = [n for n in names if n in fine]
     worse = [n for n in names if n not in fine]
