@@ -135,3 +135,16 @@ SliceMetricOpt = Annotated[SliceMetricChoice, typer.Option(
 SliceAlpha = Annotated[float, typer.Option(
     "--alpha", help="Family-wise error rate of the per-group tests (Holm).", min=0.0, max=1.0,
     rich_help_panel="Slices")]
+
+
+class CorrectionChoice(str, Enum):
+    """Multiple-testing corrections of a family of pairwise p-values."""
+
+    holm = "holm"
+    bonferroni = "bonferroni"
+    none = "none"
+
+
+CorrectionOpt = Annotated[CorrectionChoice, typer.Option(
+    "--correction", help="Adjust the pairwise p-values over the k(k-1)/2 pairs of each test: "
+    "holm (step-down), bonferroni or none.", rich_help_panel="Statistics")]
