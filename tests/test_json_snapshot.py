@@ -35,6 +35,7 @@ TOLERANCE = 1e-12
 EPOCHS = [f"sample_data/epochs/epoch_{i:02d}.csv" for i in range(1, 21)]
 OOD = ["sample_data/ood/digits.csv", "sample_data/ood/noise.csv", "sample_data/ood/scaled.csv"]
 OOD_LOGITS = [p.replace(".csv", "_logits.csv") for p in OOD]
+MODELS = [f"sample_data/models/{m}.csv" for m in ("logreg", "forest", "boosting")]
 
 CASES = {
     "evaluate_binary": ["evaluate", "sample_data/binary.csv"],
@@ -91,6 +92,9 @@ CASES = {
                         "sample_data/epochs/epoch_20.csv", "-o", "{tmp}/calibrated.csv"],
     "ood": ["ood", *OOD],
     "ood_logits": ["ood", *OOD_LOGITS, "--logits", "--top", "2", "--keep", "0.9"],
+    "compare_three": ["compare", *MODELS],
+    "rank_folds": ["rank", "sample_data/models/scores.csv", "--test-train-ratio", "0.25"],
+    "rank_wide": ["rank", "sample_data/models/scores_wide.csv", "--correction", "bonferroni"],
 }
 
 
