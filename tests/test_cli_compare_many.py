@@ -182,7 +182,8 @@ def test_files_with_one_stem_need_names(tmp_path):
     copy = tmp_path / "other" / "logreg.csv"
     shutil.copy(FILES[0], copy)
     result = run("compare", FILES[0], FILES[1], copy, code=2)
-    assert "'logreg'" in result.stderr and "--name" in result.stderr
+    assert "'logreg'" in result.stderr
+    assert "--name" in result.stderr
     run("compare", FILES[0], FILES[1], copy, "--name", "x", "--name", "y", "--name", "z")
 
 
@@ -227,7 +228,8 @@ def test_partial_files_keep_the_examples_common_to_all(tmp_path):
     frames[2] = frames[2].iloc[:-7]
     paths = [write(tmp_path / f"{n}.csv", f) for n, f in zip(NAMES, frames, strict=True)]
     result = run("compare", *paths, code=2)
-    assert "--allow-partial" in result.stderr and "ids only in" in result.stderr
+    assert "--allow-partial" in result.stderr
+    assert "ids only in" in result.stderr
     got = compare_json(*paths, "--allow-partial")
     common = set(frames[0]["id"]) & set(frames[1]["id"]) & set(frames[2]["id"])
     assert got["pairing"]["n"] == len(common) == 228 - 12
@@ -277,7 +279,8 @@ def test_multiclass_has_no_delong(tmp_path):
         noisy[columns] = p / p.sum(axis=1, keepdims=True)
         paths.append(write(tmp_path / f"{n}.csv", noisy))
     got = compare_json(*paths)
-    assert got["task"] == "multiclass" and got["threshold"] is None
+    assert got["task"] == "multiclass"
+    assert got["threshold"] is None
     assert all(p["delong"] is None for p in got["pairwise"])
     assert all(m["intervals"]["roc_auc"] is None or len(m["intervals"]["roc_auc"]) == 2
                for m in got["models"])
@@ -303,9 +306,11 @@ def test_scores_weights_and_levels_are_refused(tmp_path):
 
 def test_every_format(tmp_path):
     table = run("compare", *FILES).stdout
-    assert "logreg is best" in table and "Adjusted p-values" in table
+    assert "logreg is best" in table
+    assert "Adjusted p-values" in table
     csv = run("compare", *FILES, "-f", "csv").stdout.splitlines()
-    assert csv[0].startswith("model,n,") and [r.split(",")[0] for r in csv[1:]] == list(NAMES)
+    assert csv[0].startswith("model,n,")
+    assert [r.split(",")[0] for r in csv[1:]] == list(NAMES)
     markdown = run("compare", *FILES, "-f", "markdown").stdout
     assert "| logreg | **0.1057** |" in markdown
     html = run("compare", *FILES, "-f", "html").stdout
