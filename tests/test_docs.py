@@ -149,6 +149,7 @@ SAMPLE_REPORTS = {
     "ood": ["ood", "sample_data/ood/digits.csv", "sample_data/ood/noise.csv"],
     "conformal": ["conformal", "sample_data/conformal/cal.csv", "sample_data/conformal/test.csv",
                   "--fail-on", "undercoverage"],
+    "rank": ["rank", "sample_data/models/scores.csv", "--test-train-ratio", "0.25"],
 }
 
 

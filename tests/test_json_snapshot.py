@@ -36,6 +36,7 @@ EPOCHS = [f"sample_data/epochs/epoch_{i:02d}.csv" for i in range(1, 21)]
 OOD = ["sample_data/ood/digits.csv", "sample_data/ood/noise.csv", "sample_data/ood/scaled.csv"]
 OOD_LOGITS = [p.replace(".csv", "_logits.csv") for p in OOD]
 CONFORMAL = ["sample_data/conformal/cal.csv", "sample_data/conformal/test.csv"]
+MODELS = [f"sample_data/models/{m}.csv" for m in ("logreg", "forest", "boosting")]
 
 CASES = {
     "evaluate_binary": ["evaluate", "sample_data/binary.csv"],
@@ -103,6 +104,9 @@ CASES = {
                                   "--threshold", "0.3", "--zero-division", "1"],
     "compare_multilabel": ["compare", "tests/data/multilabel/delimited.csv",
                            "tests/data/multilabel/delimited.csv"],
+    "compare_three": ["compare", *MODELS],
+    "rank_folds": ["rank", "sample_data/models/scores.csv", "--test-train-ratio", "0.25"],
+    "rank_wide": ["rank", "sample_data/models/scores_wide.csv", "--correction", "bonferroni"],
 }
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
+from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Literal
 
+from clfdiag.errors import ClfdiagError
 from clfdiag.input_checks import decision_rule, decision_threshold, require_supported
 from clfdiag.io.histories import History
 from clfdiag.io.multilabel import LabelThresholds, MultilabelOptions, MultilabelPredictions
@@ -219,7 +221,9 @@ def read_either(path: str, options: ReadOptions | None = None,
 def compare(
     a: Predictions | MultilabelPredictions,
     b: Predictions | MultilabelPredictions,
-    *,
+    *more: Predictions,
+    names: Sequence[str] | None = None,
+    correction: str = "holm",
     allow_partial: bool = False,
     threshold: float | None = None,
     min_confidence: float = 0.9,
@@ -234,9 +238,14 @@ def compare(
     metric: str | None = None,
     zero_division: int | None = None,
 ) -> dict[str, Any]:
-    """Compare two models on the same examples; the same dict as ``compare --format json``.
+    """Compare models on the same examples; the same dict as ``compare --format json``.
 
-    ``sample_points`` adds a random sample of that many examples (for plots).
+    Two models: A against B (docs/compare.md); ``sample_points`` adds a random
+    sample of that many examples (for plots). Three or more (``more``): every
+    model paired to the first, the pairwise tests adjusted by ``correction``
+    (``holm``, ``bonferroni`` or ``none``) and the best model by mean log loss
+    with those not significantly worse at ``alpha``; models are named by
+    ``names`` (one per file, distinct) or their files' stems.
     Multi-label predictions take ``metric`` (the accuracy of the loss-up/accuracy-up
     flag: ``subset_accuracy``, ``label_accuracy`` or ``f1_micro``) and ``zero_division``.
     """
@@ -246,6 +255,9 @@ def compare(
 
     check_limits(top=top, bins=bins, bootstrap=bootstrap, sample_points=sample_points)
     if isinstance(a, MultilabelPredictions) or isinstance(b, MultilabelPredictions):
+        if more:
+            raise ClfdiagError("compare of three or more files reads single-label predictions",
+                               "compare multi-label files two at a time")
         return _compare_multilabel(
             a, b, allow_partial=allow_partial, threshold=threshold,
             min_confidence=min_confidence, top=top, bins=bins, min_loss_delta=min_loss_delta,
@@ -253,6 +265,15 @@ def compare(
             metric=metric, zero_division=zero_division)
     refuse_multilabel_settings(metric=metric is not None,
                                zero_division=zero_division is not None)
+    check_correction(correction)
+    if more:
+        return _compare_many(
+            (a, b, *more), names=names, correction=correction, allow_partial=allow_partial,
+            threshold=threshold, min_confidence=min_confidence, bins=bins, alpha=alpha,
+            bootstrap=bootstrap, seed=seed)
+    if names is not None:
+        raise ClfdiagError("--name names the models of three or more files; two files are "
+                           "A and B", "leave out --name")
     require_supported(a, "compare", hard=False, scores=True,
                       weights=a.score_kind != "scores")
     require_supported(b, "compare", hard=False, scores=True,
@@ -330,6 +351,100 @@ def _compare_multilabel(a: Predictions | MultilabelPredictions,
     return multilabel_comparison_report(ml_a, ml_b, cmp, pairing=paired.pairing_json(),
                                         min_loss_delta=min_loss_delta,
                                         min_accuracy_delta=min_accuracy_delta, alpha=alpha)
+
+
+def _compare_many(preds: tuple[Predictions, ...], *, names: Sequence[str] | None,
+                  correction: str, allow_partial: bool, threshold: float | None,
+                  min_confidence: float, bins: int, alpha: float, bootstrap: int,
+                  seed: int | None) -> dict[str, Any]:
+    """``compare`` of three or more files: every file paired to the first, then every pair."""
+    from clfdiag.core.model_comparison import compare_models
+    from clfdiag.pairing import common_examples, pair_predictions
+    from clfdiag.reports.compare_many import compare_many_report
+
+    model_names = name_models([p.source.path for p in preds], names)
+    check_alpha(alpha)
+    for p in preds:
+        _require_probabilities(p)
+    common = common_examples(list(preds), allow_partial)
+    first = common.runs[0]
+    # The runs hold the same examples in the first file's order; pairing again puts every
+    # file's probability columns in the first file's class order.
+    probas = [first.proba] + [pair_predictions(first, run).proba_b for run in common.runs[1:]]
+    cut, _ = decision_rule(first, threshold)
+    assert cut is not None
+    check_bootstrap_draws(bootstrap, len(first))
+    result = compare_models(first.y, probas, threshold=cut,
+                            correction=correction,  # type: ignore[arg-type]
+                            alpha=alpha, bootstrap=bootstrap, seed=seed,
+                            min_confidence=min_confidence, n_bins=bins)
+    pairing = {"by": common.by, "n": len(first), "left_out": dict(common.left_out)}
+    return compare_many_report(preds, model_names, pairing, result, threshold=cut,
+                               classes=first.classes)
+
+
+def _require_probabilities(preds: Predictions) -> None:
+    """Three or more files are compared on probabilities, unweighted."""
+    name = preds.source.path
+    if preds.score_kind == "scores":
+        raise ClfdiagError(f"{name}: --scores: compare of three or more files needs "
+                           "probabilities (it tests per-example log loss)",
+                           "compare real-valued scores two files at a time, or pass --logits "
+                           "if they are logits")
+    require_supported(preds, "compare", hard=False)
+    if preds.weights is not None:
+        raise ClfdiagError(f"{name}: compare of three or more files does not weigh its results "
+                           f"by sample weights (column {preds.source.weight_column!r})",
+                           "leave out --weight-col")
+
+
+TABLE_SUFFIXES = (".gz", ".bz2", ".xz", ".zst", ".zstd", ".csv", ".tsv", ".txt", ".jsonl",
+                  ".ndjson", ".json", ".parquet", ".pq", ".arrow", ".feather", ".ipc")
+
+
+def name_models(paths: Sequence[str], names: Sequence[str] | None) -> list[str]:
+    """The models' names: ``names`` (once per file, distinct), else the files' stems.
+
+    ``runs/logreg.csv`` is ``logreg``; ``preds.csv.gz`` is ``preds``.
+    """
+    if names is not None:
+        if len(names) != len(paths):
+            raise ClfdiagError(f"--name was given {len(names)} time"
+                               f"{'' if len(names) == 1 else 's'} for {len(paths)} files",
+                               "give --name once per file, in the order of the files, or "
+                               "leave it out to name each model by its file")
+        found = [n.strip() for n in names]
+        if any(not n for n in found):
+            raise ClfdiagError("--name is empty", "give every model a name")
+    else:
+        found = []
+        for path in paths:
+            stem = PurePath(path).name
+            while stem.lower().endswith(TABLE_SUFFIXES) and "." in stem[1:]:
+                stem = stem[:stem.rindex(".")]
+            found.append(stem)
+    repeated = sorted({n for n in found if found.count(n) > 1})
+    if repeated:
+        flag = "--name" if names is not None else "the file names"
+        raise ClfdiagError(f"two models are named {repeated[0]!r} (by {flag})",
+                           "give each file a distinct name with --name, once per file")
+    return found
+
+
+def check_correction(correction: str) -> None:
+    """Refuse an unknown multiple-testing correction."""
+    from clfdiag.core.model_comparison import CORRECTIONS
+
+    if correction not in CORRECTIONS:
+        raise ClfdiagError(f"--correction {correction!r} is not a correction",
+                           "choose from: " + ", ".join(CORRECTIONS))
+
+
+def check_alpha(alpha: float) -> None:
+    """Refuse a significance level outside (0, 1)."""
+    if not 0.0 < alpha < 1.0:
+        raise ClfdiagError(f"--alpha {alpha:g} is not a significance level",
+                           "give a level above 0 and below 1, e.g. --alpha 0.05")
 
 
 def _compare_scores(a: Predictions, b: Predictions, *, allow_partial: bool,
@@ -1046,3 +1161,36 @@ def _write_sets(path: str, columns: list[tuple[str, Any]], inputs: list[str]) ->
               for name, values in columns]
     table = pa.table(arrays, names=[name for name, _ in columns])
     write_report(path, encode_table(table, fmt), inputs)
+
+
+def rank(
+    scores: str,
+    *,
+    score_col: str | None = None,
+    lower_is_better: bool = False,
+    test_train_ratio: float | None = None,
+    alpha: float = 0.05,
+    correction: str = "holm",
+) -> dict[str, Any]:
+    """Rank models over datasets (or folds) from a table of scores; ``rank --format json``.
+
+    ``scores`` is the path of the table, long (``dataset``, ``model``, a score
+    column: the only other numeric one or ``score_col``) or wide (``dataset``
+    and one column per model), with optional ``repeat``/``fold`` columns, which
+    need ``test_train_ratio`` (n_test / n_train). Average ranks, Friedman,
+    Iman-Davenport, Nemenyi's critical difference at ``alpha``, pairwise
+    Wilcoxon adjusted by ``correction`` and, with folds, the corrected
+    resampled t test (docs/rank.md).
+    """
+    from clfdiag.core.model_comparison import rank_models
+    from clfdiag.io.score_table import read_score_table
+    from clfdiag.reports.rank import rank_report
+
+    check_correction(correction)
+    check_alpha(alpha)
+    table = read_score_table(scores, score_col=score_col, test_train_ratio=test_train_ratio)
+    ranking = rank_models(table.scores, higher_is_better=not lower_is_better, alpha=alpha,
+                          correction=correction,  # type: ignore[arg-type]
+                          fold_scores=table.fold_scores,
+                          test_train_ratio=table.test_train_ratio)
+    return dict(rank_report(table, ranking))

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from clfdiag.errors import ClfdiagError
-from clfdiag.io.arrays import null_mask, to_numpy
+from clfdiag.io.arrays import index_array, null_mask, to_numpy
 from clfdiag.predictions import Predictions
 
 SHOW = 5
@@ -204,11 +204,9 @@ def _shown(p: Predictions, index: npt.NDArray[np.integer], by: str) -> str:
 
 def subset(p: Predictions, index: npt.NDArray[np.integer]) -> Predictions:
     """The examples of ``p`` at ``index``, keeping their input row numbers and ids."""
-    import pyarrow as pa
-
     index = np.asarray(index, dtype=np.int64)
     rows = np.asarray(p.row_numbers(index), dtype=np.int64)
-    ids = None if p.ids is None else p.ids.take(pa.array(index))
+    ids = None if p.ids is None else p.ids.take(index_array(index))
     return replace(p, y=p.y[index], proba=p.proba[index], ids=ids, rows=rows,
                    logits=None if p.logits is None else p.logits[index],
                    weights=None if p.weights is None else p.weights[index],

@@ -188,3 +188,15 @@ class AccuracyMetric(str, Enum):
 MetricOpt = Annotated[AccuracyMetric | None, typer.Option(
     "--metric", help="Multi-label: the accuracy of the loss-up/accuracy-up flag  "
     "\\[default: subset_accuracy]", show_default=False, rich_help_panel="Multi-label")]
+
+class CorrectionChoice(str, Enum):
+    """Multiple-testing corrections of a family of pairwise p-values."""
+
+    holm = "holm"
+    bonferroni = "bonferroni"
+    none = "none"
+
+
+CorrectionOpt = Annotated[CorrectionChoice, typer.Option(
+    "--correction", help="Adjust the pairwise p-values over the k(k-1)/2 pairs of each test: "
+    "holm (step-down), bonferroni or none.", rich_help_panel="Statistics")]

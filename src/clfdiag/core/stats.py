@@ -201,7 +201,7 @@ def student_t_sf(t: float, df: int) -> float:
     """
     # Both x and 1 - x are formed directly: 1 - x by subtraction loses all precision
     # for small t and large df.
-    return 0.5 * _incomplete_beta(df / 2, 0.5, df / (df + t * t), t * t / (df + t * t))
+    return 0.5 * incomplete_beta(df / 2, 0.5, df / (df + t * t), t * t / (df + t * t))
 
 
 def student_t_quantile(p: float, df: int) -> float:
@@ -220,14 +220,14 @@ def student_t_quantile(p: float, df: int) -> float:
     return (lo + hi) / 2
 
 
-def _incomplete_beta(a: float, b: float, x: float, y: float) -> float:
+def incomplete_beta(a: float, b: float, x: float, y: float) -> float:
     """Regularized incomplete beta I_x(a, b), given ``y = 1 - x``, by Lentz's continued fraction."""
     if x <= 0:
         return 0.0
     if y <= 0:
         return 1.0
     if x > (a + 1) / (a + b + 2):
-        return 1.0 - _incomplete_beta(b, a, y, x)
+        return 1.0 - incomplete_beta(b, a, y, x)
     log_front = (math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
                  + a * math.log(x) + b * math.log(y))
     tiny = 1e-300

@@ -76,6 +76,17 @@ def boolean_array(mask: npt.NDArray[np.bool_]) -> Any:
     return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(bits)])
 
 
+def index_array(index: npt.NDArray[np.integer]) -> Any:
+    """Positions as an Arrow int64 array (for ``take``), built from their buffer.
+
+    ``pa.array`` and ``take`` of a numpy array both import pandas on first use.
+    """
+    import pyarrow as pa
+
+    values = np.ascontiguousarray(index, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(values), [None, pa.py_buffer(values)])
+
+
 def empty_as_null(column: Any) -> Any:
     """A (chunked) string array with its empty strings made null, sharing the text buffers.
 

@@ -42,7 +42,7 @@ class Table:
     """Rows of text cells; ``align`` has one letter (l or r) per column.
 
     ``marked`` rows are highlighted in the terminal; ``total`` makes the last
-    row bold there.
+    row bold there; ``strong`` cells, as (row, column), are emphasised everywhere.
     """
 
     header: list[str]
@@ -50,6 +50,7 @@ class Table:
     align: str = ""
     marked: frozenset[int] = frozenset()
     total: bool = False
+    strong: frozenset[tuple[int, int]] = frozenset()
 
     def alignment(self) -> str:
         """Left for the first column, right for the rest, unless said otherwise."""

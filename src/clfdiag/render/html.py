@@ -65,10 +65,14 @@ def _table(table: Table) -> str:
     head = "".join(f'<th class="{a}">{escape(h)}</th>' for h, a in zip(table.header, align,
                                                                           strict=True))
     rows = "".join(
-        "<tr>" + "".join(f'<td class="{a}">{escape(c)}</td>' for c, a in zip(row, align,
-                                                                              strict=True))
-        + "</tr>" for row in table.rows)
+        "<tr>" + "".join(f'<td class="{a}">{_cell(c, (i, j) in table.strong)}</td>'
+                         for j, (c, a) in enumerate(zip(row, align, strict=True)))
+        + "</tr>" for i, row in enumerate(table.rows))
     return f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+
+
+def _cell(text: str, strong: bool) -> str:
+    return f"<strong>{escape(text)}</strong>" if strong else escape(text)
 
 
 def _figure(name: str, figures: dict[str, str] | None) -> str:

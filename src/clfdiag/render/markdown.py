@@ -28,6 +28,8 @@ def to_markdown(doc: Document) -> str:
 def _table(table: Table) -> list[str]:
     marks = {"l": ":--", "r": "--:"}
     cells = [[markdown_text(cell) for cell in row] for row in [table.header, *table.rows]]
+    for i, j in table.strong:
+        cells[i + 1][j] = f"**{cells[i + 1][j]}**"
     lines = ["| " + " | ".join(cells[0]) + " |",
              "| " + " | ".join(marks[a] for a in table.alignment()) + " |"]
     lines += ["| " + " | ".join(row) + " |" for row in cells[1:]]

@@ -51,5 +51,6 @@ def _table(table: Table) -> RichTable:
     for i, row in enumerate(table.rows):
         style = ("yellow" if i in table.marked else "bold" if table.total and i == last
                  else None)
-        out.add_row(*(plain(cell) for cell in row), style=style)
+        out.add_row(*(plain(cell, "bold" if (i, j) in table.strong else "")
+                      for j, cell in enumerate(row)), style=style)
     return out

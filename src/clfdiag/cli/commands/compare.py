@@ -17,6 +17,8 @@ from clfdiag.cli.options import (
     AllowPartial,
     Alpha,
     Bins,
+    CorrectionChoice,
+    CorrectionOpt,
     DropInvalid,
     FailOn,
     Format,
@@ -47,12 +49,22 @@ from clfdiag.cli.options import (
     WeightCol,
     ZeroDivision,
 )
+from clfdiag.errors import ClfdiagError
 from clfdiag.limits import MAX_BOOTSTRAP, check_limits
 
 
 def compare(
     file_a: Annotated[str, typer.Argument(help="Predictions of model (or epoch) A.")],
     file_b: Annotated[str, typer.Argument(help="Predictions of B for the same examples.")],
+    more_files: Annotated[list[str] | None, typer.Argument(
+        help="Predictions of more models for the same examples: every model is then paired "
+             "to the first and every pair tested, the p-values corrected.",
+        show_default=False)] = None,
+    name: Annotated[list[str] | None, typer.Option(
+        "--name", help="Name of each model (three or more files): once per file, in their "
+             "order; default: the file names without extension.",
+        rich_help_panel="Statistics")] = None,
+    correction: CorrectionOpt = CorrectionChoice.holm,
     label_col: LabelCol = None,
     prob_col: ProbCol = None,
     id_col: IdCol = None,
@@ -90,26 +102,45 @@ def compare(
     fail_on: FailOn = None,
     junit: Junit = None,
 ) -> None:
-    """Compare two predictions of the same examples: what changed, is it significant, and why."""
+    """Compare predictions of the same examples: what changed, is it significant, and why.
+
+    With three or more files: which model is best, and which differences are real.
+    """
     from clfdiag.api import compare as compare_predictions
     from clfdiag.api import read_either
     from clfdiag.gates import check_flags, parse_fail_on
 
+    files = [file_a, file_b, *(more_files or [])]
+    if len(files) > 2:
+        refuse_two_file_flags(fail_on=fail_on, junit=junit, plot=plot)
     conditions = parse_fail_on(fail_on or [])
     check_limits(top=top, bins=bins, bootstrap=bootstrap)
-    refuse_overwriting(input_paths(file_a, file_b, labels_file), output, junit)
+    inputs = input_paths(*files, labels_file)
+    refuse_overwriting(inputs, output, junit)
     options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
                             drop_invalid, pred_col, percent, scores, labels_file, weight_col)
     multi = multilabel_options(multilabel, label_cols, label_list, list_sep, prob_col, id_col,
                                logits)
-    a, b = read_either(file_a, options, multi), read_either(file_b, options, multi)
+    preds = [read_either(f, options, multi) for f in files]
     report = compare_predictions(
-        a, b, allow_partial=allow_partial, threshold=threshold, min_confidence=min_confidence,
-        top=top, bins=bins, min_loss_delta=min_loss_delta,
-        min_accuracy_delta=min_accuracy_delta, alpha=alpha, bootstrap=bootstrap, seed=seed,
-        sample_points=2000 if plot or output_format is Format.html else 0,
-        metric=None if metric is None else metric.value, zero_division=zero_division)
-    flagged = ["from A to B"] if report["loss_up_accuracy_up"] else []
-    results = check_flags(conditions, flagged, report["regressions"], alpha)
-    finish(report, results, output_format, output, plot, junit,
-            input_paths(file_a, file_b, labels_file))
+        *preds, names=name, correction=correction.value, allow_partial=allow_partial,
+        threshold=threshold, min_confidence=min_confidence, top=top, bins=bins,
+        min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta, alpha=alpha,
+        bootstrap=bootstrap, seed=seed,
+        sample_points=2000 if len(files) == 2 and (plot or output_format is Format.html)
+        else 0, metric=None if metric is None else metric.value, zero_division=zero_division)
+    results = []
+    if len(files) == 2:
+        flagged = ["from A to B"] if report["loss_up_accuracy_up"] else []
+        results = check_flags(conditions, flagged, report["regressions"], alpha)
+    finish(report, results, output_format, output, plot, junit, inputs)
+
+
+def refuse_two_file_flags(**given: object) -> None:
+    """The gates and figures of A against B have no meaning for three or more files."""
+    for flag, value in given.items():
+        if value:
+            name = "--" + flag.replace("_", "-")
+            raise ClfdiagError(f"{name} applies to the comparison of two files, but three or "
+                               "more were given",
+                               f"leave out {name}, or compare two of the files")

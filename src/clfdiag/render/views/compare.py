@@ -25,6 +25,7 @@ from clfdiag.render.plots import (
     style_axes,
 )
 from clfdiag.render.views import multilabel
+from clfdiag.render.views.compare_many import many_models_document, many_models_rows
 
 
 def comparison_document(report: dict[str, Any]) -> Document:
@@ -134,4 +135,19 @@ def scatter_figure(report: dict[str, Any]) -> Any:
     return fig
 
 
-VIEW = CommandView(comparison_document, comparison_rows, comparison_figures)
+def compare_document(report: Report) -> Document:
+    """Two files: A against B; three or more (a report with ``models``): every pair."""
+    return many_models_document(report) if "models" in report else comparison_document(report)
+
+
+def compare_rows(report: Report) -> CsvRows:
+    """The CSV rows of two files or of three or more."""
+    return many_models_rows(report) if "models" in report else comparison_rows(report)
+
+
+def compare_figures(report: Report) -> dict[str, Any]:
+    """The figures of A against B (three or more files have none)."""
+    return {} if "models" in report else comparison_figures(report)
+
+
+VIEW = CommandView(compare_document, compare_rows, compare_figures)
