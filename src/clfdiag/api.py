@@ -447,29 +447,56 @@ def history(
     min_loss_delta: float = 0.0,
     min_accuracy_delta: float = 0.0,
 ) -> TrajectoryReport:
-    """Scan a training history: the ``epochs`` scan without the metrics that need predictions."""
+    """Scan a training history: the ``epochs`` scan without the metrics that need predictions.
+
+    The metric scanned beside the loss is the history's ``metric_column`` (``--metric``,
+    else the accuracy). With folds, each fold is scanned on its own (``folds[]``).
+    """
     from clfdiag.core.trajectory import scan
     from clfdiag.report import trajectory_report
 
     evaluations = run.evaluations
-    trajectory = scan([e.loss for e in evaluations], [e.accuracy for e in evaluations],
+    losses = [e.loss for e in evaluations]
+    trajectory = scan(losses, [e.metric for e in evaluations],
                       min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
                       segment_starts=run.segment_starts)
-    labels: list[Any] = [int(e.label) if float(e.label).is_integer() else e.label
-                         for e in evaluations]
-    if run.segment_starts:
+    accuracy_scan = None
+    if run.metric_column != run.accuracy_column:
+        accuracy_scan = scan(losses, [e.accuracy for e in evaluations],
+                             segment_starts=run.segment_starts)
+    own: list[Any] = [int(e.label) if float(e.label).is_integer() else e.label
+                      for e in evaluations]
+    restarted = any(e.segment for e in evaluations)
+    if restarted:
         # Epoch numbers repeat across a restarted training: say which segment.
-        labels = [f"{e.segment + 1}:{label}" for e, label in zip(evaluations, labels,
-                                                                  strict=True)]
-    rows = [{"epoch": label, "step": e.step, "segment": e.segment, "loss": e.loss,
-             "accuracy": e.accuracy, "loss_up_accuracy_up": flag}
+        own = [f"{e.segment + 1}:{label}" for e, label in zip(evaluations, own, strict=True)]
+    labels = own if not run.folds else [f"{e.fold}:{label}" for e, label in
+                                        zip(evaluations, own, strict=True)]
+    rows = [{"epoch": label, **({"fold": e.fold} if run.folds else {}), "step": e.step,
+             "segment": e.segment, "loss": e.loss, "accuracy": e.accuracy,
+             "metric_value": e.metric, "loss_up_accuracy_up": flag}
             for label, e, flag in zip(labels, evaluations, trajectory.loss_up_accuracy_up,
                                       strict=True)]
+    folds = None
+    if run.folds:
+        folds = []
+        for fold in run.folds:
+            members = [i for i, e in enumerate(evaluations) if e.fold == fold]
+            starts = [k for k, i in enumerate(members)
+                      if k and evaluations[i].segment != evaluations[members[k - 1]].segment]
+            folds.append((fold, members, [own[i] for i in members],
+                          scan([losses[i] for i in members],
+                               [evaluations[i].metric for i in members],
+                               min_loss_delta=min_loss_delta,
+                               min_accuracy_delta=min_accuracy_delta, segment_starts=starts)))
     source = {"path": run.path, "format": run.format, "loss_column": run.loss_column,
               "accuracy_column": run.accuracy_column, "labelled_by": run.labelled_by,
-              "segments": (evaluations[-1].segment + 1) if evaluations else 0}
+              "segments": len({(e.fold, e.segment) for e in evaluations}),
+              "metric_columns": list(run.metric_columns), "fold_column": run.fold_column}
     return trajectory_report("history", rows, labels, trajectory, min_loss_delta,
-                             min_accuracy_delta, source=source, notes=list(run.notes))
+                             min_accuracy_delta, source=source, notes=list(run.notes),
+                             metric=run.metric_column, accuracy_scan=accuracy_scan,
+                             folds=folds)
 
 
 def threshold(preds: Predictions, settings: ThresholdSettings | None = None, *,
