@@ -636,11 +636,12 @@ def trajectory_report(command: Literal["epochs", "history"], rows: list[dict[str
     """The report shared by ``epochs`` and ``history``: one row per evaluation, flags, bests.
 
     ``metric`` names the metric scanned beside the loss (its value is each row's
-    ``metric_value``); ``accuracy_scan`` is the scan by accuracy when another metric was
-    scanned (it gives ``best.by_accuracy``). ``epochs`` has ``last_vs_best`` (null when the last epoch is the
-    best), the paired tests of its flags (``flag_tests``) and how its files were paired;
-    ``history`` has its ``source``; both may have ``notes``. With ``folds`` (each fold's
-    value, its rows, their labels within the fold, and the fold's own scan), each fold is reported in ``folds[]`` with its own
+    ``metric_value``); ``accuracy_scan`` is the scan by accuracy when another metric
+    was scanned (it gives ``best.by_accuracy``). ``epochs`` has ``last_vs_best`` (null
+    when the last epoch is the best), the paired tests of its flags (``flag_tests``)
+    and how its files were paired; ``history`` has its ``source``; both may have
+    ``notes``. With ``folds`` (each fold's value, its rows, their labels within the
+    fold, and the fold's own scan), each fold is reported in ``folds[]`` with its own
     epoch labels, and the top-level bests are null: any of them would compare folds.
     """
     def label(i: int | None) -> Any:

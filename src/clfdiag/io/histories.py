@@ -306,25 +306,22 @@ def _fold_value(cell: str) -> Any:
     return int(text) if re.fullmatch(r"-?\d+", text) else text
 
 
-def _unprefixed_accuracy(path: str, header: list[str], loss_name: str) -> str | None:
-    """Read an ``acc`` column without a train/validation prefix, or ask which it is.
+def _unprefixed_accuracy(header: list[str]) -> str | None:
+    """The note on an ``acc`` column without a train/validation prefix: not scanned.
 
     Beside a training ``loss`` it is the training accuracy (Keras logs ``loss, acc,
-    val_loss, val_acc``); alone beside the validation loss it could be either, and a
-    guess could flag the wrong evaluations, so the user says.
+    val_loss, val_acc``); alone beside the validation loss it could be either. Taking it
+    for the validation accuracy could flag the wrong evaluations, so it is not scanned
+    and the note names the flag that says otherwise.
     """
     plain = [h for h in header if normalise(h) in UNPREFIXED_ACCURACY]
     if not plain:
         return None
-    if any(normalise(h) == "loss" for h in header):
-        return (f"column `{plain[0]}` has no validation prefix and sits beside the training "
-                f"`loss`: read as the training accuracy, not scanned; if it is measured on "
-                f"the validation set, pass --acc-col {plain[0]}")
-    raise ClfdiagError(
-        f"{path}: column `{plain[0]}` has no train/validation prefix beside {loss_name}: "
-        "it may be the training accuracy",
-        f"if it is the validation accuracy, pass --acc-col {plain[0]}; otherwise scan "
-        "another logged metric with --metric NAME")
+    why = ("sits beside the training `loss`: read as the training accuracy"
+           if any(normalise(h) == "loss" for h in header)
+           else "may be the training accuracy")
+    return (f"column `{plain[0]}` has no train/validation prefix and {why}, not scanned; "
+            f"if it is measured on the validation set, pass --acc-col {plain[0]}")
 
 
 def _keras_or_lightning(path: str, header: list[str], rows: list[list[str]],
@@ -358,7 +355,7 @@ def _keras_or_lightning(path: str, header: list[str], rows: list[list[str]],
     else:
         acc_name = _pick(path, header, acc_col, ACC_NAMES, "acc", "--acc-col", False)
         if acc_name is None:
-            note = _unprefixed_accuracy(path, header, loss_name)
+            note = _unprefixed_accuracy(header)
             notes += [note] if note else []
     available = metric_columns(header, loss_name, all_validation)
     metric_name = (_metric_name(path, header, metric, available) if metric is not None
