@@ -111,16 +111,19 @@ def compare(
     bootstrap: int = 0,
     seed: int | None = None,
     sample_points: int = 0,
+    metric: str = "accuracy",
 ) -> dict[str, Any]:
     """Compare two models on the same examples; the same dict as ``compare --format json``.
 
-    ``sample_points`` adds a random sample of that many examples (for plots).
+    ``sample_points`` adds a random sample of that many examples (for plots);
+    ``metric`` (better when higher) takes accuracy's place in ``loss_up_accuracy_up``.
     """
     from clfdiag.core.comparison import compare_predictions
     from clfdiag.pairing import pair_predictions, row_pairing_note
     from clfdiag.report import comparison_report
 
     check_limits(top=top, bins=bins, bootstrap=bootstrap, sample_points=sample_points)
+    scanned_metric(metric)
     require_supported(a, "compare", hard=False, scores=True,
                       weights=a.score_kind != "scores")
     require_supported(b, "compare", hard=False, scores=True,
@@ -141,6 +144,14 @@ def compare(
                                min_loss_delta=min_loss_delta,
                                min_accuracy_delta=min_accuracy_delta, alpha=alpha)
     report["pairing"]["ids_only_in"] = paired.ids_only_in
+    report["metric"] = metric
+    if metric != "accuracy":
+        from clfdiag.core.trajectory import scan
+
+        change = scan([cmp.a.metrics["log_loss"], cmp.b.metrics["log_loss"]],
+                      [cmp.a.metrics.get(metric), cmp.b.metrics.get(metric)],
+                      min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta)
+        report["loss_up_accuracy_up"] = bool(change.loss_up_accuracy_up[1])
     note = row_pairing_note(paired, a, b)
     report.setdefault("notes", []).extend([note] if note else [])
     return report
@@ -315,6 +326,27 @@ def _number_or_rule(threshold: float | str | None) -> float | str | None:
     return value if math.isfinite(value) else threshold
 
 
+def scanned_metric(name: str) -> str:
+    """A catalogue metric to scan beside the loss; it must be better when higher.
+
+    The scan looks for the paradox of a loss and a quality both rising; a loss (or a
+    count) in the quality's place would flag ordinary overfitting or nothing at all.
+    """
+    from clfdiag.core.catalogue import CATALOGUE
+    from clfdiag.errors import ClfdiagError
+
+    known = CATALOGUE.get(name)
+    usable = [k for k, s in CATALOGUE.items() if s.greater_is_better]
+    if known is None:
+        raise ClfdiagError(f"--metric {name!r}: not a metric clfdiag computes",
+                           "choose one that is better when higher: " + ", ".join(usable))
+    if not known.greater_is_better:
+        what = "a loss (lower is better)" if known.greater_is_better is False else "a count"
+        raise ClfdiagError(f"--metric {name}: {what}; the scan needs a metric that is better "
+                           "when higher", "choose one of: " + ", ".join(usable))
+    return name
+
+
 def epoch_label(name: str, position: int) -> int:
     """The epoch a file name gives (its last number: ``epoch_10.csv`` is 10), else its position."""
     numbers = re.findall(r"\d+", name.rsplit("/", 1)[-1])
@@ -333,6 +365,7 @@ def epochs(
     alpha: float = 0.05,
     allow_partial: bool = False,
     significant: bool = False,
+    metric: str = "accuracy",
 ) -> TrajectoryReport:
     """Scan the predictions of successive epochs on one validation set, in training order.
 
@@ -342,7 +375,8 @@ def epochs(
     the diagnosis of that change and the paired tests of both rises (McNemar's
     p for accuracy, the paired log-loss test's p); ``significant`` keeps only
     the flags where both rises are significant at ``alpha``. The last epoch is
-    compared with the best one by loss.
+    compared with the best one by loss. ``metric`` (a catalogue metric that is better
+    when higher) takes accuracy's place in the flag.
     """
     from dataclasses import replace
 
@@ -354,6 +388,7 @@ def epochs(
     from clfdiag.report import diagnosis_sentence, trajectory_report
 
     check_limits(bins=bins)
+    scanned_metric(metric)
     if len(runs) < 2:
         raise ClfdiagError("epochs needs at least two prediction files",
                            "for one file use `clfdiag evaluate`")
@@ -372,8 +407,10 @@ def epochs(
                    for p in runs]
     losses = [e.metrics["log_loss"] for e in evaluations]
     accuracies = [e.metrics["accuracy"] for e in evaluations]
-    trajectory = scan(losses, accuracies, min_loss_delta=min_loss_delta,
+    values = [e.metrics.get(metric) for e in evaluations]
+    trajectory = scan(losses, values, min_loss_delta=min_loss_delta,
                       min_accuracy_delta=min_accuracy_delta)
+    accuracy_scan = None if metric == "accuracy" else scan(losses, accuracies)
 
     def compare_pair(i: int, j: int) -> Any:
         paired = pair_predictions(runs[i], runs[j])
@@ -393,7 +430,8 @@ def epochs(
     why = {i: diagnosis_sentence(changes[i]) for i in trajectory.flagged}
     rows = [
         {"epoch": label, "file": p.source.path, "log_loss": e.metrics["log_loss"],
-         "accuracy": e.metrics["accuracy"], "roc_auc": e.metrics.get("roc_auc"),
+         "accuracy": e.metrics["accuracy"], "metric_value": e.metrics.get(metric),
+         "roc_auc": e.metrics.get("roc_auc"),
          "ece": e.metrics["ece"], "overconfident_errors": e.overconfident.count,
          "loss_up_accuracy_up": trajectory.loss_up_accuracy_up[i],
          "mcnemar_p": tests[i]["mcnemar_p"] if i in tests else None,
@@ -416,7 +454,8 @@ def epochs(
     return trajectory_report("epochs", rows, labels, trajectory, min_loss_delta,
                              min_accuracy_delta, last_vs_best=last_vs_best,
                              flag_tests=flags, pairing=pairing,
-                             notes=_partial_notes(common.left_out, len(runs[0])))
+                             notes=_partial_notes(common.left_out, len(runs[0])),
+                             metric=metric, accuracy_scan=accuracy_scan)
 
 
 def rise_tests(cmp: Any, alpha: float) -> dict[str, Any]:

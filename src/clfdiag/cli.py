@@ -163,6 +163,10 @@ FailOver = Annotated[list[str] | None, typer.Option(
 Junit = Annotated[str | None, typer.Option(
     "--junit", metavar="FILE", help="Write the gates as JUnit XML test cases.",
     rich_help_panel="Gates")]
+ScanMetric = Annotated[str, typer.Option(
+    "--metric", metavar="NAME", help="Metric that takes accuracy's place in the "
+    "loss-up/accuracy-up flag; any metric of evaluate that is better when higher "
+    "(roc_auc, f1, ...).", rich_help_panel="Statistics")]
 FailOn = Annotated[list[str] | None, typer.Option(
     "--fail-on", metavar="CONDITION",
     help="Exit 1 on: loss-up-accuracy-up, regression. Repeatable.", rich_help_panel="Gates")]
@@ -327,6 +331,7 @@ def compare(
     bins: Bins = 15,
     min_loss_delta: MinLossDelta = 0.0,
     min_accuracy_delta: MinAccuracyDelta = 0.0,
+    metric: ScanMetric = "accuracy",
     alpha: Alpha = 0.05,
     bootstrap: Annotated[int, typer.Option(
         help="Bootstrap the log-loss difference with N resamples instead of a t test "
@@ -354,9 +359,9 @@ def compare(
         a, b, allow_partial=allow_partial, threshold=threshold, min_confidence=min_confidence,
         top=top, bins=bins, min_loss_delta=min_loss_delta,
         min_accuracy_delta=min_accuracy_delta, alpha=alpha, bootstrap=bootstrap, seed=seed,
-        sample_points=2000 if plot or output_format is Format.html else 0)
+        sample_points=2000 if plot or output_format is Format.html else 0, metric=metric)
     flagged = ["from A to B"] if report["loss_up_accuracy_up"] else []
-    results = check_flags(conditions, flagged, report["regressions"], alpha)
+    results = check_flags(conditions, flagged, report["regressions"], alpha, metric)
     _finish(report, results, output_format, output, plot, junit,
             _inputs(file_a, file_b, labels_file))
 
@@ -386,6 +391,7 @@ def epochs(
     bins: Bins = 15,
     min_loss_delta: MinLossDelta = 0.0,
     min_accuracy_delta: MinAccuracyDelta = 0.0,
+    metric: ScanMetric = "accuracy",
     alpha: Alpha = 0.05,
     allow_partial: AllowPartial = False,
     significant: Annotated[bool, typer.Option(
@@ -412,9 +418,11 @@ def epochs(
     runs = [read_predictions(f, options) for f in ordered]
     report = scan_epochs(runs, threshold=threshold, min_confidence=min_confidence, bins=bins,
                          min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
-                         alpha=alpha, allow_partial=allow_partial, significant=significant)
+                         alpha=alpha, allow_partial=allow_partial, significant=significant,
+                         metric=metric)
     last = report.get("last_vs_best") or {}
-    results = check_flags(conditions, _where(report), last.get("regressions", []), alpha)
+    results = check_flags(conditions, _where(report), last.get("regressions", []), alpha,
+                          metric)
     _finish(report, results, output_format, output, plot, junit, _inputs(*files, labels_file))
 
 
