@@ -99,16 +99,19 @@ def compare(
     bootstrap: int = 0,
     seed: int | None = None,
     sample_points: int = 0,
+    metric: str = "accuracy",
 ) -> dict[str, Any]:
     """Compare two models on the same examples; the same dict as ``compare --format json``.
 
-    ``sample_points`` adds a random sample of that many examples (for plots).
+    ``sample_points`` adds a random sample of that many examples (for plots);
+    ``metric`` (better when higher) takes accuracy's place in ``loss_up_accuracy_up``.
     """
     from clfdiag.core.comparison import compare_predictions
     from clfdiag.pairing import pair_predictions, row_pairing_note
     from clfdiag.reports.compare import compare_report
 
     check_limits(top=top, bins=bins, bootstrap=bootstrap, sample_points=sample_points)
+    scanned_metric(metric)
     require_supported(a, "compare", hard=False, scores=True,
                       weights=a.score_kind != "scores")
     require_supported(b, "compare", hard=False, scores=True,
@@ -125,10 +128,17 @@ def compare(
         min_confidence=min_confidence, top=top, n_bins=bins, min_loss_delta=min_loss_delta,
         min_accuracy_delta=min_accuracy_delta, bootstrap=bootstrap, seed=seed,
         sample_points=sample_points, weights=paired.weights)
+    metric_scan = None
+    if metric != "accuracy":
+        from clfdiag.core.trajectory import scan
+
+        metric_scan = scan([cmp.a.metrics["log_loss"], cmp.b.metrics["log_loss"]],
+                           [cmp.a.metrics.get(metric), cmp.b.metrics.get(metric)],
+                           min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta)
     note = row_pairing_note(paired, a, b)
     return compare_report(a, b, paired, cmp, threshold=cut, min_loss_delta=min_loss_delta,
                           min_accuracy_delta=min_accuracy_delta, alpha=alpha,
-                          notes=[note] if note else [])
+                          notes=[note] if note else [], metric=metric, metric_scan=metric_scan)
 
 
 def _compare_scores(a: Predictions, b: Predictions, *, allow_partial: bool,
@@ -269,6 +279,27 @@ def _number_or_rule(threshold: float | str | None) -> float | str | None:
     return value if math.isfinite(value) else threshold
 
 
+def scanned_metric(name: str) -> str:
+    """A catalogue metric to scan beside the loss; it must be better when higher.
+
+    The scan looks for the paradox of a loss and a quality both rising; a loss (or a
+    count) in the quality's place would flag ordinary overfitting or nothing at all.
+    """
+    from clfdiag.core.catalogue import CATALOGUE
+    from clfdiag.errors import ClfdiagError
+
+    known = CATALOGUE.get(name)
+    usable = [k for k, s in CATALOGUE.items() if s.greater_is_better]
+    if known is None:
+        raise ClfdiagError(f"--metric {name!r}: not a metric clfdiag computes",
+                           "choose one that is better when higher: " + ", ".join(usable))
+    if not known.greater_is_better:
+        what = "a loss (lower is better)" if known.greater_is_better is False else "a count"
+        raise ClfdiagError(f"--metric {name}: {what}; the scan needs a metric that is better "
+                           "when higher", "choose one of: " + ", ".join(usable))
+    return name
+
+
 def epoch_label(name: str, position: int) -> int:
     """The epoch a file name gives (its last number: ``epoch_10.csv`` is 10), else its position."""
     numbers = re.findall(r"\d+", name.rsplit("/", 1)[-1])
@@ -287,6 +318,7 @@ def epochs(
     alpha: float = 0.05,
     allow_partial: bool = False,
     significant: bool = False,
+    metric: str = "accuracy",
 ) -> TrajectoryReport:
     """Scan the predictions of successive epochs on one validation set, in training order.
 
@@ -296,7 +328,8 @@ def epochs(
     the diagnosis of that change and the paired tests of both rises (McNemar's
     p for accuracy, the paired log-loss test's p); ``significant`` keeps only
     the flags where both rises are significant at ``alpha``. The last epoch is
-    compared with the best one by loss.
+    compared with the best one by loss. ``metric`` (a catalogue metric that is better
+    when higher) takes accuracy's place in the flag.
     """
     from dataclasses import replace
 
@@ -308,6 +341,7 @@ def epochs(
     from clfdiag.reports.epochs import epochs_report
 
     check_limits(bins=bins)
+    scanned_metric(metric)
     if len(runs) < 2:
         raise ClfdiagError("epochs needs at least two prediction files",
                            "for one file use `clfdiag evaluate`")
@@ -326,8 +360,10 @@ def epochs(
                    for p in runs]
     losses = [e.metrics["log_loss"] for e in evaluations]
     accuracies = [e.metrics["accuracy"] for e in evaluations]
-    trajectory = scan(losses, accuracies, min_loss_delta=min_loss_delta,
+    values = [e.metrics.get(metric) for e in evaluations]
+    trajectory = scan(losses, values, min_loss_delta=min_loss_delta,
                       min_accuracy_delta=min_accuracy_delta)
+    accuracy_scan = None if metric == "accuracy" else scan(losses, accuracies)
 
     def compare_pair(i: int, j: int) -> Any:
         paired = pair_predictions(runs[i], runs[j])
@@ -348,7 +384,8 @@ def epochs(
     last_vs_best = compare_pair(best, last) if best is not None and best != last else None
     return epochs_report(labels, common, evaluations, trajectory, changes, tests, last_vs_best,
                          alpha=alpha, significant=significant, flagged_before_tests=all_flags,
-                         min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta)
+                         min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
+                         metric=metric, accuracy_scan=accuracy_scan)
 
 
 def rise_tests(cmp: Any, alpha: float) -> dict[str, Any]:
@@ -372,16 +409,38 @@ def history(
     min_loss_delta: float = 0.0,
     min_accuracy_delta: float = 0.0,
 ) -> TrajectoryReport:
-    """Scan a training history: the ``epochs`` scan without the metrics that need predictions."""
+    """Scan a training history: the ``epochs`` scan without the metrics that need predictions.
+
+    The metric scanned beside the loss is the history's ``metric_column`` (``--metric``,
+    else the accuracy). With folds, each fold is scanned on its own (``folds[]``).
+    """
     from clfdiag.core.trajectory import scan
     from clfdiag.reports.history import history_report
 
     evaluations = run.evaluations
-    trajectory = scan([e.loss for e in evaluations], [e.accuracy for e in evaluations],
+    losses = [e.loss for e in evaluations]
+    trajectory = scan(losses, [e.metric for e in evaluations],
                       min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
                       segment_starts=run.segment_starts)
+    accuracy_scan = None
+    if run.metric_column != run.accuracy_column:
+        accuracy_scan = scan(losses, [e.accuracy for e in evaluations],
+                             segment_starts=run.segment_starts)
+    fold_scans: list[tuple[Any, list[int], Any]] = []
+    for fold in run.folds:
+        # Each fold on its own: its first evaluation, and each restart within it, compare
+        # with nothing before.
+        members = [i for i, e in enumerate(evaluations) if e.fold == fold]
+        starts = [k for k, i in enumerate(members)
+                  if k and evaluations[i].segment != evaluations[members[k - 1]].segment]
+        fold_scans.append((fold, members,
+                           scan([losses[i] for i in members],
+                                [evaluations[i].metric for i in members],
+                                min_loss_delta=min_loss_delta,
+                                min_accuracy_delta=min_accuracy_delta, segment_starts=starts)))
     return history_report(run, trajectory, min_loss_delta=min_loss_delta,
-                          min_accuracy_delta=min_accuracy_delta)
+                          min_accuracy_delta=min_accuracy_delta, accuracy_scan=accuracy_scan,
+                          fold_scans=fold_scans)
 
 
 def threshold(preds: Predictions, settings: ThresholdSettings | None = None, *,

@@ -79,6 +79,10 @@ FailOver = Annotated[list[str] | None, typer.Option(
 Junit = Annotated[str | None, typer.Option(
     "--junit", metavar="FILE", help="Write the gates as JUnit XML test cases.",
     rich_help_panel="Gates")]
+ScanMetric = Annotated[str, typer.Option(
+    "--metric", metavar="NAME", help="Metric that takes accuracy's place in the "
+    "loss-up/accuracy-up flag; any metric of evaluate that is better when higher "
+    "(roc_auc, f1, ...).", rich_help_panel="Statistics")]
 FailOn = Annotated[list[str] | None, typer.Option(
     "--fail-on", metavar="CONDITION",
     help="Exit 1 on: loss-up-accuracy-up, regression. Repeatable.", rich_help_panel="Gates")]

@@ -30,6 +30,7 @@ from clfdiag.cli.options import (
     PredCol,
     ProbCol,
     Renormalize,
+    ScanMetric,
     Scores,
     ScoreThreshold,
     Top,
@@ -60,6 +61,7 @@ def compare(
     bins: Bins = 15,
     min_loss_delta: MinLossDelta = 0.0,
     min_accuracy_delta: MinAccuracyDelta = 0.0,
+    metric: ScanMetric = "accuracy",
     alpha: Alpha = 0.05,
     bootstrap: Annotated[int, typer.Option(
         help="Bootstrap the log-loss difference with N resamples instead of a t test "
@@ -87,8 +89,8 @@ def compare(
         a, b, allow_partial=allow_partial, threshold=threshold, min_confidence=min_confidence,
         top=top, bins=bins, min_loss_delta=min_loss_delta,
         min_accuracy_delta=min_accuracy_delta, alpha=alpha, bootstrap=bootstrap, seed=seed,
-        sample_points=2000 if plot or output_format is Format.html else 0)
+        sample_points=2000 if plot or output_format is Format.html else 0, metric=metric)
     flagged = ["from A to B"] if report["loss_up_accuracy_up"] else []
-    results = check_flags(conditions, flagged, report["regressions"], alpha)
+    results = check_flags(conditions, flagged, report["regressions"], alpha, metric)
     finish(report, results, output_format, output, plot, junit,
             input_paths(file_a, file_b, labels_file))

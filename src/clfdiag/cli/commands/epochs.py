@@ -30,6 +30,7 @@ from clfdiag.cli.options import (
     PredCol,
     ProbCol,
     Renormalize,
+    ScanMetric,
     Scores,
     Threshold,
     WeightCol,
@@ -60,6 +61,7 @@ def epochs(
     bins: Bins = 15,
     min_loss_delta: MinLossDelta = 0.0,
     min_accuracy_delta: MinAccuracyDelta = 0.0,
+    metric: ScanMetric = "accuracy",
     alpha: Alpha = 0.05,
     allow_partial: AllowPartial = False,
     significant: Annotated[bool, typer.Option(
@@ -86,9 +88,11 @@ def epochs(
     runs = [read_predictions(f, options) for f in ordered]
     report = scan_epochs(runs, threshold=threshold, min_confidence=min_confidence, bins=bins,
                          min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
-                         alpha=alpha, allow_partial=allow_partial, significant=significant)
+                         alpha=alpha, allow_partial=allow_partial, significant=significant,
+                         metric=metric)
     last = report.get("last_vs_best") or {}
-    results = check_flags(conditions, where(report), last.get("regressions", []), alpha)
+    results = check_flags(conditions, where(report), last.get("regressions", []), alpha,
+                          metric)
     finish(report, results, output_format, output, plot, junit, input_paths(*files, labels_file))
 
 
