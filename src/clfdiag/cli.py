@@ -134,6 +134,18 @@ WeightCol = Annotated[str | None, typer.Option(
     "--weight-col", metavar="NAME", help="Column of sample weights: every metric is weighted "
     "(scikit-learn's sample_weight); the tests and intervals that need a count are left out.",
     rich_help_panel="Columns")]
+ConfidenceOfPredicted = Annotated[bool, typer.Option(
+    "--confidence-of-predicted", help="The one score column is the confidence of the predicted "
+    "class (beside a column of predicted classes), not P(positive): converted to P(positive) "
+    "= c where the prediction is positive, 1 - c elsewhere (binary).",
+    rich_help_panel="Input")]
+Classes = Annotated[str | None, typer.Option(
+    "--classes", metavar="A,B", help="The classes that exist, comma-separated (e.g. 0,1), when "
+    "the labels may hold only one of them; the positive class is chosen as without it.",
+    rich_help_panel="Columns")]
+NoHeader = Annotated[bool, typer.Option(
+    "--no-header", help="The file has no header line: name columns by their 0-based "
+    "position (--label-col 0 --prob-col 1).", rich_help_panel="Input")]
 Percent = Annotated[bool, typer.Option(
     "--percent", help="Values are percentages in [0, 100]: divide by 100.",
     rich_help_panel="Input")]
@@ -236,6 +248,9 @@ def evaluate(
     pred_col: PredCol = None,
     labels_file: LabelsFile = None,
     percent: Percent = False,
+    confidence_of_predicted: ConfidenceOfPredicted = False,
+    classes: Classes = None,
+    no_header: NoHeader = False,
     scores: Scores = False,
     weight_col: WeightCol = None,
     streaming: Annotated[bool | None, typer.Option(
@@ -286,7 +301,8 @@ def evaluate(
     check_limits(top=top, bins=bins)
     _refuse_overwriting(_inputs(file, labels_file), output, junit)
     options = _read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, pred_col, percent, scores, labels_file, weight_col)
+                            drop_invalid, pred_col, percent, scores, labels_file, weight_col,
+                            reading=(confidence_of_predicted, classes, no_header))
     slices = SliceOptions(tuple(by), slice_metric.value, min_group, alpha) if by else None
     if scheduler is not None and engine is not EngineChoice.dask:
         raise ClfdiagError("--scheduler applies to --engine dask", "add --engine dask")
@@ -318,6 +334,9 @@ def compare(
     pred_col: PredCol = None,
     labels_file: LabelsFile = None,
     percent: Percent = False,
+    confidence_of_predicted: ConfidenceOfPredicted = False,
+    classes: Classes = None,
+    no_header: NoHeader = False,
     scores: Scores = False,
     weight_col: WeightCol = None,
     allow_partial: AllowPartial = False,
@@ -348,7 +367,8 @@ def compare(
     check_limits(top=top, bins=bins, bootstrap=bootstrap)
     _refuse_overwriting(_inputs(file_a, file_b, labels_file), output, junit)
     options = _read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, pred_col, percent, scores, labels_file, weight_col)
+                            drop_invalid, pred_col, percent, scores, labels_file, weight_col,
+                            reading=(confidence_of_predicted, classes, no_header))
     a, b = read_predictions(file_a, options), read_predictions(file_b, options)
     report = compare_predictions(
         a, b, allow_partial=allow_partial, threshold=threshold, min_confidence=min_confidence,
@@ -379,6 +399,9 @@ def epochs(
     pred_col: PredCol = None,
     labels_file: LabelsFile = None,
     percent: Percent = False,
+    confidence_of_predicted: ConfidenceOfPredicted = False,
+    classes: Classes = None,
+    no_header: NoHeader = False,
     scores: Scores = False,
     weight_col: WeightCol = None,
     threshold: Threshold = None,
@@ -407,7 +430,8 @@ def epochs(
     check_limits(bins=bins)
     _refuse_overwriting(_inputs(*files, labels_file), output, junit)
     options = _read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, pred_col, percent, scores, labels_file, weight_col)
+                            drop_invalid, pred_col, percent, scores, labels_file, weight_col,
+                            reading=(confidence_of_predicted, classes, no_header))
     ordered = files if keep_order else sorted(files, key=_natural_key)
     runs = [read_predictions(f, options) for f in ordered]
     report = scan_epochs(runs, threshold=threshold, min_confidence=min_confidence, bins=bins,
@@ -514,6 +538,9 @@ def threshold(
     drop_invalid: DropInvalid = False,
     labels_file: LabelsFile = None,
     percent: Percent = False,
+    confidence_of_predicted: ConfidenceOfPredicted = False,
+    classes: Classes = None,
+    no_header: NoHeader = False,
     scores: Scores = False,
     output_format: FormatOpt = Format.table,
     output: OutputOpt = None,
@@ -533,7 +560,8 @@ def threshold(
     inputs = _inputs(file, cost_matrix, labels_file)
     _refuse_overwriting(inputs, output, junit)
     options = _read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, None, percent, scores, labels_file)
+                            drop_invalid, None, percent, scores, labels_file,
+                            reading=(confidence_of_predicted, classes, no_header))
     preds = read_predictions(file, options)
     groups = None
     if by is not None:
@@ -591,6 +619,9 @@ def calibrate(
     drop_invalid: DropInvalid = False,
     labels_file: LabelsFile = None,
     percent: Percent = False,
+    confidence_of_predicted: ConfidenceOfPredicted = False,
+    classes: Classes = None,
+    no_header: NoHeader = False,
     min_confidence: MinConfidence = 0.9,
     bins: Annotated[int, typer.Option(
         help="Bins of the ECE, the MCE and the reliability diagrams (equal width), and of the "
@@ -608,7 +639,8 @@ def calibrate(
     _refuse_overwriting(_inputs(file, labels_file, apply), output, save, "--save")
     options = _read_options(label_col, prob_col, id_col,
                             positive, logits, renormalize, drop_invalid, None, percent, False,
-                            labels_file, None)
+                            labels_file, None,
+                            reading=(confidence_of_predicted, classes, no_header))
     if apply is not None:
         _apply_mapping(file, options, apply, output, method, save, platt_smoothing, bins,
                        min_confidence, bootstrap, seed, output_format, plot)
@@ -689,6 +721,9 @@ def ood(
     drop_invalid: DropInvalid = False,
     labels_file: LabelsFile = None,
     percent: Percent = False,
+    confidence_of_predicted: ConfidenceOfPredicted = False,
+    classes: Classes = None,
+    no_header: NoHeader = False,
     min_confidence: Annotated[float, typer.Option(
         help="Confidence at or above which a prediction counts as confident.", min=0.0,
         max=1.0)] = 0.9,
@@ -710,7 +745,8 @@ def ood(
     inputs = _inputs(in_file, *out_files, labels_file)
     _refuse_overwriting(inputs, output, None)
     options = _read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, None, percent, False, labels_file)
+                            drop_invalid, None, percent, False, labels_file,
+                            reading=(confidence_of_predicted, classes, no_header))
     unlabelled = dataclasses.replace(options, labels_required=False, labels_file=None)
     in_preds = read_predictions(in_file, options)
     out_preds = [read_predictions(f, unlabelled) for f in out_files]
@@ -721,13 +757,21 @@ def ood(
 def _read_options(label_col: str | None, prob_col: list[str] | None, id_col: str | None,
                   positive: str | None, logits: bool, renormalize: bool, drop_invalid: bool,
                   pred_col: str | None, percent: bool, scores: bool,
-                  labels_file: str | None, weight_col: str | None = None) -> Any:
-    """The reading options shared by the commands that read predictions."""
-    from clfdiag.io import ReadOptions
+                  labels_file: str | None, weight_col: str | None = None,
+                  reading: tuple[bool, str | None, bool] = (False, None, False)) -> Any:
+    """The reading options shared by the commands that read predictions.
 
+    ``reading``: ``--confidence-of-predicted``, ``--classes`` and ``--no-header``.
+    """
+    from clfdiag.io import ReadOptions
+    from clfdiag.io.labels import parse_classes
+
+    confidence_of_predicted, classes, no_header = reading
     return ReadOptions(label_col, tuple(prob_col or ()), id_col, positive, logits,
                        renormalize, drop_invalid, pred_col=pred_col, percent=percent,
-                       scores=scores, labels_file=labels_file, weight_col=weight_col)
+                       scores=scores, labels_file=labels_file, weight_col=weight_col,
+                       confidence_of_predicted=confidence_of_predicted,
+                       classes=parse_classes(classes), no_header=no_header)
 
 
 def _where(report: dict[str, Any]) -> list[str]:

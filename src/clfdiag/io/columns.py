@@ -49,6 +49,8 @@ class ColumnRoles:
     kinds: tuple[tuple[str, str], ...] = ()
     """What each candidate column was found to hold, when content decided."""
     header: tuple[str, ...] = ()
+    confidence: bool = False
+    """The one score column is the confidence of the class in ``prediction``, not of class 1."""
 
     @property
     def needs_content(self) -> bool:
