@@ -163,11 +163,11 @@ def _without_labels(source: Source, header: tuple[str, ...], options: ReadOption
     """Predictions of a file whose labels are not read: a label column found is only set aside."""
     import pyarrow as pa
 
-    from clfdiag.io.columns import LABEL_NAMES
+    from clfdiag.io.columns import LABEL_NAMES, name_key
 
-    chosen = (options.label_col or "").strip().lower()
-    present = ([c for c in header if c.strip().lower() == chosen]
-               or [c for c in header if c.strip().lower() in LABEL_NAMES])
+    chosen = options.label_col or ""
+    present = ([c for c in header if name_key(c) == name_key(chosen)]
+               or [c for c in header if name_key(c) in LABEL_NAMES])
     label = present[0] if len(present) == 1 else NO_LABEL
     roles = detect_columns(source.name, header if label != NO_LABEL else (*header, NO_LABEL),
                            label,
@@ -254,7 +254,7 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
         score_columns = roles.scores
     weights = (to_numpy(table[roles.weight]).astype(np.float64)
                if roles.weight is not None else None)
-    ids = table[roles.id] if roles.id else None
+    ids = table[roles.id] if roles.id is not None else None
     predicted_class = (_LabelCodes.of(table[roles.prediction])
                        if roles.confidence and roles.prediction is not None else None)
     del table

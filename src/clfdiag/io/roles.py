@@ -225,6 +225,11 @@ def _class_columns(name: str, roles: ColumnRoles, table: Any, columns: list[str]
             "clfdiag needs one row per example: the true label and the predicted "
             "probabilities (or the predicted class, with --pred-col)")
     sums_to_one = bool(rows.any()) and bool((np.abs(total - 1.0) <= SUM_TOLERANCE).all())
+    if sums_to_one and not roles.explicit:
+        from clfdiag.io.shapes import refuse_soft_labels
+
+        refuse_soft_labels(name, roles.label, columns, matrix,
+                           [None if v is None else canonical(str(v)) for v in labels.to_pylist()])
     if not (sums_to_one or options.logits or options.renormalize or options.scores):
         listed = ", ".join(columns)
         raise ClfdiagError(
@@ -409,7 +414,7 @@ def read_columns(source: Source, columns: list[str], id_column: str | None) -> A
     """Read the named columns with their types inferred (ids as text), for classification."""
     from clfdiag.io.tables import read_inferred
 
-    return read_inferred(source, columns, (id_column,) if id_column else ())
+    return read_inferred(source, columns, (id_column,) if id_column is not None else ())
 
 
 def as_score_table(name: str, table: Any, roles: ColumnRoles) -> Any:

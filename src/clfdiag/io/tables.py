@@ -53,7 +53,7 @@ def parquet_header(source: Source) -> tuple[str, ...]:
 
 def needed_columns(roles: ColumnRoles) -> list[str]:
     """The columns to parse: label, scores, and the id and sample weights if any."""
-    return ([roles.label, *roles.scores] + ([roles.id] if roles.id else [])
+    return ([roles.label, *roles.scores] + ([roles.id] if roles.id is not None else [])
             + ([roles.weight] if roles.weight else []))
 
 
@@ -124,7 +124,8 @@ def coerce_types(name: str, table: Any, roles: ColumnRoles) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    for column in (roles.label, *_numeric_columns(roles), *([roles.id] if roles.id else [])):
+    ids = [roles.id] if roles.id is not None else []
+    for column in (roles.label, *_numeric_columns(roles), *ids):
         kind = table.schema.field(column).type
         if pa.types.is_nested(kind) or pa.types.is_binary(kind) or pa.types.is_temporal(kind):
             raise ClfdiagError(f"{name}: column {column!r} has type {kind}, which holds no "
@@ -221,7 +222,7 @@ def _csv_options(source: Source, roles: ColumnRoles, block_size: int,
     import pyarrow.csv as pacsv
 
     types = {c: pa.float64() for c in _numeric_columns(roles)}
-    if roles.id:
+    if roles.id is not None:
         types[roles.id] = pa.string()
     decimal_point = "," if source.decimal_comma else "."
     if infer_label:
