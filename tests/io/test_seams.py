@@ -263,3 +263,201 @@ def test_classes_with_a_positive_chooses_as_without_them():
     assert rep["metrics"]["roc_auc"] is None
     q = pd.read_csv(shape("split_label.csv"))["prob"].to_numpy()
     assert rep["metrics"]["log_loss"] == pytest.approx(-np.mean(np.log(q)), rel=1e-9)
+
+
+# --- 3. labels and ids under other names; spaced headers; a pandas index ---------------------
+
+def labelled_frame():
+    frame = pd.read_csv(shape("label_true_label.csv"))
+    return frame["true_label"].to_numpy(), frame["prob"].to_numpy()
+
+
+@pytest.mark.parametrize("label", ["true_label", "true_class", "actual", "actual_outcome",
+                                   "ground_truth", "gt_label", "y_test", "target_churn"])
+def test_a_label_under_another_name_is_found(label):
+    y, p = labelled_frame()
+    rep = report(shape(f"label_{label}.csv"))
+    assert rep["input"]["label_column"] == label
+    assert rep["input"]["id_column"] == "image_id"
+    check_binary(rep, y, p)
+
+
+def test_two_prefixed_label_candidates_are_refused(tmp_path):
+    path = tmp_path / "two.csv"
+    path.write_text("target_a,target_b,prob\n1,0,0.8\n0,1,0.3\n")
+    refused(path, needles=("'target_a'", "'target_b'", "--label-col"))
+    rep = report(path, "--label-col", "target_a")
+    assert rep["metrics"]["roc_auc"] == 1.0
+
+
+@pytest.mark.parametrize("ident", ["object_id", "uid", "filename", "image_id"])
+def test_an_id_under_another_name_is_found(ident):
+    y, p = labelled_frame()
+    rep = report(shape(f"id_{ident}.csv"))
+    assert rep["input"]["id_column"] == ident
+    check_binary(rep, y, p)
+
+
+def test_a_pandas_index_without_a_name_is_an_id_never_a_score():
+    y, p = labelled_frame()
+    rep = report(shape("pandas_index.csv"))
+    assert rep["input"]["id_column"] == ""
+    assert rep["input"]["probability_columns"] == ["prob"]
+    assert roles_of(rep)[""] == "example id"
+    check_binary(rep, y, p)
+
+
+def test_a_header_with_spaces_after_the_commas_is_named_without_them():
+    frame = pd.read_csv(shape("spaced_header.csv"), skipinitialspace=True)
+    truth, predicted = frame["actual label"], frame["predicted label"]
+    for flags in ([], ["--label-col", "actual label", "--pred-col", "predicted label"]):
+        rep = report(shape("spaced_header.csv"), *flags)
+        m = rep["metrics"]
+        assert rep["input"]["label_column"] == "actual label"
+        assert rep["input"]["prediction_column"] == " predicted label"
+        assert m["accuracy"] == pytest.approx(skm.accuracy_score(truth, predicted))
+        assert m["recall"] == pytest.approx(skm.recall_score(truth, predicted,
+                                                             pos_label="positive"))
+
+
+# --- 4. 0/1 features beside one probability column -------------------------------------------
+
+def test_binary_features_are_ignored_and_said_so():
+    frame = pd.read_csv(shape("dropout.csv"))
+    rep = report(shape("dropout.csv"))
+    assert rep["input"]["label_column"] == "target_dropout"
+    assert rep["input"]["probability_columns"] == ["dropout_proba"]
+    check_binary(rep, frame["target_dropout"], frame["dropout_proba"])
+    roles = roles_of(rep)
+    for feature in ("female", "worked_abroad", "tuition_paid"):
+        assert roles[feature].startswith("not used"), roles
+    assert any("female" in n and "not used" in n for n in rep["notes"]), rep["notes"]
+
+
+# --- 5. --pred-col with string labels ----------------------------------------------------------
+
+def test_pred_col_is_honoured_with_string_labels():
+    frame = pd.read_csv(shape("rev_label.csv"))
+    rep = report(shape("rev_label.csv"), "--label-col", "rev_label",
+                 "--pred-col", "predicted_classes")
+    assert rep["input"]["prediction_column"] == "predicted_classes"
+    assert rep["metrics"]["accuracy"] == pytest.approx(
+        skm.accuracy_score(frame["rev_label"], frame["predicted_classes"]))
+
+
+def test_pred_col_is_honoured_beside_one_score_of_many_classes(tmp_path):
+    path = tmp_path / "stars.csv"
+    stars = ["one", "two", "three", "two", "one", "three"]
+    predicted = ["one", "two", "two", "two", "three", "three"]
+    confidence = [0.9, 0.7, 0.5, 0.8, 0.4, 0.6]
+    path.write_text("rev_label,predicted_classes,probability\n" + "".join(
+        f"{a},{b},{c}\n" for a, b, c in zip(stars, predicted, confidence, strict=True)))
+    refused(path, "--label-col", "rev_label", needles=("--pred-col predicted_classes",))
+    rep = report(path, "--label-col", "rev_label", "--pred-col", "predicted_classes")
+    assert rep["metrics"]["accuracy"] == pytest.approx(skm.accuracy_score(stars, predicted))
+    assert rep["input"]["score_kind"] == "hard"
+
+
+# --- 6. --labels in every format, and --by from the labels file -------------------------------
+
+def holdout_formats(tmp_path):
+    frame = pd.read_csv(shape("churn_holdout.csv"))
+    paths = {"csv": shape("churn_holdout.csv")}
+    paths["tsv"] = tmp_path / "holdout.tsv"
+    frame.to_csv(paths["tsv"], sep="\t", index=False)
+    paths["gz"] = tmp_path / "holdout.csv.gz"
+    frame.to_csv(paths["gz"], index=False)
+    paths["parquet"] = tmp_path / "holdout.parquet"
+    frame.to_parquet(paths["parquet"], index=False)
+    paths["jsonl"] = tmp_path / "holdout.jsonl"
+    frame.to_json(paths["jsonl"], orient="records", lines=True)
+    paths["arrow"] = tmp_path / "holdout.arrow"
+    frame.to_feather(paths["arrow"])
+    return frame, paths
+
+
+def churn_truth():
+    preds = pd.read_csv(shape("churn_predictions.csv"))
+    holdout = pd.read_csv(shape("churn_holdout.csv")).set_index("id").loc[preds["id"]]
+    return preds, holdout
+
+
+def test_a_labels_file_is_read_in_every_format(tmp_path):
+    _, paths = holdout_formats(tmp_path)
+    preds, holdout = churn_truth()
+    y = (holdout["Churn"] == "Yes").astype(int).to_numpy()
+    for kind, path in paths.items():
+        rep = report(shape("churn_predictions.csv"), "--labels", path, "--label-col", "Churn",
+                     "--positive", "Yes")
+        assert rep["input"]["labels_joined_by"] == "id", kind
+        check_binary(rep, y, preds["prob"].to_numpy())
+
+
+def test_by_names_a_column_of_the_labels_file(tmp_path):
+    _, paths = holdout_formats(tmp_path)
+    preds, holdout = churn_truth()
+    y = (holdout["Churn"] == "Yes").astype(int).to_numpy()
+    p = preds["prob"].to_numpy()
+    for path in (paths["csv"], paths["parquet"]):
+        rep = report(shape("churn_predictions.csv"), "--labels", path, "--label-col", "Churn",
+                     "--positive", "Yes", "--by", "gender")
+        groups = {s["group"]: s for s in rep["slices"]}
+        assert set(groups) == {"Female", "Male"}
+        for group, s in groups.items():
+            inside = (holdout["gender"] == group).to_numpy()
+            assert s["n"] == int(inside.sum())
+            assert s["metrics"]["roc_auc"] == pytest.approx(
+                skm.roc_auc_score(y[inside], p[inside]), rel=1e-12)
+            assert s["metrics"]["accuracy"] == pytest.approx(
+                skm.accuracy_score(y[inside], p[inside] >= 0.5))
+
+
+def test_by_a_column_in_neither_file_is_refused():
+    refused(shape("churn_predictions.csv"), "--labels", shape("churn_holdout.csv"),
+            "--label-col", "Churn", "--positive", "Yes", "--by", "region",
+            needles=("'region'", "gender"))
+
+
+# --- 7. shapes that are not predictions, each named with what reads it ------------------------
+
+def test_soft_labels_are_named_with_what_to_pass():
+    refused(shape("soft_labels.csv"),
+            needles=("soft labels", "neg, neu, pos", "--prob-col", "--pred-col"))
+
+
+def test_real_probabilities_named_after_the_classes_are_not_soft_labels():
+    frame = pd.read_csv(shape("predict_proba_names.csv"))
+    rep = report(shape("predict_proba_names.csv"))
+    assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(
+        frame["y"], frame[["setosa", "versicolor", "virginica"]].to_numpy(),
+        labels=["setosa", "versicolor", "virginica"]), rel=1e-9)
+
+
+def test_multilabel_indicator_columns_are_named():
+    refused(shape("multilabel_indicators.csv"),
+            needles=("multi-label indicator columns", "cat, dog, fox", "--multilabel"))
+
+
+def test_a_confusion_matrix_and_long_format_are_named():
+    refused(shape("confusion_table.csv"), needles=("confusion matrix",))
+    refused(shape("long_format.csv"), needles=("long format",))
+
+
+def test_a_headerless_file_is_named_and_read_with_no_header():
+    frame = pd.read_csv(shape("headerless.csv"), header=None)
+    refused(shape("headerless.csv"), needles=("no header line", "--no-header",
+                                              "--label-col 0 --prob-col 1"))
+    for flags in (["--label-col", "0", "--prob-col", "1"], ["--label-col", "0"]):
+        rep = report(shape("headerless.csv"), "--no-header", *flags)
+        assert rep["input"]["rows"] == len(frame)
+        check_binary(rep, frame[0], frame[1])
+    rep = report("--streaming", shape("headerless.csv"), "--no-header", "--label-col", "0",
+                 "--prob-col", "1")
+    assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(frame[0], frame[1]),
+                                                       rel=1e-9)
+
+
+def test_no_header_is_refused_for_a_file_that_names_its_columns(tmp_path):
+    path = tmp_path / "p.parquet"
+    pd.DataFrame({"label": [0, 1], "prob": [0.2, 0.7]}).to_parquet(path)
+    refused(path, "--no-header", needles=("--no-header",))

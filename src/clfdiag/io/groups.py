@@ -53,11 +53,6 @@ def _from_labels_file(labels_file: str, columns: list[str], preds: Predictions,
     from clfdiag.io.joined import labels_columns
 
     table, ident = labels_columns(labels_file, columns, id_col)
-    missing = [c for c in columns if c not in table.column_names]
-    if missing:
-        raise ClfdiagError(f"no column {missing[0]!r} for --by in the predictions or in "
-                           f"{labels_file}", f"the columns of {labels_file} are: "
-                           f"{', '.join(table.column_names)}")
     values = _as_text(table, columns)
     if preds.source.labels_joined_by == "id" and ident is not None and preds.ids is not None:
         ids = pa.chunked_array([pa.array(preds.id_values(np.arange(len(preds))), pa.string())])

@@ -135,6 +135,11 @@ def labels_columns(path: str, columns: list[str], id_col: str | None
     source = _open_labels(path)
     header = table_header(source)
     ident = _pick(source.name, header, id_col, ID_NAMES, "id", "--id-col", required=False)
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise ClfdiagError(f"no column {missing[0]!r} for --by in the predictions or in "
+                           f"{source.name}", f"the columns of {source.name} are: "
+                           f"{', '.join(header)}")
     wanted = [c for c in (ident, *columns) if c is not None]
     return read_columns(source, list(dict.fromkeys(wanted)), ident), ident
 

@@ -111,7 +111,7 @@ def read_predictions(
     """
     options = options or ReadOptions()
     check_options(options)
-    source = open_source(path, stdin)
+    source = open_source(path, stdin, options.no_header)
     header = table_header(source)
     if not options.labels_required:
         return _without_labels(source, header, options)

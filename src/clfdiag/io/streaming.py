@@ -108,7 +108,7 @@ def stream_predictions(path: str, options: ReadOptions | None = None,
     if options.confidence_of_predicted:
         raise ClfdiagError("--confidence-of-predicted needs the whole file: it cannot be read "
                            "in batches", "evaluate with --in-memory")
-    source = open_source(path)
+    source = open_source(path, no_header=options.no_header)
     roles = detect_columns(source.name, table_header(source), options.label_col,
                            options.prob_cols, options.id_col, weight_col=options.weight_col)
     first_row = 1

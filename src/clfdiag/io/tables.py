@@ -237,7 +237,7 @@ def _csv_options(source: Source, roles: ColumnRoles, block_size: int,
             strings_can_be_null=False, decimal_point=decimal_point)
     parse = pacsv.ParseOptions(delimiter=source.delimiter,
                                newlines_in_values=newlines_in_values)
-    return parse, convert, pacsv.ReadOptions(block_size=block_size)
+    return parse, convert, _read_options(source, block_size)
 
 
 def _read_csv(source: Source, roles: ColumnRoles, newlines_in_values: bool = False) -> Any:
@@ -287,7 +287,7 @@ def _read_csv_accounted(source: Source, options: Callable[[bool], tuple[Any, Any
         raise
     except Exception as exc:
         raise _unreadable(source, exc) from None
-    if table.num_rows + 1 != counted.lines():
+    if table.num_rows + source.header_lines != counted.lines():
         quoted_lines = _account(source, table.num_rows, quotes_read=newlines_in_values)
         if quoted_lines and not newlines_in_values:
             return None
@@ -317,7 +317,7 @@ def read_inferred(source: Source, columns: list[str], text_columns: tuple[str, .
                 decimal_point="," if source.decimal_comma else ".")
             parse = pacsv.ParseOptions(delimiter=source.delimiter,
                                        newlines_in_values=newlines_in_values)
-            return parse, convert, pacsv.ReadOptions(block_size=BLOCK_BYTES)
+            return parse, convert, _read_options(source, BLOCK_BYTES)
 
         table = _read_csv_accounted(source, lambda _: options(False), False, None)
         if table is None:
@@ -363,8 +363,8 @@ def _csv_batches(source: Source, roles: ColumnRoles, batch_bytes: int) -> Iterat
         raise
     except Exception as exc:
         raise _unreadable(source, exc) from None
-    if rows + 1 != counted.lines() and _account(source, rows, quotes_read=newlines_in_values) \
-            and not newlines_in_values:
+    if rows + source.header_lines != counted.lines() \
+            and _account(source, rows, quotes_read=newlines_in_values) and not newlines_in_values:
         # Batches already given out were split at line breaks inside quoted values.
         raise ClfdiagError(
             f"{source.name}: quoted values span lines beyond the first 64 KiB, which a batch "
@@ -414,6 +414,14 @@ def _split(text: str) -> list[str]:
     return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
+def _read_options(source: Source, block_size: int) -> Any:
+    """Arrow's CSV read options: the header's names, given when the file has no header line."""
+    import pyarrow.csv as pacsv
+
+    names = list(source.header) if source.no_header else None
+    return pacsv.ReadOptions(block_size=block_size, column_names=names)
+
+
 def _account(source: Source, rows_read: int, quotes_read: bool = False) -> int:
     """Check, line by line, that ``rows_read`` rows are all the file holds.
 
@@ -424,7 +432,7 @@ def _account(source: Source, rows_read: int, quotes_read: bool = False) -> int:
     width = len(source.header)
     records = quoted_lines = 0
     for first, last, fields in _records(source):
-        if first == 1 or not fields or (fields == [""] and last == first):
+        if first <= source.header_lines or not fields or (fields == [""] and last == first):
             continue  # the header, and blank lines (Arrow skips them)
         if len(fields) != width:
             raise _shape_error(source, first, last, len(fields), width)
