@@ -189,7 +189,8 @@ def test_a_reading_is_right_or_refused(rows, confidence_dump):
         np.testing.assert_allclose(read.proba, p, rtol=0, atol=1e-15)
     assert "--" in hint  # a refusal names the flag that settles it
     if confidence_dump:
-        explicit = predictions_from_frame(frame, ReadOptions(confidence_of_predicted=True))
+        explicit = predictions_from_frame(frame, ReadOptions(
+            prob_cols=("probability",), pred_col="prediction", confidence_of_predicted=True))
         np.testing.assert_allclose(explicit.proba, p, rtol=0, atol=1e-15)
 
 
