@@ -64,9 +64,9 @@ def refuse_soft_labels(name: str, label: str, columns: list[str], matrix: Any,
     if voters is None:
         return
     index = {c.strip().lower(): j for j, c in enumerate(columns)}
-    for row, label in zip(values, (v for v, keep in zip(labels, rows, strict=True) if keep),
-                          strict=True):
-        j = index.get((label or "").strip().lower())
+    kept = [v for v, keep in zip(labels, rows, strict=True) if keep]
+    for row, value in zip(values, kept, strict=True):
+        j = index.get((value or "").strip().lower())
         if j is None or row[j] < row.max():
             return
     raise ClfdiagError(
