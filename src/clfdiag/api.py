@@ -246,15 +246,10 @@ def evaluate_file(
         preds = read_predictions(path, options)
         values = None
         if slices is not None:
-            from clfdiag.io.groups import read_group_columns
+            from clfdiag.io.groups import read_groups
 
-            if options is not None and options.labels_file is not None:
-                from clfdiag.errors import ClfdiagError
-
-                raise ClfdiagError("--by cannot be combined with --labels",
-                                   "put the group columns in the file of labels and "
-                                   "predictions")
-            values = read_group_columns(path, list(slices.by), preds.rows)
+            values = read_groups(path, list(slices.by), preds, preds.source.labels_file,
+                                 None if options is None else options.id_col)
         return evaluate(preds, threshold=threshold, min_confidence=min_confidence, top=top,
                         bins=bins, slices=slices, group_values=values, bootstrap=bootstrap,
                         seed=seed, target_risk=target_risk)

@@ -50,6 +50,18 @@ WeightCol = Annotated[str | None, typer.Option(
     "--weight-col", metavar="NAME", help="Column of sample weights: every metric is weighted "
     "(scikit-learn's sample_weight); the tests and intervals that need a count are left out.",
     rich_help_panel="Columns")]
+ConfidenceOfPredicted = Annotated[bool, typer.Option(
+    "--confidence-of-predicted", help="The one score column is the confidence of the predicted "
+    "class (beside a column of predicted classes), not P(positive): converted to P(positive) "
+    "= c where the prediction is positive, 1 - c elsewhere (binary).",
+    rich_help_panel="Input")]
+Classes = Annotated[str | None, typer.Option(
+    "--classes", metavar="A,B", help="The classes that exist, comma-separated (e.g. 0,1), when "
+    "the labels may hold only one of them; the positive class is chosen as without it.",
+    rich_help_panel="Columns")]
+NoHeader = Annotated[bool, typer.Option(
+    "--no-header", help="The file has no header line: name columns by their 0-based "
+    "position (--label-col 0 --prob-col 1).", rich_help_panel="Input")]
 Percent = Annotated[bool, typer.Option(
     "--percent", help="Values are percentages in [0, 100]: divide by 100.",
     rich_help_panel="Input")]

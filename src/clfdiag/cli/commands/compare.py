@@ -11,6 +11,8 @@ from clfdiag.cli.options import (
     AllowPartial,
     Alpha,
     Bins,
+    Classes,
+    ConfidenceOfPredicted,
     DropInvalid,
     FailOn,
     Format,
@@ -23,6 +25,7 @@ from clfdiag.cli.options import (
     MinAccuracyDelta,
     MinConfidence,
     MinLossDelta,
+    NoHeader,
     OutputOpt,
     Percent,
     PlotOpt,
@@ -52,6 +55,9 @@ def compare(
     pred_col: PredCol = None,
     labels_file: LabelsFile = None,
     percent: Percent = False,
+    confidence_of_predicted: ConfidenceOfPredicted = False,
+    classes: Classes = None,
+    no_header: NoHeader = False,
     scores: Scores = False,
     weight_col: WeightCol = None,
     allow_partial: AllowPartial = False,
@@ -83,7 +89,9 @@ def compare(
     check_limits(top=top, bins=bins, bootstrap=bootstrap)
     refuse_overwriting(input_paths(file_a, file_b, labels_file), output, junit)
     options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, pred_col, percent, scores, labels_file, weight_col)
+                            drop_invalid, pred_col, percent, scores, labels_file, weight_col,
+                            confidence_of_predicted=confidence_of_predicted, classes=classes,
+                            no_header=no_header)
     a, b = read_predictions(file_a, options), read_predictions(file_b, options)
     report = compare_predictions(
         a, b, allow_partial=allow_partial, threshold=threshold, min_confidence=min_confidence,

@@ -11,6 +11,8 @@ from clfdiag.cli.options import (
     AllowPartial,
     Alpha,
     Bins,
+    Classes,
+    ConfidenceOfPredicted,
     DropInvalid,
     FailOn,
     Format,
@@ -23,6 +25,7 @@ from clfdiag.cli.options import (
     MinAccuracyDelta,
     MinConfidence,
     MinLossDelta,
+    NoHeader,
     OutputOpt,
     Percent,
     PlotOpt,
@@ -54,6 +57,9 @@ def epochs(
     pred_col: PredCol = None,
     labels_file: LabelsFile = None,
     percent: Percent = False,
+    confidence_of_predicted: ConfidenceOfPredicted = False,
+    classes: Classes = None,
+    no_header: NoHeader = False,
     scores: Scores = False,
     weight_col: WeightCol = None,
     threshold: Threshold = None,
@@ -83,7 +89,9 @@ def epochs(
     check_limits(bins=bins)
     refuse_overwriting(input_paths(*files, labels_file), output, junit)
     options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, pred_col, percent, scores, labels_file, weight_col)
+                            drop_invalid, pred_col, percent, scores, labels_file, weight_col,
+                            confidence_of_predicted=confidence_of_predicted, classes=classes,
+                            no_header=no_header)
     ordered = files if keep_order else sorted(files, key=natural_key)
     runs = [read_predictions(f, options) for f in ordered]
     report = scan_epochs(runs, threshold=threshold, min_confidence=min_confidence, bins=bins,

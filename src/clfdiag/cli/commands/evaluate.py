@@ -11,6 +11,8 @@ from clfdiag.cli.delivery import finish, input_paths, read_options, refuse_overw
 from clfdiag.cli.options import (
     Bins,
     By,
+    Classes,
+    ConfidenceOfPredicted,
     DropInvalid,
     EngineChoice,
     FailOver,
@@ -24,6 +26,7 @@ from clfdiag.cli.options import (
     Logits,
     MinConfidence,
     MinGroup,
+    NoHeader,
     OutputOpt,
     Percent,
     PlotOpt,
@@ -56,6 +59,9 @@ def evaluate(
     pred_col: PredCol = None,
     labels_file: LabelsFile = None,
     percent: Percent = False,
+    confidence_of_predicted: ConfidenceOfPredicted = False,
+    classes: Classes = None,
+    no_header: NoHeader = False,
     scores: Scores = False,
     weight_col: WeightCol = None,
     streaming: Annotated[bool | None, typer.Option(
@@ -106,7 +112,9 @@ def evaluate(
     check_limits(top=top, bins=bins)
     refuse_overwriting(input_paths(file, labels_file), output, junit)
     options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, pred_col, percent, scores, labels_file, weight_col)
+                            drop_invalid, pred_col, percent, scores, labels_file, weight_col,
+                            confidence_of_predicted=confidence_of_predicted, classes=classes,
+                            no_header=no_header)
     slices = SliceOptions(tuple(by), slice_metric.value, min_group, alpha) if by else None
     if scheduler is not None and engine is not EngineChoice.dask:
         raise ClfdiagError("--scheduler applies to --engine dask", "add --engine dask")
