@@ -194,7 +194,7 @@ def test_gate_on_unknown_metric():
 def test_gate_on_undefined_metric(tmp_path):
     path = tmp_path / "one.csv"
     path.write_text("label,prob\n1,0.9\n1,0.8\n")
-    result = run("evaluate", path, "--fail-under", "roc_auc=0.5", code=2)
+    result = run("evaluate", path, "--classes", "0,1", "--fail-under", "roc_auc=0.5", code=2)
     assert "roc_auc is undefined: only one class" in result.stderr
 
 
@@ -217,10 +217,10 @@ def test_junit(tmp_path):
 def test_undefined_metrics_shown_with_reason(tmp_path):
     path = tmp_path / "one.csv"
     path.write_text("label,prob\n1,0.9\n1,0.8\n1,0.3\n")
-    report = json.loads(run("evaluate", path, "--format", "json").stdout)
+    report = json.loads(run("evaluate", path, "--classes", "0,1", "--format", "json").stdout)
     assert report["metrics"]["roc_auc"] is None
     assert "only one class" in report["undefined"]["roc_auc"]
-    out = run("evaluate", path).stdout
+    out = run("evaluate", path, "--classes", "0,1").stdout
     assert "undefined: only one class" in out
 
 

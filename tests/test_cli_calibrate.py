@@ -332,7 +332,14 @@ def test_bundled_mapping_is_what_save_writes(tmp_path):
     as_json(EPOCH, "--method", "platt", "--save", mapping)
     bundled = os.path.join(SAMPLES, "epoch_20_platt.json")
     with open(bundled, encoding="utf-8") as f:
-        assert json.load(f) == json.loads(mapping.read_text())
+        expected = json.load(f)
+    saved = json.loads(mapping.read_text())
+    # The parameters come out of Newton's method, which stops at a decrement below 1e-12
+    # and whose gradient is a sum over the rows: the last few bits depend on how numpy
+    # orders that sum (versions, CPUs), so they agree to about n * eps, not bit for bit.
+    expected_params, saved_params = expected.pop("params"), saved.pop("params")
+    assert saved == expected
+    assert saved_params == pytest.approx(expected_params, rel=1e-9, abs=1e-12)
 
 
 def scipy_temperature(y, z):

@@ -21,13 +21,14 @@ def test_rows_after_a_join_that_left_ids_out_are_the_files_rows(tmp_path):
     assert all(str(e["row"]) == e["id"] for e in top)
 
 
-def test_by_with_a_labels_file_is_refused(tmp_path):
+def test_by_with_a_labels_file_groups_the_rows_the_join_kept(tmp_path):
     (tmp_path / "p.csv").write_text(PREDICTIONS)
     (tmp_path / "l.csv").write_text(LABELS)
-    err = run("evaluate", tmp_path / "p.csv", "--labels", tmp_path / "l.csv", "--by", "site",
-              "--drop-invalid", code=2).stderr
-    assert "--by" in err
-    assert "--labels" in err
+    out = run("evaluate", tmp_path / "p.csv", "--labels", tmp_path / "l.csv", "--by", "site",
+              "--drop-invalid", "-f", "json").stdout
+    sizes = {s["group"]: s["n"] for s in json.loads(out)["slices"]}
+    # Id 4 has no label and id 7 no probability: ids 1, 2, 3, 8 are in a; 5, 6 in b.
+    assert sizes == {"a": 4, "b": 2}
 
 
 def test_group_words_like_na_are_groups_in_memory_and_streaming(tmp_path):

@@ -35,7 +35,8 @@ def test_ids_in_one_file_only(tmp_path):
 
 def test_labels_differ_by_row(tmp_path):
     a = preds(tmp_path, "a.csv", "label,prob\n1,0.9\n0,0.2\n")
-    b = preds(tmp_path, "b.csv", "label,prob\n0,0.9\n0,0.2\n")
+    # B's labels hold one class: --classes says which classes exist.
+    b = preds(tmp_path, "b.csv", "label,prob\n0,0.9\n0,0.2\n", classes=("0", "1"))
     with pytest.raises(ClfdiagError) as err:
         pair_predictions(a, b)
     assert "labels differ for 1 paired examples (row 1 ('1' vs '0'))" in str(err.value)
@@ -44,7 +45,7 @@ def test_labels_differ_by_row(tmp_path):
 
 def test_different_lengths_by_row(tmp_path):
     a = preds(tmp_path, "a.csv", "label,prob\n1,0.9\n0,0.2\n")
-    b = preds(tmp_path, "b.csv", "label,prob\n1,0.9\n")
+    b = preds(tmp_path, "b.csv", "label,prob\n1,0.9\n", classes=("0", "1"))
     with pytest.raises(ClfdiagError, match="1 rows only in"):
         pair_predictions(a, b)
 

@@ -19,7 +19,7 @@ def options_of(name):
     return {opt for param in command.params for opt in getattr(param, "opts", [])}
 
 
-BAD = ["two_models.csv", "percent.csv", "raw_scores.csv", "confidence_of_prediction.csv",
+BAD = ["two_models.csv", "percent.csv", "raw_scores.csv",
        "multilabel_sigmoid.csv", "long_format.csv", "confusion_table.csv"]
 
 
@@ -37,8 +37,8 @@ def test_hints_name_only_options_the_command_has(command, name):
 def test_epochs_pairing_hint_names_allow_partial_which_epochs_has(tmp_path):
     a = tmp_path / "e1.csv"
     b = tmp_path / "e2.csv"
-    a.write_text("id,label,prob\n1,1,0.9\n2,0,0.2\n")
-    b.write_text("id,label,prob\n1,1,0.8\n")
+    a.write_text("id,label,prob\n1,1,0.9\n2,0,0.2\n3,0,0.4\n")
+    b.write_text("id,label,prob\n1,1,0.8\n2,0,0.3\n")
     result = CliRunner().invoke(app, ["epochs", str(a), str(b)])
     assert result.exit_code == 2
     assert "--allow-partial" in result.stderr

@@ -176,8 +176,7 @@ def refuse_multilabel_settings(**given: bool) -> None:
     """Refuse, naming the flag, the multi-label settings given for single-label predictions."""
     from clfdiag.errors import ClfdiagError
 
-    flags = {"thresholds": "--thresholds", "zero_division": "--zero-division",
-             "metric": "--metric"}
+    flags = {"thresholds": "--thresholds", "zero_division": "--zero-division"}
     for key, on in given.items():
         if on:
             raise ClfdiagError(f"{flags[key]} applies to multi-label predictions only",
@@ -246,8 +245,10 @@ def compare(
     (``holm``, ``bonferroni`` or ``none``) and the best model by mean log loss
     with those not significantly worse at ``alpha``; models are named by
     ``names`` (one per file, distinct) or their files' stems.
-    Multi-label predictions take ``metric`` (the accuracy of the loss-up/accuracy-up
-    flag: ``subset_accuracy``, ``label_accuracy`` or ``f1_micro``) and ``zero_division``.
+    ``metric`` (better when higher; default accuracy) takes accuracy's place in
+    ``loss_up_accuracy_up``. Multi-label predictions take ``metric`` (the accuracy
+    of the flag: ``subset_accuracy``, ``label_accuracy`` or ``f1_micro``) and
+    ``zero_division``.
     """
     from clfdiag.core.comparison import compare_predictions
     from clfdiag.pairing import pair_predictions, row_pairing_note
@@ -263,8 +264,8 @@ def compare(
             min_confidence=min_confidence, top=top, bins=bins, min_loss_delta=min_loss_delta,
             min_accuracy_delta=min_accuracy_delta, alpha=alpha, bootstrap=bootstrap, seed=seed,
             metric=metric, zero_division=zero_division)
-    refuse_multilabel_settings(metric=metric is not None,
-                               zero_division=zero_division is not None)
+    refuse_multilabel_settings(zero_division=zero_division is not None)
+    metric = metric or "accuracy"
     check_correction(correction)
     if more:
         return _compare_many(
@@ -274,6 +275,7 @@ def compare(
     if names is not None:
         raise ClfdiagError("--name names the models of three or more files; two files are "
                            "A and B", "leave out --name")
+    scanned_metric(metric)
     require_supported(a, "compare", hard=False, scores=True,
                       weights=a.score_kind != "scores")
     require_supported(b, "compare", hard=False, scores=True,
@@ -290,10 +292,17 @@ def compare(
         min_confidence=min_confidence, top=top, n_bins=bins, min_loss_delta=min_loss_delta,
         min_accuracy_delta=min_accuracy_delta, bootstrap=bootstrap, seed=seed,
         sample_points=sample_points, weights=paired.weights)
+    metric_scan = None
+    if metric != "accuracy":
+        from clfdiag.core.trajectory import scan
+
+        metric_scan = scan([cmp.a.metrics["log_loss"], cmp.b.metrics["log_loss"]],
+                           [cmp.a.metrics.get(metric), cmp.b.metrics.get(metric)],
+                           min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta)
     note = row_pairing_note(paired, a, b)
     return compare_report(a, b, paired, cmp, threshold=cut, min_loss_delta=min_loss_delta,
                           min_accuracy_delta=min_accuracy_delta, alpha=alpha,
-                          notes=[note] if note else [])
+                          notes=[note] if note else [], metric=metric, metric_scan=metric_scan)
 
 
 def _both_multilabel(runs: Sequence[Predictions | MultilabelPredictions]
@@ -593,15 +602,10 @@ def evaluate_file(
                             zero_division=zero_division, curves=curves)
         values = None
         if slices is not None:
-            from clfdiag.io.groups import read_group_columns
+            from clfdiag.io.groups import read_groups
 
-            if options is not None and options.labels_file is not None:
-                from clfdiag.errors import ClfdiagError
-
-                raise ClfdiagError("--by cannot be combined with --labels",
-                                   "put the group columns in the file of labels and "
-                                   "predictions")
-            values = read_group_columns(path, list(slices.by), preds.rows)
+            values = read_groups(path, list(slices.by), preds, preds.source.labels_file,
+                                 None if options is None else options.id_col)
         return evaluate(preds, threshold=threshold, min_confidence=min_confidence, top=top,
                         bins=bins, slices=slices, group_values=values, bootstrap=bootstrap,
                         seed=seed, target_risk=target_risk)
@@ -647,6 +651,29 @@ def _number_or_rule(threshold: float | str | None) -> float | str | None:
     return value if math.isfinite(value) else threshold
 
 
+def scanned_metric(name: str) -> str:
+    """A catalogue metric to scan beside the loss; it must be better when higher.
+
+    The scan looks for the paradox of a loss and a quality both rising; a loss (or a
+    count) in the quality's place would flag ordinary overfitting or nothing at all.
+    """
+    from clfdiag.core.catalogue import CATALOGUE
+    from clfdiag.errors import ClfdiagError
+
+    single_label = {k: s for k, s in CATALOGUE.items()
+                    if {"binary", "multiclass"} & set(s.tasks)}
+    known = single_label.get(name)
+    usable = [k for k, s in single_label.items() if s.greater_is_better]
+    if known is None:
+        raise ClfdiagError(f"--metric {name!r}: not a metric clfdiag computes",
+                           "choose one that is better when higher: " + ", ".join(usable))
+    if not known.greater_is_better:
+        what = "a loss (lower is better)" if known.greater_is_better is False else "a count"
+        raise ClfdiagError(f"--metric {name}: {what}; the scan needs a metric that is better "
+                           "when higher", "choose one of: " + ", ".join(usable))
+    return name
+
+
 def epoch_label(name: str, position: int) -> int:
     """The epoch a file name gives (its last number: ``epoch_10.csv`` is 10), else its position."""
     numbers = re.findall(r"\d+", name.rsplit("/", 1)[-1])
@@ -676,8 +703,9 @@ def epochs(
     the diagnosis of that change and the paired tests of both rises (McNemar's
     p for accuracy, the paired log-loss test's p); ``significant`` keeps only
     the flags where both rises are significant at ``alpha``. The last epoch is
-    compared with the best one by loss. Multi-label runs take ``metric`` and
-    ``zero_division`` as :func:`compare` does.
+    compared with the best one by loss. ``metric`` (a catalogue metric that is better
+    when higher; default accuracy) takes accuracy's place in the flag. Multi-label runs take
+    ``metric`` and ``zero_division`` as :func:`compare` does.
     """
     from dataclasses import replace
 
@@ -698,8 +726,9 @@ def epochs(
             bins=bins, min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
             alpha=alpha, allow_partial=allow_partial, significant=significant,
             metric=metric, zero_division=zero_division)
-    refuse_multilabel_settings(metric=metric is not None,
-                               zero_division=zero_division is not None)
+    refuse_multilabel_settings(zero_division=zero_division is not None)
+    metric = metric or "accuracy"
+    scanned_metric(metric)
     single = [r for r in runs if isinstance(r, Predictions)]
     for run in single:
         require_supported(run, "epochs", hard=False, weights=True)
@@ -713,8 +742,10 @@ def epochs(
                    for p in runs]
     losses = [e.metrics["log_loss"] for e in evaluations]
     accuracies = [e.metrics["accuracy"] for e in evaluations]
-    trajectory = scan(losses, accuracies, min_loss_delta=min_loss_delta,
+    values = [e.metrics.get(metric) for e in evaluations]
+    trajectory = scan(losses, values, min_loss_delta=min_loss_delta,
                       min_accuracy_delta=min_accuracy_delta)
+    accuracy_scan = None if metric == "accuracy" else scan(losses, accuracies)
 
     def compare_pair(i: int, j: int) -> Any:
         paired = pair_predictions(runs[i], runs[j])
@@ -735,7 +766,8 @@ def epochs(
     last_vs_best = compare_pair(best, last) if best is not None and best != last else None
     return epochs_report(labels, common, evaluations, trajectory, changes, tests, last_vs_best,
                          alpha=alpha, significant=significant, flagged_before_tests=all_flags,
-                         min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta)
+                         min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
+                         metric=metric, accuracy_scan=accuracy_scan)
 
 
 def _epoch_labels(runs: Sequence[Predictions | MultilabelPredictions],
@@ -840,16 +872,38 @@ def history(
     min_loss_delta: float = 0.0,
     min_accuracy_delta: float = 0.0,
 ) -> TrajectoryReport:
-    """Scan a training history: the ``epochs`` scan without the metrics that need predictions."""
+    """Scan a training history: the ``epochs`` scan without the metrics that need predictions.
+
+    The metric scanned beside the loss is the history's ``metric_column`` (``--metric``,
+    else the accuracy). With folds, each fold is scanned on its own (``folds[]``).
+    """
     from clfdiag.core.trajectory import scan
     from clfdiag.reports.history import history_report
 
     evaluations = run.evaluations
-    trajectory = scan([e.loss for e in evaluations], [e.accuracy for e in evaluations],
+    losses = [e.loss for e in evaluations]
+    trajectory = scan(losses, [e.metric for e in evaluations],
                       min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
                       segment_starts=run.segment_starts)
+    accuracy_scan = None
+    if run.metric_column != run.accuracy_column:
+        accuracy_scan = scan(losses, [e.accuracy for e in evaluations],
+                             segment_starts=run.segment_starts)
+    fold_scans: list[tuple[Any, list[int], Any]] = []
+    for fold in run.folds:
+        # Each fold on its own: its first evaluation, and each restart within it, compare
+        # with nothing before.
+        members = [i for i, e in enumerate(evaluations) if e.fold == fold]
+        starts = [k for k, i in enumerate(members)
+                  if k and evaluations[i].segment != evaluations[members[k - 1]].segment]
+        fold_scans.append((fold, members,
+                           scan([losses[i] for i in members],
+                                [evaluations[i].metric for i in members],
+                                min_loss_delta=min_loss_delta,
+                                min_accuracy_delta=min_accuracy_delta, segment_starts=starts)))
     return history_report(run, trajectory, min_loss_delta=min_loss_delta,
-                          min_accuracy_delta=min_accuracy_delta)
+                          min_accuracy_delta=min_accuracy_delta, accuracy_scan=accuracy_scan,
+                          fold_scans=fold_scans)
 
 
 def threshold(preds: Predictions, settings: ThresholdSettings | None = None, *,

@@ -121,6 +121,9 @@ class FlagCheck:
     name: str
     passed: bool
     message: str
+    metric: str | None = None
+    """The metric the condition read: the one scanned beside the loss
+    (loss-up-accuracy-up), the disparity checked (disparity); else None."""
 
     def describe(self) -> str:
         """What was checked and what was found."""
@@ -129,7 +132,7 @@ class FlagCheck:
     def as_dict(self) -> dict[str, Any]:
         """The JSON form of this check."""
         return {"fail_on": self.name.removeprefix("--fail-on "), "passed": self.passed,
-                "message": self.message}
+                "message": self.message, "metric": self.metric}
 
 
 def parse_fail_on(values: list[str]) -> list[str]:
@@ -141,18 +144,54 @@ def parse_fail_on(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+def require_scanned_metric(report: dict[str, Any], conditions: list[str]) -> None:
+    """Refuse ``--fail-on loss-up-accuracy-up`` when the metric it needs was never compared.
+
+    A gate on a quantity that is missing would pass whatever the training did: it is an
+    input error naming the metrics the file has and ``--metric``.
+    """
+    if "loss-up-accuracy-up" not in conditions:
+        return
+    metric = report.get("metric")
+    rows = report["epochs"]
+    compared = sum(r["loss_up_accuracy_up"] is not None for r in rows)
+    if metric is not None and (compared or len(rows) < 2):
+        return
+    source = report.get("source", {})
+    available = source.get("metric_columns", [])
+    where = source.get("path", "the input")
+    listed = (f"the metric columns are: {', '.join(available)}" if available
+              else "it logged no other metric")
+    if metric is None:
+        unprefixed = [n for n in report.get("notes", []) if "pass --acc-col" in n]
+        if available:
+            hint = f"choose the metric with --metric NAME (e.g. --metric {available[0]})"
+        elif unprefixed:
+            hint = unprefixed[0]
+        else:
+            hint = "name the validation accuracy column with --acc-col NAME"
+        raise ClfdiagError(
+            f"--fail-on loss-up-accuracy-up: {where} logged no validation accuracy, so the "
+            f"gate could never fail; {listed}", hint)
+    raise ClfdiagError(
+        f"--fail-on loss-up-accuracy-up: no two consecutive evaluations logged both the "
+        f"loss and {metric}, so the gate could never fail; {listed}",
+        "choose a metric logged at every evaluation with --metric NAME")
+
+
 def check_flags(conditions: list[str], flagged: list[str], regressions: list[str],
-                alpha: float) -> list[FlagCheck]:
+                alpha: float, metric: str | None = "accuracy",
+                loss: str = "log loss") -> list[FlagCheck]:
     """Check ``--fail-on`` conditions.
 
-    ``flagged`` says where loss and accuracy both rose ("from A to B", "at epoch 6").
+    ``flagged`` says where the loss and ``metric`` both rose ("from A to B", "at epoch 6").
     """
     checks = []
     for condition in conditions:
         if condition == "loss-up-accuracy-up":
-            message = (f"log loss and accuracy both rose {', '.join(flagged)}" if flagged
-                       else "log loss and accuracy did not both rise")
-            checks.append(FlagCheck(f"--fail-on {condition}", not flagged, message))
+            message = (f"{loss} and {metric} both rose {', '.join(flagged)}" if flagged
+                       else f"{loss} and {metric} did not both rise")
+            checks.append(FlagCheck(f"--fail-on {condition}", not flagged, message, metric))
         else:
             message = (f"significantly worse at alpha {alpha:g} on: " + ", ".join(regressions)
                        if regressions else f"no significant regression at alpha {alpha:g}")
@@ -196,7 +235,8 @@ def check_disparity(entries: list[dict[str, Any]], metric: str, limit: float) ->
 
     if not entries:
         return FlagCheck("--fail-on disparity", True,
-                         f"{metric}: no fairness entry (binary predictions with --by only)")
+                         f"{metric}: no fairness entry (binary predictions with --by only)",
+                         metric)
     broken, undefined, checked = [], [], []
     for entry in entries:
         where = " × ".join(entry["columns"])
@@ -214,4 +254,4 @@ def check_disparity(entries: list[dict[str, Any]], metric: str, limit: float) ->
         message = f"{metric} within {limit:g}: {', '.join(checked) or 'nothing defined'}"
     if undefined:
         message += f" (undefined by {', '.join(undefined)})"
-    return FlagCheck("--fail-on disparity", not broken, message)
+    return FlagCheck("--fail-on disparity", not broken, message, metric)

@@ -256,8 +256,11 @@ def test_positive_flag_can_invert_a_known_pair(tmp_path):
     np.testing.assert_array_equal(p.y, [0, 1])
 
 
-def test_single_class_present(tmp_path):
-    p = read(tmp_path, "label,prob\n1,0.9\n1,0.2\n")
+def test_single_class_present_needs_the_classes(tmp_path):
+    text = fails(tmp_path, "label,prob\n1,0.9\n1,0.2\n",
+                 "column 'label' holds the single value '1' in all 2 rows", "--classes")
+    assert "--positive" not in text
+    p = read(tmp_path, "label,prob\n1,0.9\n1,0.2\n", classes=("0", "1"))
     assert p.classes == ("0", "1")
     np.testing.assert_array_equal(p.y, [1, 1])
 
@@ -273,7 +276,7 @@ def test_two_columns_summing_to_one_are_binary(tmp_path):
 
 
 def test_two_named_columns_need_positive(tmp_path):
-    fails(tmp_path, "label,p_cat,p_dog\ncat,0.9,0.1\n", "cannot tell", "--positive")
+    fails(tmp_path, "label,p_cat,p_dog\ncat,0.9,0.1\ndog,0.2,0.8\n", "cannot tell", "--positive")
     p = read(tmp_path, "label,p_cat,p_dog\ncat,0.9,0.1\ndog,0.3,0.7\n", positive="cat")
     np.testing.assert_array_equal(p.proba, [0.9, 0.3])
     np.testing.assert_array_equal(p.y, [1, 0])
@@ -346,7 +349,8 @@ def test_non_numeric_probability(tmp_path):
 
 
 def test_missing_label(tmp_path):
-    fails(tmp_path, "label,prob\n1,0.5\n,0.4\n", "missing label", "column 'label'", "rows 2")
+    fails(tmp_path, "label,prob\n1,0.5\n,0.4\n0,0.3\n", "missing label", "column 'label'",
+          "rows 2")
 
 
 def test_duplicate_ids(tmp_path):

@@ -162,10 +162,12 @@ def test_contradictory_value_flags(flags):
 
 # --- confidence beside prediction ------------------------------------------------------------
 
-def test_confidence_never_below_half_is_ambiguous():
-    refused(shape("confidence_of_prediction.csv"),
-            needles=("'confidence'", "'prediction'", "--prob-col confidence",
-                     "--pred-col prediction"))
+def test_confidence_of_the_predicted_class_is_converted():
+    frame = pd.read_csv(shape("confidence_of_prediction.csv"))
+    p = np.where(frame["prediction"] == 1, frame["confidence"], 1 - frame["confidence"])
+    rep = report(shape("confidence_of_prediction.csv"))
+    check_binary(rep, frame["label"], p)
+    assert "confidence of the predicted class" in roles_of(rep)["confidence"]
 
 
 def test_confidence_below_half_is_the_positive_probability():
@@ -309,7 +311,7 @@ def test_pred_col_names_the_hard_column(tmp_path):
 def test_cohen_kappa_one_class_only_is_undefined(tmp_path):
     path = tmp_path / "one.csv"
     path.write_text("label,pred\n1,1\n1,1\n")
-    rep = report(path)
+    rep = report(path, "--classes", "0,1")
     assert rep["metrics"]["cohen_kappa"] is None
 
 

@@ -60,7 +60,55 @@ def _internal_error(exc: BaseException) -> str:
             "(run `clfdiag --debug ...` for the traceback, and please report it)")
 
 
+def readable_metavars(command: Any) -> None:
+    """Name each value in the help by what a person types: FLOAT, INTEGER, TEXT, FILE.
+
+    Typer writes Python types (``<float>``, ``<str>``, ``<bool>`` after a flag); a flag
+    takes no value, so it shows none. A metavar given by the option is kept.
+    """
+    import click
+
+    readable = {"float": "FLOAT", "int": "INTEGER"}
+    for param in command.params:
+        if param.param_type_name == "argument":
+            # Keep the argument's name (FILES...) in the usage; show FILE as its type.
+            shown = "FILE" if param.nargs == 1 else "FILE..."
+            param.display_type_rich = lambda ctx, shown=shown: shown  # type: ignore[method-assign]
+            continue
+        if param.metavar is not None:
+            continue
+        described = getattr(param, "type_descriptor", None)
+        if getattr(param, "is_flag", False):
+            param.metavar = ""
+        elif described is not None and described.is_choice:
+            choices = [str(getattr(c, "value", c)) for c in described.choices or ()]
+            param.metavar = "[" + "|".join(choices) + "]"
+        elif hasattr(param, "bare_type") and param.bare_type() in readable:
+            param.metavar = readable[param.bare_type()]
+        else:
+            param.metavar = "TEXT"
+    help_option = command.get_help_option
+
+    def quiet_help_option(ctx: click.Context) -> Any:
+        option = help_option(ctx)
+        if option is not None:
+            option.metavar = ""  # a flag: no value to name
+        return option
+
+    command.get_help_option = quiet_help_option
+
+
+class ReadableGroup(typer.core.TyperGroup):
+    """The command group, with help text that names values as :func:`readable_metavars`."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for command in self.commands.values():
+            readable_metavars(command)
+
+
 app = typer.Typer(
+    cls=ReadableGroup,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

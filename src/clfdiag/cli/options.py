@@ -50,6 +50,18 @@ WeightCol = Annotated[str | None, typer.Option(
     "--weight-col", metavar="NAME", help="Column of sample weights: every metric is weighted "
     "(scikit-learn's sample_weight); the tests and intervals that need a count are left out.",
     rich_help_panel="Columns")]
+ConfidenceOfPredicted = Annotated[bool, typer.Option(
+    "--confidence-of-predicted", help="The one score column is the confidence of the predicted "
+    "class (beside a column of predicted classes), not P(positive): converted to P(positive) "
+    "= c where the prediction is positive, 1 - c elsewhere (binary).",
+    rich_help_panel="Input")]
+Classes = Annotated[str | None, typer.Option(
+    "--classes", metavar="A,B", help="The classes that exist, comma-separated (e.g. 0,1), when "
+    "the labels may hold only one of them; the positive class is chosen as without it.",
+    rich_help_panel="Columns")]
+NoHeader = Annotated[bool, typer.Option(
+    "--no-header", help="The file has no header line: name columns by their 0-based "
+    "position (--label-col 0 --prob-col 1).", rich_help_panel="Input")]
 Percent = Annotated[bool, typer.Option(
     "--percent", help="Values are percentages in [0, 100]: divide by 100.",
     rich_help_panel="Input")]
@@ -79,6 +91,11 @@ FailOver = Annotated[list[str] | None, typer.Option(
 Junit = Annotated[str | None, typer.Option(
     "--junit", metavar="FILE", help="Write the gates as JUnit XML test cases.",
     rich_help_panel="Gates")]
+ScanMetric = Annotated[str | None, typer.Option(
+    "--metric", metavar="NAME", help="Metric that takes accuracy's place in the "
+    "loss-up/accuracy-up flag: any metric of evaluate that is better when higher "
+    "(roc_auc, f1, ...; default accuracy); multi-label files: subset_accuracy (default), "
+    "label_accuracy or f1_micro.", show_default=False, rich_help_panel="Statistics")]
 FailOn = Annotated[list[str] | None, typer.Option(
     "--fail-on", metavar="CONDITION",
     help="Exit 1 on: loss-up-accuracy-up, regression. Repeatable.", rich_help_panel="Gates")]
@@ -176,18 +193,6 @@ ZeroDivision = Annotated[int | None, typer.Option(
     "or Jaccard of 0/0 (scikit-learn's zero_division)  \\[default: 0]", show_default=False,
     rich_help_panel="Multi-label")]
 
-
-class AccuracyMetric(str, Enum):
-    """The accuracy of the loss-up/accuracy-up flag on multi-label files."""
-
-    subset_accuracy = "subset_accuracy"
-    label_accuracy = "label_accuracy"
-    f1_micro = "f1_micro"
-
-
-MetricOpt = Annotated[AccuracyMetric | None, typer.Option(
-    "--metric", help="Multi-label: the accuracy of the loss-up/accuracy-up flag  "
-    "\\[default: subset_accuracy]", show_default=False, rich_help_panel="Multi-label")]
 
 class CorrectionChoice(str, Enum):
     """Multiple-testing corrections of a family of pairwise p-values."""

@@ -1,4 +1,8 @@
-"""A training run seen through its validation loss and accuracy, evaluation after evaluation."""
+"""A training run: its validation loss and a quality metric, evaluation after evaluation.
+
+The quality metric is accuracy unless another one is chosen (ROC AUC, F1, ...); it must be
+better when higher, so that "loss and metric both rose" is the paradox the scan looks for.
+"""
 
 from __future__ import annotations
 
@@ -12,18 +16,28 @@ class Trajectory:
 
     ``loss_up_accuracy_up[i]`` compares evaluation ``i`` with ``i - 1`` only; it is
     None for the first evaluation, at a segment start, and where a value is missing.
+    ``loss_deltas[i]`` and ``metric_deltas[i]`` are the changes it compared (None where
+    it compared nothing).
     """
 
     loss_up_accuracy_up: tuple[bool | None, ...]
     best_by_loss: int | None
     best_by_accuracy: int | None
+    """Best by the scanned metric (accuracy unless another was chosen)."""
     loss_rises_from: int | None
     """First evaluation after the last minimum of the loss (loss never comes back down)."""
+    loss_deltas: tuple[float | None, ...] = ()
+    metric_deltas: tuple[float | None, ...] = ()
 
     @property
     def flagged(self) -> list[int]:
-        """Indices where loss and accuracy both rose."""
+        """Indices where loss and the metric both rose."""
         return [i for i, f in enumerate(self.loss_up_accuracy_up) if f]
+
+    @property
+    def compared(self) -> int:
+        """How many evaluations were compared with the one before (a flag of True or False)."""
+        return sum(f is not None for f in self.loss_up_accuracy_up)
 
 
 def scan(
@@ -34,22 +48,29 @@ def scan(
     min_accuracy_delta: float = 0.0,
     segment_starts: Sequence[int] = (),
 ) -> Trajectory:
-    """Flag every evaluation whose loss and accuracy both rose against the previous one.
+    """Flag every evaluation whose loss and metric both rose against the previous one.
 
-    A rise counts when it exceeds ``min_loss_delta`` (``min_accuracy_delta``).
+    ``accuracies`` holds the metric's values (accuracy, or any metric that is better
+    when higher). A rise counts when it exceeds ``min_loss_delta`` (``min_accuracy_delta``).
     Evaluations that start a new segment (a training restarted in the same log)
     are not compared with the one before.
     """
     starts = set(segment_starts)
     flags: list[bool | None] = []
+    loss_deltas: list[float | None] = []
+    metric_deltas: list[float | None] = []
     for i, (loss, acc) in enumerate(zip(losses, accuracies, strict=True)):
         prev_loss = losses[i - 1] if i and i not in starts else None
         prev_acc = accuracies[i - 1] if i and i not in starts else None
         if loss is None or acc is None or prev_loss is None or prev_acc is None:
             flags.append(None)
+            loss_deltas.append(None)
+            metric_deltas.append(None)
         else:
             flags.append(loss - prev_loss > min_loss_delta
                          and acc - prev_acc > min_accuracy_delta)
+            loss_deltas.append(loss - prev_loss)
+            metric_deltas.append(acc - prev_acc)
     known_loss = [(v, i) for i, v in enumerate(losses) if v is not None]
     known_acc = [(v, i) for i, v in enumerate(accuracies) if v is not None]
     best_loss = min(known_loss, key=lambda t: (t[0], t[1]))[1] if known_loss else None
@@ -60,4 +81,5 @@ def scan(
         last_low = max(i for v, i in known_loss if v == lowest)
         later = [i for _, i in known_loss if i > last_low]
         rises_from = later[0] if later else None
-    return Trajectory(tuple(flags), best_loss, best_acc, rises_from)
+    return Trajectory(tuple(flags), best_loss, best_acc, rises_from, tuple(loss_deltas),
+                      tuple(metric_deltas))

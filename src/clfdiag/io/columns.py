@@ -11,21 +11,33 @@ columns and the flags that settle it; nothing is guessed from position.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from clfdiag.errors import ClfdiagError
 
 LABEL_NAMES = ("label", "labels", "y", "y_true", "y_test", "target", "true", "truth", "gt",
-               "class", "actual", "ground_truth")
+               "class", "actual", "ground_truth", "true_label", "true_class", "gt_label")
+LABEL_PREFIXES = ("actual_", "target_")
+"""``actual_<x>``, ``target_<x>``: the label when no column has a label's name."""
 SCORE_NAMES = ("prob", "proba", "p", "score", "y_prob", "y_proba", "y_score", "probability",
                "p1", "prob_1", "proba_1", "p_1", "score_1", "oof", "confidence")
 """Names of a probability column; its content is still checked."""
 PREDICTION_NAMES = ("pred", "y_pred", "prediction", "predicted", "predicted_label",
-                    "predicted_class", "y_hat")
+                    "predicted_class", "y_hat", "preds", "predictions", "pred_label",
+                    "pred_class", "predicted_labels", "predicted_classes", "yhat")
 """Names of a column that may hold hard predictions or probabilities: content decides."""
 WEIGHT_NAMES = ("weight", "weights", "sample_weight", "sample_weights")
 CLASS_PREFIXES = ("probability_", "proba_", "prob_", "score_", "class_", "logit_", "p_")
-ID_NAMES = ("id", "row_id", "sample_id", "index", "uid")
+ID_NAMES = ("id", "row_id", "sample_id", "index", "uid", "object_id", "filename", "file_name",
+            "image_id")
+INDEX_NAMES = ("", "unnamed:_0")
+"""A pandas index written without a name (``df.to_csv()``): an id, never a score."""
+
+
+def name_key(column: str) -> str:
+    """How a header name is matched: case, surrounding spaces and space/underscore aside."""
+    return re.sub(r"[\s_]+", "_", column.strip().lower())
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,8 @@ class ColumnRoles:
     kinds: tuple[tuple[str, str], ...] = ()
     """What each candidate column was found to hold, when content decided."""
     header: tuple[str, ...] = ()
+    confidence: bool = False
+    """The one score column is the confidence of the class in ``prediction``, not of class 1."""
 
     @property
     def needs_content(self) -> bool:
@@ -80,11 +94,11 @@ def detect_columns(
     """
     by_key: dict[str, list[str]] = {}
     for column in header:
-        by_key.setdefault(column.strip().lower(), []).append(column)
+        by_key.setdefault(name_key(column), []).append(column)
     found = ", ".join(repr(c) for c in header)
 
     def resolve(wanted: str, flag: str) -> str:
-        matches = by_key.get(wanted.strip().lower(), [])
+        matches = by_key.get(name_key(wanted), [])
         exact = [c for c in matches if c == wanted] or matches
         if not exact:
             raise ClfdiagError(f"{name}: {flag} {wanted!r} is not a column; columns are: {found}")
@@ -94,19 +108,21 @@ def detect_columns(
                 "rename the duplicates")
         return exact[0]
 
-    label = resolve(label_col, "--label-col") if label_col else _one_of(
-        name, by_key, LABEL_NAMES, "label", "--label-col", found, required=True)
+    label = resolve(label_col, "--label-col") if label_col else _label_by_name(
+        name, header, by_key, found)
     ident = resolve(id_col, "--id-col") if id_col else _one_of(
         name, by_key, ID_NAMES, "id", "--id-col", found, required=False)
-    assert label is not None
+    index = [c for k in INDEX_NAMES for c in by_key.get(k, []) if c != label]
+    if ident is None and len(index) == 1:
+        ident = index[0]
     prediction = resolve(pred_col, "--pred-col") if pred_col else None
     weight = resolve(weight_col, "--weight-col") if weight_col else None
     for column, flag in ((prediction, "--pred-col"), (weight, "--weight-col")):
         if column is not None and column in (label, ident):
             raise ClfdiagError(f"{name}: column {column!r} is given to {flag} and is also the "
                                f"{'label' if column == label else 'id'}")
-    taken = {label, ident, prediction, weight}
-    unused = tuple(c for c in header if c not in taken and c.strip().lower() in WEIGHT_NAMES)
+    taken = {label, ident, prediction, weight, *index}
+    unused = tuple(c for c in header if c not in taken and name_key(c) in WEIGHT_NAMES)
     taken |= set(unused)
 
     def roles(scores: tuple[str, ...], candidates: tuple[str, ...] = (), *,
@@ -165,6 +181,28 @@ def detect_columns(
             "`prob` (binary) or `p_<class>` (one per class)",
         )
     return roles((), tuple(named))
+
+
+def _label_by_name(name: str, header: tuple[str, ...], by_key: dict[str, list[str]],
+                   found: str) -> str:
+    """The label column by its name: a label's name, else the one ``actual_<x>``/``target_<x>``."""
+    label = _one_of(name, by_key, LABEL_NAMES, "label", "--label-col", found, required=False)
+    if label is not None:
+        return label
+    prefixed = [c for c in header if name_key(c).startswith(LABEL_PREFIXES)
+                and len(name_key(c)) > len("target_")]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    if prefixed:
+        raise ClfdiagError(
+            f"{name}: several columns could be the label: {', '.join(map(repr, prefixed))}",
+            "choose one with --label-col")
+    from clfdiag.io.shapes import refuse_unlabelled_shape
+
+    refuse_unlabelled_shape(name, header, CLASS_PREFIXES)
+    raise ClfdiagError(
+        f"{name}: found no label column; columns are: {found}",
+        f"name it with --label-col, or rename it to one of: {', '.join(LABEL_NAMES)}")
 
 
 def _named(by_key: dict[str, list[str]], names: tuple[str, ...], taken: set[str | None]

@@ -23,6 +23,46 @@ from clfdiag.predictions import Predictions
 ObjectArray = npt.NDArray[np.object_]
 
 
+def read_groups(path: str, columns: list[str], preds: Predictions,
+                labels_file: str | None = None, id_col: str | None = None
+                ) -> list[ObjectArray]:
+    """The ``--by`` columns of each example, from the predictions or from the labels file.
+
+    A column the predictions file lacks is read from ``labels_file`` and lined
+    up with the examples as the labels were: by id, or by row position.
+    """
+    if labels_file is None:
+        return read_group_columns(path, columns, preds.rows)
+    header = table_header(open_source(path)) if path != "-" else ()
+    beside = [c for c in columns if c in header]
+    elsewhere = [c for c in columns if c not in header]
+    found = dict(zip(beside, read_group_columns(path, beside, preds.rows), strict=True)
+                 ) if beside else {}
+    if elsewhere:
+        found.update(zip(elsewhere, _from_labels_file(labels_file, elsewhere, preds, id_col),
+                         strict=True))
+    return [found[c] for c in columns]
+
+
+def _from_labels_file(labels_file: str, columns: list[str], preds: Predictions,
+                      id_col: str | None) -> list[ObjectArray]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from clfdiag.io.arrays import to_numpy
+    from clfdiag.io.joined import labels_columns
+
+    table, ident = labels_columns(labels_file, columns, id_col)
+    values = _as_text(table, columns)
+    if preds.source.labels_joined_by == "id" and ident is not None and preds.ids is not None:
+        ids = pa.chunked_array([pa.array(preds.id_values(np.arange(len(preds))), pa.string())])
+        where = to_numpy(pc.index_in(ids, value_set=pc.cast(table[ident], pa.string())),
+                         fill=-1).astype(np.int64)
+        return [v[where] for v in values]
+    rows = np.arange(len(preds)) if preds.rows is None else preds.rows - 1
+    return [v[rows] for v in values]
+
+
 def _checked_source(path: str, columns: list[str]) -> Source:
     if path == "-":
         raise ClfdiagError("--by reads its columns from the predictions file, which cannot "
@@ -70,10 +110,7 @@ def read_group_column(path: str, column: str, preds: Predictions) -> GroupColumn
     A missing group value is an error naming its rows: a row silently left out
     of every group would change the group sizes.
     """
-    if preds.source.labels_file is not None:
-        raise ClfdiagError("--by cannot be combined with --labels",
-                           "put the group column in the file of labels and predictions")
-    values = read_group_columns(path, [column], preds.rows)[0]
+    values = read_groups(path, [column], preds, preds.source.labels_file)[0]
     if len(values) != len(preds):
         raise ClfdiagError(f"{path}: --by {column!r} has {len(values)} rows for "
                            f"{len(preds)} examples")

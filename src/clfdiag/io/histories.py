@@ -8,6 +8,10 @@ Formats, detected from the content:
   of one epoch on different rows, ``_step``/``_epoch`` suffixes; rows are merged.
 - Hugging Face ``trainer_state.json``: ``log_history`` entries with ``eval_loss`` (and
   ``eval_accuracy`` when it was computed), interleaved with training-loss entries.
+- CatBoost ``test_error.tsv`` (``iter``, then one column per metric, the loss ``Logloss``
+  or ``CrossEntropy`` or ``MultiClass``): every column is a validation metric and the
+  evaluations are labelled by ``iter``. Tab- and semicolon-separated logs are read too.
+- A ``fold`` column (or ``--fold-col``): several runs in one file, each read on its own.
 - TensorBoard scalar CSV exports (``Wall time,Step,Value``), one file per metric.
 - MLflow file-store metric files (``<timestamp> <value> <step>`` lines), or their folder.
 
@@ -20,7 +24,7 @@ import csv
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +35,12 @@ ACC_NAMES = ("val_accuracy", "val_acc", "validation_accuracy", "valid_accuracy",
              "eval_accuracy", "eval_acc", "val_categorical_accuracy", "val_binary_accuracy",
              "val_sparse_categorical_accuracy", "test_accuracy", "test_acc")
 EVAL_WORDS = ("val", "valid", "validation", "eval", "test")
+CATBOOST_LOSSES = ("logloss", "crossentropy", "multiclass")
+"""The losses CatBoost writes in ``test_error.tsv`` (lower is better)."""
+NOT_METRICS = ("loss", "runtime", "per_second", "epoch", "step", "iter", "fold", "lr",
+               "learning_rate", "time")
+"""Words of logged columns that are no quality metric (bookkeeping, or a loss)."""
+UNPREFIXED_ACCURACY = ("acc", "accuracy")
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,9 @@ class Evaluation:
     segment: int
     loss: float
     accuracy: float | None
+    metric: float | None = None
+    """The value of the metric scanned beside the loss (the accuracy unless chosen)."""
+    fold: Any = None
 
 
 @dataclass(frozen=True)
@@ -54,19 +67,38 @@ class History:
     evaluations: tuple[Evaluation, ...]
     loss_column: str
     accuracy_column: str | None
-    labelled_by: str  # "epoch" or "step"
+    labelled_by: str  # "epoch", "step" or "iter"
     notes: tuple[str, ...] = ()
+    metric_column: str | None = None
+    """The column scanned beside the loss: ``--metric``, else the accuracy column."""
+    metric_columns: tuple[str, ...] = ()
+    """The quality-metric columns the file logged (what ``--metric`` can name)."""
+    fold_column: str | None = None
+
+    @property
+    def folds(self) -> list[Any]:
+        """The folds in the order of their first appearance (empty without a fold column)."""
+        if self.fold_column is None:
+            return []
+        return list(dict.fromkeys(e.fold for e in self.evaluations))
 
     @property
     def segment_starts(self) -> list[int]:
         """Indices where a new segment (a restarted training) begins."""
         return [i for i, e in enumerate(self.evaluations)
-                if i and e.segment != self.evaluations[i - 1].segment]
+                if i and (e.segment, e.fold) != (self.evaluations[i - 1].segment,
+                                                 self.evaluations[i - 1].fold)]
 
 
 def read_history(paths: list[str] | str, loss_col: str | None = None,
-                 acc_col: str | None = None) -> History:
-    """Read a history from one file (or folder), or from one file per metric."""
+                 acc_col: str | None = None, metric: str | None = None,
+                 fold_col: str | None = None) -> History:
+    """Read a history from one file (or folder), or from one file per metric.
+
+    ``metric`` names the logged column scanned beside the loss instead of the accuracy
+    (``val_auc``, ``eval_f1``, ``AUC``); ``fold_col`` names the column that tells the
+    runs of one file apart (a column named ``fold`` is taken without it).
+    """
     paths = [paths] if isinstance(paths, str) else list(paths)
     for p in paths:
         if not Path(p).exists():
@@ -78,18 +110,40 @@ def read_history(paths: list[str] | str, loss_col: str | None = None,
         files = sorted(str(f) for f in folder.iterdir() if f.is_file())
         if not files:
             raise ClfdiagError(f"{paths[0]}: an empty folder")
-        return _per_metric_files(paths[0], files, loss_col, acc_col)
+        return _choose_metric(_per_metric_files(paths[0], files, loss_col, acc_col, metric),
+                              metric)
     if len(paths) > 1:
-        return _per_metric_files(", ".join(paths), paths, loss_col, acc_col)
+        return _choose_metric(_per_metric_files(", ".join(paths), paths, loss_col, acc_col,
+                                                metric), metric)
     path = paths[0]
     text = _text(path)
     if text.lstrip().startswith("{"):
-        return _hugging_face(path, text, loss_col, acc_col)
+        if fold_col is not None:
+            raise ClfdiagError(f"{path}: --fold-col {fold_col!r}: a trainer_state.json holds "
+                               "one run", "leave out --fold-col")
+        return _choose_metric(_hugging_face(path, text, loss_col, acc_col, metric), metric)
     rows = _csv_rows(path, text)
     header = [h.strip() for h in rows[0]] if rows else []
     if _is_tensorboard(header) or _is_mlflow(rows):
-        return _per_metric_files(path, [path], loss_col, acc_col)
-    return _keras_or_lightning(path, header, rows[1:], loss_col, acc_col)
+        return _choose_metric(_per_metric_files(path, [path], loss_col, acc_col, metric),
+                              metric)
+    return _choose_metric(_keras_or_lightning(path, header, rows[1:], loss_col, acc_col,
+                                              metric, fold_col), metric)
+
+
+def _choose_metric(history: History, metric: str | None) -> History:
+    """Say what the loss-up/metric-up scan can use when ``--metric`` was not given."""
+    if metric is not None or history.accuracy_column is not None:
+        return history
+    others = list(history.metric_columns)
+    if others:
+        note = ("no validation accuracy was logged: the loss-up/accuracy-up flag needs "
+                f"--metric, one of: {', '.join(others)}")
+    else:
+        note = ("no validation accuracy was logged: the loss-up/accuracy-up flag "
+                "cannot be computed")
+    notes = tuple(n for n in history.notes if not n.startswith("no validation accuracy"))
+    return replace(history, notes=(*notes, note))
 
 
 def _text(path: str) -> str:
@@ -106,9 +160,20 @@ def _text(path: str) -> str:
         raise ClfdiagError(f"{path}: not UTF-8 text", "re-save it as UTF-8") from None
 
 
+def delimiter_of(text: str) -> str:
+    """The separator of a delimited log: the one of comma, tab and semicolon its header uses most.
+
+    A header with none of them (an MLflow metric file, one metric) reads as CSV.
+    """
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {d: first.count(d) for d in (",", "\t", ";")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > counts[","] else ","
+
+
 def _csv_rows(path: str, text: str) -> list[list[str]]:
-    """The rows of a CSV log; a malformed one is an input error naming its line."""
-    reader = csv.reader(text.splitlines())
+    """The rows of a delimited log; a malformed one is an input error naming its line."""
+    reader = csv.reader(text.splitlines(), delimiter=delimiter_of(text))
     rows: list[list[str]] = []
     start = 1  # the line where the row being read begins
     try:
@@ -179,117 +244,272 @@ def _number(cell: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
+Record = tuple[float | None, int | None, float | None, float | None, float | None, Any]
+"""One evaluation as read: epoch, step, loss, accuracy, metric, fold."""
+
+
+def metric_columns(names: list[str], loss_name: str, all_validation: bool = False) -> list[str]:
+    """The logged quality metrics: validation columns that are neither a loss nor bookkeeping.
+
+    ``all_validation`` says every column is a validation metric (CatBoost's
+    ``test_error.tsv``), so no ``val_``/``eval_`` prefix is needed.
+    """
+    out = []
+    for name in names:
+        key = normalise(name)
+        words = key.split("_")
+        if name == loss_name or any(w in key for w in NOT_METRICS):
+            continue
+        if all_validation or any(w in words for w in EVAL_WORDS):
+            out.append(name)
+    return list(dict.fromkeys(out))
+
+
+def _metric_name(path: str, names: list[str], wanted: str, available: list[str]) -> str:
+    """The column ``--metric`` names, by its name as logged (or in another spelling)."""
+    matches = [n for n in names if n == wanted] or [n for n in names
+                                                    if normalise(n) == normalise(wanted)]
+    if not matches:
+        raise ClfdiagError(f"{path}: --metric {wanted!r} is not a logged column",
+                           "metric columns are: " + (", ".join(available) or "none"))
+    if any(w in normalise(matches[0]) for w in ("loss", *CATBOOST_LOSSES)):
+        raise ClfdiagError(f"{path}: --metric {wanted!r} is a loss (lower is better)",
+                           "--metric takes a metric that is better when higher: "
+                           + (", ".join(available) or "none is logged"))
+    return matches[0]
+
+
+def _catboost_loss(path: str, header: list[str]) -> str | None:
+    """The loss of a CatBoost error log (``iter`` then one column per metric), else None."""
+    if "iter" not in [h.lower() for h in header]:
+        return None
+    if Path(path).name.lower().startswith("learn_error"):
+        raise ClfdiagError(f"{path}: CatBoost's learn_error.tsv holds training metrics",
+                           "pass test_error.tsv, the metrics on the evaluation set")
+    losses = [h for h in header if normalise(h) in CATBOOST_LOSSES]
+    return losses[0] if len(losses) == 1 else None
+
+
+def _fold_index(path: str, header: list[str], fold_col: str | None) -> int | None:
+    if fold_col is not None:
+        if fold_col not in header:
+            raise ClfdiagError(f"{path}: --fold-col {fold_col!r} is not among: "
+                               f"{', '.join(header)}")
+        return header.index(fold_col)
+    named = [i for i, h in enumerate(header) if normalise(h) == "fold"]
+    return named[0] if named else None
+
+
+def _fold_value(cell: str) -> Any:
+    """A fold as the file writes it: a whole number as a number, anything else as text."""
+    text = cell.strip()
+    return int(text) if re.fullmatch(r"-?\d+", text) else text
+
+
+def _unprefixed_accuracy(header: list[str]) -> str | None:
+    """The note on an ``acc`` column without a train/validation prefix: not scanned.
+
+    Beside a training ``loss`` it is the training accuracy (Keras logs ``loss, acc,
+    val_loss, val_acc``); alone beside the validation loss it could be either. Taking it
+    for the validation accuracy could flag the wrong evaluations, so it is not scanned
+    and the note names the flag that says otherwise.
+    """
+    plain = [h for h in header if normalise(h) in UNPREFIXED_ACCURACY]
+    if not plain:
+        return None
+    why = ("sits beside the training `loss`: read as the training accuracy"
+           if any(normalise(h) == "loss" for h in header)
+           else "may be the training accuracy")
+    return (f"column `{plain[0]}` has no train/validation prefix and {why}, not scanned; "
+            f"if it is measured on the validation set, pass --acc-col {plain[0]}")
+
+
 def _keras_or_lightning(path: str, header: list[str], rows: list[list[str]],
-                        loss_col: str | None, acc_col: str | None) -> History:
+                        loss_col: str | None, acc_col: str | None, metric: str | None,
+                        fold_col: str | None) -> History:
     if not header:
         raise ClfdiagError(f"{path}: the file is empty")
     lowered = [h.lower() for h in header]
-    loss_name = _pick(path, header, loss_col, LOSS_NAMES, "loss", "--loss-col", True)
-    acc_name = _pick(path, header, acc_col, ACC_NAMES, "acc", "--acc-col", False)
+    notes = []
+    catboost_loss = _catboost_loss(path, header) if loss_col is None else None
+    all_validation = catboost_loss is not None or (
+        loss_col is not None and "iter" in lowered
+        and normalise(loss_col) in CATBOOST_LOSSES)
+    if catboost_loss is not None:
+        loss_name: str | None = catboost_loss
+    else:
+        try:
+            loss_name = _pick(path, header, loss_col, LOSS_NAMES, "loss", "--loss-col", True)
+        except ClfdiagError as exc:
+            if "iter" in lowered and exc.hint and "--loss-col" in exc.hint:
+                raise ClfdiagError(exc.message, "name the validation loss with --loss-col "
+                                   "(CatBoost: --loss-col Logloss)") from None
+            raise
     assert loss_name is not None
+    if all_validation:
+        accurate = [h for h in header if normalise(h) == "accuracy"]
+        acc_name = (_pick(path, header, acc_col, (), "acc", "--acc-col", False) if acc_col
+                    else (accurate[0] if accurate else None))
+        notes.append(f"every column is a metric on the evaluation set (CatBoost): the loss "
+                     f"is {loss_name}")
+    else:
+        acc_name = _pick(path, header, acc_col, ACC_NAMES, "acc", "--acc-col", False)
+        if acc_name is None:
+            note = _unprefixed_accuracy(header)
+            notes += [note] if note else []
+    available = metric_columns(header, loss_name, all_validation)
+    metric_name = (_metric_name(path, header, metric, available) if metric is not None
+                   else acc_name)
+    duplicates = [h for h in header if h != loss_name
+                  and re.fullmatch(re.escape(normalise(loss_name)) + r"_?\d+", normalise(h))]
     li = header.index(loss_name)
     ai = header.index(acc_name) if acc_name else None
+    mi = header.index(metric_name) if metric_name else None
+    fi = _fold_index(path, header, fold_col)
     ei = lowered.index("epoch") if "epoch" in lowered else None
     si = lowered.index("step") if "step" in lowered else None
+    if ei is None and si is None and "iter" in lowered:
+        si = lowered.index("iter")
     if ei is None and si is None:
         raise ClfdiagError(f"{path}: no epoch or step column; columns are: {', '.join(header)}",
                            "a Keras or Lightning CSV log has an `epoch` column")
-    sparse = si is not None or any(len(r) > li and not r[li].strip() for r in rows)
-    notes = []
-    records: list[tuple[float | None, int | None, float | None, float | None]] = []
-    if sparse:
-        merged: dict[tuple[Any, Any], list[Any]] = {}
-        step_epoch: dict[Any, float] = {}
-        for r in rows:
-            epoch = _number(r[ei]) if ei is not None and ei < len(r) else None
-            step = _number(r[si]) if si is not None and si < len(r) else None
-            if epoch is not None and step is not None:
-                step_epoch[step] = epoch
-        unplaced = 0
-        for r in rows:
-            cells = r + [""] * (len(header) - len(r))
-            epoch = _number(cells[ei]) if ei is not None else None
-            step = _number(cells[si]) if si is not None else None
-            if epoch is None and step is not None:
-                epoch = step_epoch.get(step)
-            loss, acc = _number(cells[li]), _number(cells[ai]) if ai is not None else None
-            if loss is None and acc is None:
-                continue
-            if epoch is None and step is None:
-                unplaced += 1
-                continue
-            slot = merged.setdefault((epoch, step), [None, None])
-            slot[0] = loss if loss is not None else slot[0]
-            slot[1] = acc if acc is not None else slot[1]
-        by_epoch: dict[Any, list[Any]] = {}
-        for (epoch, step), (loss, acc) in merged.items():
-            entry = by_epoch.setdefault(epoch, [step, None, None])
-            entry[0] = step
-            entry[1] = loss if loss is not None else entry[1]
-            entry[2] = acc if acc is not None else entry[2]
-        validation_rows = [(k, v) for k, v in merged.items() if v[0] is not None]
-        per_epoch = len({k[0] for k, _ in validation_rows}) == len(validation_rows)
-        if per_epoch:
-            records = [(epoch, None if step is None else int(step), loss, acc)
-                       for epoch, (step, loss, acc) in by_epoch.items()]
+    if duplicates:
+        notes.append(f"{', '.join(duplicates)} repeat{'s' if len(duplicates) == 1 else ''} "
+                     f"the validation loss under another name: {loss_name} was read")
+    labelled_by = "iter" if si is not None and lowered[si] == "iter" else None
+    sparse = (si is not None and labelled_by is None) or any(
+        len(r) > li and not r[li].strip() for r in rows)
+    by_fold: dict[Any, list[list[str]]] = {}
+    for r in rows:
+        if not any(c.strip() for c in r):
+            continue
+        cells = r + [""] * (len(header) - len(r))
+        if [c.strip().lower() for c in cells] == lowered:
+            continue  # a header repeated by an appended log
+        by_fold.setdefault(_fold_value(cells[fi]) if fi is not None else None, []).append(cells)
+    records: list[Record] = []
+    for fold, fold_rows in by_fold.items():
+        if sparse:
+            read, unplaced = _merge_sparse(fold_rows, ei, si, li, ai, mi)
+            if unplaced:
+                notes.append(f"{unplaced} rows with metrics but neither epoch nor step were "
+                             "skipped")
         else:
-            records = [(epoch, None if step is None else int(step), loss, acc)
-                       for (epoch, step), (loss, acc) in merged.items()]
-        if unplaced:
-            notes.append(f"{unplaced} rows with metrics but neither epoch nor step were skipped")
-        fmt = "Lightning" if si is not None else "Keras"
-    else:
-        for r in rows:
-            if not any(c.strip() for c in r):
-                continue
-            cells = r + [""] * (len(header) - len(r))
-            if [c.strip().lower() for c in cells] == lowered:
-                continue  # a header repeated by an appended log
-            epoch = _number(cells[ei]) if ei is not None else None
-            records.append((epoch, None, _number(cells[li]),
-                            _number(cells[ai]) if ai is not None else None))
-        fmt = "Keras"
+            read = [(_number(c[ei]) if ei is not None else None,
+                     None if ei is not None or si is None or _number(c[si]) is None
+                     else int(_number(c[si]) or 0),
+                     _number(c[li]), _number(c[ai]) if ai is not None else None,
+                     _number(c[mi]) if mi is not None else None) for c in fold_rows]
+        records += [(*rec, fold) for rec in read]
+    fmt = ("CatBoost" if all_validation else
+           "Lightning" if si is not None and labelled_by is None else "Keras")
     missing = sum(1 for rec in records if rec[2] is None)
     if missing:
         notes.append(f"{missing} evaluations without a {loss_name} value were skipped")
     records = [rec for rec in records if rec[2] is not None]
-    labelled_by = "epoch" if all(rec[0] is not None for rec in records) else "step"
-    return _history(path, fmt, records, loss_name, acc_name, labelled_by, notes)
+    if labelled_by is None:
+        labelled_by = "epoch" if all(rec[0] is not None for rec in records) else "step"
+    return _history(path, fmt, records, loss_name, acc_name, labelled_by, notes,
+                    metric_name, available, None if fi is None else header[fi])
 
 
-def _history(path: str, fmt: str,
-             records: list[tuple[float | None, int | None, float | None, float | None]],
-             loss_name: str, acc_name: str | None, labelled_by: str,
-             notes: list[str]) -> History:
-    """Number the segments (a count that goes back restarts) and build the History."""
+def _merge_sparse(rows: list[list[str]], ei: int | None, si: int | None, li: int,
+                  ai: int | None, mi: int | None
+                  ) -> tuple[list[tuple[float | None, int | None, float | None, float | None,
+                                        float | None]], int]:
+    """Merge a Lightning log's rows of one evaluation (its metrics on different rows)."""
+    merged: dict[tuple[Any, Any], list[Any]] = {}
+    step_epoch: dict[Any, float] = {}
+    for cells in rows:
+        epoch = _number(cells[ei]) if ei is not None else None
+        step = _number(cells[si]) if si is not None else None
+        if epoch is not None and step is not None:
+            step_epoch[step] = epoch
+    unplaced = 0
+    for cells in rows:
+        epoch = _number(cells[ei]) if ei is not None else None
+        step = _number(cells[si]) if si is not None else None
+        if epoch is None and step is not None:
+            epoch = step_epoch.get(step)
+        values = [_number(cells[li]), *(_number(cells[i]) if i is not None else None
+                                        for i in (ai, mi))]
+        if all(v is None for v in values):
+            continue
+        if epoch is None and step is None:
+            unplaced += 1
+            continue
+        slot = merged.setdefault((epoch, step), [None, None, None])
+        for k, v in enumerate(values):
+            slot[k] = v if v is not None else slot[k]
+    by_epoch: dict[Any, list[Any]] = {}
+    for (epoch, step), values in merged.items():
+        entry = by_epoch.setdefault(epoch, [step, None, None, None])
+        entry[0] = step
+        for k, v in enumerate(values):
+            entry[k + 1] = v if v is not None else entry[k + 1]
+    validation_rows = [(k, v) for k, v in merged.items() if v[0] is not None]
+    if len({k[0] for k, _ in validation_rows}) == len(validation_rows):
+        return [(epoch, None if step is None else int(step), loss, acc, m)
+                for epoch, (step, loss, acc, m) in by_epoch.items()], unplaced
+    return [(epoch, None if step is None else int(step), loss, acc, m)
+            for (epoch, step), (loss, acc, m) in merged.items()], unplaced
+
+
+def _history(path: str, fmt: str, records: list[Record], loss_name: str,
+             acc_name: str | None, labelled_by: str, notes: list[str],
+             metric_name: str | None = None, available: list[str] | None = None,
+             fold_column: str | None = None) -> History:
+    """Number the segments (a count that goes back restarts) and build the History.
+
+    With a fold column, each fold is its own run: its evaluations are kept together
+    (in the order of the fold's first appearance) and its segments counted apart.
+    """
     if not records:
         raise ClfdiagError(f"{path}: no validation evaluation with a {loss_name} value",
                            "was validation run? name the column with --loss-col")
     evaluations = []
-    segment = 0
-    previous: float | None = None
-    for epoch, step, loss, acc in records:
-        position = epoch if labelled_by == "epoch" else step
-        if previous is not None and position is not None and position <= previous:
-            segment += 1
-        previous = position if position is not None else previous
-        label = position if position is not None else float(len(evaluations) + 1)
-        assert loss is not None
-        evaluations.append(Evaluation(label, epoch, step, segment, loss, acc))
-    if segment:
-        notes.append(f"the {labelled_by} count restarts {segment} time(s): the log holds "
-                     f"{segment + 1} training segments, not compared across their boundary")
+    restarts = 0
+    folds = list(dict.fromkeys(rec[5] for rec in records))
+    for fold in folds:
+        segment = 0
+        previous: float | None = None
+        fold_records = [r for r in records if r[5] == fold]
+        for count, (epoch, step, loss, acc, metric, _) in enumerate(fold_records, start=1):
+            position = epoch if labelled_by == "epoch" else step
+            if previous is not None and position is not None and position <= previous:
+                segment += 1
+            previous = position if position is not None else previous
+            label = position if position is not None else float(count)
+            assert loss is not None
+            evaluations.append(Evaluation(label, epoch, step, segment, loss, acc, metric, fold))
+        restarts += segment
+    if restarts:
+        notes.append(f"the {labelled_by} count restarts {restarts} time(s): the log holds "
+                     f"{restarts + len(folds)} training segments, not compared across their "
+                     "boundary")
+    if fold_column is not None:
+        notes.append(f"{len(folds)} folds (column {fold_column}): each is scanned on its own, "
+                     "never compared with another")
     if acc_name is None:
         notes.append("no validation accuracy was logged: the loss-up/accuracy-up flag "
                      "cannot be computed")
     elif any(e.accuracy is None for e in evaluations):
         count = sum(e.accuracy is None for e in evaluations)
         notes.append(f"{count} evaluations logged a loss but no accuracy: no flag there")
+    if metric_name is not None and metric_name != acc_name:
+        count = sum(e.metric is None for e in evaluations)
+        if count:
+            notes.append(f"{count} evaluations logged a loss but no {metric_name}: no flag "
+                         "there")
     return History(path, fmt, tuple(evaluations), loss_name, acc_name, labelled_by,
-                   tuple(notes))
+                   tuple(notes), metric_name, tuple(available or ()), fold_column)
 
 
-def _hugging_face(path: str, text: str, loss_col: str | None, acc_col: str | None) -> History:
+HF_BOOKKEEPING = ("eval_runtime", "eval_samples_per_second", "eval_steps_per_second")
+
+
+def _hugging_face(path: str, text: str, loss_col: str | None, acc_col: str | None,
+                  metric: str | None) -> History:
     try:
         state = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -304,7 +524,11 @@ def _hugging_face(path: str, text: str, loss_col: str | None, acc_col: str | Non
     keys = sorted({k for entry in log if isinstance(entry, dict) for k in entry})
     loss_name = _pick(path, keys, loss_col, LOSS_NAMES, "loss", "--loss-col", True)
     acc_name = _pick(path, keys, acc_col, ACC_NAMES, "acc", "--acc-col", False)
-    records = []
+    assert loss_name is not None
+    available = metric_columns([k for k in keys if k not in HF_BOOKKEEPING], loss_name)
+    metric_name = (_metric_name(path, keys, metric, available) if metric is not None
+                   else acc_name)
+    records: list[Record] = []
     for index, entry in enumerate(log):
         if isinstance(entry, dict) and _number(entry.get(loss_name)) is not None:
             where = f"log_history entry {index + 1}"
@@ -314,10 +538,12 @@ def _hugging_face(path: str, text: str, loss_col: str | None, acc_col: str | Non
                                    "the log is damaged: fix or remove that entry")
             records.append((_number(epoch), _step(entry.get("step"), path, where),
                             _number(entry.get(loss_name)),
-                            _number(entry.get(acc_name)) if acc_name else None))
+                            _number(entry.get(acc_name)) if acc_name else None,
+                            _number(entry.get(metric_name)) if metric_name else None, None))
     whole = all(rec[0] is not None and float(rec[0]).is_integer() for rec in records)
     by = "epoch" if whole or all(rec[1] is None for rec in records) else "step"
-    return _history(path, "Hugging Face", records, loss_name or "", acc_name, by, [])
+    return _history(path, "Hugging Face", records, loss_name, acc_name, by, [],
+                    metric_name, available)
 
 
 def _is_tensorboard(header: list[str]) -> bool:
@@ -365,7 +591,7 @@ def _stem(wanted: str | None, stems: dict[str, str]) -> str | None:
 
 
 def _per_metric_files(name: str, files: list[str], loss_col: str | None,
-                      acc_col: str | None) -> History:
+                      acc_col: str | None, metric: str | None = None) -> History:
     """One file per metric (TensorBoard exports, MLflow metrics): pick them by file name."""
     stems = {Path(f).name.removesuffix(".csv"): f for f in files}
     # A training metric (plain `loss`, `accuracy`) is never taken for the validation one.
@@ -378,8 +604,14 @@ def _per_metric_files(name: str, files: list[str], loss_col: str | None,
                            "loss file with --loss-col FILENAME")
     acc_stem = _pick(name, [s for s in stems if s != loss_stem], _stem(acc_col, stems),
                      ACC_NAMES, "acc", "--acc-col", False)
+    available = metric_columns(list(stems), loss_stem)
+    metric_stem = (_metric_name(name, list(stems), _stem(metric, stems) or metric, available)
+                   if metric is not None else acc_stem)
     losses = _series(stems[loss_stem])
     accs = _series(stems[acc_stem]) if acc_stem else {}
+    values = _series(stems[metric_stem]) if metric_stem else {}
     fmt = "TensorBoard export" if files[0].endswith(".csv") else "MLflow"
-    records = [(None, step, losses[step], accs.get(step)) for step in sorted(losses)]
-    return _history(name, fmt, records, loss_stem, acc_stem, "step", [])
+    records: list[Record] = [(None, step, losses[step], accs.get(step), values.get(step), None)
+                             for step in sorted(losses)]
+    return _history(name, fmt, records, loss_stem, acc_stem, "step", [], metric_stem,
+                    available)

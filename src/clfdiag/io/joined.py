@@ -16,9 +16,10 @@ import numpy as np
 
 from clfdiag.errors import ClfdiagError
 from clfdiag.io.arrays import null_mask, to_numpy
-from clfdiag.io.columns import ID_NAMES, LABEL_NAMES
+from clfdiag.io.columns import ID_NAMES, LABEL_NAMES, name_key
 from clfdiag.io.roles import read_columns
 from clfdiag.io.source import Source, open_source
+from clfdiag.io.tables import table_header
 
 if TYPE_CHECKING:
     from clfdiag.io.options import ReadOptions
@@ -43,8 +44,7 @@ def join_labels(source: Source, header: tuple[str, ...],
     """The predictions table with the true labels added as a column, and that column's name."""
     assert options.labels_file is not None
     labels_source = _open_labels(options.labels_file)
-    labels_header = (labels_source.header if labels_source.kind == "csv"
-                     else _parquet_names(labels_source))
+    labels_header = table_header(labels_source)
     label = _pick(labels_source.name, labels_header, options.label_col, LABEL_NAMES,
                   "label", "--label-col")
     assert label is not None
@@ -129,21 +129,27 @@ def _open_labels(path: str) -> Source:
                   tuple(header), ",")
 
 
-def _parquet_names(source: Source) -> tuple[str, ...]:
-    import pyarrow.parquet as pq
-
-    try:
-        return tuple(pq.read_schema(source.opener()).names)
-    except Exception as exc:  # pyarrow raises several types for a corrupt footer
-        raise ClfdiagError(f"{source.name}: not a readable Parquet file ({exc})") from None
+def labels_columns(path: str, columns: list[str], id_col: str | None
+                   ) -> tuple[Any, str | None]:
+    """Columns of a labels file as text, and its id column (None without one)."""
+    source = _open_labels(path)
+    header = table_header(source)
+    ident = _pick(source.name, header, id_col, ID_NAMES, "id", "--id-col", required=False)
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise ClfdiagError(f"no column {missing[0]!r} for --by in the predictions or in "
+                           f"{source.name}", f"the columns of {source.name} are: "
+                           f"{', '.join(header)}")
+    wanted = [c for c in (ident, *columns) if c is not None]
+    return read_columns(source, list(dict.fromkeys(wanted)), ident), ident
 
 
 def _pick(name: str, header: tuple[str, ...], wanted: str | None, names: tuple[str, ...],
           role: str, flag: str, *, required: bool = True) -> str | None:
     """The column for ``role`` in a header: the one named with ``flag``, else by its name."""
-    by_key = {c.strip().lower(): c for c in header}
+    by_key = {name_key(c): c for c in header}
     if wanted is not None:
-        column = by_key.get(wanted.strip().lower())
+        column = by_key.get(name_key(wanted))
         if column is None and required:
             raise ClfdiagError(f"{name}: {flag} {wanted!r} is not a column; columns are: "
                                f"{', '.join(map(repr, header))}")

@@ -36,6 +36,55 @@ def canonical(value: str) -> str:
     return text
 
 
+def one_value_error(name: str, column: str, value: str, rows: int) -> ClfdiagError:
+    """A label column with one distinct value: a split name or a constant, not a class.
+
+    One class present is legitimate only when the user says which classes
+    exist (``--classes``); a second class is never invented from the first.
+    """
+    return ClfdiagError(
+        f"{name}: column {column!r} holds the single value {value!r} in all {rows:,} rows: "
+        "a label column needs the classes that exist, and one value may be a split name or a "
+        "constant rather than a class",
+        "if every example truly belongs to one class, pass --classes with the classes that "
+        "exist (e.g. --classes 0,1); otherwise choose the label column with --label-col")
+
+
+def declared_classes(name: str, column: str, present: list[str], rows: int,
+                     classes: tuple[str, ...]) -> list[str]:
+    """The classes of the problem: ``classes`` (``--classes``) when given, else the labels present.
+
+    ``present`` are the distinct canonical labels and ``rows`` the rows that hold
+    one. Without ``classes`` a single distinct label is an error
+    (:func:`one_value_error`); with them every label must be one of them.
+    """
+    if not classes:
+        if len(present) == 1:
+            raise one_value_error(name, column, present[0], rows)
+        return present
+    declared = list(dict.fromkeys(canonical(c) for c in classes if c.strip()))
+    if len(declared) < 2:
+        raise ClfdiagError(f"--classes {','.join(classes)!r} names fewer than two classes",
+                           "name every class that exists, separated by commas, e.g. "
+                           "--classes 0,1")
+    unknown = [v for v in present if _match(v, declared) is None]
+    if unknown:
+        raise ClfdiagError(
+            f"{name}: column {column!r} holds {_head(unknown)}, which --classes "
+            f"({', '.join(declared)}) does not list",
+            "list every class that exists with --classes")
+    # Spelled as in the labels ("Yes" for --classes yes), so that the labels find their class.
+    spelled = {_match(v, declared): v for v in present}
+    return [spelled.get(d, d) for d in declared]
+
+
+def parse_classes(text: str | None) -> tuple[str, ...]:
+    """``--classes A,B`` as a tuple of class names (empty when not given)."""
+    if text is None:
+        return ()
+    return tuple(c.strip() for c in text.split(","))
+
+
 def binary_classes(
     name: str, values: list[str], positive: str | None, named: str | None
 ) -> tuple[str, str]:

@@ -20,6 +20,12 @@ class ReadOptions:
     ``labels_file``: a separate file of true labels joined to the predictions.
     ``labels_required``: False reads predictions without labels (a label column,
     if present, is ignored and said so in a note); ``Predictions.y`` is then -1.
+    ``confidence_of_predicted``: the one score column holds the confidence of the
+    class in the prediction column, converted to the positive class's probability.
+    ``classes``: the classes that exist (``--classes``), so that a label column
+    holding one of them is read (one class present), never refused.
+    ``no_header``: the file has no header line; columns are named by their
+    0-based position (``--label-col 0``).
     """
 
     label_col: str | None = None
@@ -35,3 +41,6 @@ class ReadOptions:
     weight_col: str | None = None
     labels_file: str | None = None
     labels_required: bool = True
+    confidence_of_predicted: bool = False
+    classes: tuple[str, ...] = ()
+    no_header: bool = False

@@ -18,13 +18,21 @@ from clfdiag.errors import ClfdiagError
 from clfdiag.io.arrays import boolean_array, null_mask, to_numpy
 from clfdiag.io.columns import ColumnRoles, detect_columns
 from clfdiag.io.joined import LabelsJoin
-from clfdiag.io.labels import KNOWN_PAIRS, binary_classes, canonical, class_lookup
+from clfdiag.io.labels import (
+    KNOWN_PAIRS,
+    binary_classes,
+    canonical,
+    class_lookup,
+    declared_classes,
+    one_value_error,
+)
 from clfdiag.io.memory import release_freed_memory
 from clfdiag.io.multilabel import hand_over_multilabel
 from clfdiag.io.options import ReadOptions
 from clfdiag.io.roles import (
     as_score_table,
     expand_vectors,
+    explicit_confidence,
     read_columns,
     settle_by_content,
     values_kind,
@@ -44,6 +52,11 @@ def check_options(options: ReadOptions) -> None:
     if len(chosen) > 1:
         raise ClfdiagError(f"{' and '.join(chosen)} cannot be combined",
                            "each says what the score column holds; pass one")
+    transformed = [flag for flag in chosen if flag != "--percent"]
+    if options.confidence_of_predicted and transformed:
+        raise ClfdiagError(f"--confidence-of-predicted and {transformed[0]} cannot be combined",
+                           "a confidence of the predicted class is a probability; leave out "
+                           f"{transformed[0]}")
     if options.renormalize and (options.logits or options.scores):
         raise ClfdiagError(f"{chosen[0]} and --renormalize cannot be combined",
                            "--logits applies softmax, which already normalises"
@@ -62,7 +75,7 @@ def read_predictions(
     """
     options = options or ReadOptions()
     check_options(options)
-    source = open_source(path, stdin)
+    source = open_source(path, stdin, options.no_header)
     header = table_header(source)
     hand_over_multilabel(source, header, options)
     if not options.labels_required:
@@ -77,6 +90,10 @@ def read_predictions(
         return _from_wide_table(source, table, roles, options, join)
     roles = detect_columns(source.name, header, options.label_col, options.prob_cols,
                            options.id_col, options.pred_col, options.weight_col)
+    if options.confidence_of_predicted:
+        # The column of predicted classes may be any of the others: content decides.
+        return _from_wide_table(source, read_columns(source, list(header), roles.id), roles,
+                                options)
     if roles.needs_content or roles.prediction is not None or roles.weight is not None:
         return _from_wide_table(source, read_columns(source, roles.columns(), roles.id), roles,
                                 options)
@@ -86,11 +103,20 @@ def read_predictions(
 
 def _from_wide_table(source: Source, table: Any, roles: ColumnRoles, options: ReadOptions,
                      labels: LabelsJoin | None = None) -> Predictions:
-    if roles.needs_content:
-        table, _ = expand_vectors(table, roles.candidates)
-        roles = settle_by_content(source.name, roles, table, options)
+    table, roles = _settle_roles(source.name, table, roles, options)
     table = as_score_table(source.name, table, roles)
     return predictions_from_table(source.name, table, roles, options, source, labels=labels)
+
+
+def _settle_roles(name: str, table: Any, roles: ColumnRoles, options: ReadOptions
+                  ) -> tuple[Any, ColumnRoles]:
+    """The roles the header left open, settled by the table's content."""
+    if roles.needs_content:
+        table, _ = expand_vectors(table, roles.candidates)
+        roles = settle_by_content(name, roles, table, options)
+    if options.confidence_of_predicted and not roles.confidence:
+        roles = explicit_confidence(name, roles, table, options)
+    return table, roles
 
 
 NO_LABEL = "\0no label"
@@ -102,11 +128,11 @@ def _without_labels(source: Source, header: tuple[str, ...], options: ReadOption
     """Predictions of a file whose labels are not read: a label column found is only set aside."""
     import pyarrow as pa
 
-    from clfdiag.io.columns import LABEL_NAMES
+    from clfdiag.io.columns import LABEL_NAMES, name_key
 
-    chosen = (options.label_col or "").strip().lower()
-    present = ([c for c in header if c.strip().lower() == chosen]
-               or [c for c in header if c.strip().lower() in LABEL_NAMES])
+    chosen = options.label_col or ""
+    present = ([c for c in header if name_key(c) == name_key(chosen)]
+               or [c for c in header if name_key(c) in LABEL_NAMES])
     label = present[0] if len(present) == 1 else NO_LABEL
     roles = detect_columns(source.name, header if label != NO_LABEL else (*header, NO_LABEL),
                            label,
@@ -130,21 +156,22 @@ def predictions_from_frame(frame: Any, options: ReadOptions | None = None,
     roles = detect_columns(name, tuple(table.column_names), options.label_col,
                            options.prob_cols, options.id_col, options.pred_col,
                            options.weight_col)
-    if roles.needs_content:
-        table, _ = expand_vectors(table, roles.candidates)
-        roles = settle_by_content(name, roles, table, options)
+    table, roles = _settle_roles(name, table, roles, options)
     return predictions_from_table(name, as_score_table(name, table, roles), roles, options)
 
 
 def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: ReadOptions,
                            source: Source | None = None, first_row: int = 1,
-                           labels: LabelsJoin | None = None) -> Predictions:
+                           labels: LabelsJoin | None = None, whole: bool = True
+                           ) -> Predictions:
     """Code labels, check every row and build the Predictions value from an Arrow table.
 
     The table is released as soon as the numpy arrays exist (callers pass it
     without keeping a reference), so that peak memory is one copy of the data.
     ``first_row`` is the file row of the table's first row (for batches);
     ``labels`` the labels file and how it was joined, when there was one.
+    ``whole``: the table is the whole input, so that a label column holding one
+    value is refused here (a batch may hold one class; the caller checks the file).
     """
     n = table.num_rows
     if n == 0:
@@ -153,7 +180,9 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
         raise ClfdiagError(
             f"{name}: the score column must be chosen from the columns' content "
             f"({', '.join(roles.candidates)}), which a batch-by-batch read cannot do",
-            "name it with --prob-col (or --pred-col), or evaluate with --in-memory")
+            "evaluate with --in-memory, where the whole file's content decides (a confidence "
+            "of the predicted class is read there, or with --confidence-of-predicted); or "
+            "name the score with --prob-col if it is the probability of the positive class")
     invalid = _RowProblems(name, n, first_row)
     labelled = options.labels_required
     labels_codes = _LabelCodes.of(table[roles.label] if labelled
@@ -166,13 +195,23 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
         raise ClfdiagError(f"{name}: column {roles.label!r} has no label in any of its {n} rows",
                            "fill in the labels, or choose another column with --label-col")
     _refuse_label_lists(name, roles.label, distinct)
+    one_value = None
+    # Class columns name the classes; otherwise the labels would, and one value names none.
+    from_labels = len(roles.scores) <= 1
+    if labelled and from_labels and len(distinct) == 1 and whole and not options.classes:
+        # Raised once the rows are checked, so that a bad cell is named first.
+        one_value = one_value_error(name, roles.label, distinct[0],
+                                    n - int(np.count_nonzero(labels_codes.missing)))
+    elif labelled and options.classes:
+        distinct = declared_classes(name, roles.label, distinct, 0, options.classes)
     hard_only = not roles.scores
     if hard_only:
         assert roles.prediction is not None
         predicted = _LabelCodes.of(table[roles.prediction])
         invalid.add(predicted.missing, _columns([roles.prediction]), "missing prediction",
                     "fill in the predicted class")
-        scores, column_classes = _one_hot(name, predicted, distinct, options.positive)
+        scores, column_classes = _one_hot(name, predicted, distinct, options.positive,
+                                          roles.prediction, bool(options.classes))
         score_columns: tuple[str, ...] = (roles.prediction,)
     else:
         scores = _score_matrix(table, roles.scores)
@@ -180,7 +219,9 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
         score_columns = roles.scores
     weights = (to_numpy(table[roles.weight]).astype(np.float64)
                if roles.weight is not None else None)
-    ids = table[roles.id] if roles.id else None
+    ids = table[roles.id] if roles.id is not None else None
+    predicted_class = (_LabelCodes.of(table[roles.prediction])
+                       if roles.confidence and roles.prediction is not None else None)
     del table
     release_freed_memory()  # the table's columns, when the caller held no other reference
     distinct_ids = ids is not None and not ids.null_count and _distinct(ids)
@@ -217,6 +258,10 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
             scores = scores / total
         transform = "renormalized"
 
+    if one_value is not None:
+        # A bad cell is named first (its fix comes first); no class is decided from one value.
+        invalid.resolve(options.drop_invalid)
+        raise one_value
     notes = []
     if scores.shape[1] == 1:
         negative, positive = (binary_classes(name, distinct, options.positive, roles.classes[0])
@@ -224,6 +269,16 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
         classes: tuple[str, ...] = (negative, positive)
         lookup = {negative: 0, positive: 1}
         proba = scores[:, 0]
+        if predicted_class is not None:
+            proba = _from_confidence(invalid, proba, predicted_class, classes, roles)
+            notes.append(
+                f"column {roles.scores[0]!r} is the confidence of the predicted class in "
+                f"{roles.prediction!r} ("
+                + ("--confidence-of-predicted" if options.confidence_of_predicted else
+                   f"decided by content: never below 0.5 while {roles.prediction!r} holds both "
+                   "classes, and '>= 0.5' disagrees with it") + f"): read as P({positive}) = "
+                f"{roles.scores[0]} where {roles.prediction} is {positive}, "
+                f"1 - {roles.scores[0]} elsewhere")
         if not options.logits and not options.scores and _looks_hard(proba):
             if roles.explicit:
                 notes.append(f"column {roles.scores[0]!r} holds only 0 and 1: these look like "
@@ -238,6 +293,13 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
         if len({canonical(c) for c in column_classes}) != len(column_classes):
             raise ClfdiagError(f"{name}: two probability columns name the same class: "
                                f"{', '.join(roles.scores)}")
+        if options.classes and labelled and ({canonical(c).lower() for c in column_classes}
+                                             != {c.lower() for c in distinct}):
+            raise ClfdiagError(f"{name}: --classes {', '.join(distinct)} differs from the "
+                               f"classes of the probability columns "
+                               f"({', '.join(column_classes)})",
+                               "list the classes of the probability columns with --classes, "
+                               "or leave it out")
         lookup = class_lookup(name, distinct, column_classes)
         classes = tuple(canonical(c) for c in column_classes)
         proba = scores
@@ -344,14 +406,56 @@ def _column_classes(roles: ColumnRoles, labels: list[str]) -> tuple[str, ...]:
                  for c, col in zip(roles.classes, roles.scores, strict=True))
 
 
-def _one_hot(name: str, predicted: _LabelCodes, labels: list[str], positive: str | None
+def _from_confidence(invalid: _RowProblems, confidence: npt.NDArray[np.float64],
+                     predicted: _LabelCodes, classes: tuple[str, ...], roles: ColumnRoles
+                     ) -> npt.NDArray[np.float64]:
+    """The positive class's probability from the confidence of the predicted class.
+
+    P(positive) = c where the predicted class is the positive one and 1 - c
+    where it is the negative one. A row whose prediction is missing or names
+    neither class cannot be converted and is reported.
+    """
+    negative, positive = classes
+    side = np.array([_class_side(value, negative, positive) for value in predicted.names],
+                    dtype=np.int8)[predicted.codes]
+    side[predicted.missing] = -1
+    column = _columns([roles.prediction or ""])
+    invalid.add(predicted.missing, column, "missing prediction", "fill in the predicted class")
+    invalid.add(side < 0, column, f"predicted class that is neither {negative!r} nor "
+                f"{positive!r}", "the predicted class must be one of the two classes",
+                values=_RowNames(predicted))
+    return np.where(side == 1, confidence, 1.0 - confidence)
+
+
+def _class_side(value: str, negative: str, positive: str) -> int:
+    """1 for the positive class, 0 for the negative one, -1 for anything else."""
+    folded = value.strip().lower()
+    for side, name in ((1, positive), (0, negative)):
+        if value == name or folded == name.lower():
+            return side
+    return -1
+
+
+def _one_hot(name: str, predicted: _LabelCodes, labels: list[str], positive: str | None,
+             column: str | None = None, declared: bool = False
              ) -> tuple[npt.NDArray[np.float64], tuple[str, ...]]:
     """Hard predictions as a 0/1 column (two classes) or a one-hot matrix, and its classes.
 
     The classes are those of the labels and of the predictions together
     (scikit-learn's ``unique_labels``); a missing prediction gives a NaN row.
+    ``declared``: ``labels`` are the classes given with ``--classes``, and a
+    prediction outside them is an error.
     """
-    names = sorted(set(labels) | {c for c in predicted.present if c != ""}, key=_natural)
+    predicted_names = {c for c in predicted.present if c != ""}
+    if declared:
+        outside = sorted(c for c in predicted_names
+                         if c not in labels and c.lower() not in {v.lower() for v in labels})
+        if outside:
+            raise ClfdiagError(f"{name}: column {column!r} predicts "
+                               f"{', '.join(map(repr, outside[:5]))}, which --classes "
+                               f"({', '.join(labels)}) does not list",
+                               "list every class that exists with --classes")
+    names = sorted(set(labels) | predicted_names, key=_natural)
     if len(names) == 1:
         names = list(binary_classes(name, names, positive, None))
     index = {c: i for i, c in enumerate(names)}
@@ -396,9 +500,14 @@ def describe_roles(roles: ColumnRoles, kind: str,
         elif column == roles.label:
             role = "true label" + (f" (from {labels.file}, joined by {labels.by})"
                                    if labels else "")
+        elif column in roles.scores and roles.confidence:
+            role = (f"confidence of the predicted class (in {roles.prediction!r}), converted "
+                    "to the probability of the positive class")
         elif column in roles.scores:
             what = {"scores": "scores", "hard": "hard predictions"}.get(kind, "probabilities")
             role = what + (f" (content: {KIND_TEXT[kinds[column]]})" if column in kinds else "")
+        elif column == roles.prediction and roles.confidence:
+            role = "predicted class (says which class the confidence is of)"
         elif column == roles.prediction:
             role = ("hard predictions" if not roles.scores
                     else "predicted class (not used: probabilities are used instead)")
@@ -420,6 +529,7 @@ def _role_notes(roles: ColumnRoles, kind: str, labels: LabelsJoin | None) -> lis
     notes = []
     if roles.kinds and roles.scores:
         others = [f"{c!r}" for c, _ in roles.kinds if c not in roles.scores
+                  and not (roles.confidence and c == roles.prediction)
                   and not any(s.startswith(f"{c}[") for s in roles.scores)]
         chosen = ", ".join(repr(c) for c in roles.scores)
         notes.append(f"the score {'columns are' if len(roles.scores) > 1 else 'column is'} "

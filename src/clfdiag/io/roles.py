@@ -154,10 +154,12 @@ def settle_by_content(name: str, roles: ColumnRoles, table: Any,
                        prediction=roles.prediction or (hard[0] if len(hard) == 1 else None))
     if len(usable) == 1:
         chosen = usable[0]
-        if chosen.strip().lower() == "confidence" and hard:
-            _check_confidence(name, table, chosen, hard[0])
-        return replace(settled, scores=(chosen,), classes=class_names((chosen,)),
-                       prediction=roles.prediction or (hard[0] if len(hard) == 1 else None))
+        prediction = roles.prediction or (hard[0] if len(hard) == 1 else None)
+        settled = replace(settled, scores=(chosen,), classes=class_names((chosen,)),
+                          prediction=prediction)
+        if prediction is None:
+            return settled
+        return score_beside_prediction(name, settled, table, options)
     if len(usable) > 1:
         listed = ", ".join(f"{c!r} ({KIND_TEXT[kinds[c]]})" for c in usable)
         flags = " or ".join(f"--prob-col {_flag(c)}" for c in usable)
@@ -223,6 +225,11 @@ def _class_columns(name: str, roles: ColumnRoles, table: Any, columns: list[str]
             "clfdiag needs one row per example: the true label and the predicted "
             "probabilities (or the predicted class, with --pred-col)")
     sums_to_one = bool(rows.any()) and bool((np.abs(total - 1.0) <= SUM_TOLERANCE).all())
+    if sums_to_one and not roles.explicit:
+        from clfdiag.io.shapes import refuse_soft_labels
+
+        refuse_soft_labels(name, roles.label, columns, matrix,
+                           [None if v is None else canonical(str(v)) for v in labels.to_pylist()])
     if not (sums_to_one or options.logits or options.renormalize or options.scores):
         listed = ", ".join(columns)
         raise ClfdiagError(
@@ -235,18 +242,140 @@ def _class_columns(name: str, roles: ColumnRoles, table: Any, columns: list[str]
     return replace(roles, scores=tuple(columns), classes=tuple(columns), candidates=())
 
 
-def _check_confidence(name: str, table: Any, column: str, prediction: str) -> None:
-    """A confidence never below 0.5 may be that of the predicted class, not of class 1."""
-    values = to_numpy(_as_float(table[column]))
-    values = values[np.isfinite(values)]
-    if values.size and float(values.min()) >= 0.5:
+def score_beside_prediction(name: str, roles: ColumnRoles, table: Any,
+                            options: ReadOptions) -> ColumnRoles:
+    """Read one score column beside a column of predicted classes, by content.
+
+    A dump often holds ``max(predict_proba)``, the confidence of the predicted
+    class, where a reader expects P(positive). With the classes (negative,
+    positive) of the labels, ``c`` the score and ``h`` the predicted class:
+
+    - ``c >= 0.5`` agrees with ``h == positive`` on every row: P(positive);
+    - otherwise, when every ``c >= 0.5`` (1/K for K = 2), ``h`` holds both classes
+      and no threshold on ``c`` separates them: the confidence of ``h``, marked
+      for conversion (:func:`clfdiag.io.predictions.predictions_from_table`);
+    - anything else is refused, naming ``--prob-col`` and
+      ``--confidence-of-predicted``, which say which reading is meant.
+
+    Rows with ``c`` exactly 0.5 are left out of the agreement: both readings give
+    them P(positive) = 0.5. Under a threshold that separates ``h`` the column could
+    be P(positive) thresholded elsewhere than 0.5, so that case is refused too.
+    With more than two classes one score column is never read as probabilities.
+    """
+    import pyarrow.compute as pc
+
+    from clfdiag.io.labels import binary_classes, declared_classes
+
+    score, prediction = roles.scores[0], roles.prediction
+    assert prediction is not None
+    labels = table[roles.label]
+    present = sorted({canonical(str(v)) for v in pc.unique(labels).drop_null().to_pylist()}
+                     - {""})
+    if present:
+        classes = declared_classes(name, roles.label, present,
+                                   len(labels) - labels.null_count, options.classes)
+    else:
+        # Read without labels (``ood``): the predicted classes name the classes.
+        classes = list(options.classes) or sorted(
+            {canonical(str(v)) for v in pc.unique(table[prediction]).drop_null().to_pylist()}
+            - {""})
+        if len(classes) < 2:
+            if options.confidence_of_predicted:
+                raise ClfdiagError(f"{name}: --confidence-of-predicted needs both classes, but "
+                                   f"{prediction!r} holds fewer than two",
+                                   "name the classes with --classes")
+            return roles
+    confidence = to_numpy(_as_float(table[score]))
+    if options.percent:
+        confidence = confidence / 100.0
+    if len(classes) > 2:
+        return _many_classes(name, roles, classes, options)
+    negative, positive = binary_classes(name, classes, options.positive, None)
+    predicted = [None if v is None else canonical(str(v)) for v in table[prediction].to_pylist()]
+    side = np.array([-1 if v is None else 1 if v.lower() == positive.lower()
+                     else 0 if v.lower() == negative.lower() else -2 for v in predicted],
+                    dtype=np.int8)
+    valid = np.isfinite(confidence) & (side != -1)
+    if options.confidence_of_predicted:
+        return replace(roles, confidence=True)
+    informative = valid & (confidence != 0.5)
+    if bool(((confidence[informative] >= 0.5) == (side[informative] == 1)).all()):
+        return roles
+    said = side[valid]
+    both = bool((said == 1).any() and (said == 0).any()) and not (said == -2).any()
+    values = confidence[valid]
+    separated = both and float(values[said == 0].max()) < float(values[said == 1].min())
+    if both and float(values.min()) >= 0.5 and not separated:
+        return replace(roles, confidence=True)
+    if separated:
+        why = (f"'{score} >= 0.5' disagrees with {prediction!r}, yet a threshold on it "
+               f"separates the classes in {prediction!r}, as a probability thresholded away "
+               "from 0.5 would")
+    elif not both:
+        why = (f"'{score} >= 0.5' disagrees with {prediction!r} on some rows, and "
+               f"{prediction!r} does not hold both classes")
+    else:
+        why = (f"'{score} >= 0.5' disagrees with {prediction!r} on some rows, and some "
+               "values are below 0.5")
+    raise ClfdiagError(
+        f"{name}: column {score!r} beside the predicted classes in {prediction!r} could be "
+        f"the probability of {positive!r} or the confidence of the predicted class: {why}",
+        f"if it is the probability of {positive!r} pass --prob-col {_flag(score)}; if it is "
+        f"the confidence of the class in {prediction!r} pass --confidence-of-predicted")
+
+
+def explicit_confidence(name: str, roles: ColumnRoles, table: Any,
+                        options: ReadOptions) -> ColumnRoles:
+    """Roles under ``--confidence-of-predicted``: one score column and the predicted classes.
+
+    The column of predicted classes is ``--pred-col``, else the one column of
+    ``table`` besides the label, id, weights and score whose content is class
+    labels or 0/1.
+    """
+    if len(roles.scores) != 1:
         raise ClfdiagError(
-            f"{name}: column {column!r} beside {prediction!r} never falls below 0.5: it may "
-            "be the probability of the predicted class rather than of the positive class",
-            f"if it is the probability of the positive class pass --prob-col {_flag(column)}; "
-            f"if it is the confidence of the predicted class, write p = {column} where "
-            f"{prediction} is the positive class and 1 - {column} elsewhere, or pass "
-            f"--pred-col {_flag(prediction)} to evaluate the hard predictions")
+            f"{name}: --confidence-of-predicted reads one score column, but "
+            + (f"{len(roles.scores)} were chosen ({', '.join(roles.scores)})" if roles.scores
+               else "none was found"),
+            "name the confidence column with --prob-col and the predicted classes with "
+            "--pred-col")
+    if roles.prediction is None:
+        import pyarrow.compute as pc
+
+        label_values = {canonical(str(v)) for v in
+                        pc.unique(table[roles.label]).drop_null().to_pylist()} - {""}
+        taken = {roles.label, roles.id, roles.weight, *roles.scores, *roles.unused}
+        hard = [c for c in table.column_names if c not in taken and "[" not in c
+                and column_kind(table[c], label_values) in ("hard", "labels")]
+        if len(hard) != 1:
+            raise ClfdiagError(
+                f"{name}: --confidence-of-predicted needs the column of predicted classes; "
+                + (f"several could be: {', '.join(map(repr, hard))}" if hard
+                   else "no column holds class labels"),
+                "name it with --pred-col")
+        roles = replace(roles, prediction=hard[0])
+    return score_beside_prediction(name, roles, table, options)
+
+
+def _many_classes(name: str, roles: ColumnRoles, classes: list[str],
+                  options: ReadOptions) -> ColumnRoles:
+    """One score column with more than two classes: the hard predictions, or an error."""
+    score, prediction = roles.scores[0], roles.prediction
+    if options.confidence_of_predicted:
+        raise ClfdiagError(
+            f"{name}: --confidence-of-predicted applies to two classes, but the labels hold "
+            f"{len(classes)}: the other classes' probabilities cannot be recovered from the "
+            "confidence of the predicted class",
+            f"pass --pred-col {_flag(prediction or '')} to evaluate the hard predictions, or "
+            "give one probability column per class (--prob-col, once per class)")
+    if options.pred_col is not None:
+        return replace(roles, scores=(), classes=())
+    raise ClfdiagError(
+        f"{name}: column {score!r} is one score column beside the predicted classes in "
+        f"{prediction!r}, but the labels hold {len(classes)} classes: one column cannot be "
+        "their probabilities (it may be the confidence of the predicted class)",
+        f"pass --pred-col {_flag(prediction or '')} to evaluate the hard predictions, or give "
+        "one probability column per class (--prob-col, once per class)")
 
 
 def _holds_lists(column: Any) -> bool:
@@ -285,7 +414,7 @@ def read_columns(source: Source, columns: list[str], id_column: str | None) -> A
     """Read the named columns with their types inferred (ids as text), for classification."""
     from clfdiag.io.tables import read_inferred
 
-    return read_inferred(source, columns, (id_column,) if id_column else ())
+    return read_inferred(source, columns, (id_column,) if id_column is not None else ())
 
 
 def as_score_table(name: str, table: Any, roles: ColumnRoles) -> Any:

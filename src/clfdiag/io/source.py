@@ -71,10 +71,32 @@ class Source:
     delimiter: str = ","
     decimal_comma: bool = False
     path: str | None = None
+    no_header: bool = False
+    """The file has no header line: ``header`` names the columns by position (``0``, ``1``...)."""
+
+    @property
+    def header_lines(self) -> int:
+        """Lines before the first row: the header's one, or none."""
+        return 0 if self.no_header else 1
 
 
-def open_source(path: str, stdin: IO[bytes] | None = None) -> Source:
-    """Sniff ``path`` (``-`` for standard input) and return how to read it."""
+def open_source(path: str, stdin: IO[bytes] | None = None, no_header: bool = False) -> Source:
+    """Sniff ``path`` (``-`` for standard input) and return how to read it.
+
+    ``no_header``: delimited text without a header line, its columns named by
+    their 0-based position.
+    """
+    source = _sniffed(path, stdin)
+    if not no_header:
+        return source
+    if source.kind != "csv":
+        raise ClfdiagError(f"{source.name}: --no-header applies to CSV/TSV text, and this "
+                           f"{source.kind} file names its columns", "leave out --no-header")
+    names = tuple(str(i) for i in range(len(source.header)))
+    return replace(source, header=names, no_header=True)
+
+
+def _sniffed(path: str, stdin: IO[bytes] | None) -> Source:
     name, path = readable_path(path, stdin)
     with open(path, "rb") as f:
         head = f.read(8)

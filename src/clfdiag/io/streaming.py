@@ -14,7 +14,7 @@ from dataclasses import replace
 
 from clfdiag.errors import ClfdiagError
 from clfdiag.io.columns import ColumnRoles, detect_columns
-from clfdiag.io.labels import binary_classes
+from clfdiag.io.labels import binary_classes, one_value_error
 from clfdiag.io.predictions import ReadOptions, predictions_from_table
 from clfdiag.io.source import MAGIC, open_source, readable_path
 from clfdiag.io.tables import iter_tables, table_header
@@ -105,19 +105,25 @@ def stream_predictions(path: str, options: ReadOptions | None = None,
     so far, so the last batch names both classes as a whole-file read would.
     """
     options = options or ReadOptions()
-    source = open_source(path)
+    if options.confidence_of_predicted:
+        raise ClfdiagError("--confidence-of-predicted needs the whole file: it cannot be read "
+                           "in batches", "evaluate with --in-memory")
+    source = open_source(path, no_header=options.no_header)
     roles = detect_columns(source.name, table_header(source), options.label_col,
                            options.prob_cols, options.id_col, weight_col=options.weight_col)
     first_row = 1
     seen: set[str] = set()
+    labelled = 0
     classes: tuple[str, ...] | None = None
     for table in iter_tables(source, roles, batch_bytes):
         if table.num_rows == 0:
             continue
-        batch = predictions_from_table(source.name, table, roles, options, source, first_row)
+        batch = predictions_from_table(source.name, table, roles, options, source, first_row,
+                                       whole=False)
         first_row += batch.source.rows
+        labelled += len(batch)
+        seen |= {batch.classes[int(c)] for c in set(batch.y.tolist()) if c >= 0}
         if batch.task == "binary":
-            seen |= {batch.classes[int(c)] for c in set(batch.y.tolist())}
             classes = _settle(source.name, classes, batch.classes, seen, options, roles)
             if classes != batch.classes:
                 batch = replace(batch, classes=classes)
@@ -125,6 +131,9 @@ def stream_predictions(path: str, options: ReadOptions | None = None,
     if first_row == 1:
         raise ClfdiagError(f"{source.name}: the header has no rows under it",
                            "the file holds no data")
+    if len(seen) == 1 and options.labels_required and not options.classes:
+        # Only the whole file tells a label column of one value from a batch of one class.
+        raise one_value_error(source.name, roles.label, seen.pop(), labelled)
 
 
 def _settle(name: str, running: tuple[str, ...] | None, batch: tuple[str, ...],

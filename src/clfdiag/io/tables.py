@@ -49,7 +49,7 @@ def table_header(source: Source) -> tuple[str, ...]:
 
 def needed_columns(roles: ColumnRoles) -> list[str]:
     """The columns to parse: label, scores, and the id and sample weights if any."""
-    return ([roles.label, *roles.scores] + ([roles.id] if roles.id else [])
+    return ([roles.label, *roles.scores] + ([roles.id] if roles.id is not None else [])
             + ([roles.weight] if roles.weight else []))
 
 
@@ -121,7 +121,8 @@ def coerce_types(name: str, table: Any, roles: ColumnRoles) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    for column in (roles.label, *_numeric_columns(roles), *([roles.id] if roles.id else [])):
+    ids = [roles.id] if roles.id is not None else []
+    for column in (roles.label, *_numeric_columns(roles), *ids):
         kind = table.schema.field(column).type
         if pa.types.is_nested(kind) or pa.types.is_binary(kind) or pa.types.is_temporal(kind):
             raise ClfdiagError(f"{name}: column {column!r} has type {kind}, which holds no "
@@ -264,7 +265,7 @@ def _csv_options(source: Source, roles: ColumnRoles, block_size: int,
     import pyarrow.csv as pacsv
 
     types = {c: pa.float64() for c in _numeric_columns(roles)}
-    if roles.id:
+    if roles.id is not None:
         types[roles.id] = pa.string()
     decimal_point = "," if source.decimal_comma else "."
     if infer_label:
@@ -279,7 +280,7 @@ def _csv_options(source: Source, roles: ColumnRoles, block_size: int,
             strings_can_be_null=False, decimal_point=decimal_point)
     parse = pacsv.ParseOptions(delimiter=source.delimiter,
                                newlines_in_values=newlines_in_values)
-    return parse, convert, pacsv.ReadOptions(block_size=block_size)
+    return parse, convert, _read_options(source, block_size)
 
 
 def _read_csv(source: Source, roles: ColumnRoles, newlines_in_values: bool = False) -> Any:
@@ -328,7 +329,7 @@ def _read_csv_accounted(source: Source, options: Callable[[bool], tuple[Any, Any
         raise
     except Exception as exc:
         raise _unreadable(source, exc) from None
-    if table.num_rows + 1 != lines():
+    if table.num_rows + source.header_lines != lines():
         quoted_lines = _account(source, table.num_rows, quotes_read=newlines_in_values)
         if quoted_lines and not newlines_in_values:
             return None
@@ -358,7 +359,7 @@ def read_inferred(source: Source, columns: list[str], text_columns: tuple[str, .
                 decimal_point="," if source.decimal_comma else ".")
             parse = pacsv.ParseOptions(delimiter=source.delimiter,
                                        newlines_in_values=newlines_in_values)
-            return parse, convert, pacsv.ReadOptions(block_size=BLOCK_BYTES)
+            return parse, convert, _read_options(source, BLOCK_BYTES)
 
         table = _read_csv_accounted(source, lambda _: options(False), False, None)
         if table is None:
@@ -403,8 +404,8 @@ def _csv_batches(source: Source, roles: ColumnRoles, batch_bytes: int) -> Iterat
         raise
     except Exception as exc:
         raise _unreadable(source, exc) from None
-    if rows + 1 != lines() and _account(source, rows, quotes_read=newlines_in_values) \
-            and not newlines_in_values:
+    if rows + source.header_lines != lines() \
+            and _account(source, rows, quotes_read=newlines_in_values) and not newlines_in_values:
         # Batches already given out were split at line breaks inside quoted values.
         raise ClfdiagError(
             f"{source.name}: quoted values span lines beyond the first 64 KiB, which a batch "
@@ -454,6 +455,14 @@ def _split(text: str) -> list[str]:
     return [p + "\n" for p in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
+def _read_options(source: Source, block_size: int) -> Any:
+    """Arrow's CSV read options: the header's names, given when the file has no header line."""
+    import pyarrow.csv as pacsv
+
+    names = list(source.header) if source.no_header else None
+    return pacsv.ReadOptions(block_size=block_size, column_names=names)
+
+
 def _account(source: Source, rows_read: int, quotes_read: bool = False) -> int:
     """Check, line by line, that ``rows_read`` rows are all the file holds.
 
@@ -464,7 +473,7 @@ def _account(source: Source, rows_read: int, quotes_read: bool = False) -> int:
     width = len(source.header)
     records = quoted_lines = 0
     for first, last, fields in _records(source):
-        if first == 1 or not fields or (fields == [""] and last == first):
+        if first <= source.header_lines or not fields or (fields == [""] and last == first):
             continue  # the header, and blank lines (Arrow skips them)
         if len(fields) != width:
             raise _shape_error(source, first, last, len(fields), width)

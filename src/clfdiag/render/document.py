@@ -87,10 +87,10 @@ def gates_and_notes(report: dict[str, Any]) -> list[Block]:
         blocks.append(Heading("Gates"))
     for gate in gates:
         mark = "passed" if gate["passed"] else "FAILED"
-        if "metric" in gate:
-            text = f"{gate['metric']} {gate['kind']} {gate['bound']:g}: {fmt(gate['value'])}"
-        else:
+        if "fail_on" in gate:
             text = f"--fail-on {gate['fail_on']}: {gate['message']}"
+        else:
+            text = f"{gate['metric']} {gate['kind']} {gate['bound']:g}: {fmt(gate['value'])}"
         blocks.append(Paragraph(f"{text}: {mark}", "plain" if gate["passed"] else "strong"))
     notes = report.get("notes", [])
     if notes:

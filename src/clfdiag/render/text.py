@@ -130,11 +130,15 @@ def top_confusions(report: dict[str, Any], limit: int = 10) -> list[tuple[str, s
 
 
 def class_rows(report: dict[str, Any]) -> tuple[list[dict[str, Any]], int]:
-    """Per-class rows to show (the worst by F1 when there are many) and how many were left out."""
+    """Per-class rows to show (the worst by F1 when there are many) and how many were left out.
+
+    Worst first: F1 ascending, and a class whose F1 is undefined (never predicted and
+    never present) after every defined one, since nothing is known to be wrong with it.
+    """
     rows = report["per_class"]
     if len(rows) <= MAX_CLASS_ROWS:
         return rows, 0
-    ranked = sorted(rows, key=lambda r: (r["f1"] is not None, r["f1"] or 0.0))
+    ranked = sorted(rows, key=lambda r: (r["f1"] is None, r["f1"] or 0.0))
     return ranked[:MAX_CLASS_ROWS], len(rows) - MAX_CLASS_ROWS
 
 

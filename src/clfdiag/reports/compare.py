@@ -7,6 +7,7 @@ from typing import Any
 
 from clfdiag.core.comparison import Comparison, significant_regressions
 from clfdiag.core.comparison import LossChangeGroup as Group
+from clfdiag.core.trajectory import Trajectory
 from clfdiag.pairing import Paired
 from clfdiag.predictions import Predictions
 from clfdiag.reports.common import SCHEMA_VERSION, calibration_bins, curves, input_json, number
@@ -16,15 +17,21 @@ from clfdiag.version import __version__
 
 def compare_report(a: Predictions, b: Predictions, paired: Paired, cmp: Comparison, *,
                    threshold: float, min_loss_delta: float, min_accuracy_delta: float,
-                   alpha: float, notes: Sequence[str] = ()) -> dict[str, Any]:
+                   alpha: float, notes: Sequence[str] = (), metric: str = "accuracy",
+                   metric_scan: Trajectory | None = None) -> dict[str, Any]:
     """The report of ``clfdiag compare`` of probabilities: A, B, deltas, decomposition, tests.
 
-    ``notes`` (how the rows were paired, say) are listed under ``notes``.
+    ``notes`` (how the rows were paired, say) are listed under ``notes``. ``metric``
+    names the metric that takes accuracy's place in ``loss_up_accuracy_up``; when it
+    is not accuracy, ``metric_scan`` is the scan of A then B by the loss and that metric.
     """
     report = _comparison_fields(a, b, paired, cmp, threshold=threshold,
                                 min_loss_delta=min_loss_delta,
                                 min_accuracy_delta=min_accuracy_delta, alpha=alpha)
     report["pairing"]["ids_only_in"] = paired.ids_only_in
+    report["metric"] = metric
+    if metric_scan is not None:
+        report["loss_up_accuracy_up"] = bool(metric_scan.loss_up_accuracy_up[1])
     report["notes"] = list(notes)
     return report
 

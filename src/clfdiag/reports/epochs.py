@@ -17,20 +17,24 @@ def epochs_report(labels: list[Any], common: CommonExamples, evaluations: Sequen
                   trajectory: Trajectory, changes: Mapping[int, Comparison],
                   tests: Mapping[int, dict[str, Any]], last_vs_best: Comparison | None, *,
                   alpha: float, significant: bool, flagged_before_tests: int,
-                  min_loss_delta: float, min_accuracy_delta: float) -> TrajectoryReport:
+                  min_loss_delta: float, min_accuracy_delta: float, metric: str = "accuracy",
+                  accuracy_scan: Trajectory | None = None) -> TrajectoryReport:
     """Assemble the report of ``clfdiag epochs``.
 
     ``changes`` compares each flagged epoch with the one before, ``tests`` holds
     the paired tests of its two rises (:func:`clfdiag.api.rise_tests`);
     ``last_vs_best`` compares the best epoch by loss with the last (None when
     the last is the best); ``flagged_before_tests`` counts the flags before
-    ``significant`` kept only those whose rises are both significant.
+    ``significant`` kept only those whose rises are both significant. ``metric``
+    took accuracy's place in the scan (each row's ``metric_value``); when it is not
+    accuracy, ``accuracy_scan`` is the scan by accuracy, which gives the best by accuracy.
     """
     runs = common.runs
     why = {i: diagnosis_sentence(changes[i]) for i in trajectory.flagged}
     rows = [
         {"epoch": label, "file": p.source.path, "log_loss": e.metrics["log_loss"],
-         "accuracy": e.metrics["accuracy"], "roc_auc": e.metrics.get("roc_auc"),
+         "accuracy": e.metrics["accuracy"], "metric_value": e.metrics.get(metric),
+         "roc_auc": e.metrics.get("roc_auc"),
          "ece": e.metrics["ece"], "overconfident_errors": e.overconfident.count,
          "loss_up_accuracy_up": trajectory.loss_up_accuracy_up[i],
          "mcnemar_p": tests[i]["mcnemar_p"] if i in tests else None,
@@ -52,7 +56,8 @@ def epochs_report(labels: list[Any], common: CommonExamples, evaluations: Sequen
     return trajectory_report("epochs", rows, labels, trajectory, min_loss_delta,
                              min_accuracy_delta, last_vs_best=last_vs_best_json,
                              flag_tests=flags, pairing=pairing,
-                             notes=_partial_notes(common.left_out, len(runs[0])))
+                             notes=_partial_notes(common.left_out, len(runs[0])),
+                             metric=metric, accuracy_scan=accuracy_scan)
 
 
 def _partial_notes(left_out: dict[str, int], kept: int) -> list[str]:

@@ -8,6 +8,8 @@ import typer
 
 from clfdiag.cli.delivery import emit, input_paths, read_options, refuse_overwriting, say
 from clfdiag.cli.options import (
+    Classes,
+    ConfidenceOfPredicted,
     DropInvalid,
     Format,
     FormatOpt,
@@ -16,6 +18,7 @@ from clfdiag.cli.options import (
     LabelsFile,
     Logits,
     MinConfidence,
+    NoHeader,
     Percent,
     PlotOpt,
     Positive,
@@ -61,6 +64,9 @@ def calibrate(
     drop_invalid: DropInvalid = False,
     labels_file: LabelsFile = None,
     percent: Percent = False,
+    confidence_of_predicted: ConfidenceOfPredicted = False,
+    classes: Classes = None,
+    no_header: NoHeader = False,
     min_confidence: MinConfidence = 0.9,
     bins: Annotated[int, typer.Option(
         help="Bins of the ECE, the MCE and the reliability diagrams (equal width), and of the "
@@ -78,7 +84,9 @@ def calibrate(
     refuse_overwriting(input_paths(file, labels_file, apply), output, save, "--save")
     options = read_options(label_col, prob_col, id_col,
                             positive, logits, renormalize, drop_invalid, None, percent, False,
-                            labels_file, None)
+                            labels_file, None,
+                            confidence_of_predicted=confidence_of_predicted, classes=classes,
+                            no_header=no_header)
     if apply is not None:
         _apply_mapping(file, options, apply, output, method, save, platt_smoothing, bins,
                        min_confidence, bootstrap, seed, output_format, plot)

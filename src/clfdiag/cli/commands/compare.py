@@ -17,6 +17,8 @@ from clfdiag.cli.options import (
     AllowPartial,
     Alpha,
     Bins,
+    Classes,
+    ConfidenceOfPredicted,
     CorrectionChoice,
     CorrectionOpt,
     DropInvalid,
@@ -31,11 +33,11 @@ from clfdiag.cli.options import (
     LabelsFile,
     ListSep,
     Logits,
-    MetricOpt,
     MinAccuracyDelta,
     MinConfidence,
     MinLossDelta,
     Multilabel,
+    NoHeader,
     OutputOpt,
     Percent,
     PlotOpt,
@@ -43,6 +45,7 @@ from clfdiag.cli.options import (
     PredCol,
     ProbCol,
     Renormalize,
+    ScanMetric,
     Scores,
     ScoreThreshold,
     Top,
@@ -75,6 +78,9 @@ def compare(
     pred_col: PredCol = None,
     labels_file: LabelsFile = None,
     percent: Percent = False,
+    confidence_of_predicted: ConfidenceOfPredicted = False,
+    classes: Classes = None,
+    no_header: NoHeader = False,
     scores: Scores = False,
     weight_col: WeightCol = None,
     multilabel: Multilabel = False,
@@ -82,7 +88,6 @@ def compare(
     label_list: LabelList = None,
     list_sep: ListSep = "|",
     zero_division: ZeroDivision = None,
-    metric: MetricOpt = None,
     allow_partial: AllowPartial = False,
     threshold: ScoreThreshold = None,
     min_confidence: MinConfidence = 0.9,
@@ -90,6 +95,7 @@ def compare(
     bins: Bins = 15,
     min_loss_delta: MinLossDelta = 0.0,
     min_accuracy_delta: MinAccuracyDelta = 0.0,
+    metric: ScanMetric = None,
     alpha: Alpha = 0.05,
     bootstrap: Annotated[int, typer.Option(
         help="Bootstrap the log-loss difference with N resamples instead of a t test "
@@ -118,7 +124,9 @@ def compare(
     inputs = input_paths(*files, labels_file)
     refuse_overwriting(inputs, output, junit)
     options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, pred_col, percent, scores, labels_file, weight_col)
+                            drop_invalid, pred_col, percent, scores, labels_file, weight_col,
+                            confidence_of_predicted=confidence_of_predicted, classes=classes,
+                            no_header=no_header)
     multi = multilabel_options(multilabel, label_cols, label_list, list_sep, prob_col, id_col,
                                logits)
     preds = [read_either(f, options, multi) for f in files]
@@ -128,11 +136,12 @@ def compare(
         min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta, alpha=alpha,
         bootstrap=bootstrap, seed=seed,
         sample_points=2000 if len(files) == 2 and (plot or output_format is Format.html)
-        else 0, metric=None if metric is None else metric.value, zero_division=zero_division)
+        else 0, metric=metric, zero_division=zero_division)
     results = []
     if len(files) == 2:
         flagged = ["from A to B"] if report["loss_up_accuracy_up"] else []
-        results = check_flags(conditions, flagged, report["regressions"], alpha)
+        results = check_flags(conditions, flagged, report["regressions"], alpha,
+                              report.get("metric") or metric or "accuracy")
     finish(report, results, output_format, output, plot, junit, inputs)
 
 

@@ -9,6 +9,8 @@ import typer
 
 from clfdiag.cli.delivery import finish, input_paths, read_options, refuse_overwriting
 from clfdiag.cli.options import (
+    Classes,
+    ConfidenceOfPredicted,
     DropInvalid,
     Format,
     FormatOpt,
@@ -16,6 +18,7 @@ from clfdiag.cli.options import (
     Junit,
     LabelCol,
     Logits,
+    NoHeader,
     OutputOpt,
     Percent,
     PlotOpt,
@@ -63,6 +66,9 @@ def conformal(
         "by row position when neither file has ids and the row counts match).",
         rich_help_panel="Columns")] = None,
     percent: Percent = False,
+    confidence_of_predicted: ConfidenceOfPredicted = False,
+    classes: Classes = None,
+    no_header: NoHeader = False,
     scores: Scores = False,
     weight_col: WeightCol = None,
     alpha: Annotated[list[str] | None, typer.Option(
@@ -119,7 +125,9 @@ def conformal(
     refuse_overwriting(inputs, output, junit)
     refuse_overwriting([*inputs, *([output] if output else [])], sets_out, None)
     options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, pred_col, percent, scores, labels_file, weight_col)
+                            drop_invalid, pred_col, percent, scores, labels_file, weight_col,
+                            confidence_of_predicted=confidence_of_predicted, classes=classes,
+                            no_header=no_header)
     cal = read_predictions(cal_file, options)
     test = read_predictions(test_file, dataclasses.replace(
         options, labels_file=None,

@@ -18,6 +18,8 @@ from clfdiag.cli.options import (
     AllowPartial,
     Alpha,
     Bins,
+    Classes,
+    ConfidenceOfPredicted,
     DropInvalid,
     FailOn,
     Format,
@@ -30,11 +32,11 @@ from clfdiag.cli.options import (
     LabelsFile,
     ListSep,
     Logits,
-    MetricOpt,
     MinAccuracyDelta,
     MinConfidence,
     MinLossDelta,
     Multilabel,
+    NoHeader,
     OutputOpt,
     Percent,
     PlotOpt,
@@ -42,6 +44,7 @@ from clfdiag.cli.options import (
     PredCol,
     ProbCol,
     Renormalize,
+    ScanMetric,
     Scores,
     Threshold,
     WeightCol,
@@ -66,6 +69,9 @@ def epochs(
     pred_col: PredCol = None,
     labels_file: LabelsFile = None,
     percent: Percent = False,
+    confidence_of_predicted: ConfidenceOfPredicted = False,
+    classes: Classes = None,
+    no_header: NoHeader = False,
     scores: Scores = False,
     weight_col: WeightCol = None,
     multilabel: Multilabel = False,
@@ -73,12 +79,12 @@ def epochs(
     label_list: LabelList = None,
     list_sep: ListSep = "|",
     zero_division: ZeroDivision = None,
-    metric: MetricOpt = None,
     threshold: Threshold = None,
     min_confidence: MinConfidence = 0.9,
     bins: Bins = 15,
     min_loss_delta: MinLossDelta = 0.0,
     min_accuracy_delta: MinAccuracyDelta = 0.0,
+    metric: ScanMetric = None,
     alpha: Alpha = 0.05,
     allow_partial: AllowPartial = False,
     significant: Annotated[bool, typer.Option(
@@ -100,7 +106,9 @@ def epochs(
     check_limits(bins=bins)
     refuse_overwriting(input_paths(*files, labels_file), output, junit)
     options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, pred_col, percent, scores, labels_file, weight_col)
+                            drop_invalid, pred_col, percent, scores, labels_file, weight_col,
+                            confidence_of_predicted=confidence_of_predicted, classes=classes,
+                            no_header=no_header)
     multi = multilabel_options(multilabel, label_cols, label_list, list_sep, prob_col, id_col,
                                logits)
     ordered = files if keep_order else sorted(files, key=natural_key)
@@ -108,12 +116,11 @@ def epochs(
     report = scan_epochs(runs, threshold=threshold, min_confidence=min_confidence, bins=bins,
                          min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
                          alpha=alpha, allow_partial=allow_partial, significant=significant,
-                         metric=None if metric is None else metric.value,
-                         zero_division=zero_division)
+                         metric=metric, zero_division=zero_division)
     last = report.get("last_vs_best") or {}
-    results = check_flags(conditions, where(report), last.get("regressions", []), alpha)
+    results = check_flags(conditions, where(report), last.get("regressions", []), alpha,
+                          report.get("metric") or metric or "accuracy")
     finish(report, results, output_format, output, plot, junit, input_paths(*files, labels_file))
-
 
 
 def natural_key(name: str) -> list[Any]:

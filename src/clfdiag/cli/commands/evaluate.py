@@ -17,6 +17,8 @@ from clfdiag.cli.delivery import (
 from clfdiag.cli.options import (
     Bins,
     By,
+    Classes,
+    ConfidenceOfPredicted,
     DisparityMetric,
     DropInvalid,
     EngineChoice,
@@ -39,6 +41,7 @@ from clfdiag.cli.options import (
     MinConfidence,
     MinGroup,
     Multilabel,
+    NoHeader,
     OutputOpt,
     Percent,
     PlotOpt,
@@ -72,6 +75,9 @@ def evaluate(
     pred_col: PredCol = None,
     labels_file: LabelsFile = None,
     percent: Percent = False,
+    confidence_of_predicted: ConfidenceOfPredicted = False,
+    classes: Classes = None,
+    no_header: NoHeader = False,
     scores: Scores = False,
     weight_col: WeightCol = None,
     multilabel: Multilabel = False,
@@ -142,7 +148,9 @@ def evaluate(
     inputs = input_paths(file, labels_file, thresholds)
     refuse_overwriting(inputs, output, junit)
     options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, pred_col, percent, scores, labels_file, weight_col)
+                            drop_invalid, pred_col, percent, scores, labels_file, weight_col,
+                            confidence_of_predicted=confidence_of_predicted, classes=classes,
+                            no_header=no_header)
     multi = multilabel_options(multilabel, label_cols, label_list, list_sep, prob_col, id_col,
                                logits)
     slices = SliceOptions(

@@ -8,12 +8,15 @@ import typer
 
 from clfdiag.cli.delivery import finish, input_paths, read_options, refuse_overwriting
 from clfdiag.cli.options import (
+    Classes,
+    ConfidenceOfPredicted,
     DropInvalid,
     Format,
     FormatOpt,
     IdCol,
     LabelCol,
     LabelsFile,
+    NoHeader,
     OutputOpt,
     Percent,
     PlotOpt,
@@ -42,6 +45,9 @@ def ood(
     drop_invalid: DropInvalid = False,
     labels_file: LabelsFile = None,
     percent: Percent = False,
+    confidence_of_predicted: ConfidenceOfPredicted = False,
+    classes: Classes = None,
+    no_header: NoHeader = False,
     min_confidence: Annotated[float, typer.Option(
         help="Confidence at or above which a prediction counts as confident.", min=0.0,
         max=1.0)] = 0.9,
@@ -63,7 +69,9 @@ def ood(
     inputs = input_paths(in_file, *out_files, labels_file)
     refuse_overwriting(inputs, output, None)
     options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, None, percent, False, labels_file)
+                            drop_invalid, None, percent, False, labels_file,
+                            confidence_of_predicted=confidence_of_predicted, classes=classes,
+                            no_header=no_header)
     unlabelled = dataclasses.replace(options, labels_required=False, labels_file=None)
     in_preds = read_predictions(in_file, options)
     out_preds = [read_predictions(f, unlabelled) for f in out_files]

@@ -8,6 +8,8 @@ import typer
 
 from clfdiag.cli.delivery import finish, input_paths, read_options, refuse_overwriting
 from clfdiag.cli.options import (
+    Classes,
+    ConfidenceOfPredicted,
     DropInvalid,
     FailOver,
     FailUnder,
@@ -18,6 +20,7 @@ from clfdiag.cli.options import (
     LabelCol,
     LabelsFile,
     Logits,
+    NoHeader,
     OutputOpt,
     Percent,
     PlotOpt,
@@ -87,6 +90,9 @@ def threshold(
     drop_invalid: DropInvalid = False,
     labels_file: LabelsFile = None,
     percent: Percent = False,
+    confidence_of_predicted: ConfidenceOfPredicted = False,
+    classes: Classes = None,
+    no_header: NoHeader = False,
     scores: Scores = False,
     output_format: FormatOpt = Format.table,
     output: OutputOpt = None,
@@ -106,7 +112,9 @@ def threshold(
     inputs = input_paths(file, cost_matrix, labels_file)
     refuse_overwriting(inputs, output, junit)
     options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, None, percent, scores, labels_file)
+                            drop_invalid, None, percent, scores, labels_file,
+                            confidence_of_predicted=confidence_of_predicted, classes=classes,
+                            no_header=no_header)
     preds = read_predictions(file, options)
     groups = None
     if by is not None:

@@ -62,9 +62,11 @@ def trajectory_document(report: dict[str, Any]) -> Document:
     b = doc.blocks
     has_predictions = report["command"] == "epochs"
     label = report.get("source", {}).get("labelled_by", "epoch")
-    header = [label, "log loss" if has_predictions else "val. loss", "accuracy"]
+    # Short headers so that the table fits 80 columns (every one is documented).
+    header = [label, "log loss" if has_predictions else "val. loss",
+              "acc." if has_predictions else "accuracy"]
     if has_predictions:
-        header += ["ROC AUC", "ECE", "overconf."]
+        header += ["AUC", "ECE", "conf. errs"]
     tested = t.has_flag_tests(report)
     rows: list[list[str]] = []
     marked: set[int] = set()

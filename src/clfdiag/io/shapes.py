@@ -1,0 +1,82 @@
+"""Shapes that are not one row per example with its label: each named, with what handles it.
+
+A file can hold labels and scores and still not be predictions clfdiag reads as
+they are: a file without its header line, multi-label indicator columns, soft
+labels (the share of annotators' votes per class). Each is refused with the
+flag or command that reads it, never read as something it is not.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from clfdiag.errors import ClfdiagError
+
+DECIMAL = re.compile(r"^\s*[+-]?\d*\.\d+([eE][+-]?\d+)?\s*$")
+NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+SOFT_LABEL_VOTERS = 20
+"""Vote shares are multiples of 1/m for at most this many voters (annotators)."""
+
+
+def refuse_unlabelled_shape(name: str, header: tuple[str, ...],
+                            class_prefixes: tuple[str, ...]) -> None:
+    """Name the shape of a header without a label column, when it is a known one.
+
+    ``class_prefixes`` are the prefixes of per-class score columns (``prob_``, ...): a
+    ``<prefix><class>`` column beside a ``<class>`` column for every class is the sign
+    of multi-label indicator columns.
+    """
+    if header and all(NUMBER.match(c) for c in header) and any(DECIMAL.match(c)
+                                                                 for c in header):
+        shown = ",".join(header)
+        raise ClfdiagError(
+            f"{name}: the first line ({shown[:60]!r}) holds numbers, not column names: the "
+            "file seems to have no header line",
+            "pass --no-header and name the columns by their 0-based position, e.g. "
+            "--label-col 0 --prob-col 1")
+    keys = {c.strip().lower(): c for c in header}
+    for prefix in class_prefixes:
+        classes = [k[len(prefix):] for k in keys if k.startswith(prefix) and len(k) > len(prefix)]
+        indicators = [keys[c] for c in classes if c in keys]
+        if len(classes) >= 2 and len(indicators) == len(classes):
+            raise ClfdiagError(
+                f"{name}: columns {', '.join(indicators)} beside "
+                f"{', '.join(keys[prefix + c] for c in classes)} look like multi-label "
+                "indicator columns (one 0/1 truth column per class), not one label per row",
+                "read them with the multi-label mode, --multilabel; for one label per row "
+                "name the label column with --label-col")
+
+
+def refuse_soft_labels(name: str, label: str, columns: list[str], matrix: Any,
+                       labels: list[str | None]) -> None:
+    """Class-named columns that are vote shares and agree with the label on every row.
+
+    ``matrix`` holds the columns' values (rows x classes) and ``labels`` the
+    label of each row (canonical). Vote shares of m voters are multiples of 1/m,
+    not all 0 or 1, and the label is always a most voted class: no model
+    predicts its own labels so exactly, so these columns are labels, not scores.
+    """
+    rows = np.isfinite(matrix).all(axis=1)
+    values = matrix[rows]
+    if not values.size or bool(((values == 0) | (values == 1)).all()):
+        return
+    voters = next((m for m in range(2, SOFT_LABEL_VOTERS + 1)
+                   if bool((np.abs(values * m - np.round(values * m)) < 1e-6).all())), None)
+    if voters is None:
+        return
+    index = {c.strip().lower(): j for j, c in enumerate(columns)}
+    kept = [v for v, keep in zip(labels, rows, strict=True) if keep]
+    for row, value in zip(values, kept, strict=True):
+        j = index.get((value or "").strip().lower())
+        if j is None or row[j] < row.max():
+            return
+    raise ClfdiagError(
+        f"{name}: columns {', '.join(columns)} hold soft labels (shares of {voters} votes per "
+        f"class, and the label in {label!r} is always a most voted class), not a model's "
+        "probabilities",
+        "soft labels are labels, not predictions: give the model's probability columns with "
+        "--prob-col (once per class), or its predicted classes with --pred-col; the label "
+        f"column is {label!r} (--label-col)")
