@@ -1,0 +1,791 @@
+"""Calibration tests of binary predictions and the CORP decomposition of their scores.
+
+Everything here is about one probability ``p`` of the positive class against 0/1
+labels ``y`` (multiclass: one class against the rest, :func:`calibration_tests_per_class`).
+All of it derives from the distinct values of ``p`` in increasing order with the
+number of examples and of positives at each (:class:`ScoreGroups`), which the
+evaluation's single sort already gives (:class:`~clfdiag.core.ranking.BinaryRanking`):
+the isotonic fit, the Hosmer-Lemeshow groups and Somers' ``Dxy`` share that one
+order, and the logistic fits run over the distinct values. Only the equal-count
+Hosmer-Lemeshow groups look at the rows again (a tie cut by a group boundary is
+split in file order) and the lowess smoother sorts the rows it needs itself.
+
+The summaries are those of R's ``rms::val.prob`` (Harrell; Steyerberg, *Clinical
+Prediction Models*, 2019), whose names they keep:
+
+- Spiegelhalter's z (Spiegelhalter 1986, "Probabilistic prediction in patient
+  management and clinical trials", Stat Med 5):
+  ``z = sum((y - p)(1 - 2p)) / sqrt(sum((1 - 2p)^2 p (1 - p)))``, two-sided.
+- Cox's (1958) logistic calibration, "Two further applications of a model for
+  binary regression", Biometrika 45: the logistic regression of y on ``logit(p)``
+  gives the calibration intercept and slope (fitted jointly); with the slope fixed
+  at 1 (``logit(p)`` as an offset) the intercept is the calibration in the large
+  (Van Calster et al. 2016, "A calibration hierarchy for risk models was defined:
+  from utopia to empirical data", J Clin Epidemiol 74; Van Calster et al. 2019,
+  "Calibration: the Achilles heel of predictive analytics", BMC Med 17).
+- Unreliability ``U``, discrimination ``D``, quality ``Q = D - U``, Nagelkerke's
+  R^2 and ``Dxy = 2 AUC - 1`` (Harrell, Lee and Mark 1996, Stat Med 15).
+- The Hosmer-Lemeshow statistic (Hosmer and Lemeshow 1980), grouped as
+  ``ResourceSelection::hoslem.test`` or in equal-count groups.
+- ``E_avg``, ``E_90``, ``E_max``: the distance of p from its lowess-smoothed
+  calibration curve (Austin and Steyerberg 2019, Stat Med 38).
+
+Logits are taken of p clipped to ``[eps, 1 - eps]`` (eps the float64 machine
+epsilon), as the log loss clips it, so 0 and 1 stay finite; deviances are
+``-2`` times the Bernoulli log-likelihood, natural logs throughout.
+
+The decomposition is CORP's (Dimitriadis, Gneiting and Jordan 2021, "Stable
+reliability diagrams for probabilistic classifiers", PNAS 118): with ``iso`` the
+isotonic (PAV) regression of y on p and ``S`` the mean of a proper score,
+``MCB = S(p) - S(iso(p))``, ``DSC = S(ybar) - S(iso(p))``, ``UNC = S(ybar)``, and
+``S(p) = MCB - DSC + UNC``.
+
+Sample weights weigh the decomposition (weighted PAV, weighted means) and ``Dxy``
+(the weighted AUC); the tests whose distributions count independent examples are
+undefined with a reason.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from clfdiag.core.losses import EPS, log_loss_terms
+from clfdiag.core.ranking import (
+    BinaryRanking,
+    WeightedRanking,
+    rank_binary,
+    rank_weighted,
+    roc_auc,
+)
+from clfdiag.core.recalibration import logit, pool_adjacent_violators
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+HlMethod = Literal["quantile", "equal-count"]
+HL_METHODS: tuple[HlMethod, ...] = ("quantile", "equal-count")
+HL_GROUPS = 10
+LOWESS_FRACTION = 2.0 / 3.0
+LOWESS_MAX_ROWS = 200_000
+"""Above this many rows the smoother is left out: each of its ~100 local fits spans 2/3 of them."""
+SMOOTHER = "lowess of y on p: f = 2/3, no robustness iterations, delta = 0.01 range(p)"
+MAX_NEWTON_STEPS = 100
+CHUNK = 1 << 16
+"""Rows per slice in the logistic fits: the temporaries of one slice stay in cache."""
+
+WEIGHTED = ("undefined with sample weights: the test's distribution counts independent "
+            "examples, which weights do not give")
+ONE_CLASS = "all labels are one class"
+SEPARATED = ("the classes are separated by p (no positive below a negative, or the reverse): "
+             "the logistic fit has no finite maximum")
+ONE_LOGIT = "p takes a single value (after clipping to [eps, 1 - eps]): no slope can be fitted"
+
+
+@dataclass(frozen=True)
+class ScoreGroups:
+    """The distinct scores in increasing order, with the examples and positives at each.
+
+    ``count`` and ``positives`` are counts, or sums of sample weights when weighted.
+    """
+
+    values: FloatArray
+    count: FloatArray
+    positives: FloatArray
+
+    @property
+    def total(self) -> float:
+        """The number of examples (or their total weight)."""
+        return float(self.count.sum())
+
+
+@dataclass(frozen=True)
+class Spiegelhalter:
+    """Spiegelhalter's z and its two-sided p-value ``2 sf(|z|)``."""
+
+    z: float
+    p: float
+
+
+@dataclass(frozen=True)
+class Unreliability:
+    """The likelihood-ratio test of intercept 0 and slope 1 (2 df); ``u = (chi2 - 2) / n``."""
+
+    u: float
+    chi2: float
+    p: float
+
+
+@dataclass(frozen=True)
+class HosmerLemeshow:
+    """The Hosmer-Lemeshow test: ``groups`` actually formed, ``df = g - 2`` always."""
+
+    method: HlMethod
+    groups: int
+    statistic: float
+    df: int
+    p: float
+
+
+@dataclass(frozen=True)
+class ScoreDecomposition:
+    """A proper score and its CORP parts: ``score = miscalibration - discrimination + uncertainty``.
+
+    Means over examples (weighted means when weighted).
+    """
+
+    score: float
+    miscalibration: float
+    discrimination: float
+    uncertainty: float
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    """The CORP decomposition of the log loss (natural log) and of the Brier score."""
+
+    log_loss: ScoreDecomposition
+    brier: ScoreDecomposition
+
+
+@dataclass(frozen=True)
+class CalibrationTests:
+    """Every calibration test and summary of one positive-class probability.
+
+    A value is None when it is undefined, with the reason under its name in
+    ``undefined``; ``n`` counts rows and ``clipped`` the probabilities that the
+    clipping to ``[eps, 1 - eps]`` moves (those of exactly 0 or 1, and any closer
+    to them than eps).
+    """
+
+    n: int
+    clipped: int
+    spiegelhalter: Spiegelhalter | None
+    calibration_intercept: float | None
+    calibration_slope: float | None
+    calibration_in_the_large: float | None
+    calibration_in_the_large_se: float | None
+    unreliability: Unreliability | None
+    discrimination_index: float | None
+    quality_index: float | None
+    r2_nagelkerke: float | None
+    dxy: float | None
+    hosmer_lemeshow: HosmerLemeshow | None
+    e_avg: float | None
+    e_90: float | None
+    e_max: float | None
+    smoother: str
+    decomposition: Decomposition | None
+    undefined: Mapping[str, str] = field(default_factory=dict)
+
+
+# --- the shared order ---------------------------------------------------------------------
+
+
+def score_groups(ranking: BinaryRanking | WeightedRanking) -> ScoreGroups:
+    """The groups of a ranking (highest score first, cumulative), in increasing order of score.
+
+    Examples
+    --------
+    >>> g = score_groups(rank_binary(np.array([0, 1, 1, 0]), np.array([0.2, 0.7, 0.2, 0.9])))
+    >>> g.values.tolist(), g.count.tolist(), g.positives.tolist()
+    ([0.2, 0.7, 0.9], [2.0, 1.0, 1.0], [1.0, 1.0, 0.0])
+    """
+    tps = np.asarray(ranking.tps, dtype=np.float64)
+    fps = np.asarray(ranking.fps, dtype=np.float64)
+    positives = np.diff(tps, prepend=0.0)[::-1]
+    count = positives + np.diff(fps, prepend=0.0)[::-1]
+    return ScoreGroups(np.ascontiguousarray(ranking.thresholds[::-1]),
+                       np.ascontiguousarray(count), np.ascontiguousarray(positives))
+
+
+def _ranking(y: npt.NDArray[np.integer], p: FloatArray,
+             weights: FloatArray | None) -> BinaryRanking | WeightedRanking:
+    return rank_binary(y, p) if weights is None else rank_weighted(y, p, weights)
+
+
+# --- CORP decomposition -------------------------------------------------------------------
+
+
+def isotonic_fit(groups: ScoreGroups) -> FloatArray:
+    """The PAV fit of y on p at each distinct score: tied scores share one fitted value.
+
+    The weighted least-squares isotonic regression of the groups' mean labels,
+    weighted by their counts (or weights), by
+    :func:`~clfdiag.core.recalibration.pool_adjacent_violators`. Exact ties are
+    pooled (CORP's rule), unlike scikit-learn's merge of scores within 1e-15.
+    """
+    if groups.values.size == 0:
+        return np.zeros(0)
+    used = groups.count > 0
+    start, weight, total = pool_adjacent_violators(groups.count[used], groups.positives[used])
+    block_of_used = np.repeat(np.arange(start.size), np.diff(np.append(start, used.sum())))
+    fitted = np.zeros(groups.values.size)
+    fitted[used] = (total / weight)[block_of_used]
+    return fitted
+
+
+def _log_loss_sum(groups: ScoreGroups, q: FloatArray, clip: bool) -> float:
+    """Summed ``-ln`` of the probability ``q`` gave each group's labels.
+
+    ``clip`` clips as ``metrics.log_loss`` (:func:`~clfdiag.core.losses.log_loss_terms`);
+    without it, ``0 ln 0 = 0`` (a fitted 0 or 1 carries no loss where it is right).
+    """
+    negatives = groups.count - groups.positives
+    if clip:
+        return float(np.dot(groups.positives, log_loss_terms(q)[0])
+                     + np.dot(negatives, log_loss_terms(1.0 - q)[0]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pos = np.where(groups.positives > 0, groups.positives * np.log(q), 0.0)
+        neg = np.where(negatives > 0, negatives * np.log1p(-q), 0.0)
+    return -float(pos.sum() + neg.sum())
+
+
+def _brier_sum(groups: ScoreGroups, q: FloatArray) -> float:
+    """Summed ``(q - y)^2``: ``(1 - q)^2`` for each positive and ``q^2`` for each negative."""
+    negatives = groups.count - groups.positives
+    return float(np.dot(groups.positives, (1.0 - q) ** 2) + np.dot(negatives, q * q))
+
+
+def corp_decomposition(groups: ScoreGroups) -> Decomposition | None:
+    """The CORP decomposition of the log loss and the Brier score (Dimitriadis et al. 2021).
+
+    ``MCB = S(p) - S(iso)``, ``DSC = S(ybar) - S(iso)``, ``UNC = S(ybar)`` with
+    ``iso`` from :func:`isotonic_fit` and S a mean over examples (weighted means
+    when weighted). ``S(p)`` of the log loss clips p as ``metrics.log_loss``, so the
+    two agree; ``S(iso)`` and ``S(ybar)`` take ``0 ln 0 = 0``. None without examples.
+
+    Examples
+    --------
+    >>> g = score_groups(rank_binary(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])))
+    >>> d = corp_decomposition(g).brier
+    >>> round(d.score, 6), round(d.miscalibration, 6), round(d.discrimination, 6), d.uncertainty
+    (0.158125, 0.033125, 0.125, 0.25)
+    """
+    total = groups.total
+    if total <= 0:
+        return None
+    iso = isotonic_fit(groups)
+    base = np.full(groups.values.size, float(groups.positives.sum()) / total)
+    log_loss = _parts(_log_loss_sum(groups, groups.values, True),
+                      _log_loss_sum(groups, iso, False), _log_loss_sum(groups, base, False), total)
+    brier = _parts(_brier_sum(groups, groups.values), _brier_sum(groups, iso),
+                   _brier_sum(groups, base), total)
+    return Decomposition(log_loss, brier)
+
+
+def _parts(given: float, fitted: float, climatology: float, total: float) -> ScoreDecomposition:
+    """The parts from the summed scores of p, of its isotonic fit and of the base rate."""
+    return ScoreDecomposition(given / total, (given - fitted) / total,
+                              (climatology - fitted) / total, climatology / total)
+
+
+def score_decomposition(y: npt.NDArray[np.integer], p: FloatArray,
+                        weights: FloatArray | None = None,
+                        ranking: BinaryRanking | WeightedRanking | None = None,
+                        ) -> Decomposition | None:
+    """:func:`corp_decomposition` of labels and positive-class probabilities.
+
+    ``ranking``, the ranking of ``(y, p)`` (weighted when ``weights`` are given),
+    saves its sort when the caller already has it.
+    """
+    return corp_decomposition(score_groups(ranking if ranking is not None
+                                           else _ranking(y, p, weights)))
+
+
+@dataclass(frozen=True)
+class PartsChange:
+    """How each CORP part of one score moved from A to B (B minus A).
+
+    ``miscalibration - discrimination + uncertainty`` is the change of the score.
+    """
+
+    miscalibration: float
+    discrimination: float
+    uncertainty: float
+
+
+@dataclass(frozen=True)
+class DecompositionChange:
+    """:class:`PartsChange` of the log loss and of the Brier score."""
+
+    log_loss: PartsChange
+    brier: PartsChange
+
+
+def decomposition_change(before: Decomposition, after: Decomposition) -> DecompositionChange:
+    """Each part of ``after`` minus the same part of ``before``.
+
+    For ``compare`` and ``epochs`` both decompositions are of the paired examples
+    (each file's rows matched to the other's), so the uncertainty moves only when
+    the labels differ and the parts add up to the change of the score.
+    """
+    def parts(a: ScoreDecomposition, b: ScoreDecomposition) -> PartsChange:
+        return PartsChange(b.miscalibration - a.miscalibration,
+                           b.discrimination - a.discrimination,
+                           b.uncertainty - a.uncertainty)
+
+    return DecompositionChange(parts(before.log_loss, after.log_loss),
+                               parts(before.brier, after.brier))
+
+
+# --- logistic recalibration ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _BinomialFit:
+    intercept: float
+    slope: float
+    deviance: float
+    information: FloatArray
+    """Fisher information of (intercept, slope), or of the intercept alone (1 x 1)."""
+
+
+def _binomial_terms(z: FloatArray, groups: ScoreGroups, intercept: float, slope: float,
+                    ) -> tuple[float, FloatArray, FloatArray]:
+    """Deviance, gradient and Hessian of ``-2 ln L / 2`` in (intercept, slope) at the given point.
+
+    For ``t = intercept + slope z``, each group adds ``count softplus(t) - positives t``
+    to ``-ln L``; its gradient is ``(count sigmoid(t) - positives) (1, z)`` and its
+    Hessian ``count sigmoid(t)(1 - sigmoid(t)) (1, z)(1, z)'``. One pass in slices.
+    """
+    total = np.zeros(6)
+    for start in range(0, z.size, CHUNK):
+        zc = z[start:start + CHUNK]
+        count = groups.count[start:start + CHUNK]
+        positives = groups.positives[start:start + CHUNK]
+        t = zc * slope
+        t += intercept
+        e = np.abs(t)
+        np.negative(e, out=e)
+        np.exp(e, out=e)  # exp(-|t|) in (0, 1]: no overflow either way
+        softplus = np.log1p(e)
+        softplus += np.maximum(t, 0.0)
+        s = np.where(t >= 0, 1.0, e)
+        s /= 1.0 + e  # sigmoid(t)
+        residual = count * s
+        residual -= positives
+        w = s * (1.0 - s)
+        w *= count
+        wz = w * zc
+        total += (float(np.dot(count, softplus) - np.dot(positives, t)),
+                  float(residual.sum()), float(np.dot(residual, zc)),
+                  float(w.sum()), float(wz.sum()), float(np.dot(wz, zc)))
+    deviance = 2.0 * float(total[0])
+    return deviance, total[1:3], np.array([[total[3], total[4]], [total[4], total[5]]])
+
+
+def _fit_binomial(z: FloatArray, groups: ScoreGroups, fit_slope: bool) -> _BinomialFit:
+    """Maximum likelihood of ``P(y = 1) = sigmoid(a + b z)`` by Newton's method (IRLS).
+
+    With ``fit_slope`` false, ``b = 1``: z is an offset, as R's
+    ``glm(y ~ 1, offset = z, family = binomial)``. Starts at ``a = 0, b = 1`` (p as
+    given), halves a step that raises the deviance (as ``glm.fit``), and stops after
+    applying a step smaller than 1e-10 relative to the coefficients: Newton's
+    quadratic convergence makes the next one negligible at double precision.
+    The caller ensures the maximum exists (both classes, no separation).
+    """
+    coef = np.array([0.0, 1.0])
+    deviance, grad, hess = _binomial_terms(z, groups, *coef)
+    for _ in range(MAX_NEWTON_STEPS):
+        step = (np.linalg.solve(hess, grad) if fit_slope
+                else np.array([grad[0] / hess[0, 0], 0.0]))
+        rate = 1.0
+        for _ in range(60):
+            candidate = coef - rate * step
+            new = _binomial_terms(z, groups, *candidate)
+            if new[0] <= deviance * (1 + 1e-15) + 1e-300:
+                break
+            rate /= 2
+        coef = candidate
+        deviance, grad, hess = new
+        if np.all(np.abs(rate * step) <= 1e-10 * (1.0 + np.abs(coef))):
+            break
+    information = hess if fit_slope else hess[:1, :1]
+    return _BinomialFit(float(coef[0]), float(coef[1]), deviance, information)
+
+
+def _bernoulli_deviance(groups: ScoreGroups, q: float) -> float:
+    """``-2 ln L`` of a constant probability ``q`` (the null model at ``q = ybar``)."""
+    return 2.0 * _log_loss_sum(groups, np.full(groups.values.size, q), False)
+
+
+def _separated(z: FloatArray, groups: ScoreGroups) -> bool:
+    """Whether some threshold on z puts every positive on one side and every negative on the other.
+
+    Ties at the threshold included (quasi-complete separation): the slope then
+    runs off to infinity.
+    """
+    has_pos = groups.positives > 0
+    has_neg = (groups.count - groups.positives) > 0
+    pos_z, neg_z = z[has_pos], z[has_neg]
+    return bool(neg_z.max() <= pos_z.min() or pos_z.max() <= neg_z.min())
+
+
+# --- distributions ----------------------------------------------------------------------
+
+
+def normal_two_sided(z: float) -> float:
+    """``2 sf(|z|)`` of the standard normal, as ``2 * scipy.stats.norm.sf(abs(z))``.
+
+    ``erfc`` keeps the far tail that ``1 - cdf`` rounds to 0.
+    """
+    return math.erfc(abs(z) / math.sqrt(2.0))
+
+
+def chi2_sf(x: float, df: int) -> float:
+    """``scipy.stats.chi2.sf(x, df)`` for a whole number of degrees of freedom.
+
+    Finite sums of positive terms (Abramowitz and Stegun 26.4.4 and 26.4.5), summed
+    in log space so that neither ``exp(-x / 2)`` nor a large power underflows:
+    even df, ``exp(-x/2) sum_{k < df/2} (x/2)^k / k!``; odd df,
+    ``erfc(sqrt(x/2)) + exp(-x/2) sum_{k=1}^{(df-1)/2} (x/2)^(k - 1/2) / Gamma(k + 1/2)``.
+    """
+    if df < 1:
+        raise ValueError("the chi-squared distribution needs df >= 1")
+    if x <= 0:
+        return 1.0
+    half = x / 2.0
+    if df % 2 == 0:
+        logs = [k * math.log(half) - math.lgamma(k + 1) for k in range(df // 2)]
+        head = 0.0
+    else:
+        logs = [(k - 0.5) * math.log(half) - math.lgamma(k + 0.5)
+                for k in range(1, (df - 1) // 2 + 1)]
+        head = math.erfc(math.sqrt(half))
+    if not logs:
+        return head
+    top = max(logs)
+    tail_log = top - half + math.log(math.fsum(math.exp(v - top) for v in logs))
+    return min(1.0, head + math.exp(tail_log))
+
+
+# --- Hosmer-Lemeshow --------------------------------------------------------------------
+
+
+def _type7_quantiles(groups: ScoreGroups, probs: FloatArray) -> FloatArray:
+    """R's ``quantile(p, probs, type = 7)`` from the counted distinct values.
+
+    Index ``h = (n - 1) q``; between the order statistics ``x[lo] != x[hi]`` the
+    value is ``(1 - f) x[lo] + f x[hi]`` in R's own arithmetic, so that breaks equal
+    R's to the last bit (a score on a break belongs to the group below it).
+    """
+    n = round(groups.total)
+    ends = np.cumsum(groups.count)
+    index = (n - 1) * probs
+    lo = np.floor(index)
+    hi = np.ceil(index)
+    x_lo = groups.values[np.searchsorted(ends, lo, side="right")]
+    x_hi = groups.values[np.searchsorted(ends, hi, side="right")]
+    frac = index - lo
+    out = x_lo.copy()
+    between = (index > lo) & (x_hi != x_lo)
+    out[between] = (1.0 - frac[between]) * x_lo[between] + frac[between] * x_hi[between]
+    return out
+
+
+def _hl_statistic(observed: FloatArray, size: FloatArray, expected: FloatArray,
+                  ) -> float | None:
+    """``sum (O - E)^2 / E`` over groups and both outcomes; None when some E is 0."""
+    expected_negatives = size - expected
+    if np.any(expected <= 0) or np.any(expected_negatives <= 0):
+        return None
+    observed_negatives = size - observed
+    return float(np.sum((observed - expected) ** 2 / expected)
+                 + np.sum((observed_negatives - expected_negatives) ** 2 / expected_negatives))
+
+
+def hosmer_lemeshow(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatArray, *,
+                    g: int = HL_GROUPS, method: HlMethod = "quantile",
+                    ) -> tuple[HosmerLemeshow | None, str | None]:
+    """The Hosmer-Lemeshow test with ``g`` groups, and the reason when it is undefined.
+
+    ``quantile`` (``ResourceSelection::hoslem.test``): breaks are the unique type-7
+    quantiles of p at ``0, 1/g, ..., 1`` (probabilities ``k * (1/g)`` as R's ``seq``),
+    groups are right-closed, the first closed on both sides; empty groups are dropped.
+    ``equal-count``: the rows sorted by p with a stable sort (ties in file order),
+    split into g parts as ``numpy.array_split`` (the first ``n mod g`` one row longer);
+    ``y`` and ``p`` are read only where a part boundary cuts a tie.
+    Each formed group adds ``(O - E)^2 / E`` for both outcomes, ``E`` the sum of p
+    (resp. 1 - p). ``df = g - 2`` even when fewer groups form (as ``hoslem.test``);
+    ``p = chi2.sf(statistic, df)``.
+    """
+    if g < 3:
+        raise ValueError("the Hosmer-Lemeshow test needs at least 3 groups (df = g - 2)")
+    values, count, positives = groups.values, groups.count, groups.positives
+    mass = count * values
+    if method == "quantile":
+        probs = np.minimum(np.arange(g + 1) * (1.0 / g), 1.0)
+        breaks = np.unique(_type7_quantiles(groups, probs))
+        part = np.maximum(np.searchsorted(breaks, values, side="left") - 1, 0)
+        size = np.bincount(part, weights=count).astype(np.float64)
+        observed = np.bincount(part, weights=positives).astype(np.float64)
+        expected = np.bincount(part, weights=mass).astype(np.float64)
+    else:
+        size, observed, expected = _equal_count_parts(groups, y, p, g)
+    formed = size > 0
+    size, observed, expected = size[formed], observed[formed], expected[formed]
+    statistic = _hl_statistic(observed, size, expected)
+    if statistic is None:
+        return None, ("a group's expected count of one outcome is 0 (its p are all 0, or "
+                      "all 1): (O - E)^2 / E is undefined")
+    return HosmerLemeshow(method, int(size.size), statistic, g - 2,
+                          chi2_sf(statistic, g - 2)), None
+
+
+def _equal_count_parts(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatArray,
+                       g: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Rows, positives and summed p of each ``array_split`` part of the stably sorted rows."""
+    n = round(groups.total)
+    sizes = np.full(g, n // g)
+    sizes[: n % g] += 1
+    bounds = np.cumsum(sizes)
+    ends = np.cumsum(groups.count)
+    positives_to = np.cumsum(groups.positives)
+    # Rows and positives before each boundary: whole groups, plus the first rows
+    # (in file order) of a tie group the boundary cuts.
+    at = np.searchsorted(ends, bounds, side="right")  # the group holding row `bound`
+    rows_before = np.zeros(g)
+    positives_before = np.zeros(g)
+    mass_before = np.zeros(g)
+    mass_to = np.cumsum(groups.count * groups.values)
+    for k, (bound, j) in enumerate(zip(bounds.tolist(), at.tolist(), strict=True)):
+        whole = ends[j - 1] if j > 0 else 0.0
+        rows_before[k] = bound
+        positives_before[k] = positives_to[j - 1] if j > 0 else 0.0
+        mass_before[k] = mass_to[j - 1] if j > 0 else 0.0
+        taken = int(bound - whole)
+        if taken > 0:
+            value = groups.values[j]
+            tied = y[p == value]
+            positives_before[k] += float(np.count_nonzero(tied[:taken]))
+            mass_before[k] += taken * value
+    size = np.diff(rows_before, prepend=0.0)
+    observed = np.diff(positives_before, prepend=0.0)
+    expected = np.diff(mass_before, prepend=0.0)
+    return size, observed, expected
+
+
+# --- lowess -------------------------------------------------------------------------------
+
+
+def lowess_fit(x: FloatArray, y: FloatArray, frac: float = LOWESS_FRACTION,
+               delta: float = 0.0) -> FloatArray:
+    """Cleveland's (1979) lowess without robustness iterations, at each sorted x.
+
+    ``x`` sorted ascending (ties in a stable order), ``y`` alongside. The
+    definition of ``statsmodels.nonparametric.lowess(y, x, frac, it=0, delta,
+    is_sorted=True)``: each fit uses the ``k = int(frac n + 1e-10)`` (at least 2)
+    nearest rows, a window slid right while the point lies past its middle;
+    tricube weights of the distance over the window's radius; a local linear
+    fit with the weighted variance of x floored at 1e-12. With fewer than two
+    weights above 1e-12 the fit is the row's own y. Fits are computed at a point,
+    then at the farthest point within ``delta`` of it; points between are
+    interpolated linearly, and a point tied with the last fitted one shares its fit.
+    """
+    n = x.size
+    k = min(max(int(frac * n + 1e-10), 2), n)
+    fit = np.zeros(n)
+    left, right = 0, k
+    i, last = 0, -1
+    while True:
+        xval = x[i]
+        while right < n and xval > (x[left] + x[right]) / 2.0:
+            left += 1
+            right += 1
+        fit[i] = _local_linear(x[left:right], y[left:right], xval, float(y[i]))
+        if last < i - 1:
+            between = slice(last + 1, i)
+            a = (x[between] - x[last]) / (x[i] - x[last])
+            fit[between] = a * fit[i] + (1.0 - a) * fit[last]
+        last = i
+        cut = x[last] + delta
+        j = last
+        for j in range(last + 1, n):
+            if x[j] > cut:
+                break
+            if x[j] == x[last]:
+                fit[j] = fit[last]
+                last = j
+        i = max(j - 1, last + 1)
+        if last >= n - 1:
+            return fit
+
+
+def _local_linear(xw: FloatArray, yw: FloatArray, xval: float, own: float) -> float:
+    radius = max(xval - float(xw[0]), float(xw[-1]) - xval)
+    if radius <= 0:
+        return own
+    w = np.abs(xw - xval) / radius
+    w **= 3
+    np.subtract(1.0, w, out=w)
+    w **= 3
+    if np.count_nonzero(w > 1e-12) < 2:
+        return own
+    w /= w.sum()
+    mean_x = float(np.dot(w, xw))
+    dev = xw - mean_x
+    spread = max(float(np.dot(w, dev * dev)), 1e-12)
+    return float(np.dot(w * (1.0 + (xval - mean_x) * dev / spread), yw))
+
+
+def smoothed_calibration_errors(y: npt.NDArray[np.integer], p: FloatArray,
+                                ) -> tuple[float, float, float]:
+    """``E_avg``, ``E_90``, ``E_max`` of ``|p - s(p)|`` over the rows (val.prob's Eavg, E90, Emax).
+
+    ``s`` is :func:`lowess_fit` of y on p with f = 2/3 and ``delta = 0.01 range(p)``,
+    read at each p with tied p averaged (R's ``approx(..., ties = mean)``); E_90 is
+    the type-7 90th percentile.
+    """
+    order = np.argsort(p, kind="stable")
+    x = np.ascontiguousarray(p[order], dtype=np.float64)
+    fit = lowess_fit(x, y[order].astype(np.float64), delta=0.01 * float(x[-1] - x[0]))
+    opens = np.empty(x.size, dtype=bool)
+    opens[0] = True
+    np.not_equal(x[1:], x[:-1], out=opens[1:])
+    starts = np.flatnonzero(opens)
+    counts = np.diff(np.append(starts, x.size))
+    smooth = np.add.reduceat(fit, starts) / counts
+    error = np.repeat(np.abs(x[starts] - smooth), counts)
+    return float(error.mean()), float(np.quantile(error, 0.9)), float(error.max())
+
+
+# --- all of it ----------------------------------------------------------------------------
+
+
+def calibration_tests(y: npt.NDArray[np.integer], p: FloatArray, *,
+                      weights: FloatArray | None = None,
+                      ranking: BinaryRanking | WeightedRanking | None = None,
+                      hl_groups: int = HL_GROUPS, hl_method: HlMethod = "quantile",
+                      ) -> CalibrationTests:
+    """Every test and summary of :class:`CalibrationTests` for labels y (0/1) and probabilities p.
+
+    ``ranking`` is the ranking of ``(y, p)`` (:func:`~clfdiag.core.ranking.rank_binary`,
+    or :func:`~clfdiag.core.ranking.rank_weighted` with ``weights``) when the caller
+    has it: then nothing here sorts the rows again, except the lowess smoother.
+
+    Definitions (n rows, ``z = logit(p)`` of p clipped to ``[eps, 1 - eps]``,
+    deviances ``-2 ln L``):
+
+    - ``calibration_intercept``, ``calibration_slope``: a and b of the maximum
+      likelihood fit ``P(y = 1) = sigmoid(a + b z)``; ``calibration_in_the_large``:
+      a with b fixed at 1, and its standard error ``1 / sqrt(information)``.
+    - ``unreliability``: ``chi2 = D(0, 1) - D(a, b)``, ``u = (chi2 - 2) / n``,
+      ``p = chi2.sf(chi2, 2)``.
+    - ``discrimination_index = (LR - 1) / n`` with ``LR = D_null - D(0, 1)``;
+      ``quality_index = D - u``; ``r2_nagelkerke = (1 - exp(-LR / n)) / (1 - exp(-D_null / n))``.
+    - ``dxy = 2 AUC - 1``, exact over all pairs, ties counting one half.
+    """
+    undefined: dict[str, str] = {}
+    if ranking is None:
+        ranking = _ranking(y, p, weights)
+    groups = score_groups(ranking)
+    n = int(p.shape[0])
+    clipped = int(np.count_nonzero((p < EPS) | (p > 1.0 - EPS)))
+    decomposition = corp_decomposition(groups)
+    if decomposition is None:
+        undefined["decomposition"] = "no examples"
+    auc = roc_auc(ranking)
+    if auc is None:
+        undefined["dxy"] = ONE_CLASS if groups.total > 0 else "no examples"
+    tests: dict[str, Any] = dict.fromkeys(_TEST_KEYS)
+    if weights is not None:
+        undefined.update(dict.fromkeys(_TEST_KEYS, WEIGHTED))
+    elif n == 0:
+        undefined.update(dict.fromkeys(_TEST_KEYS, "no examples"))
+    else:
+        tests.update(_unweighted_tests(groups, y, p, hl_groups, hl_method, undefined))
+    return CalibrationTests(n=n, clipped=clipped, dxy=None if auc is None else 2.0 * auc - 1.0,
+                            smoother=SMOOTHER, decomposition=decomposition,
+                            undefined=undefined, **tests)
+
+
+_TEST_KEYS = ("spiegelhalter", "calibration_intercept", "calibration_slope",
+              "calibration_in_the_large", "calibration_in_the_large_se", "unreliability",
+              "discrimination_index", "quality_index", "r2_nagelkerke", "hosmer_lemeshow",
+              "e_avg", "e_90", "e_max")
+
+
+def _unweighted_tests(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatArray,
+                      hl_groups: int, hl_method: HlMethod,
+                      undefined: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    n = groups.total
+    out["spiegelhalter"] = _spiegelhalter(groups, undefined)
+    hl, reason = hosmer_lemeshow(groups, y, p, g=hl_groups, method=hl_method)
+    out["hosmer_lemeshow"] = hl
+    if reason is not None:
+        undefined["hosmer_lemeshow"] = reason
+    if n <= LOWESS_MAX_ROWS:
+        out["e_avg"], out["e_90"], out["e_max"] = smoothed_calibration_errors(y, p)
+    else:
+        for key in ("e_avg", "e_90", "e_max"):
+            undefined[key] = (f"the lowess smoother is left out above {LOWESS_MAX_ROWS:,} rows: "
+                              "each of its ~100 local fits spans 2/3 of the rows")
+    positives = float(groups.positives.sum())
+    logistic = ("calibration_intercept", "calibration_slope", "calibration_in_the_large",
+                "calibration_in_the_large_se", "unreliability", "discrimination_index",
+                "quality_index", "r2_nagelkerke")
+    if positives in (0.0, n):
+        undefined.update(dict.fromkeys(logistic, ONE_CLASS))
+        return out
+    z = logit(groups.values)
+    offset = _fit_binomial(z, groups, fit_slope=False)
+    out["calibration_in_the_large"] = offset.intercept
+    out["calibration_in_the_large_se"] = 1.0 / math.sqrt(float(offset.information[0, 0]))
+    given = _binomial_terms(z, groups, 0.0, 1.0)[0]
+    null = _bernoulli_deviance(groups, positives / n)
+    lr = null - given
+    d = float(lr - 1.0) / n
+    out["discrimination_index"] = d
+    out["r2_nagelkerke"] = -math.expm1(-lr / n) / -math.expm1(-null / n)
+    joint_keys = ("calibration_intercept", "calibration_slope", "unreliability", "quality_index")
+    if np.all(z == z[0]):
+        undefined.update(dict.fromkeys(joint_keys, ONE_LOGIT))
+        return out
+    if _separated(z, groups):
+        undefined.update(dict.fromkeys(joint_keys, SEPARATED))
+        return out
+    joint = _fit_binomial(z, groups, fit_slope=True)
+    out["calibration_intercept"], out["calibration_slope"] = joint.intercept, joint.slope
+    chi2 = given - joint.deviance
+    u = (chi2 - 2.0) / n
+    out["unreliability"] = Unreliability(u, chi2, chi2_sf(chi2, 2))
+    out["quality_index"] = d - u
+    return out
+
+
+def _spiegelhalter(groups: ScoreGroups, undefined: dict[str, str]) -> Spiegelhalter | None:
+    p = groups.values
+    slope = 1.0 - 2.0 * p
+    numerator = float(np.dot(groups.positives - groups.count * p, slope))
+    variance = float(np.dot(groups.count, slope * slope * p * (1.0 - p)))
+    if variance <= 0:
+        undefined["spiegelhalter"] = ("every p is 0, 1/2 or 1: the statistic's variance "
+                                      "sum((1 - 2p)^2 p (1 - p)) is 0")
+        return None
+    z = numerator / math.sqrt(variance)
+    return Spiegelhalter(z, normal_two_sided(z))
+
+
+def calibration_tests_per_class(y: npt.NDArray[np.integer], proba: FloatArray, *,
+                                weights: FloatArray | None = None,
+                                rankings: Iterator[BinaryRanking | WeightedRanking] | None = None,
+                                hl_groups: int = HL_GROUPS, hl_method: HlMethod = "quantile",
+                                ) -> tuple[CalibrationTests, ...]:
+    """:func:`calibration_tests` of each class's probability against "the label is that class".
+
+    ``rankings``, when given, yields each class's one-vs-rest ranking in class
+    order (the evaluation's ``class_rankings()``).
+    """
+    out = []
+    for c in range(proba.shape[1]):
+        ranking = next(rankings) if rankings is not None else None
+        out.append(calibration_tests((y == c).astype(np.int8), np.ascontiguousarray(proba[:, c]),
+                                     weights=weights, ranking=ranking, hl_groups=hl_groups,
+                                     hl_method=hl_method))
+    return tuple(out)
