@@ -83,6 +83,8 @@ WEIGHTED = ("undefined with sample weights: the test's distribution counts indep
 ONE_CLASS = "all labels are one class"
 SEPARATED = ("the classes are separated by p (no positive below a negative, or the reverse): "
              "the logistic fit has no finite maximum")
+NOT_FITTED = ("the logistic fit did not converge: its information matrix is singular in "
+              "floating point (the fit rests on probabilities clipped at 0 or 1)")
 ONE_LOGIT = "p takes a single value (after clipping to [eps, 1 - eps]): no slope can be fitted"
 
 
@@ -365,12 +367,16 @@ def _binomial_terms(z: FloatArray, groups: ScoreGroups, intercept: float, slope:
         np.exp(e, out=e)  # exp(-|t|) in (0, 1]: no overflow either way
         softplus = np.log1p(e)
         softplus += np.maximum(t, 0.0)
+        # sigmoid(t) and 1 - sigmoid(t), each without cancellation.
+        one_plus = 1.0 + e
         s = np.where(t >= 0, 1.0, e)
-        s /= 1.0 + e  # sigmoid(t)
+        s /= one_plus
+        w = np.where(t >= 0, e, 1.0)
+        w /= one_plus
+        w *= s
+        w *= count
         residual = count * s
         residual -= positives
-        w = s * (1.0 - s)
-        w *= count
         wz = w * zc
         total += (float(np.dot(count, softplus) - np.dot(positives, t)),
                   float(residual.sum()), float(np.dot(residual, zc)),
@@ -379,21 +385,27 @@ def _binomial_terms(z: FloatArray, groups: ScoreGroups, intercept: float, slope:
     return deviance, total[1:3], np.array([[total[3], total[4]], [total[4], total[5]]])
 
 
-def _fit_binomial(z: FloatArray, groups: ScoreGroups, fit_slope: bool) -> _BinomialFit:
+def _fit_binomial(z: FloatArray, groups: ScoreGroups, start: tuple[float, float],
+                  ) -> _BinomialFit | None:
     """Maximum likelihood of ``P(y = 1) = sigmoid(a + b z)`` by Newton's method (IRLS).
 
-    With ``fit_slope`` false, ``b = 1``: z is an offset, as R's
-    ``glm(y ~ 1, offset = z, family = binomial)``. Starts at ``a = 0, b = 1`` (p as
-    given), halves a step that raises the deviance (as ``glm.fit``), and stops after
-    applying a step smaller than 1e-10 relative to the coefficients: Newton's
-    quadratic convergence makes the next one negligible at double precision.
-    The caller ensures the maximum exists (both classes, no separation).
+    Starts at ``start``, halves a step that raises the deviance (as ``glm.fit``),
+    and stops after applying a step smaller than 1e-10 relative to the
+    coefficients: Newton's quadratic convergence makes the next one negligible at
+    double precision. The caller ensures the maximum exists (both classes, no
+    separation); None when the information matrix is singular in floating point
+    (the fit rests on probabilities clipped at 0 or 1, whose weights vanish) or
+    there is no convergence.
     """
-    coef = np.array([0.0, 1.0])
+    coef = np.array(start, dtype=np.float64)
     deviance, grad, hess = _binomial_terms(z, groups, *coef)
     for _ in range(MAX_NEWTON_STEPS):
-        step = (np.linalg.solve(hess, grad) if fit_slope
-                else np.array([grad[0] / hess[0, 0], 0.0]))
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            return None
+        if not np.all(np.isfinite(step)):
+            return None
         rate = 1.0
         for _ in range(60):
             candidate = coef - rate * step
@@ -404,9 +416,41 @@ def _fit_binomial(z: FloatArray, groups: ScoreGroups, fit_slope: bool) -> _Binom
         coef = candidate
         deviance, grad, hess = new
         if np.all(np.abs(rate * step) <= 1e-10 * (1.0 + np.abs(coef))):
-            break
-    information = hess if fit_slope else hess[:1, :1]
-    return _BinomialFit(float(coef[0]), float(coef[1]), deviance, information)
+            return _BinomialFit(float(coef[0]), float(coef[1]), deviance, hess)
+    return None
+
+
+def _fit_offset(z: FloatArray, groups: ScoreGroups) -> _BinomialFit | None:
+    """The intercept a of ``P(y = 1) = sigmoid(a + z)``: z is an offset, the slope 1.
+
+    R's ``glm(y ~ 1, offset = z, family = binomial)``. The score equation
+    ``sum count sigmoid(a + z) = sum positives`` is increasing in a, and its root
+    lies between ``logit(ybar) - max z`` and ``logit(ybar) - min z``: Newton steps
+    inside that bracket, bisection when a step would leave it, until a step is
+    below 1e-12 (1 + |a|). The information is ``sum count sigmoid (1 - sigmoid)``.
+    None when the information vanishes in floating point.
+    """
+    n, positives = groups.total, float(groups.positives.sum())
+    base = math.log(positives / (n - positives))
+    lo, hi = base - float(z.max()), base - float(z.min())
+    a = min(max(0.0, lo), hi)
+    for _ in range(200):
+        deviance, grad, hess = _binomial_terms(z, groups, a, 1.0)
+        if grad[0] > 0:
+            hi = a
+        elif grad[0] < 0:
+            lo = a
+        information = float(hess[0, 0])
+        step = grad[0] / information if information > 0 else math.inf
+        new = a - step
+        if not lo < new < hi:
+            new = (lo + hi) / 2.0
+        if abs(new - a) <= 1e-12 * (1.0 + abs(a)) or grad[0] == 0:
+            if information <= 0:
+                return None
+            return _BinomialFit(a, 1.0, deviance, hess[:1, :1])
+        a = new
+    return None
 
 
 def _bernoulli_deviance(groups: ScoreGroups, q: float) -> float:
@@ -450,6 +494,8 @@ def chi2_sf(x: float, df: int) -> float:
     if x <= 0:
         return 1.0
     half = x / 2.0
+    if half == 0.0:  # x subnormal: the distribution has no mass below it worth a bit
+        return 1.0
     if df % 2 == 0:
         logs = [k * math.log(half) - math.lgamma(k + 1) for k in range(df // 2)]
         head = 0.0
@@ -495,8 +541,12 @@ def _hl_statistic(observed: FloatArray, size: FloatArray, expected: FloatArray,
     if np.any(expected <= 0) or np.any(expected_negatives <= 0):
         return None
     observed_negatives = size - observed
-    return float(np.sum((observed - expected) ** 2 / expected)
-                 + np.sum((observed_negatives - expected_negatives) ** 2 / expected_negatives))
+    with np.errstate(over="ignore"):
+        statistic = float(np.sum((observed - expected) ** 2 / expected)
+                          + np.sum((observed_negatives - expected_negatives) ** 2
+                                   / expected_negatives))
+    # An expected count below ~1e-308 (subnormal p) overflows: as undefined as 0.
+    return statistic if math.isfinite(statistic) else None
 
 
 def hosmer_lemeshow(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatArray, *,
@@ -734,9 +784,13 @@ def _unweighted_tests(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatA
         undefined.update(dict.fromkeys(logistic, ONE_CLASS))
         return out
     z = logit(groups.values)
-    offset = _fit_binomial(z, groups, fit_slope=False)
-    out["calibration_in_the_large"] = offset.intercept
-    out["calibration_in_the_large_se"] = 1.0 / math.sqrt(float(offset.information[0, 0]))
+    offset = _fit_offset(z, groups)
+    if offset is None:
+        undefined.update(dict.fromkeys(("calibration_in_the_large",
+                                        "calibration_in_the_large_se"), NOT_FITTED))
+    else:
+        out["calibration_in_the_large"] = offset.intercept
+        out["calibration_in_the_large_se"] = 1.0 / math.sqrt(float(offset.information[0, 0]))
     given = _binomial_terms(z, groups, 0.0, 1.0)[0]
     null = _bernoulli_deviance(groups, positives / n)
     lr = null - given
@@ -750,7 +804,10 @@ def _unweighted_tests(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatA
     if _separated(z, groups):
         undefined.update(dict.fromkeys(joint_keys, SEPARATED))
         return out
-    joint = _fit_binomial(z, groups, fit_slope=True)
+    joint = _fit_binomial(z, groups, (0.0, 1.0))
+    if joint is None:
+        undefined.update(dict.fromkeys(joint_keys, NOT_FITTED))
+        return out
     out["calibration_intercept"], out["calibration_slope"] = joint.intercept, joint.slope
     chi2 = given - joint.deviance
     u = (chi2 - 2.0) / n
