@@ -534,10 +534,9 @@ def _type7_quantiles(groups: ScoreGroups, probs: FloatArray) -> FloatArray:
     return out
 
 
-def _hl_statistic(observed: FloatArray, size: FloatArray, expected: FloatArray,
-                  ) -> float | None:
+def _hl_statistic(size: FloatArray, observed: FloatArray, expected: FloatArray,
+                  expected_negatives: FloatArray) -> float | None:
     """``sum (O - E)^2 / E`` over groups and both outcomes; None when some E is 0."""
-    expected_negatives = size - expected
     if np.any(expected <= 0) or np.any(expected_negatives <= 0):
         return None
     observed_negatives = size - observed
@@ -561,63 +560,55 @@ def hosmer_lemeshow(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatArr
     split into g parts as ``numpy.array_split`` (the first ``n mod g`` one row longer);
     ``y`` and ``p`` are read only where a part boundary cuts a tie.
     Each formed group adds ``(O - E)^2 / E`` for both outcomes, ``E`` the sum of p
-    (resp. 1 - p). ``df = g - 2`` even when fewer groups form (as ``hoslem.test``);
+    (resp. of 1 - p). ``df = g - 2`` even when fewer groups form (as ``hoslem.test``);
     ``p = chi2.sf(statistic, df)``.
     """
     if g < 3:
         raise ValueError("the Hosmer-Lemeshow test needs at least 3 groups (df = g - 2)")
-    values, count, positives = groups.values, groups.count, groups.positives
-    mass = count * values
     if method == "quantile":
         probs = np.minimum(np.arange(g + 1) * (1.0 / g), 1.0)
         breaks = np.unique(_type7_quantiles(groups, probs))
-        part = np.maximum(np.searchsorted(breaks, values, side="left") - 1, 0)
-        size = np.bincount(part, weights=count).astype(np.float64)
-        observed = np.bincount(part, weights=positives).astype(np.float64)
-        expected = np.bincount(part, weights=mass).astype(np.float64)
+        part = np.maximum(np.searchsorted(breaks, groups.values, side="left") - 1, 0)
+        rows, positives, values = groups.count, groups.positives, groups.values
     else:
-        size, observed, expected = _equal_count_parts(groups, y, p, g)
+        part, rows, positives, values = _equal_count_pieces(groups, y, p, g)
+    size = np.bincount(part, weights=rows).astype(np.float64)
     formed = size > 0
-    size, observed, expected = size[formed], observed[formed], expected[formed]
-    statistic = _hl_statistic(observed, size, expected)
+    sums = [np.bincount(part, weights=w).astype(np.float64)[formed]
+            for w in (positives, rows * values, rows * (1.0 - values))]
+    statistic = _hl_statistic(size[formed], *sums)
     if statistic is None:
         return None, ("a group's expected count of one outcome is 0 (its p are all 0, or "
-                      "all 1): (O - E)^2 / E is undefined")
-    return HosmerLemeshow(method, int(size.size), statistic, g - 2,
+                      "all 1, or too close to them): (O - E)^2 / E is undefined")
+    return HosmerLemeshow(method, int(formed.sum()), statistic, g - 2,
                           chi2_sf(statistic, g - 2)), None
 
 
-def _equal_count_parts(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatArray,
-                       g: int) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Rows, positives and summed p of each ``array_split`` part of the stably sorted rows."""
+def _equal_count_pieces(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatArray,
+                        g: int) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
+    """The tie groups cut at the ``array_split`` part boundaries of the stably sorted rows.
+
+    Returns each piece's part, rows, positives and score. A piece is a whole tie
+    group or the share of one that falls in a part; the positives of a share are
+    counted among the tied rows in file order.
+    """
     n = round(groups.total)
     sizes = np.full(g, n // g)
     sizes[: n % g] += 1
     bounds = np.cumsum(sizes)
-    ends = np.cumsum(groups.count)
-    positives_to = np.cumsum(groups.positives)
-    # Rows and positives before each boundary: whole groups, plus the first rows
-    # (in file order) of a tie group the boundary cuts.
-    at = np.searchsorted(ends, bounds, side="right")  # the group holding row `bound`
-    rows_before = np.zeros(g)
-    positives_before = np.zeros(g)
-    mass_before = np.zeros(g)
-    mass_to = np.cumsum(groups.count * groups.values)
-    for k, (bound, j) in enumerate(zip(bounds.tolist(), at.tolist(), strict=True)):
-        whole = ends[j - 1] if j > 0 else 0.0
-        rows_before[k] = bound
-        positives_before[k] = positives_to[j - 1] if j > 0 else 0.0
-        mass_before[k] = mass_to[j - 1] if j > 0 else 0.0
-        taken = int(bound - whole)
-        if taken > 0:
-            value = groups.values[j]
-            tied = y[p == value]
-            positives_before[k] += float(np.count_nonzero(tied[:taken]))
-            mass_before[k] += taken * value
-    size = np.diff(rows_before, prepend=0.0)
-    observed = np.diff(positives_before, prepend=0.0)
-    expected = np.diff(mass_before, prepend=0.0)
-    return size, observed, expected
+    ends = np.cumsum(groups.count).astype(np.int64)
+    cuts = np.union1d(bounds[:-1], ends)
+    starts = np.concatenate(([0], cuts[:-1]))
+    rows = (cuts - starts).astype(np.float64)
+    group = np.searchsorted(ends, starts, side="right")
+    part = np.searchsorted(bounds, starts, side="right")
+    group_start = ends[group] - groups.count[group].astype(np.int64)
+    positives = groups.positives[group].copy()
+    for i in np.flatnonzero(rows != groups.count[group]).tolist():
+        tied = np.cumsum(y[p == groups.values[group[i]]])
+        first, last = starts[i] - group_start[i], cuts[i] - group_start[i]
+        positives[i] = float(tied[last - 1] - (tied[first - 1] if first > 0 else 0))
+    return part, rows, positives, groups.values[group]
 
 
 # --- lowess -------------------------------------------------------------------------------
