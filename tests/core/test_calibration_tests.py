@@ -96,6 +96,9 @@ def statsmodels_fits(y, p):
                 method="newton", disp=0, tol=1e-14, maxiter=500, start_params=[0.0, 1.0])
             if not np.all(np.isfinite(joint.params)):
                 joint = None
+            else:
+                # statsmodels computes these lazily (llnull refits): read them here.
+                joint.llf, joint.llnull, joint.cov_params()
         except np.linalg.LinAlgError:
             joint = None
         offset = sm.GLM(y, np.ones(y.size), family=sm.families.Binomial(), offset=z).fit(
