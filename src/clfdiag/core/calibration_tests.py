@@ -185,6 +185,15 @@ class CalibrationTests:
     undefined: Mapping[str, str] = field(default_factory=dict)
 
 
+def _dot(a: FloatArray, b: FloatArray) -> float:
+    """``sum(a * b)`` of two vectors.
+
+    By ``einsum`` rather than ``numpy.dot``: the BLAS behind ``dot`` starts threads
+    that spin, which on a shared machine cost more CPU time than the sum itself.
+    """
+    return float(np.einsum("i,i->", a, b))
+
+
 # --- the shared order ---------------------------------------------------------------------
 
 
@@ -213,22 +222,29 @@ def _ranking(y: npt.NDArray[np.integer], p: FloatArray,
 # --- CORP decomposition -------------------------------------------------------------------
 
 
-def isotonic_fit(groups: ScoreGroups) -> FloatArray:
-    """The PAV fit of y on p at each distinct score: tied scores share one fitted value.
+def isotonic_blocks(groups: ScoreGroups) -> tuple[IntArray, ScoreGroups]:
+    """The blocks of the PAV fit of y on p: tied scores always fall in one block.
 
     The weighted least-squares isotonic regression of the groups' mean labels,
     weighted by their counts (or weights), by
     :func:`~clfdiag.core.recalibration.pool_adjacent_violators`. Exact ties are
     pooled (CORP's rule), unlike scikit-learn's merge of scores within 1e-15.
+    Returns the block of each group of positive count (-1 for the others) and the
+    blocks as groups: fitted value, count and positives of each.
     """
-    if groups.values.size == 0:
-        return np.zeros(0)
     used = groups.count > 0
     start, weight, total = pool_adjacent_violators(groups.count[used], groups.positives[used])
-    block_of_used = np.repeat(np.arange(start.size), np.diff(np.append(start, used.sum())))
-    fitted = np.zeros(groups.values.size)
-    fitted[used] = (total / weight)[block_of_used]
-    return fitted
+    block = np.full(groups.values.size, -1, dtype=np.int64)
+    block[used] = np.repeat(np.arange(start.size), np.diff(np.append(start, used.sum())))
+    return block, ScoreGroups(total / weight, weight, total)
+
+
+def isotonic_fit(groups: ScoreGroups) -> FloatArray:
+    """The PAV fit of y on p at each distinct score (:func:`isotonic_blocks`); 0 where unused."""
+    if groups.values.size == 0:
+        return np.zeros(0)
+    block, blocks = isotonic_blocks(groups)
+    return np.where(block >= 0, blocks.values[block], 0.0)
 
 
 def _log_loss_sum(groups: ScoreGroups, q: FloatArray, clip: bool) -> float:
@@ -239,8 +255,8 @@ def _log_loss_sum(groups: ScoreGroups, q: FloatArray, clip: bool) -> float:
     """
     negatives = groups.count - groups.positives
     if clip:
-        return float(np.dot(groups.positives, log_loss_terms(q)[0])
-                     + np.dot(negatives, log_loss_terms(1.0 - q)[0]))
+        return float(_dot(groups.positives, log_loss_terms(q)[0])
+                     + _dot(negatives, log_loss_terms(1.0 - q)[0]))
     with np.errstate(divide="ignore", invalid="ignore"):
         pos = np.where(groups.positives > 0, groups.positives * np.log(q), 0.0)
         neg = np.where(negatives > 0, negatives * np.log1p(-q), 0.0)
@@ -250,14 +266,14 @@ def _log_loss_sum(groups: ScoreGroups, q: FloatArray, clip: bool) -> float:
 def _brier_sum(groups: ScoreGroups, q: FloatArray) -> float:
     """Summed ``(q - y)^2``: ``(1 - q)^2`` for each positive and ``q^2`` for each negative."""
     negatives = groups.count - groups.positives
-    return float(np.dot(groups.positives, (1.0 - q) ** 2) + np.dot(negatives, q * q))
+    return float(_dot(groups.positives, (1.0 - q) ** 2) + _dot(negatives, q * q))
 
 
 def corp_decomposition(groups: ScoreGroups) -> Decomposition | None:
     """The CORP decomposition of the log loss and the Brier score (Dimitriadis et al. 2021).
 
     ``MCB = S(p) - S(iso)``, ``DSC = S(ybar) - S(iso)``, ``UNC = S(ybar)`` with
-    ``iso`` from :func:`isotonic_fit` and S a mean over examples (weighted means
+    ``iso`` from :func:`isotonic_blocks` and S a mean over examples (weighted means
     when weighted). ``S(p)`` of the log loss clips p as ``metrics.log_loss``, so the
     two agree; ``S(iso)`` and ``S(ybar)`` take ``0 ln 0 = 0``. None without examples.
 
@@ -271,12 +287,16 @@ def corp_decomposition(groups: ScoreGroups) -> Decomposition | None:
     total = groups.total
     if total <= 0:
         return None
-    iso = isotonic_fit(groups)
-    base = np.full(groups.values.size, float(groups.positives.sum()) / total)
+    # iso and ybar are constant on each PAV block (on all examples): their scores are
+    # sums over the blocks, not over the distinct scores.
+    _, iso = isotonic_blocks(groups)
+    positives = float(groups.positives.sum())
+    base = ScoreGroups(np.array([positives / total]), np.array([total]), np.array([positives]))
     log_loss = _parts(_log_loss_sum(groups, groups.values, True),
-                      _log_loss_sum(groups, iso, False), _log_loss_sum(groups, base, False), total)
-    brier = _parts(_brier_sum(groups, groups.values), _brier_sum(groups, iso),
-                   _brier_sum(groups, base), total)
+                      _log_loss_sum(iso, iso.values, False),
+                      _log_loss_sum(base, base.values, False), total)
+    brier = _parts(_brier_sum(groups, groups.values), _brier_sum(iso, iso.values),
+                   _brier_sum(base, base.values), total)
     return Decomposition(log_loss, brier)
 
 
@@ -338,67 +358,113 @@ def decomposition_change(before: Decomposition, after: Decomposition) -> Decompo
 # --- logistic recalibration ---------------------------------------------------------------
 
 
+STEP_TOLERANCE = 1e-6
+"""Newton stops when its next step is below this, relative to ``1 + |coefficient|``.
+
+The step is then applied: by Newton's quadratic convergence the point it reaches
+is within about ``1e-12`` (relative) of the maximum."""
+SUBSAMPLE_GROUPS = 1 << 15
+"""Distinct scores in the systematic subsample whose fit starts the Newton iterations on all of them."""
+
+
 @dataclass(frozen=True)
 class _BinomialFit:
     intercept: float
     slope: float
-    deviance: float
     information: FloatArray
     """Fisher information of (intercept, slope), or of the intercept alone (1 x 1)."""
 
 
-def _binomial_terms(z: FloatArray, groups: ScoreGroups, intercept: float, slope: float,
-                    ) -> tuple[float, FloatArray, FloatArray]:
-    """Deviance, gradient and Hessian of ``-2 ln L / 2`` in (intercept, slope) at the given point.
+def _deviance(z: FloatArray, groups: ScoreGroups, intercept: float, slope: float) -> float:
+    """``-2 ln L`` of ``P(y = 1) = sigmoid(intercept + slope z)``: ``2 sum count softplus(t) - positives t``."""
+    total = 0.0
+    for start in range(0, z.size, CHUNK):
+        t = z[start:start + CHUNK] * slope
+        t += intercept
+        total += (_dot(groups.count[start:start + CHUNK], np.logaddexp(0.0, t))
+                  - _dot(groups.positives[start:start + CHUNK], t))
+    return 2.0 * total
 
-    For ``t = intercept + slope z``, each group adds ``count softplus(t) - positives t``
-    to ``-ln L``; its gradient is ``(count sigmoid(t) - positives) (1, z)`` and its
-    Hessian ``count sigmoid(t)(1 - sigmoid(t)) (1, z)(1, z)'``. One pass in slices.
+
+def _binomial_terms(z: FloatArray, groups: ScoreGroups, intercept: float, slope: float,
+                    unit: bool) -> tuple[FloatArray, FloatArray]:
+    """Gradient and Hessian of ``-ln L`` in (intercept, slope) at the given point.
+
+    For ``t = intercept + slope z``, each group's gradient is
+    ``(count sigmoid(t) - positives) (1, z)`` and its Hessian
+    ``count sigmoid(t) sigmoid(-t) (1, z)(1, z)'``. One pass in slices, so that
+    the temporaries of a slice stay in cache; ``unit``: every count is 1 (all
+    scores distinct), which saves the products by the counts.
     """
-    total = np.zeros(6)
+    from scipy.special import expit
+
+    total = np.zeros(5)
     for start in range(0, z.size, CHUNK):
         zc = z[start:start + CHUNK]
-        count = groups.count[start:start + CHUNK]
-        positives = groups.positives[start:start + CHUNK]
         t = zc * slope
         t += intercept
-        e = np.abs(t)
-        np.negative(e, out=e)
-        np.exp(e, out=e)  # exp(-|t|) in (0, 1]: no overflow either way
-        softplus = np.log1p(e)
-        softplus += np.maximum(t, 0.0)
-        # sigmoid(t) and 1 - sigmoid(t), each without cancellation.
-        one_plus = 1.0 + e
-        s = np.where(t >= 0, 1.0, e)
-        s /= one_plus
-        w = np.where(t >= 0, e, 1.0)
-        w /= one_plus
+        s = expit(t)
+        # sigmoid(t) sigmoid(-t) rather than s (1 - s): no cancellation where s is near 1,
+        # whose weights can carry the whole information (an offset fit far in the tail).
+        w = np.negative(t)
+        expit(w, out=w)
         w *= s
-        w *= count
-        residual = count * s
-        residual -= positives
+        if unit:
+            s -= groups.positives[start:start + CHUNK]
+            residual = s
+        else:
+            count = groups.count[start:start + CHUNK]
+            residual = s * count
+            residual -= groups.positives[start:start + CHUNK]
+            w *= count
         wz = w * zc
-        total += (float(np.dot(count, softplus) - np.dot(positives, t)),
-                  float(residual.sum()), float(np.dot(residual, zc)),
-                  float(w.sum()), float(wz.sum()), float(np.dot(wz, zc)))
-    deviance = 2.0 * float(total[0])
-    return deviance, total[1:3], np.array([[total[3], total[4]], [total[4], total[5]]])
+        total += (float(residual.sum()), _dot(residual, zc), float(w.sum()),
+                  float(wz.sum()), _dot(wz, zc))
+    return total[:2], np.array([[total[2], total[3]], [total[3], total[4]]])
 
 
-def _fit_binomial(z: FloatArray, groups: ScoreGroups, start: tuple[float, float],
-                  ) -> _BinomialFit | None:
+def _fit_binomial(z: FloatArray, groups: ScoreGroups, start: FloatArray, *,
+                  offset: bool = False) -> _BinomialFit | None:
     """Maximum likelihood of ``P(y = 1) = sigmoid(a + b z)`` by Newton's method (IRLS).
 
-    Starts at ``start``, halves a step that raises the deviance (as ``glm.fit``),
-    and stops after applying a step smaller than 1e-10 relative to the
-    coefficients: Newton's quadratic convergence makes the next one negligible at
-    double precision. The caller ensures the maximum exists (both classes, no
-    separation); None when the information matrix is singular in floating point
-    (the fit rests on probabilities clipped at 0 or 1, whose weights vanish) or
-    there is no convergence.
+    ``offset``: b is fixed at 1 (z an offset, R's ``glm(y ~ 1, offset = z)``) and
+    only a is fitted. Above ``4 SUBSAMPLE_GROUPS`` distinct scores the iterations
+    start from the fit of a systematic subsample of them (every k-th in order of
+    score), from which plain Newton steps converge in two or three passes over all
+    of them; should a step fail to halve the one before, the iterations go on as
+    below. Otherwise a step that raises the deviance is halved (as ``glm.fit``).
+    The iterations stop when the next step is below ``STEP_TOLERANCE`` and apply it;
+    with ``offset`` the information is then computed at that point.
+    The caller ensures the maximum exists (both classes, no separation); None
+    when the information matrix is singular in floating point (the fit rests on
+    probabilities clipped at 0 or 1, whose weights vanish) or there is no
+    convergence.
     """
+    careful = True
+    if groups.values.size > 4 * SUBSAMPLE_GROUPS:
+        stride = groups.values.size // SUBSAMPLE_GROUPS
+        pick = slice(stride // 2, None, stride)
+        sample = ScoreGroups(groups.values[pick], groups.count[pick], groups.positives[pick])
+        zs = np.ascontiguousarray(z[pick])
+        if (0 < float(sample.positives.sum()) < sample.total
+                and (offset or not _separated(zs, sample))):
+            rough = _fit_binomial(zs, sample, start, offset=offset)
+            if rough is not None:
+                start = np.array([rough.intercept] if offset else [rough.intercept, rough.slope])
+                careful = False
+    k = 1 if offset else 2
+    unit = bool(np.all(groups.count == 1))
+
+    def at(c: FloatArray) -> tuple[FloatArray, FloatArray]:
+        grad, hess = _binomial_terms(z, groups, float(c[0]), 1.0 if offset else float(c[1]), unit)
+        return grad[:k], hess[:k, :k]
+
+    def deviance(c: FloatArray) -> float:
+        return _deviance(z, groups, float(c[0]), 1.0 if offset else float(c[1]))
+
     coef = np.array(start, dtype=np.float64)
-    deviance, grad, hess = _binomial_terms(z, groups, *coef)
+    grad, hess = at(coef)
+    last = math.inf
     for _ in range(MAX_NEWTON_STEPS):
         try:
             step = np.linalg.solve(hess, grad)
@@ -406,56 +472,34 @@ def _fit_binomial(z: FloatArray, groups: ScoreGroups, start: tuple[float, float]
             return None
         if not np.all(np.isfinite(step)):
             return None
-        rate = 1.0
-        for _ in range(60):
-            candidate = coef - rate * step
-            new = _binomial_terms(z, groups, *candidate)
-            if new[0] <= deviance * (1 + 1e-15) + 1e-300:
-                break
-            rate /= 2
+        size = float(np.max(np.abs(step) / (1.0 + np.abs(coef))))
+        if size <= STEP_TOLERANCE:
+            coef = coef - step
+            if offset:  # the information at the maximum itself, for the standard error
+                hess = at(coef)[1]
+            return _BinomialFit(float(coef[0]), 1.0 if offset else float(coef[1]), hess)
+        careful = careful or size > last / 2
+        last = size
+        candidate = coef - step
+        if careful:
+            current = deviance(coef)
+            rate = 1.0
+            for _ in range(60):
+                if deviance(candidate) <= current * (1 + 1e-15) + 1e-300:
+                    break
+                rate /= 2
+                candidate = coef - rate * step
         coef = candidate
-        deviance, grad, hess = new
-        if np.all(np.abs(rate * step) <= 1e-10 * (1.0 + np.abs(coef))):
-            return _BinomialFit(float(coef[0]), float(coef[1]), deviance, hess)
-    return None
-
-
-def _fit_offset(z: FloatArray, groups: ScoreGroups) -> _BinomialFit | None:
-    """The intercept a of ``P(y = 1) = sigmoid(a + z)``: z is an offset, the slope 1.
-
-    R's ``glm(y ~ 1, offset = z, family = binomial)``. The score equation
-    ``sum count sigmoid(a + z) = sum positives`` is increasing in a, and its root
-    lies between ``logit(ybar) - max z`` and ``logit(ybar) - min z``: Newton steps
-    inside that bracket, bisection when a step would leave it, until a step is
-    below 1e-12 (1 + |a|). The information is ``sum count sigmoid (1 - sigmoid)``.
-    None when the information vanishes in floating point.
-    """
-    n, positives = groups.total, float(groups.positives.sum())
-    base = math.log(positives / (n - positives))
-    lo, hi = base - float(z.max()), base - float(z.min())
-    a = min(max(0.0, lo), hi)
-    for _ in range(200):
-        deviance, grad, hess = _binomial_terms(z, groups, a, 1.0)
-        if grad[0] > 0:
-            hi = a
-        elif grad[0] < 0:
-            lo = a
-        information = float(hess[0, 0])
-        step = grad[0] / information if information > 0 else math.inf
-        new = a - step
-        if not lo < new < hi:
-            new = (lo + hi) / 2.0
-        if abs(new - a) <= 1e-12 * (1.0 + abs(a)) or grad[0] == 0:
-            if information <= 0:
-                return None
-            return _BinomialFit(a, 1.0, deviance, hess[:1, :1])
-        a = new
+        grad, hess = at(coef)
     return None
 
 
 def _bernoulli_deviance(groups: ScoreGroups, q: float) -> float:
     """``-2 ln L`` of a constant probability ``q`` (the null model at ``q = ybar``)."""
-    return 2.0 * _log_loss_sum(groups, np.full(groups.values.size, q), False)
+    positives = float(groups.positives.sum())
+    negatives = groups.total - positives
+    return -2.0 * ((positives * math.log(q) if positives else 0.0)
+                   + (negatives * math.log1p(-q) if negatives else 0.0))
 
 
 def _separated(z: FloatArray, groups: ScoreGroups) -> bool:
@@ -668,10 +712,10 @@ def _local_linear(xw: FloatArray, yw: FloatArray, xval: float, own: float) -> fl
     if np.count_nonzero(w > 1e-12) < 2:
         return own
     w /= w.sum()
-    mean_x = float(np.dot(w, xw))
+    mean_x = float(_dot(w, xw))
     dev = xw - mean_x
-    spread = max(float(np.dot(w, dev * dev)), 1e-12)
-    return float(np.dot(w * (1.0 + (xval - mean_x) * dev / spread), yw))
+    spread = max(float(_dot(w, dev * dev)), 1e-12)
+    return float(_dot(w * (1.0 + (xval - mean_x) * dev / spread), yw))
 
 
 def smoothed_calibration_errors(y: npt.NDArray[np.integer], p: FloatArray,
@@ -775,14 +819,15 @@ def _unweighted_tests(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatA
         undefined.update(dict.fromkeys(logistic, ONE_CLASS))
         return out
     z = logit(groups.values)
-    offset = _fit_offset(z, groups)
+    offset = _fit_binomial(z, groups, np.zeros(1), offset=True)
     if offset is None:
         undefined.update(dict.fromkeys(("calibration_in_the_large",
                                         "calibration_in_the_large_se"), NOT_FITTED))
     else:
         out["calibration_in_the_large"] = offset.intercept
         out["calibration_in_the_large_se"] = 1.0 / math.sqrt(float(offset.information[0, 0]))
-    given = _binomial_terms(z, groups, 0.0, 1.0)[0]
+    # -2 ln L of p as given: intercept 0, slope 1.
+    given = _deviance(z, groups, 0.0, 1.0)
     null = _bernoulli_deviance(groups, positives / n)
     lr = null - given
     d = float(lr - 1.0) / n
@@ -795,12 +840,12 @@ def _unweighted_tests(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatA
     if _separated(z, groups):
         undefined.update(dict.fromkeys(joint_keys, SEPARATED))
         return out
-    joint = _fit_binomial(z, groups, (0.0, 1.0))
+    joint = _fit_binomial(z, groups, np.array([0.0, 1.0]))
     if joint is None:
         undefined.update(dict.fromkeys(joint_keys, NOT_FITTED))
         return out
     out["calibration_intercept"], out["calibration_slope"] = joint.intercept, joint.slope
-    chi2 = given - joint.deviance
+    chi2 = given - _deviance(z, groups, joint.intercept, joint.slope)
     u = (chi2 - 2.0) / n
     out["unreliability"] = Unreliability(u, chi2, chi2_sf(chi2, 2))
     out["quality_index"] = d - u
@@ -810,8 +855,8 @@ def _unweighted_tests(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatA
 def _spiegelhalter(groups: ScoreGroups, undefined: dict[str, str]) -> Spiegelhalter | None:
     p = groups.values
     slope = 1.0 - 2.0 * p
-    numerator = float(np.dot(groups.positives - groups.count * p, slope))
-    variance = float(np.dot(groups.count, slope * slope * p * (1.0 - p)))
+    numerator = float(_dot(groups.positives - groups.count * p, slope))
+    variance = float(_dot(groups.count, slope * slope * p * (1.0 - p)))
     if variance <= 0:
         undefined["spiegelhalter"] = ("every p is 0, 1/2 or 1: the statistic's variance "
                                       "sum((1 - 2p)^2 p (1 - p)) is 0")
