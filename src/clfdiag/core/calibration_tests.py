@@ -364,7 +364,7 @@ STEP_TOLERANCE = 1e-6
 The step is then applied: by Newton's quadratic convergence the point it reaches
 is within about ``1e-12`` (relative) of the maximum."""
 SUBSAMPLE_GROUPS = 1 << 15
-"""Distinct scores in the systematic subsample whose fit starts the Newton iterations on all of them."""
+"""Distinct scores in the systematic subsample whose fit starts Newton's iterations on all."""
 
 
 @dataclass(frozen=True)
@@ -376,7 +376,10 @@ class _BinomialFit:
 
 
 def _deviance(z: FloatArray, groups: ScoreGroups, intercept: float, slope: float) -> float:
-    """``-2 ln L`` of ``P(y = 1) = sigmoid(intercept + slope z)``: ``2 sum count softplus(t) - positives t``."""
+    """``-2 ln L`` of ``P(y = 1) = sigmoid(intercept + slope z)``.
+
+    ``2 sum (count softplus(t) - positives t)`` with ``t = intercept + slope z``.
+    """
     total = 0.0
     for start in range(0, z.size, CHUNK):
         t = z[start:start + CHUNK] * slope
@@ -396,18 +399,23 @@ def _binomial_terms(z: FloatArray, groups: ScoreGroups, intercept: float, slope:
     the temporaries of a slice stay in cache; ``unit``: every count is 1 (all
     scores distinct), which saves the products by the counts.
     """
-    from scipy.special import expit
-
     total = np.zeros(5)
     for start in range(0, z.size, CHUNK):
         zc = z[start:start + CHUNK]
         t = zc * slope
         t += intercept
-        s = expit(t)
-        # sigmoid(t) sigmoid(-t) rather than s (1 - s): no cancellation where s is near 1,
-        # whose weights can carry the whole information (an offset fit far in the tail).
-        w = np.negative(t)
-        expit(w, out=w)
+        # sigmoid(t) and sigmoid(-t) from exp(-|t|) in (0, 1]: no overflow, and no
+        # cancellation in 1 - sigmoid(t) where it is near 1 (whose weights can carry
+        # the whole information: an offset fit far in the tail).
+        positive = t >= 0
+        e = np.abs(t)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        one_plus = e + 1.0
+        s = np.where(positive, 1.0, e)
+        s /= one_plus
+        w = np.where(positive, e, 1.0)
+        w /= one_plus
         w *= s
         if unit:
             s -= groups.positives[start:start + CHUNK]
