@@ -34,6 +34,8 @@ def evaluate(
     bootstrap: int = 0,
     seed: int | None = None,
     target_risk: float | None = None,
+    hl_groups: int = 10,
+    hl_method: str = "quantile",
 ) -> EvaluationReport:
     """Evaluate predictions; the same dict as ``--format json`` (docs/evaluate.md).
 
@@ -47,6 +49,8 @@ def evaluate(
     adds the per-group results (``"slices"``). ``bootstrap`` resamples (seeded
     by ``seed``) give the top-label ECE an interval. ``target_risk``: the selective
     risk for ``selective.coverage_at_risk`` (default: half the error rate).
+    ``hl_groups`` and ``hl_method`` (``quantile`` or ``equal-count``) group the
+    Hosmer-Lemeshow test of ``calibration_tests``.
     """
     from dataclasses import replace
 
@@ -80,8 +84,40 @@ def evaluate(
             raise ValueError("give one array of group values per --by column")
         run = replace(run, slices=Slices(slices, tuple(
             slices_in_memory(preds, group_values, slices, cut, bins))))
+    tests = None if preds.score_kind in ("hard", "scores") else _calibration_tests(
+        preds, run.evaluation.positive_ranking, hl_groups, hl_method)
     return evaluate_report(run, bins=bins, threshold_rule=rule, notes=notes, arrays=preds,
-                           bootstrap=bootstrap, seed=seed)
+                           bootstrap=bootstrap, seed=seed, calibration_tests=tests)
+
+
+def _calibration_tests(preds: Predictions, ranking: Any, hl_groups: int,
+                       hl_method: str) -> Any:
+    """The calibration tests of an in-memory evaluation: binary, sharing its ranking."""
+    from clfdiag.core.calibration_tests import (
+        HL_METHODS,
+        calibration_tests,
+        calibration_tests_per_class,
+    )
+
+    check_hl_options(hl_groups, hl_method)
+    method = next(m for m in HL_METHODS if m == hl_method)
+    if preds.proba.ndim == 2:
+        return calibration_tests_per_class(preds.y, preds.proba, weights=preds.weights,
+                                           hl_groups=hl_groups, hl_method=method)
+    return calibration_tests(preds.y, preds.proba, weights=preds.weights, ranking=ranking,
+                             hl_groups=hl_groups, hl_method=method)
+
+
+def check_hl_options(hl_groups: int, hl_method: str) -> None:
+    """``--hl-groups`` at least 3 (df = g - 2) and ``--hl-method`` one of the two groupings."""
+    from clfdiag.errors import ClfdiagError
+
+    if hl_groups < 3:
+        raise ClfdiagError(f"--hl-groups {hl_groups}: the Hosmer-Lemeshow test needs at "
+                           "least 3 groups (its df is groups - 2)", "pass --hl-groups 3 or more")
+    if hl_method not in ("quantile", "equal-count"):
+        raise ClfdiagError(f"--hl-method {hl_method!r} is not a grouping",
+                           "pass --hl-method quantile or --hl-method equal-count")
 
 
 def compare(
@@ -189,6 +225,8 @@ def evaluate_file(
     scheduler: str | None = None,
     progress: ProgressSink | None = None,
     target_risk: float | None = None,
+    hl_groups: int = 10,
+    hl_method: str = "quantile",
 ) -> EvaluationReport:
     """Evaluate a predictions file, in memory or, for files larger than memory, streaming.
 
@@ -209,6 +247,7 @@ def evaluate_file(
     from clfdiag.reports.evaluate import evaluate_report
 
     check_limits(top=top, bins=bins, bootstrap=bootstrap)
+    check_hl_options(hl_groups, hl_method)
     threshold = _number_or_rule(threshold)
     whole = [flag for flag, on in (
         ("--scores", options is not None and options.scores),
@@ -247,7 +286,8 @@ def evaluate_file(
             values = read_group_columns(path, list(slices.by), preds.rows)
         return evaluate(preds, threshold=threshold, min_confidence=min_confidence, top=top,
                         bins=bins, slices=slices, group_values=values, bootstrap=bootstrap,
-                        seed=seed, target_risk=target_risk)
+                        seed=seed, target_risk=target_risk, hl_groups=hl_groups,
+                        hl_method=hl_method)
     assert not isinstance(threshold, str)
     run = evaluate_stream(path, options,
                           StreamSettings(threshold, min_confidence, top, bins,
