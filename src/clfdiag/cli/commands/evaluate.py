@@ -41,6 +41,7 @@ from clfdiag.cli.options import (
     WeightCol,
 )
 from clfdiag.errors import ClfdiagError
+from clfdiag.limits import check_limits
 
 
 class HlMethodChoice(str, Enum):
@@ -48,7 +49,6 @@ class HlMethodChoice(str, Enum):
 
     quantile = "quantile"
     equal_count = "equal-count"
-from clfdiag.limits import check_limits
 
 
 def evaluate(

@@ -108,7 +108,8 @@ def calibration_test_blocks(tests: dict[str, Any] | None) -> list[Any]:
     s, u, hl = tests["spiegelhalter"], tests["unreliability"], tests["hosmer_lemeshow"]
     d = tests["decomposition"]
     lines = [
-        ["calibration slope", t.fmt(tests["calibration_slope"]), "1 when p is as spread as it should be"],
+        ["calibration slope", t.fmt(tests["calibration_slope"]),
+         "1 when p is as spread as it should be"],
         ["calibration intercept", t.fmt(tests["calibration_intercept"]),
          "fitted jointly with the slope"],
         ["calibration in the large", t.fmt(tests["calibration_in_the_large"]),
