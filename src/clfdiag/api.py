@@ -162,9 +162,35 @@ def compare(
         min_accuracy_delta=min_accuracy_delta, bootstrap=bootstrap, seed=seed,
         sample_points=sample_points, weights=paired.weights)
     note = row_pairing_note(paired, a, b)
+    change, slope_b = _decomposition_change(paired, cmp.loss_up_accuracy_up)
     return compare_report(a, b, paired, cmp, threshold=cut, min_loss_delta=min_loss_delta,
                           min_accuracy_delta=min_accuracy_delta, alpha=alpha,
-                          notes=[note] if note else [])
+                          notes=[note] if note else [], decomposition_change=change,
+                          slope_b=slope_b)
+
+
+def _decomposition_change(paired: Any, flagged: bool) -> tuple[Any, float | None]:
+    """Binary: the CORP parts of B minus A on the paired examples, and B's calibration slope.
+
+    The slope (which says overconfident or underconfident) is fitted only when the
+    change is to be read, that is when loss and accuracy both rose.
+    """
+    from clfdiag.core.calibration_tests import (
+        calibration_tests,
+        decomposition_change,
+        score_decomposition,
+    )
+
+    if paired.proba_a.ndim != 1 or paired.y.shape[0] == 0:
+        return None, None
+    before = score_decomposition(paired.y, paired.proba_a, paired.weights)
+    after = score_decomposition(paired.y, paired.proba_b, paired.weights)
+    if before is None or after is None:
+        return None, None
+    slope = None
+    if flagged and paired.weights is None:
+        slope = calibration_tests(paired.y, paired.proba_b).calibration_slope
+    return decomposition_change(before, after), slope
 
 
 def _compare_scores(a: Predictions, b: Predictions, *, allow_partial: bool,
