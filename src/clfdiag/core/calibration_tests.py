@@ -55,7 +55,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from clfdiag.core.losses import EPS, log_loss_terms
+from clfdiag.core.losses import EPS
 from clfdiag.core.ranking import (
     BinaryRanking,
     WeightedRanking,
@@ -63,7 +63,7 @@ from clfdiag.core.ranking import (
     rank_weighted,
     roc_auc,
 )
-from clfdiag.core.recalibration import logit, pool_adjacent_violators
+from clfdiag.core.recalibration import pool_adjacent_violators
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -247,16 +247,13 @@ def isotonic_fit(groups: ScoreGroups) -> FloatArray:
     return np.where(block >= 0, blocks.values[block], 0.0)
 
 
-def _log_loss_sum(groups: ScoreGroups, q: FloatArray, clip: bool) -> float:
-    """Summed ``-ln`` of the probability ``q`` gave each group's labels.
+def _log_loss_sum(groups: ScoreGroups, q: FloatArray) -> float:
+    """Summed ``-ln`` of the probability ``q`` gave each group's labels, unclipped.
 
-    ``clip`` clips as ``metrics.log_loss`` (:func:`~clfdiag.core.losses.log_loss_terms`);
-    without it, ``0 ln 0 = 0`` (a fitted 0 or 1 carries no loss where it is right).
+    ``0 ln 0 = 0``: a fitted 0 or 1 carries no loss where it is right (the isotonic
+    fit and the base rate; p as given is clipped, through :func:`clipped_logs`).
     """
     negatives = groups.count - groups.positives
-    if clip:
-        return float(_dot(groups.positives, log_loss_terms(q)[0])
-                     + _dot(negatives, log_loss_terms(1.0 - q)[0]))
     with np.errstate(divide="ignore", invalid="ignore"):
         pos = np.where(groups.positives > 0, groups.positives * np.log(q), 0.0)
         neg = np.where(negatives > 0, negatives * np.log1p(-q), 0.0)
@@ -269,13 +266,26 @@ def _brier_sum(groups: ScoreGroups, q: FloatArray) -> float:
     return float(_dot(groups.positives, (1.0 - q) ** 2) + _dot(negatives, q * q))
 
 
-def corp_decomposition(groups: ScoreGroups) -> Decomposition | None:
+def clipped_logs(values: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``ln p`` and ``ln(1 - p)`` of p clipped to ``[eps, 1 - eps]`` (as the log loss clips).
+
+    Their difference is ``logit(p)``; their sum weighted by the labels is the log loss:
+    computed once, they serve the decomposition, the logistic fits and the deviances.
+    """
+    clipped = np.clip(values, EPS, 1.0 - EPS)
+    return np.log(clipped), np.log1p(-clipped)
+
+
+def corp_decomposition(groups: ScoreGroups,
+                       logs: tuple[FloatArray, FloatArray] | None = None,
+                       ) -> Decomposition | None:
     """The CORP decomposition of the log loss and the Brier score (Dimitriadis et al. 2021).
 
     ``MCB = S(p) - S(iso)``, ``DSC = S(ybar) - S(iso)``, ``UNC = S(ybar)`` with
     ``iso`` from :func:`isotonic_blocks` and S a mean over examples (weighted means
     when weighted). ``S(p)`` of the log loss clips p as ``metrics.log_loss``, so the
     two agree; ``S(iso)`` and ``S(ybar)`` take ``0 ln 0 = 0``. None without examples.
+    ``logs``: :func:`clipped_logs` of ``groups.values``, when the caller has them.
 
     Examples
     --------
@@ -292,9 +302,11 @@ def corp_decomposition(groups: ScoreGroups) -> Decomposition | None:
     _, iso = isotonic_blocks(groups)
     positives = float(groups.positives.sum())
     base = ScoreGroups(np.array([positives / total]), np.array([total]), np.array([positives]))
-    log_loss = _parts(_log_loss_sum(groups, groups.values, True),
-                      _log_loss_sum(iso, iso.values, False),
-                      _log_loss_sum(base, base.values, False), total)
+    log_p, log_q = clipped_logs(groups.values) if logs is None else logs
+    given = -(_dot(groups.positives, log_p) + _dot(groups.count - groups.positives, log_q))
+    log_loss = _parts(given,
+                      _log_loss_sum(iso, iso.values),
+                      _log_loss_sum(base, base.values), total)
     brier = _parts(_brier_sum(groups, groups.values), _brier_sum(iso, iso.values),
                    _brier_sum(base, base.values), total)
     return Decomposition(log_loss, brier)
@@ -390,14 +402,15 @@ def _deviance(z: FloatArray, groups: ScoreGroups, intercept: float, slope: float
 
 
 def _binomial_terms(z: FloatArray, groups: ScoreGroups, intercept: float, slope: float,
-                    unit: bool) -> tuple[FloatArray, FloatArray]:
+                    unit: bool, offset: bool = False) -> tuple[FloatArray, FloatArray]:
     """Gradient and Hessian of ``-ln L`` in (intercept, slope) at the given point.
 
     For ``t = intercept + slope z``, each group's gradient is
     ``(count sigmoid(t) - positives) (1, z)`` and its Hessian
     ``count sigmoid(t) sigmoid(-t) (1, z)(1, z)'``. One pass in slices, so that
     the temporaries of a slice stay in cache; ``unit``: every count is 1 (all
-    scores distinct), which saves the products by the counts.
+    scores distinct), which saves the products by the counts; ``offset``: only the
+    intercept's terms are summed (the others are left 0).
     """
     total = np.zeros(5)
     for start in range(0, z.size, CHUNK):
@@ -425,6 +438,10 @@ def _binomial_terms(z: FloatArray, groups: ScoreGroups, intercept: float, slope:
             residual = s * count
             residual -= groups.positives[start:start + CHUNK]
             w *= count
+        if offset:  # only the intercept's gradient and information
+            total[0] += float(residual.sum())
+            total[2] += float(w.sum())
+            continue
         wz = w * zc
         total += (float(residual.sum()), _dot(residual, zc), float(w.sum()),
                   float(wz.sum()), _dot(wz, zc))
@@ -464,7 +481,8 @@ def _fit_binomial(z: FloatArray, groups: ScoreGroups, start: FloatArray, *,
     unit = bool(np.all(groups.count == 1))
 
     def at(c: FloatArray) -> tuple[FloatArray, FloatArray]:
-        grad, hess = _binomial_terms(z, groups, float(c[0]), 1.0 if offset else float(c[1]), unit)
+        grad, hess = _binomial_terms(z, groups, float(c[0]), 1.0 if offset else float(c[1]),
+                                     unit, offset)
         return grad[:k], hess[:k, :k]
 
     def deviance(c: FloatArray) -> float:
@@ -779,7 +797,8 @@ def calibration_tests(y: npt.NDArray[np.integer], p: FloatArray, *,
     groups = score_groups(ranking)
     n = int(p.shape[0])
     clipped = int(np.count_nonzero((p < EPS) | (p > 1.0 - EPS)))
-    decomposition = corp_decomposition(groups)
+    logs = clipped_logs(groups.values)
+    decomposition = corp_decomposition(groups, logs)
     if decomposition is None:
         undefined["decomposition"] = "no examples"
     auc = roc_auc(ranking)
@@ -791,7 +810,7 @@ def calibration_tests(y: npt.NDArray[np.integer], p: FloatArray, *,
     elif n == 0:
         undefined.update(dict.fromkeys(_TEST_KEYS, "no examples"))
     else:
-        tests.update(_unweighted_tests(groups, y, p, hl_groups, hl_method, undefined))
+        tests.update(_unweighted_tests(groups, y, p, hl_groups, hl_method, undefined, logs))
     return CalibrationTests(n=n, clipped=clipped, dxy=None if auc is None else 2.0 * auc - 1.0,
                             smoother=SMOOTHER, decomposition=decomposition,
                             undefined=undefined, **tests)
@@ -805,7 +824,8 @@ _TEST_KEYS = ("spiegelhalter", "calibration_intercept", "calibration_slope",
 
 def _unweighted_tests(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatArray,
                       hl_groups: int, hl_method: HlMethod,
-                      undefined: dict[str, str]) -> dict[str, Any]:
+                      undefined: dict[str, str],
+                      logs: tuple[FloatArray, FloatArray]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     n = groups.total
     out["spiegelhalter"] = _spiegelhalter(groups, undefined)
@@ -826,7 +846,8 @@ def _unweighted_tests(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatA
     if positives in (0.0, n):
         undefined.update(dict.fromkeys(logistic, ONE_CLASS))
         return out
-    z = logit(groups.values)
+    log_p, log_q = logs
+    z = log_p - log_q  # logit(p), p clipped to [eps, 1 - eps]
     offset = _fit_binomial(z, groups, np.zeros(1), offset=True)
     if offset is None:
         undefined.update(dict.fromkeys(("calibration_in_the_large",
@@ -835,7 +856,7 @@ def _unweighted_tests(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatA
         out["calibration_in_the_large"] = offset.intercept
         out["calibration_in_the_large_se"] = 1.0 / math.sqrt(float(offset.information[0, 0]))
     # -2 ln L of p as given: intercept 0, slope 1.
-    given = _deviance(z, groups, 0.0, 1.0)
+    given = -2.0 * (_dot(groups.positives, log_p) + _dot(groups.count - groups.positives, log_q))
     null = _bernoulli_deviance(groups, positives / n)
     lr = null - given
     d = float(lr - 1.0) / n
