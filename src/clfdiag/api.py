@@ -41,6 +41,8 @@ def evaluate(
     thresholds: LabelThresholds | None = None,
     zero_division: int | None = None,
     curves: bool = False,
+    hl_groups: int = 10,
+    hl_method: str = "quantile",
 ) -> EvaluationReport | dict[str, Any]:
     """Evaluate predictions; the same dict as ``--format json`` (docs/evaluate.md).
 
@@ -59,6 +61,8 @@ def evaluate(
     ``threshold`` (a number, for every label) or ``thresholds`` (one per label:
     by name, or a list in label order) and ``zero_division`` (0 or 1, default 0);
     ``curves`` adds each label's curves and reliability bins (for the figures).
+    ``hl_groups`` and ``hl_method`` (``quantile`` or ``equal-count``) group the
+    Hosmer-Lemeshow test of ``calibration_tests``.
     """
     from dataclasses import replace
 
@@ -102,8 +106,40 @@ def evaluate(
         run = replace(run, slices=Slices(
             slices, tuple(slices_in_memory(preds, group_values, slices, cut, bins)),
             fairness_in_memory(preds, group_values, slices, decision)))
+    tests = None if preds.score_kind in ("hard", "scores") else _calibration_tests(
+        preds, run.evaluation.positive_ranking, hl_groups, hl_method)
     return evaluate_report(run, bins=bins, threshold_rule=rule, notes=notes, arrays=preds,
-                           bootstrap=bootstrap, seed=seed)
+                           bootstrap=bootstrap, seed=seed, calibration_tests=tests)
+
+
+def _calibration_tests(preds: Predictions, ranking: Any, hl_groups: int,
+                       hl_method: str) -> Any:
+    """The calibration tests of an in-memory evaluation: binary, sharing its ranking."""
+    from clfdiag.core.calibration_tests import (
+        HL_METHODS,
+        calibration_tests,
+        calibration_tests_per_class,
+    )
+
+    check_hl_options(hl_groups, hl_method)
+    method = next(m for m in HL_METHODS if m == hl_method)
+    if preds.proba.ndim == 2:
+        return calibration_tests_per_class(preds.y, preds.proba, weights=preds.weights,
+                                           hl_groups=hl_groups, hl_method=method)
+    return calibration_tests(preds.y, preds.proba, weights=preds.weights, ranking=ranking,
+                             hl_groups=hl_groups, hl_method=method)
+
+
+def check_hl_options(hl_groups: int, hl_method: str) -> None:
+    """``--hl-groups`` at least 3 (df = g - 2) and ``--hl-method`` one of the two groupings."""
+    from clfdiag.errors import ClfdiagError
+
+    if hl_groups < 3:
+        raise ClfdiagError(f"--hl-groups {hl_groups}: the Hosmer-Lemeshow test needs at "
+                           "least 3 groups (its df is groups - 2)", "pass --hl-groups 3 or more")
+    if hl_method not in ("quantile", "equal-count"):
+        raise ClfdiagError(f"--hl-method {hl_method!r} is not a grouping",
+                           "pass --hl-method quantile or --hl-method equal-count")
 
 
 def _evaluate_multilabel(preds: MultilabelPredictions, threshold: float | str | None,
@@ -300,9 +336,11 @@ def compare(
                            [cmp.a.metrics.get(metric), cmp.b.metrics.get(metric)],
                            min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta)
     note = row_pairing_note(paired, a, b)
+    change, slope_b = _decomposition_change(paired, cmp.loss_up_accuracy_up)
     return compare_report(a, b, paired, cmp, threshold=cut, min_loss_delta=min_loss_delta,
                           min_accuracy_delta=min_accuracy_delta, alpha=alpha,
-                          notes=[note] if note else [], metric=metric, metric_scan=metric_scan)
+                          notes=[note] if note else [], metric=metric, metric_scan=metric_scan,
+                          decomposition_change=change, slope_b=slope_b)
 
 
 def _both_multilabel(runs: Sequence[Predictions | MultilabelPredictions]
@@ -456,6 +494,30 @@ def check_alpha(alpha: float) -> None:
                            "give a level above 0 and below 1, e.g. --alpha 0.05")
 
 
+def _decomposition_change(paired: Any, flagged: bool) -> tuple[Any, float | None]:
+    """Binary: the CORP parts of B minus A on the paired examples, and B's calibration slope.
+
+    The slope (which says overconfident or underconfident) is fitted only when the
+    change is to be read, that is when loss and accuracy both rose.
+    """
+    from clfdiag.core.calibration_tests import (
+        calibration_tests,
+        decomposition_change,
+        score_decomposition,
+    )
+
+    if paired.proba_a.ndim != 1 or paired.y.shape[0] == 0:
+        return None, None
+    before = score_decomposition(paired.y, paired.proba_a, paired.weights)
+    after = score_decomposition(paired.y, paired.proba_b, paired.weights)
+    if before is None or after is None:
+        return None, None
+    slope = None
+    if flagged and paired.weights is None:
+        slope = calibration_tests(paired.y, paired.proba_b).calibration_slope
+    return decomposition_change(before, after), slope
+
+
 def _compare_scores(a: Predictions, b: Predictions, *, allow_partial: bool,
                     threshold: float | None, bins: int, alpha: float) -> dict[str, Any]:
     """``compare`` of real-valued scores: paired DeLong on the scores, McNemar at a threshold.
@@ -518,6 +580,8 @@ def evaluate_file(
     thresholds: str | LabelThresholds | None = None,
     zero_division: int | None = None,
     curves: bool = False,
+    hl_groups: int = 10,
+    hl_method: str = "quantile",
 ) -> EvaluationReport | dict[str, Any]:
     """Evaluate a predictions file, in memory or, for files larger than memory, streaming.
 
@@ -541,6 +605,7 @@ def evaluate_file(
     from clfdiag.reports.evaluate import evaluate_report
 
     check_limits(top=top, bins=bins, bootstrap=bootstrap)
+    check_hl_options(hl_groups, hl_method)
     threshold = _number_or_rule(threshold)
     if threshold is not None and thresholds is not None:
         from clfdiag.errors import ClfdiagError
@@ -608,7 +673,8 @@ def evaluate_file(
                                  None if options is None else options.id_col)
         return evaluate(preds, threshold=threshold, min_confidence=min_confidence, top=top,
                         bins=bins, slices=slices, group_values=values, bootstrap=bootstrap,
-                        seed=seed, target_risk=target_risk)
+                        seed=seed, target_risk=target_risk, hl_groups=hl_groups,
+                        hl_method=hl_method)
     assert not isinstance(threshold, str)
     run = evaluate_stream(path, options,
                           StreamSettings(threshold, min_confidence, top, bins,

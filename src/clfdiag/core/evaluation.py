@@ -98,6 +98,10 @@ class Evaluation:
     """The total sample weight of a weighted evaluation; None when unweighted."""
     selective: Selective | None = None
     """Risk-coverage analysis of the top-label confidence; None for multiclass histograms."""
+    positive_ranking: BinaryRanking | WeightedRanking | None = field(
+        default=None, repr=False, compare=False)
+    """Binary, ranked exactly in memory: the ranking of the positive-class scores, kept
+    for the calibration tests (:mod:`clfdiag.core.calibration_tests`), which share it."""
 
 
 UNWEIGHTED_ONLY = ("{what} is undefined with sample weights: its variance needs a number of "
@@ -284,9 +288,12 @@ def finish(state: EvaluationState | ClassificationSums,
                            scores.ap_error_bound()), scores, state.threshold, target_risk)
     sums, scores = state.sums, state.scores
     if not state.settings.columns:
-        return _with_selective(
+        ev = _with_selective(
             _finish_binary(sums, scores.positive_ranking(), scores.auc_error_bound(),
                            scores.ap_error_bound()), scores, sums.threshold, target_risk)
+        if isinstance(scores, ExactScores):
+            ev = replace(ev, positive_ranking=scores.positive_ranking())
+        return ev
     ev = _finish_multiclass(sums, [_summarise(r) for r in scores.class_rankings()],
                             scores.auc_error_bound())
     if sums.settings.weighted:

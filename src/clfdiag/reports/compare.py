@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from clfdiag.core.calibration_tests import DecompositionChange
 from clfdiag.core.comparison import Comparison, significant_regressions
 from clfdiag.core.comparison import LossChangeGroup as Group
 from clfdiag.core.trajectory import Trajectory
 from clfdiag.pairing import Paired
 from clfdiag.predictions import Predictions
+from clfdiag.reports.calibration_tests import decomposition_change_json, decomposition_reading
 from clfdiag.reports.common import SCHEMA_VERSION, calibration_bins, curves, input_json, number
 from clfdiag.reports.evaluate import SCORE_REASON, score_report
 from clfdiag.version import __version__
@@ -18,12 +20,17 @@ from clfdiag.version import __version__
 def compare_report(a: Predictions, b: Predictions, paired: Paired, cmp: Comparison, *,
                    threshold: float, min_loss_delta: float, min_accuracy_delta: float,
                    alpha: float, notes: Sequence[str] = (), metric: str = "accuracy",
-                   metric_scan: Trajectory | None = None) -> dict[str, Any]:
+                   metric_scan: Trajectory | None = None,
+                   decomposition_change: DecompositionChange | None = None,
+                   slope_b: float | None = None) -> dict[str, Any]:
     """The report of ``clfdiag compare`` of probabilities: A, B, deltas, decomposition, tests.
 
     ``notes`` (how the rows were paired, say) are listed under ``notes``. ``metric``
     names the metric that takes accuracy's place in ``loss_up_accuracy_up``; when it
     is not accuracy, ``metric_scan`` is the scan of A then B by the loss and that metric.
+    ``decomposition_change`` (binary): B minus A of each CORP part on the paired
+    examples; when loss and accuracy both rose, the diagnosis reads it (``slope_b``,
+    B's calibration slope, says whether B became over- or underconfident).
     """
     report = _comparison_fields(a, b, paired, cmp, threshold=threshold,
                                 min_loss_delta=min_loss_delta,
@@ -33,6 +40,11 @@ def compare_report(a: Predictions, b: Predictions, paired: Paired, cmp: Comparis
     if metric_scan is not None:
         report["loss_up_accuracy_up"] = bool(metric_scan.loss_up_accuracy_up[1])
     report["notes"] = list(notes)
+    report["decomposition_change"] = decomposition_change_json(decomposition_change)
+    if cmp.loss_up_accuracy_up and decomposition_change is not None:
+        reading = decomposition_reading(decomposition_change.log_loss, cmp.loss_delta,
+                                        score="log loss", slope_after=slope_b)
+        report["diagnosis"] += f" By part, {reading}."
     return report
 
 

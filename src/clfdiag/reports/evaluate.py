@@ -7,6 +7,7 @@ from typing import Any, Literal, NotRequired, TypedDict
 
 import numpy as np
 
+from clfdiag.core.calibration_tests import CalibrationTests
 from clfdiag.core.evaluation import Evaluation
 from clfdiag.core.slices import SliceResult
 from clfdiag.engines.result import EvaluationRun
@@ -126,6 +127,7 @@ class _EvaluationFields(TypedDict):
     selective: SelectiveJSON | None
     notes: list[str]
     reliability_positive_class: NotRequired[dict[str, Any] | None]
+    calibration_tests: NotRequired[dict[str, Any] | None]
     calibration_estimators: NotRequired[dict[str, Any]]
 
 
@@ -166,11 +168,15 @@ def slice_test_json(metric: str, min_group: int, alpha: float) -> dict[str, Any]
 
 
 Branch = Literal["probability", "weighted", "hard", "scores"]
+CalibrationTestResults = CalibrationTests | Sequence[CalibrationTests]
+"""Binary: the tests of the positive class's probability; multiclass: one a class."""
 
 
 def evaluate_report(run: EvaluationRun, *, bins: int, threshold_rule: dict[str, Any] | None = None,
                     notes: Sequence[str] = (), arrays: Predictions | None = None,
-                    bootstrap: int = 0, seed: int | None = None) -> EvaluationReport:
+                    bootstrap: int = 0, seed: int | None = None,
+                    calibration_tests: CalibrationTestResults | None = None,
+                    ) -> EvaluationReport:
     """The report of ``clfdiag evaluate`` (``--format json``) from an engine's evaluation.
 
     The branch (probabilities, weighted probabilities, hard predictions or
@@ -179,7 +185,9 @@ def evaluate_report(run: EvaluationRun, *, bins: int, threshold_rule: dict[str, 
     input's. The calibration estimators beyond the top-label bins need every
     example: ``arrays`` (the predictions evaluated in memory, with ``bootstrap``
     resamples seeded by ``seed`` for the ECE's interval); streaming and Dask runs
-    report them as unavailable.
+    report them as unavailable. ``calibration_tests``: the tests of an in-memory
+    evaluation of probabilities (one result, or one a class); without them the key
+    is null with the reason in ``undefined``.
     """
     from clfdiag.reports.calibration_estimators import add_calibration_estimators
 
@@ -214,9 +222,29 @@ def evaluate_report(run: EvaluationRun, *, bins: int, threshold_rule: dict[str, 
         add_calibration_estimators(report, arrays.y, arrays.proba, bins, bootstrap, seed)
     else:
         add_calibration_estimators(report, None, None, bins, unavailable=unavailable)
+    _add_calibration_tests(report, run, branch, calibration_tests)
     if run.mode == "in-memory":
         report.update(sliced)  # type: ignore[typeddict-item]
     return report
+
+
+def _add_calibration_tests(report: EvaluationReport, run: EvaluationRun, branch: Branch,
+                           tests: CalibrationTestResults | None) -> None:
+    """The ``calibration_tests`` key, or null with its reason under ``undefined``."""
+    from clfdiag.reports.calibration_tests import calibration_tests_section
+
+    if tests is not None:
+        report["calibration_tests"] = calibration_tests_section(tests, run.classes)
+        return
+    report["calibration_tests"] = None
+    if branch == "hard":
+        reason = "the input holds hard predictions (class labels), not probabilities"
+    elif branch == "scores":
+        reason = SCORE_REASON
+    else:
+        reason = ("needs the rows in memory: run --in-memory (the isotonic fit, the "
+                  "logistic fits and the Hosmer-Lemeshow groups use every example)")
+    report["undefined"]["calibration_tests"] = reason
 
 
 def _branch(run: EvaluationRun) -> Branch:

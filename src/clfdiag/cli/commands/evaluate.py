@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from enum import Enum
 from typing import Annotated, Any
 
 import typer
@@ -60,6 +61,13 @@ from clfdiag.cli.options import (
 )
 from clfdiag.errors import ClfdiagError
 from clfdiag.limits import check_limits
+
+
+class HlMethodChoice(str, Enum):
+    """How the Hosmer-Lemeshow test groups the probabilities."""
+
+    quantile = "quantile"
+    equal_count = "equal-count"
 
 
 def evaluate(
@@ -133,6 +141,13 @@ def evaluate(
         "--scheduler", metavar="ADDRESS", help="With --engine dask: a running scheduler "
         "(tcp://host:8786). Default: a local cluster, one worker process a core.",
         rich_help_panel="Input")] = None,
+    hl_groups: Annotated[int, typer.Option(
+        "--hl-groups", help="Groups of the Hosmer-Lemeshow test in calibration_tests "
+        "(df = groups - 2).", min=3, rich_help_panel="Statistics")] = 10,
+    hl_method: Annotated[HlMethodChoice, typer.Option(
+        "--hl-method", help="Hosmer-Lemeshow groups: quantile (the unique deciles of p, as "
+        "ResourceSelection::hoslem.test) or equal-count (the sorted rows cut in equal parts).",
+        rich_help_panel="Statistics")] = HlMethodChoice.quantile,
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", help="No progress bar (shown on stderr, only at a terminal, for "
         "runs longer than two seconds).")] = False,
@@ -170,7 +185,8 @@ def evaluate(
                                progress=progress, bootstrap=bootstrap, seed=seed,
                                target_risk=target_risk, multilabel=multi,
                                thresholds=thresholds, zero_division=zero_division,
-                               curves=bool(plot) or output_format is Format.html)
+                               curves=bool(plot) or output_format is Format.html,
+                               hl_groups=hl_groups, hl_method=hl_method.value)
     results: list[Any] = check_gates(gates, report["metrics"], report["undefined"])
     if fairness_gate is not None:
         results.append(check_disparity(report.get("fairness") or [], *fairness_gate))

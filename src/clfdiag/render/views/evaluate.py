@@ -75,6 +75,7 @@ def evaluation_document(report: dict[str, Any]) -> Document:
                  for x, gap in zip(cal["bins"], cal["gap"], strict=True) if x["count"]])]
     b += [Paragraph(line, "quiet") for line in t.estimator_lines(report)]
     b.append(Figure("reliability"))
+    b += calibration_test_blocks(report.get("calibration_tests"))
     top = report["overconfident_errors"]["top"]
     b += [Heading("Overconfident errors, most confident first" if top
                   else "Overconfident errors"),
@@ -93,6 +94,84 @@ def evaluation_document(report: dict[str, Any]) -> Document:
         b += _fairness(entry)
     b += gates_and_notes(report)
     return doc
+
+
+def calibration_test_blocks(tests: dict[str, Any] | None) -> list[Any]:
+    """The "Calibration" panel: one line a test and a plain verdict (binary), one row a class."""
+    if tests is None:
+        return []
+    if "per_class" in tests:
+        rows = [[name, t.fmt(c["calibration_intercept"]), t.fmt(c["calibration_slope"]),
+                 t.fmt(c["calibration_in_the_large"]),
+                 t.fmt(None if c["hosmer_lemeshow"] is None else c["hosmer_lemeshow"]["p"]),
+                 t.fmt(None if c["decomposition"] is None
+                       else c["decomposition"]["log_loss"]["miscalibration"])]
+                for name, c in tests["per_class"].items()]
+        return [Heading("Calibration (one-vs-rest)"),
+                Table(["class", "intercept", "slope", "in the large", "HL p",
+                       "MCB (log loss)"], rows, "lrrrrr")]
+    s, u, hl = tests["spiegelhalter"], tests["unreliability"], tests["hosmer_lemeshow"]
+    d = tests["decomposition"]
+    lines = [
+        ["calibration slope", t.fmt(tests["calibration_slope"]),
+         "1 when p is as spread as it should be"],
+        ["calibration intercept", t.fmt(tests["calibration_intercept"]),
+         "fitted jointly with the slope"],
+        ["calibration in the large", t.fmt(tests["calibration_in_the_large"]),
+         "" if tests["calibration_in_the_large_se"] is None
+         else f"se {t.fmt(tests['calibration_in_the_large_se'])}"],
+        ["Spiegelhalter z", t.fmt(None if s is None else s["z"]),
+         "" if s is None else f"p {t.p_value(s['p'])}"],
+        ["unreliability U", t.fmt(None if u is None else u["u"]),
+         "" if u is None else f"chi2 {t.fmt(u['chi2'])}, 2 df, p {t.p_value(u['p'])}"],
+        [f"Hosmer-Lemeshow ({'—' if hl is None else hl['method']})",
+         t.fmt(None if hl is None else hl["statistic"]),
+         "" if hl is None else f"{hl['groups']} groups, {hl['df']} df, p {t.p_value(hl['p'])}"],
+        ["discrimination D, quality Q", t.fmt(tests["discrimination_index"]),
+         f"Q {t.fmt(tests['quality_index'])}, R2 {t.fmt(tests['r2_nagelkerke'])}, "
+         f"Dxy {t.fmt(tests['dxy'])}"],
+        ["E_avg, E_90, E_max", t.fmt(tests["e_avg"]),
+         f"{t.fmt(tests['e_90'])}, {t.fmt(tests['e_max'])}"],
+    ]
+    if d is not None:
+        ll = d["log_loss"]
+        lines.append(["log loss = MCB - DSC + UNC", t.fmt(ll["score"]),
+                      f"{t.fmt(ll['miscalibration'])} - {t.fmt(ll['discrimination'])} + "
+                      f"{t.fmt(ll['uncertainty'])}"])
+    return [Heading("Calibration"), Table(["test", "value", "note"], lines, "lrl"),
+            Paragraph(calibration_verdict(tests))]
+
+
+def calibration_verdict(tests: dict[str, Any]) -> str:
+    """A plain reading of the calibration slope and the calibration in the large.
+
+    The slope says how spread the probabilities are (below 1: too extreme, above:
+    too moderate; within 0.1 of 1: about right); the calibration in the large, the
+    observed log-odds minus the predicted ones on average (negative: p too high),
+    counts as a bias only beyond two standard errors.
+    """
+    parts = []
+    slope = tests["calibration_slope"]
+    if slope is not None:
+        if slope < 0.7:
+            parts.append(f"slope {slope:.2f}: far too extreme")
+        elif slope < 0.9:
+            parts.append(f"slope {slope:.2f}: too extreme")
+        elif slope > 1.3:
+            parts.append(f"slope {slope:.2f}: far too moderate")
+        elif slope > 1.1:
+            parts.append(f"slope {slope:.2f}: too moderate")
+        else:
+            parts.append(f"slope {slope:.2f}: spread about right")
+    citl, se = tests["calibration_in_the_large"], tests["calibration_in_the_large_se"]
+    if citl is not None and se is not None:
+        if abs(citl) <= 2 * se:
+            parts.append(f"calibration in the large {citl:.2f}: no bias on average "
+                         "(within two standard errors)")
+        else:
+            side = "too high" if citl < 0 else "too low"
+            parts.append(f"calibration in the large {citl:.2f}: predicts {side} on average")
+    return "; ".join(parts) if parts else "no verdict: the calibration fits are undefined"
 
 
 def _slices(report: dict[str, Any]) -> list[Any]:

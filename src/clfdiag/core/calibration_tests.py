@@ -1,0 +1,913 @@
+"""Calibration tests of binary predictions and the CORP decomposition of their scores.
+
+Everything here is about one probability ``p`` of the positive class against 0/1
+labels ``y`` (multiclass: one class against the rest, :func:`calibration_tests_per_class`).
+All of it derives from the distinct values of ``p`` in increasing order with the
+number of examples and of positives at each (:class:`ScoreGroups`), which the
+evaluation's single sort already gives (:class:`~clfdiag.core.ranking.BinaryRanking`):
+the isotonic fit, the Hosmer-Lemeshow groups and Somers' ``Dxy`` share that one
+order, and the logistic fits run over the distinct values. Only the equal-count
+Hosmer-Lemeshow groups look at the rows again (a tie cut by a group boundary is
+split in file order) and the lowess smoother sorts the rows it needs itself.
+
+The summaries are those of R's ``rms::val.prob`` (Harrell; Steyerberg, *Clinical
+Prediction Models*, 2019), whose names they keep:
+
+- Spiegelhalter's z (Spiegelhalter 1986, "Probabilistic prediction in patient
+  management and clinical trials", Stat Med 5):
+  ``z = sum((y - p)(1 - 2p)) / sqrt(sum((1 - 2p)^2 p (1 - p)))``, two-sided.
+- Cox's (1958) logistic calibration, "Two further applications of a model for
+  binary regression", Biometrika 45: the logistic regression of y on ``logit(p)``
+  gives the calibration intercept and slope (fitted jointly); with the slope fixed
+  at 1 (``logit(p)`` as an offset) the intercept is the calibration in the large
+  (Van Calster et al. 2016, "A calibration hierarchy for risk models was defined:
+  from utopia to empirical data", J Clin Epidemiol 74; Van Calster et al. 2019,
+  "Calibration: the Achilles heel of predictive analytics", BMC Med 17).
+- Unreliability ``U``, discrimination ``D``, quality ``Q = D - U``, Nagelkerke's
+  R^2 and ``Dxy = 2 AUC - 1`` (Harrell, Lee and Mark 1996, Stat Med 15).
+- The Hosmer-Lemeshow statistic (Hosmer and Lemeshow 1980), grouped as
+  ``ResourceSelection::hoslem.test`` or in equal-count groups.
+- ``E_avg``, ``E_90``, ``E_max``: the distance of p from its lowess-smoothed
+  calibration curve (Austin and Steyerberg 2019, Stat Med 38).
+
+Logits are taken of p clipped to ``[eps, 1 - eps]`` (eps the float64 machine
+epsilon), as the log loss clips it, so 0 and 1 stay finite; deviances are
+``-2`` times the Bernoulli log-likelihood, natural logs throughout.
+
+The decomposition is CORP's (Dimitriadis, Gneiting and Jordan 2021, "Stable
+reliability diagrams for probabilistic classifiers", PNAS 118): with ``iso`` the
+isotonic (PAV) regression of y on p and ``S`` the mean of a proper score,
+``MCB = S(p) - S(iso(p))``, ``DSC = S(ybar) - S(iso(p))``, ``UNC = S(ybar)``, and
+``S(p) = MCB - DSC + UNC``.
+
+Sample weights weigh the decomposition (weighted PAV, weighted means) and ``Dxy``
+(the weighted AUC); the tests whose distributions count independent examples are
+undefined with a reason.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from clfdiag.core.losses import EPS
+from clfdiag.core.ranking import (
+    BinaryRanking,
+    WeightedRanking,
+    rank_binary,
+    rank_weighted,
+    roc_auc,
+)
+from clfdiag.core.recalibration import pool_adjacent_violators
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+HlMethod = Literal["quantile", "equal-count"]
+HL_METHODS: tuple[HlMethod, ...] = ("quantile", "equal-count")
+HL_GROUPS = 10
+LOWESS_FRACTION = 2.0 / 3.0
+LOWESS_MAX_ROWS = 200_000
+"""Above this many rows the smoother is left out: each of its ~100 local fits spans 2/3 of them."""
+SMOOTHER = "lowess of y on p: f = 2/3, no robustness iterations, delta = 0.01 range(p)"
+MAX_NEWTON_STEPS = 100
+CHUNK = 1 << 16
+"""Rows per slice in the logistic fits: the temporaries of one slice stay in cache."""
+
+WEIGHTED = ("undefined with sample weights: the test's distribution counts independent "
+            "examples, which weights do not give")
+ONE_CLASS = "all labels are one class"
+SEPARATED = ("the classes are separated by p (no positive below a negative, or the reverse): "
+             "the logistic fit has no finite maximum")
+NOT_FITTED = ("the logistic fit did not converge: its information matrix is singular in "
+              "floating point (the fit rests on probabilities clipped at 0 or 1)")
+ONE_LOGIT = "p takes a single value (after clipping to [eps, 1 - eps]): no slope can be fitted"
+
+
+@dataclass(frozen=True)
+class ScoreGroups:
+    """The distinct scores in increasing order, with the examples and positives at each.
+
+    ``count`` and ``positives`` are counts, or sums of sample weights when weighted.
+    """
+
+    values: FloatArray
+    count: FloatArray
+    positives: FloatArray
+
+    @property
+    def total(self) -> float:
+        """The number of examples (or their total weight)."""
+        return float(self.count.sum())
+
+
+@dataclass(frozen=True)
+class Spiegelhalter:
+    """Spiegelhalter's z and its two-sided p-value ``2 sf(|z|)``."""
+
+    z: float
+    p: float
+
+
+@dataclass(frozen=True)
+class Unreliability:
+    """The likelihood-ratio test of intercept 0 and slope 1 (2 df); ``u = (chi2 - 2) / n``."""
+
+    u: float
+    chi2: float
+    p: float
+
+
+@dataclass(frozen=True)
+class HosmerLemeshow:
+    """The Hosmer-Lemeshow test: ``groups`` actually formed, ``df = g - 2`` always."""
+
+    method: HlMethod
+    groups: int
+    statistic: float
+    df: int
+    p: float
+
+
+@dataclass(frozen=True)
+class ScoreDecomposition:
+    """A proper score and its CORP parts: ``score = miscalibration - discrimination + uncertainty``.
+
+    Means over examples (weighted means when weighted).
+    """
+
+    score: float
+    miscalibration: float
+    discrimination: float
+    uncertainty: float
+
+
+@dataclass(frozen=True)
+class Decomposition:
+    """The CORP decomposition of the log loss (natural log) and of the Brier score."""
+
+    log_loss: ScoreDecomposition
+    brier: ScoreDecomposition
+
+
+@dataclass(frozen=True)
+class CalibrationTests:
+    """Every calibration test and summary of one positive-class probability.
+
+    A value is None when it is undefined, with the reason under its name in
+    ``undefined``; ``n`` counts rows and ``clipped`` the probabilities that the
+    clipping to ``[eps, 1 - eps]`` moves (those of exactly 0 or 1, and any closer
+    to them than eps).
+    """
+
+    n: int
+    clipped: int
+    spiegelhalter: Spiegelhalter | None
+    calibration_intercept: float | None
+    calibration_slope: float | None
+    calibration_in_the_large: float | None
+    calibration_in_the_large_se: float | None
+    unreliability: Unreliability | None
+    discrimination_index: float | None
+    quality_index: float | None
+    r2_nagelkerke: float | None
+    dxy: float | None
+    hosmer_lemeshow: HosmerLemeshow | None
+    e_avg: float | None
+    e_90: float | None
+    e_max: float | None
+    smoother: str
+    decomposition: Decomposition | None
+    undefined: Mapping[str, str] = field(default_factory=dict)
+
+
+def _dot(a: FloatArray, b: FloatArray) -> float:
+    """``sum(a * b)`` of two vectors.
+
+    By ``einsum`` rather than ``numpy.dot``: the BLAS behind ``dot`` starts threads
+    that spin, which on a shared machine cost more CPU time than the sum itself.
+    """
+    return float(np.einsum("i,i->", a, b))
+
+
+# --- the shared order ---------------------------------------------------------------------
+
+
+def score_groups(ranking: BinaryRanking | WeightedRanking) -> ScoreGroups:
+    """The groups of a ranking (highest score first, cumulative), in increasing order of score.
+
+    Examples
+    --------
+    >>> g = score_groups(rank_binary(np.array([0, 1, 1, 0]), np.array([0.2, 0.7, 0.2, 0.9])))
+    >>> g.values.tolist(), g.count.tolist(), g.positives.tolist()
+    ([0.2, 0.7, 0.9], [2.0, 1.0, 1.0], [1.0, 1.0, 0.0])
+    """
+    tps = np.asarray(ranking.tps, dtype=np.float64)
+    fps = np.asarray(ranking.fps, dtype=np.float64)
+    positives = np.diff(tps, prepend=0.0)[::-1]
+    count = positives + np.diff(fps, prepend=0.0)[::-1]
+    return ScoreGroups(np.ascontiguousarray(ranking.thresholds[::-1]),
+                       np.ascontiguousarray(count), np.ascontiguousarray(positives))
+
+
+def _ranking(y: npt.NDArray[np.integer], p: FloatArray,
+             weights: FloatArray | None) -> BinaryRanking | WeightedRanking:
+    return rank_binary(y, p) if weights is None else rank_weighted(y, p, weights)
+
+
+# --- CORP decomposition -------------------------------------------------------------------
+
+
+def isotonic_blocks(groups: ScoreGroups) -> tuple[IntArray, ScoreGroups]:
+    """The blocks of the PAV fit of y on p: tied scores always fall in one block.
+
+    The weighted least-squares isotonic regression of the groups' mean labels,
+    weighted by their counts (or weights), by
+    :func:`~clfdiag.core.recalibration.pool_adjacent_violators`. Exact ties are
+    pooled (CORP's rule), unlike scikit-learn's merge of scores within 1e-15.
+    Returns the block of each group of positive count (-1 for the others) and the
+    blocks as groups: fitted value, count and positives of each.
+    """
+    used = groups.count > 0
+    start, weight, total = pool_adjacent_violators(groups.count[used], groups.positives[used])
+    block = np.full(groups.values.size, -1, dtype=np.int64)
+    block[used] = np.repeat(np.arange(start.size), np.diff(np.append(start, used.sum())))
+    return block, ScoreGroups(total / weight, weight, total)
+
+
+def isotonic_fit(groups: ScoreGroups) -> FloatArray:
+    """The PAV fit of y on p at each distinct score (:func:`isotonic_blocks`); 0 where unused."""
+    if groups.values.size == 0:
+        return np.zeros(0)
+    block, blocks = isotonic_blocks(groups)
+    return np.where(block >= 0, blocks.values[block], 0.0)
+
+
+def _log_loss_sum(groups: ScoreGroups, q: FloatArray) -> float:
+    """Summed ``-ln`` of the probability ``q`` gave each group's labels, unclipped.
+
+    ``0 ln 0 = 0``: a fitted 0 or 1 carries no loss where it is right (the isotonic
+    fit and the base rate; p as given is clipped, through :func:`clipped_logs`).
+    """
+    negatives = groups.count - groups.positives
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pos = np.where(groups.positives > 0, groups.positives * np.log(q), 0.0)
+        neg = np.where(negatives > 0, negatives * np.log1p(-q), 0.0)
+    return -float(pos.sum() + neg.sum())
+
+
+def _brier_sum(groups: ScoreGroups, q: FloatArray) -> float:
+    """Summed ``(q - y)^2``: ``(1 - q)^2`` for each positive and ``q^2`` for each negative."""
+    negatives = groups.count - groups.positives
+    return float(_dot(groups.positives, (1.0 - q) ** 2) + _dot(negatives, q * q))
+
+
+def clipped_logs(values: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``ln p`` and ``ln(1 - p)`` of p clipped to ``[eps, 1 - eps]`` (as the log loss clips).
+
+    Their difference is ``logit(p)``; their sum weighted by the labels is the log loss:
+    computed once, they serve the decomposition, the logistic fits and the deviances.
+    """
+    clipped = np.clip(values, EPS, 1.0 - EPS)
+    return np.log(clipped), np.log1p(-clipped)
+
+
+def corp_decomposition(groups: ScoreGroups,
+                       logs: tuple[FloatArray, FloatArray] | None = None,
+                       ) -> Decomposition | None:
+    """The CORP decomposition of the log loss and the Brier score (Dimitriadis et al. 2021).
+
+    ``MCB = S(p) - S(iso)``, ``DSC = S(ybar) - S(iso)``, ``UNC = S(ybar)`` with
+    ``iso`` from :func:`isotonic_blocks` and S a mean over examples (weighted means
+    when weighted). ``S(p)`` of the log loss clips p as ``metrics.log_loss``, so the
+    two agree; ``S(iso)`` and ``S(ybar)`` take ``0 ln 0 = 0``. None without examples.
+    ``logs``: :func:`clipped_logs` of ``groups.values``, when the caller has them.
+
+    Examples
+    --------
+    >>> g = score_groups(rank_binary(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])))
+    >>> d = corp_decomposition(g).brier
+    >>> round(d.score, 6), round(d.miscalibration, 6), round(d.discrimination, 6), d.uncertainty
+    (0.158125, 0.033125, 0.125, 0.25)
+    """
+    total = groups.total
+    if total <= 0:
+        return None
+    # iso and ybar are constant on each PAV block (on all examples): their scores are
+    # sums over the blocks, not over the distinct scores.
+    _, iso = isotonic_blocks(groups)
+    positives = float(groups.positives.sum())
+    base = ScoreGroups(np.array([positives / total]), np.array([total]), np.array([positives]))
+    log_p, log_q = clipped_logs(groups.values) if logs is None else logs
+    given = -(_dot(groups.positives, log_p) + _dot(groups.count - groups.positives, log_q))
+    log_loss = _parts(given,
+                      _log_loss_sum(iso, iso.values),
+                      _log_loss_sum(base, base.values), total)
+    brier = _parts(_brier_sum(groups, groups.values), _brier_sum(iso, iso.values),
+                   _brier_sum(base, base.values), total)
+    return Decomposition(log_loss, brier)
+
+
+def _parts(given: float, fitted: float, climatology: float, total: float) -> ScoreDecomposition:
+    """The parts from the summed scores of p, of its isotonic fit and of the base rate."""
+    return ScoreDecomposition(given / total, (given - fitted) / total,
+                              (climatology - fitted) / total, climatology / total)
+
+
+def score_decomposition(y: npt.NDArray[np.integer], p: FloatArray,
+                        weights: FloatArray | None = None,
+                        ranking: BinaryRanking | WeightedRanking | None = None,
+                        ) -> Decomposition | None:
+    """:func:`corp_decomposition` of labels and positive-class probabilities.
+
+    ``ranking``, the ranking of ``(y, p)`` (weighted when ``weights`` are given),
+    saves its sort when the caller already has it.
+    """
+    return corp_decomposition(score_groups(ranking if ranking is not None
+                                           else _ranking(y, p, weights)))
+
+
+@dataclass(frozen=True)
+class PartsChange:
+    """How each CORP part of one score moved from A to B (B minus A).
+
+    ``miscalibration - discrimination + uncertainty`` is the change of the score.
+    """
+
+    miscalibration: float
+    discrimination: float
+    uncertainty: float
+
+
+@dataclass(frozen=True)
+class DecompositionChange:
+    """:class:`PartsChange` of the log loss and of the Brier score."""
+
+    log_loss: PartsChange
+    brier: PartsChange
+
+
+def decomposition_change(before: Decomposition, after: Decomposition) -> DecompositionChange:
+    """Each part of ``after`` minus the same part of ``before``.
+
+    For ``compare`` and ``epochs`` both decompositions are of the paired examples
+    (each file's rows matched to the other's), so the uncertainty moves only when
+    the labels differ and the parts add up to the change of the score.
+    """
+    def parts(a: ScoreDecomposition, b: ScoreDecomposition) -> PartsChange:
+        return PartsChange(b.miscalibration - a.miscalibration,
+                           b.discrimination - a.discrimination,
+                           b.uncertainty - a.uncertainty)
+
+    return DecompositionChange(parts(before.log_loss, after.log_loss),
+                               parts(before.brier, after.brier))
+
+
+# --- logistic recalibration ---------------------------------------------------------------
+
+
+STEP_TOLERANCE = 1e-6
+"""Newton stops when its next step is below this, relative to ``1 + |coefficient|``.
+
+The step is then applied: by Newton's quadratic convergence the point it reaches
+is within about ``1e-12`` (relative) of the maximum."""
+SUBSAMPLE_GROUPS = 1 << 15
+"""Distinct scores in the systematic subsample whose fit starts Newton's iterations on all."""
+
+
+@dataclass(frozen=True)
+class _BinomialFit:
+    intercept: float
+    slope: float
+    information: FloatArray
+    """Fisher information of (intercept, slope), or of the intercept alone (1 x 1)."""
+
+
+def _deviance(z: FloatArray, groups: ScoreGroups, intercept: float, slope: float) -> float:
+    """``-2 ln L`` of ``P(y = 1) = sigmoid(intercept + slope z)``.
+
+    ``2 sum (count softplus(t) - positives t)`` with ``t = intercept + slope z``.
+    """
+    total = 0.0
+    for start in range(0, z.size, CHUNK):
+        t = z[start:start + CHUNK] * slope
+        t += intercept
+        total += (_dot(groups.count[start:start + CHUNK], np.logaddexp(0.0, t))
+                  - _dot(groups.positives[start:start + CHUNK], t))
+    return 2.0 * total
+
+
+def _binomial_terms(z: FloatArray, groups: ScoreGroups, intercept: float, slope: float,
+                    unit: bool, offset: bool = False) -> tuple[FloatArray, FloatArray]:
+    """Gradient and Hessian of ``-ln L`` in (intercept, slope) at the given point.
+
+    For ``t = intercept + slope z``, each group's gradient is
+    ``(count sigmoid(t) - positives) (1, z)`` and its Hessian
+    ``count sigmoid(t) sigmoid(-t) (1, z)(1, z)'``. One pass in slices, so that
+    the temporaries of a slice stay in cache; ``unit``: every count is 1 (all
+    scores distinct), which saves the products by the counts; ``offset``: only the
+    intercept's terms are summed (the others are left 0).
+    """
+    total = np.zeros(5)
+    for start in range(0, z.size, CHUNK):
+        zc = z[start:start + CHUNK]
+        t = zc * slope
+        t += intercept
+        # sigmoid(t) and sigmoid(-t) from exp(-|t|) in (0, 1]: no overflow, and no
+        # cancellation in 1 - sigmoid(t) where it is near 1 (whose weights can carry
+        # the whole information: an offset fit far in the tail).
+        positive = t >= 0
+        e = np.abs(t)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        one_plus = e + 1.0
+        s = np.where(positive, 1.0, e)
+        s /= one_plus
+        w = np.where(positive, e, 1.0)
+        w /= one_plus
+        w *= s
+        if unit:
+            s -= groups.positives[start:start + CHUNK]
+            residual = s
+        else:
+            count = groups.count[start:start + CHUNK]
+            residual = s * count
+            residual -= groups.positives[start:start + CHUNK]
+            w *= count
+        if offset:  # only the intercept's gradient and information
+            total[0] += float(residual.sum())
+            total[2] += float(w.sum())
+            continue
+        wz = w * zc
+        total += (float(residual.sum()), _dot(residual, zc), float(w.sum()),
+                  float(wz.sum()), _dot(wz, zc))
+    return total[:2], np.array([[total[2], total[3]], [total[3], total[4]]])
+
+
+def _fit_binomial(z: FloatArray, groups: ScoreGroups, start: FloatArray, *,
+                  offset: bool = False) -> _BinomialFit | None:
+    """Maximum likelihood of ``P(y = 1) = sigmoid(a + b z)`` by Newton's method (IRLS).
+
+    ``offset``: b is fixed at 1 (z an offset, R's ``glm(y ~ 1, offset = z)``) and
+    only a is fitted. Above ``4 SUBSAMPLE_GROUPS`` distinct scores the iterations
+    start from the fit of a systematic subsample of them (every k-th in order of
+    score), from which plain Newton steps converge in two or three passes over all
+    of them; should a step fail to halve the one before, the iterations go on as
+    below. Otherwise a step that raises the deviance is halved (as ``glm.fit``).
+    The iterations stop when the next step is below ``STEP_TOLERANCE`` and apply it;
+    with ``offset`` the information is then computed at that point.
+    The caller ensures the maximum exists (both classes, no separation); None
+    when the information matrix is singular in floating point (the fit rests on
+    probabilities clipped at 0 or 1, whose weights vanish) or there is no
+    convergence.
+    """
+    careful = True
+    if groups.values.size > 4 * SUBSAMPLE_GROUPS:
+        stride = groups.values.size // SUBSAMPLE_GROUPS
+        pick = slice(stride // 2, None, stride)
+        sample = ScoreGroups(groups.values[pick], groups.count[pick], groups.positives[pick])
+        zs = np.ascontiguousarray(z[pick])
+        if (0 < float(sample.positives.sum()) < sample.total
+                and (offset or not _separated(zs, sample))):
+            rough = _fit_binomial(zs, sample, start, offset=offset)
+            if rough is not None:
+                start = np.array([rough.intercept] if offset else [rough.intercept, rough.slope])
+                careful = False
+    k = 1 if offset else 2
+    unit = bool(np.all(groups.count == 1))
+
+    def at(c: FloatArray) -> tuple[FloatArray, FloatArray]:
+        grad, hess = _binomial_terms(z, groups, float(c[0]), 1.0 if offset else float(c[1]),
+                                     unit, offset)
+        return grad[:k], hess[:k, :k]
+
+    def deviance(c: FloatArray) -> float:
+        return _deviance(z, groups, float(c[0]), 1.0 if offset else float(c[1]))
+
+    coef = np.array(start, dtype=np.float64)
+    grad, hess = at(coef)
+    last = math.inf
+    for _ in range(MAX_NEWTON_STEPS):
+        try:
+            step = np.linalg.solve(hess, grad)
+        except np.linalg.LinAlgError:
+            return None
+        if not np.all(np.isfinite(step)):
+            return None
+        size = float(np.max(np.abs(step) / (1.0 + np.abs(coef))))
+        if size <= STEP_TOLERANCE:
+            coef = coef - step
+            if offset:  # the information at the maximum itself, for the standard error
+                hess = at(coef)[1]
+            return _BinomialFit(float(coef[0]), 1.0 if offset else float(coef[1]), hess)
+        careful = careful or size > last / 2
+        last = size
+        candidate = coef - step
+        if careful:
+            current = deviance(coef)
+            rate = 1.0
+            for _ in range(60):
+                if deviance(candidate) <= current * (1 + 1e-15) + 1e-300:
+                    break
+                rate /= 2
+                candidate = coef - rate * step
+        coef = candidate
+        grad, hess = at(coef)
+    return None
+
+
+def _bernoulli_deviance(groups: ScoreGroups, q: float) -> float:
+    """``-2 ln L`` of a constant probability ``q`` (the null model at ``q = ybar``)."""
+    positives = float(groups.positives.sum())
+    negatives = groups.total - positives
+    return -2.0 * ((positives * math.log(q) if positives else 0.0)
+                   + (negatives * math.log1p(-q) if negatives else 0.0))
+
+
+def _separated(z: FloatArray, groups: ScoreGroups) -> bool:
+    """Whether some threshold on z puts every positive on one side and every negative on the other.
+
+    Ties at the threshold included (quasi-complete separation): the slope then
+    runs off to infinity.
+    """
+    has_pos = groups.positives > 0
+    has_neg = (groups.count - groups.positives) > 0
+    pos_z, neg_z = z[has_pos], z[has_neg]
+    return bool(neg_z.max() <= pos_z.min() or pos_z.max() <= neg_z.min())
+
+
+# --- distributions ----------------------------------------------------------------------
+
+
+def normal_two_sided(z: float) -> float:
+    """``2 sf(|z|)`` of the standard normal, as ``2 * scipy.stats.norm.sf(abs(z))``.
+
+    ``erfc`` keeps the far tail that ``1 - cdf`` rounds to 0.
+    """
+    return math.erfc(abs(z) / math.sqrt(2.0))
+
+
+def chi2_sf(x: float, df: int) -> float:
+    """``scipy.stats.chi2.sf(x, df)`` for a whole number of degrees of freedom.
+
+    Finite sums of positive terms (Abramowitz and Stegun 26.4.4 and 26.4.5), summed
+    in log space so that neither ``exp(-x / 2)`` nor a large power underflows:
+    even df, ``exp(-x/2) sum_{k < df/2} (x/2)^k / k!``; odd df,
+    ``erfc(sqrt(x/2)) + exp(-x/2) sum_{k=1}^{(df-1)/2} (x/2)^(k - 1/2) / Gamma(k + 1/2)``.
+    """
+    if df < 1:
+        raise ValueError("the chi-squared distribution needs df >= 1")
+    if x <= 0:
+        return 1.0
+    half = x / 2.0
+    if half == 0.0:  # x subnormal: the distribution has no mass below it worth a bit
+        return 1.0
+    if df % 2 == 0:
+        logs = [k * math.log(half) - math.lgamma(k + 1) for k in range(df // 2)]
+        head = 0.0
+    else:
+        logs = [(k - 0.5) * math.log(half) - math.lgamma(k + 0.5)
+                for k in range(1, (df - 1) // 2 + 1)]
+        head = math.erfc(math.sqrt(half))
+    if not logs:
+        return head
+    top = max(logs)
+    tail_log = top - half + math.log(math.fsum(math.exp(v - top) for v in logs))
+    return min(1.0, head + math.exp(tail_log))
+
+
+# --- Hosmer-Lemeshow --------------------------------------------------------------------
+
+
+def _type7_quantiles(groups: ScoreGroups, probs: FloatArray) -> FloatArray:
+    """R's ``quantile(p, probs, type = 7)`` from the counted distinct values.
+
+    Index ``h = (n - 1) q``; between the order statistics ``x[lo] != x[hi]`` the
+    value is ``(1 - f) x[lo] + f x[hi]`` in R's own arithmetic, so that breaks equal
+    R's to the last bit (a score on a break belongs to the group below it).
+    """
+    n = round(groups.total)
+    ends = np.cumsum(groups.count)
+    index = (n - 1) * probs
+    lo = np.floor(index)
+    hi = np.ceil(index)
+    x_lo = groups.values[np.searchsorted(ends, lo, side="right")]
+    x_hi = groups.values[np.searchsorted(ends, hi, side="right")]
+    frac = index - lo
+    out = x_lo.copy()
+    between = (index > lo) & (x_hi != x_lo)
+    out[between] = (1.0 - frac[between]) * x_lo[between] + frac[between] * x_hi[between]
+    return out
+
+
+def _hl_statistic(size: FloatArray, observed: FloatArray, expected: FloatArray,
+                  expected_negatives: FloatArray) -> float | None:
+    """``sum (O - E)^2 / E`` over groups and both outcomes; None when some E is 0."""
+    if np.any(expected <= 0) or np.any(expected_negatives <= 0):
+        return None
+    observed_negatives = size - observed
+    with np.errstate(over="ignore"):
+        statistic = float(np.sum((observed - expected) ** 2 / expected)
+                          + np.sum((observed_negatives - expected_negatives) ** 2
+                                   / expected_negatives))
+    # An expected count below ~1e-308 (subnormal p) overflows: as undefined as 0.
+    return statistic if math.isfinite(statistic) else None
+
+
+def hosmer_lemeshow(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatArray, *,
+                    g: int = HL_GROUPS, method: HlMethod = "quantile",
+                    ) -> tuple[HosmerLemeshow | None, str | None]:
+    """The Hosmer-Lemeshow test with ``g`` groups, and the reason when it is undefined.
+
+    ``quantile`` (``ResourceSelection::hoslem.test``): breaks are the unique type-7
+    quantiles of p at ``0, 1/g, ..., 1`` (probabilities ``k * (1/g)`` as R's ``seq``),
+    groups are right-closed, the first closed on both sides; empty groups are dropped.
+    ``equal-count``: the rows sorted by p with a stable sort (ties in file order),
+    split into g parts as ``numpy.array_split`` (the first ``n mod g`` one row longer);
+    ``y`` and ``p`` are read only where a part boundary cuts a tie.
+    Each formed group adds ``(O - E)^2 / E`` for both outcomes, ``E`` the sum of p
+    (resp. of 1 - p). ``df = g - 2`` even when fewer groups form (as ``hoslem.test``);
+    ``p = chi2.sf(statistic, df)``.
+    """
+    if g < 3:
+        raise ValueError("the Hosmer-Lemeshow test needs at least 3 groups (df = g - 2)")
+    if method == "quantile":
+        probs = np.minimum(np.arange(g + 1) * (1.0 / g), 1.0)
+        breaks = np.unique(_type7_quantiles(groups, probs))
+        part = np.maximum(np.searchsorted(breaks, groups.values, side="left") - 1, 0)
+        rows, positives, values = groups.count, groups.positives, groups.values
+    else:
+        part, rows, positives, values = _equal_count_pieces(groups, y, p, g)
+    size = np.bincount(part, weights=rows).astype(np.float64)
+    formed = size > 0
+    sums = [np.bincount(part, weights=w).astype(np.float64)[formed]
+            for w in (positives, rows * values, rows * (1.0 - values))]
+    statistic = _hl_statistic(size[formed], *sums)
+    if statistic is None:
+        return None, ("a group's expected count of one outcome is 0 (its p are all 0, or "
+                      "all 1, or too close to them): (O - E)^2 / E is undefined")
+    return HosmerLemeshow(method, int(formed.sum()), statistic, g - 2,
+                          chi2_sf(statistic, g - 2)), None
+
+
+def _equal_count_pieces(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatArray,
+                        g: int) -> tuple[IntArray, FloatArray, FloatArray, FloatArray]:
+    """The tie groups cut at the ``array_split`` part boundaries of the stably sorted rows.
+
+    Returns each piece's part, rows, positives and score. A piece is a whole tie
+    group or the share of one that falls in a part; the positives of a share are
+    counted among the tied rows in file order.
+    """
+    n = round(groups.total)
+    sizes = np.full(g, n // g)
+    sizes[: n % g] += 1
+    bounds = np.cumsum(sizes)
+    ends = np.cumsum(groups.count).astype(np.int64)
+    cuts = np.union1d(bounds[:-1], ends)
+    starts = np.concatenate(([0], cuts[:-1]))
+    rows = (cuts - starts).astype(np.float64)
+    group = np.searchsorted(ends, starts, side="right")
+    part = np.searchsorted(bounds, starts, side="right")
+    group_start = ends[group] - groups.count[group].astype(np.int64)
+    positives = groups.positives[group].copy()
+    for i in np.flatnonzero(rows != groups.count[group]).tolist():
+        tied = np.cumsum(y[p == groups.values[group[i]]])
+        first, last = starts[i] - group_start[i], cuts[i] - group_start[i]
+        positives[i] = float(tied[last - 1] - (tied[first - 1] if first > 0 else 0))
+    return part, rows, positives, groups.values[group]
+
+
+# --- lowess -------------------------------------------------------------------------------
+
+
+def lowess_fit(x: FloatArray, y: FloatArray, frac: float = LOWESS_FRACTION,
+               delta: float = 0.0) -> FloatArray:
+    """Cleveland's (1979) lowess without robustness iterations, at each sorted x.
+
+    ``x`` sorted ascending (ties in a stable order), ``y`` alongside. The
+    definition of ``statsmodels.nonparametric.lowess(y, x, frac, it=0, delta,
+    is_sorted=True)``: each fit uses the ``k = int(frac n + 1e-10)`` (at least 2)
+    nearest rows, a window slid right while the point lies past its middle;
+    tricube weights of the distance over the window's radius; a local linear
+    fit with the weighted variance of x floored at 1e-12. With fewer than two
+    weights above 1e-12 the fit is the row's own y. Fits are computed at a point,
+    then at the farthest point within ``delta`` of it; points between are
+    interpolated linearly, and a point tied with the last fitted one shares its fit.
+    """
+    n = x.size
+    k = min(max(int(frac * n + 1e-10), 2), n)
+    fit = np.zeros(n)
+    left, right = 0, k
+    i, last = 0, -1
+    while True:
+        xval = x[i]
+        while right < n and xval > (x[left] + x[right]) / 2.0:
+            left += 1
+            right += 1
+        fit[i] = _local_linear(x[left:right], y[left:right], xval, float(y[i]))
+        if last < i - 1:
+            between = slice(last + 1, i)
+            a = (x[between] - x[last]) / (x[i] - x[last])
+            fit[between] = a * fit[i] + (1.0 - a) * fit[last]
+        last = i
+        cut = x[last] + delta
+        j = last
+        for j in range(last + 1, n):
+            if x[j] > cut:
+                break
+            if x[j] == x[last]:
+                fit[j] = fit[last]
+                last = j
+        i = max(j - 1, last + 1)
+        if last >= n - 1:
+            return fit
+
+
+def _local_linear(xw: FloatArray, yw: FloatArray, xval: float, own: float) -> float:
+    radius = max(xval - float(xw[0]), float(xw[-1]) - xval)
+    if radius <= 0:
+        return own
+    w = np.abs(xw - xval) / radius
+    w **= 3
+    np.subtract(1.0, w, out=w)
+    w **= 3
+    if np.count_nonzero(w > 1e-12) < 2:
+        return own
+    w /= w.sum()
+    mean_x = float(_dot(w, xw))
+    dev = xw - mean_x
+    spread = max(float(_dot(w, dev * dev)), 1e-12)
+    return float(_dot(w * (1.0 + (xval - mean_x) * dev / spread), yw))
+
+
+def smoothed_calibration_errors(y: npt.NDArray[np.integer], p: FloatArray,
+                                ) -> tuple[float, float, float]:
+    """``E_avg``, ``E_90``, ``E_max`` of ``|p - s(p)|`` over the rows (val.prob's Eavg, E90, Emax).
+
+    ``s`` is :func:`lowess_fit` of y on p with f = 2/3 and ``delta = 0.01 range(p)``,
+    read at each p with tied p averaged (R's ``approx(..., ties = mean)``); E_90 is
+    the type-7 90th percentile.
+    """
+    order = np.argsort(p, kind="stable")
+    x = np.ascontiguousarray(p[order], dtype=np.float64)
+    fit = lowess_fit(x, y[order].astype(np.float64), delta=0.01 * float(x[-1] - x[0]))
+    opens = np.empty(x.size, dtype=bool)
+    opens[0] = True
+    np.not_equal(x[1:], x[:-1], out=opens[1:])
+    starts = np.flatnonzero(opens)
+    counts = np.diff(np.append(starts, x.size))
+    smooth = np.add.reduceat(fit, starts) / counts
+    error = np.repeat(np.abs(x[starts] - smooth), counts)
+    return float(error.mean()), float(np.quantile(error, 0.9)), float(error.max())
+
+
+# --- all of it ----------------------------------------------------------------------------
+
+
+def calibration_tests(y: npt.NDArray[np.integer], p: FloatArray, *,
+                      weights: FloatArray | None = None,
+                      ranking: BinaryRanking | WeightedRanking | None = None,
+                      hl_groups: int = HL_GROUPS, hl_method: HlMethod = "quantile",
+                      ) -> CalibrationTests:
+    """Every test and summary of :class:`CalibrationTests` for labels y (0/1) and probabilities p.
+
+    ``ranking`` is the ranking of ``(y, p)`` (:func:`~clfdiag.core.ranking.rank_binary`,
+    or :func:`~clfdiag.core.ranking.rank_weighted` with ``weights``) when the caller
+    has it: then nothing here sorts the rows again, except the lowess smoother.
+
+    Definitions (n rows, ``z = logit(p)`` of p clipped to ``[eps, 1 - eps]``,
+    deviances ``-2 ln L``):
+
+    - ``calibration_intercept``, ``calibration_slope``: a and b of the maximum
+      likelihood fit ``P(y = 1) = sigmoid(a + b z)``; ``calibration_in_the_large``:
+      a with b fixed at 1, and its standard error ``1 / sqrt(information)``.
+    - ``unreliability``: ``chi2 = D(0, 1) - D(a, b)``, ``u = (chi2 - 2) / n``,
+      ``p = chi2.sf(chi2, 2)``.
+    - ``discrimination_index = (LR - 1) / n`` with ``LR = D_null - D(0, 1)``;
+      ``quality_index = D - u``; ``r2_nagelkerke = (1 - exp(-LR / n)) / (1 - exp(-D_null / n))``.
+    - ``dxy = 2 AUC - 1``, exact over all pairs, ties counting one half.
+    """
+    undefined: dict[str, str] = {}
+    if ranking is None:
+        ranking = _ranking(y, p, weights)
+    groups = score_groups(ranking)
+    n = int(p.shape[0])
+    clipped = int(np.count_nonzero((p < EPS) | (p > 1.0 - EPS)))
+    logs = clipped_logs(groups.values)
+    decomposition = corp_decomposition(groups, logs)
+    if decomposition is None:
+        undefined["decomposition"] = "no examples"
+    auc = roc_auc(ranking)
+    if auc is None:
+        undefined["dxy"] = ONE_CLASS if groups.total > 0 else "no examples"
+    tests: dict[str, Any] = dict.fromkeys(_TEST_KEYS)
+    if weights is not None:
+        undefined.update(dict.fromkeys(_TEST_KEYS, WEIGHTED))
+    elif n == 0:
+        undefined.update(dict.fromkeys(_TEST_KEYS, "no examples"))
+    else:
+        tests.update(_unweighted_tests(groups, y, p, hl_groups, hl_method, undefined, logs))
+    return CalibrationTests(n=n, clipped=clipped, dxy=None if auc is None else 2.0 * auc - 1.0,
+                            smoother=SMOOTHER, decomposition=decomposition,
+                            undefined=undefined, **tests)
+
+
+_TEST_KEYS = ("spiegelhalter", "calibration_intercept", "calibration_slope",
+              "calibration_in_the_large", "calibration_in_the_large_se", "unreliability",
+              "discrimination_index", "quality_index", "r2_nagelkerke", "hosmer_lemeshow",
+              "e_avg", "e_90", "e_max")
+
+
+def _unweighted_tests(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatArray,
+                      hl_groups: int, hl_method: HlMethod,
+                      undefined: dict[str, str],
+                      logs: tuple[FloatArray, FloatArray]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    n = groups.total
+    out["spiegelhalter"] = _spiegelhalter(groups, undefined)
+    hl, reason = hosmer_lemeshow(groups, y, p, g=hl_groups, method=hl_method)
+    out["hosmer_lemeshow"] = hl
+    if reason is not None:
+        undefined["hosmer_lemeshow"] = reason
+    if n <= LOWESS_MAX_ROWS:
+        out["e_avg"], out["e_90"], out["e_max"] = smoothed_calibration_errors(y, p)
+    else:
+        for key in ("e_avg", "e_90", "e_max"):
+            undefined[key] = (f"the lowess smoother is left out above {LOWESS_MAX_ROWS:,} rows: "
+                              "each of its ~100 local fits spans 2/3 of the rows")
+    positives = float(groups.positives.sum())
+    logistic = ("calibration_intercept", "calibration_slope", "calibration_in_the_large",
+                "calibration_in_the_large_se", "unreliability", "discrimination_index",
+                "quality_index", "r2_nagelkerke")
+    if positives in (0.0, n):
+        undefined.update(dict.fromkeys(logistic, ONE_CLASS))
+        return out
+    log_p, log_q = logs
+    z = log_p - log_q  # logit(p), p clipped to [eps, 1 - eps]
+    offset = _fit_binomial(z, groups, np.zeros(1), offset=True)
+    if offset is None:
+        undefined.update(dict.fromkeys(("calibration_in_the_large",
+                                        "calibration_in_the_large_se"), NOT_FITTED))
+    else:
+        out["calibration_in_the_large"] = offset.intercept
+        out["calibration_in_the_large_se"] = 1.0 / math.sqrt(float(offset.information[0, 0]))
+    # -2 ln L of p as given: intercept 0, slope 1.
+    given = -2.0 * (_dot(groups.positives, log_p) + _dot(groups.count - groups.positives, log_q))
+    null = _bernoulli_deviance(groups, positives / n)
+    lr = null - given
+    d = float(lr - 1.0) / n
+    out["discrimination_index"] = d
+    out["r2_nagelkerke"] = -math.expm1(-lr / n) / -math.expm1(-null / n)
+    joint_keys = ("calibration_intercept", "calibration_slope", "unreliability", "quality_index")
+    if np.all(z == z[0]):
+        undefined.update(dict.fromkeys(joint_keys, ONE_LOGIT))
+        return out
+    if _separated(z, groups):
+        undefined.update(dict.fromkeys(joint_keys, SEPARATED))
+        return out
+    joint = _fit_binomial(z, groups, np.array([0.0, 1.0]))
+    if joint is None:
+        undefined.update(dict.fromkeys(joint_keys, NOT_FITTED))
+        return out
+    out["calibration_intercept"], out["calibration_slope"] = joint.intercept, joint.slope
+    chi2 = given - _deviance(z, groups, joint.intercept, joint.slope)
+    u = (chi2 - 2.0) / n
+    out["unreliability"] = Unreliability(u, chi2, chi2_sf(chi2, 2))
+    out["quality_index"] = d - u
+    return out
+
+
+def _spiegelhalter(groups: ScoreGroups, undefined: dict[str, str]) -> Spiegelhalter | None:
+    p = groups.values
+    slope = 1.0 - 2.0 * p
+    numerator = float(_dot(groups.positives - groups.count * p, slope))
+    variance = float(_dot(groups.count, slope * slope * p * (1.0 - p)))
+    if variance <= 0:
+        undefined["spiegelhalter"] = ("every p is 0, 1/2 or 1: the statistic's variance "
+                                      "sum((1 - 2p)^2 p (1 - p)) is 0")
+        return None
+    z = numerator / math.sqrt(variance)
+    return Spiegelhalter(z, normal_two_sided(z))
+
+
+def calibration_tests_per_class(y: npt.NDArray[np.integer], proba: FloatArray, *,
+                                weights: FloatArray | None = None,
+                                rankings: Iterator[BinaryRanking | WeightedRanking] | None = None,
+                                hl_groups: int = HL_GROUPS, hl_method: HlMethod = "quantile",
+                                ) -> tuple[CalibrationTests, ...]:
+    """:func:`calibration_tests` of each class's probability against "the label is that class".
+
+    ``rankings``, when given, yields each class's one-vs-rest ranking in class
+    order (the evaluation's ``class_rankings()``).
+    """
+    out = []
+    for c in range(proba.shape[1]):
+        ranking = next(rankings) if rankings is not None else None
+        out.append(calibration_tests((y == c).astype(np.int8), np.ascontiguousarray(proba[:, c]),
+                                     weights=weights, ranking=ranking, hl_groups=hl_groups,
+                                     hl_method=hl_method))
+    return tuple(out)
