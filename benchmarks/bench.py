@@ -161,7 +161,7 @@ def main() -> None:
         lines.append(row("binary 10^8, streaming", "clfdiag evaluate --streaming", huge,
                          None, None))
     help_run = measure([*CLFDIAG[:1], "-c", "import sys; sys.argv = ['clfdiag', '--help']; "
-                        "from clfdiag.cli import main; main()"], max(reps, 5))
+                        "from clfdiag.cli.app import main; main()"], max(reps, 5))
     version = measure([*CLFDIAG, "--version"], max(reps, 5))
     lines += ["", f"`clfdiag --help`: {help_run.wall:.2f} s; `clfdiag --version`: "
               f"{version.wall:.2f} s (medians of {max(reps, 5)})."]

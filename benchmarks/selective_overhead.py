@@ -98,7 +98,7 @@ def main() -> None:
     patched = [sys.executable, "-c", "import sys; from unittest import mock; "
                f"mock.patch({WITHOUT_SECTION!r}, lambda ev, r, t: ev).start(); "
                f"mock.patch({WITHOUT_RANKING!r}, lambda self, t: None).start(); "
-               "from clfdiag.cli import main; sys.argv = ['clfdiag', *sys.argv[1:]]; main()",
+               "from clfdiag.cli.app import main; sys.argv = ['clfdiag', *sys.argv[1:]]; main()",
                *command[3:]]
     cli: dict[str, list[float]] = {"without": [], "with": []}
     for _ in range(args.reps):

@@ -407,7 +407,7 @@ def check(seed: int, directory: Path, command: str | None = None) -> dict[str, o
     """Run one seed in an empty folder; a description of the failure, or None."""
     from typer.testing import CliRunner
 
-    from clfdiag.cli import app
+    from clfdiag.cli.app import app
 
     for leftover in directory.iterdir():
         if leftover.is_dir():

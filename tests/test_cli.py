@@ -16,7 +16,7 @@ from sklearn import metrics as skm
 from typer.testing import CliRunner
 
 import clfdiag
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 from tests.conftest import SAMPLES
 
 BINARY = os.path.join(SAMPLES, "binary.csv")
@@ -311,7 +311,7 @@ def test_internal_error_is_exit_3_without_traceback(monkeypatch):
 
 def test_debug_shows_the_traceback(monkeypatch):
     monkeypatch.setattr("clfdiag.api.evaluate_file", lambda *a, **k: 1 / 0)
-    monkeypatch.setattr("clfdiag.cli._state", {"debug": False})
+    monkeypatch.setattr("clfdiag.cli.app._state", {"debug": False})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = CliRunner().invoke(app, ["--debug", "evaluate", BINARY])

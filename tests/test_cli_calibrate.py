@@ -11,7 +11,7 @@ from scipy.special import expit, logit
 from sklearn.calibration import _sigmoid_calibration
 from typer.testing import CliRunner
 
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 from clfdiag.core.catalogue import CATALOGUE
 from clfdiag.core.recalibration import BINARY_METHODS, MULTICLASS_METHODS
 from tests.conftest import SAMPLES
@@ -385,7 +385,7 @@ def test_python_api_matches_the_cli(tmp_path):
     preds = clfdiag.read_predictions(EPOCH)
     report = clfdiag.calibrate(preds, methods=["platt"])
     assert report["methods"] == as_json(EPOCH, "--method", "platt")["methods"]
-    from clfdiag.reports.calibration import saved_mapping
+    from clfdiag.reports.calibrate import saved_mapping
 
     applied, calibrated = clfdiag.apply_calibration(preds, saved_mapping(report))
     np.testing.assert_allclose(calibrated, platt_by_hand(report["methods"][0]["params"],

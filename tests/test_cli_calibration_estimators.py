@@ -13,7 +13,7 @@ from sklearn.calibration import calibration_curve
 from typer.testing import CliRunner
 
 import clfdiag
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 from clfdiag.core.calibration_error import calibration_view
 from clfdiag.io import predictions_from_frame
 from tests.conftest import SAMPLES

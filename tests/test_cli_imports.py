@@ -3,13 +3,16 @@
 import ast
 from pathlib import Path
 
+import pytest
+
 import clfdiag
 
-CLI = Path(clfdiag.__file__).with_name("cli.py")
+CLI = sorted((Path(clfdiag.__file__).parent / "cli").rglob("*.py"))
 
 
-def test_cli_does_not_reach_the_api_through_the_package():
-    tree = ast.parse(CLI.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("path", CLI, ids=lambda p: p.name)
+def test_cli_does_not_reach_the_api_through_the_package(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
     lazy = set(clfdiag._LAZY)
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):

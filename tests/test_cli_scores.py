@@ -9,7 +9,7 @@ import pytest
 from sklearn import metrics as skm
 from typer.testing import CliRunner
 
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 from tests.conftest import DATA, SAMPLES
 
 ASAH = os.path.join(DATA, "aSAH.csv")

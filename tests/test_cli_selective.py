@@ -9,7 +9,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 from typer.testing import CliRunner
 
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 from clfdiag.core.selective import selective
 from tests.conftest import SAMPLES
 

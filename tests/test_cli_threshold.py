@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from clfdiag.api import threshold as choose
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 from clfdiag.io import ReadOptions, predictions_from_frame
 from clfdiag.reports.threshold import ThresholdSettings
 from tests.conftest import DATA, SAMPLES

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 from tests.conftest import DATA, SAMPLES
 
 BINARY = os.path.join(SAMPLES, "binary.csv")

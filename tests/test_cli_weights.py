@@ -10,7 +10,7 @@ import pytest
 from sklearn import metrics as skm
 from typer.testing import CliRunner
 
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 
 DATA = Path(__file__).parent / "data" / "weighted"
 A, B, MULTI = str(DATA / "a.csv"), str(DATA / "b.csv"), str(DATA / "multiclass.csv")

@@ -12,9 +12,9 @@ from scipy import stats
 from typer.testing import CliRunner
 
 import clfdiag
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 from clfdiag.core.comparison import compare_predictions
-from clfdiag.report import diagnosis_sentence
+from clfdiag.reports.compare import diagnosis_sentence
 from tests.conftest import SAMPLES
 
 EPOCHS = sorted(glob.glob(os.path.join(SAMPLES, "epochs", "*.csv")))

@@ -5,7 +5,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 
 PAYLOADS = ["[link=https://x]click[/link]", "[/x]", "\x1b]0;title\x07", "\x1b[2J", "<!--",
             "<img src=x>", "a\nb", "x|y"]

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 import clfdiag
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 from clfdiag.errors import ClfdiagError
 from clfdiag.limits import MAX_BINS, MAX_BOOTSTRAP, MAX_TOP
 from tests.conftest import SAMPLES
@@ -69,3 +69,25 @@ def test_python_api_is_bounded_too():
         clfdiag.evaluate(preds, bins=MAX_BINS + 1)
     with pytest.raises(ClfdiagError, match="outside the allowed range"):
         clfdiag.compare(preds, preds, bootstrap=MAX_BOOTSTRAP + 1)
+
+
+def _no_work(*args, **kwargs):
+    raise AssertionError("the limit must be checked before any work")
+
+
+def test_every_api_function_checks_the_cli_limits_before_any_work(monkeypatch):
+    preds = clfdiag.read_predictions(BINARY)
+    monkeypatch.setattr("clfdiag.reports.threshold.threshold_report", _no_work)
+    monkeypatch.setattr("clfdiag.core.cross_fitting.cross_fit_calibration", _no_work)
+    monkeypatch.setattr("clfdiag.reports.ood.ood_report", _no_work)
+    bootstrap = f"--bootstrap {MAX_BOOTSTRAP + 100_000} is outside the allowed range, " \
+                f"0 to {MAX_BOOTSTRAP:,}"
+    with pytest.raises(ClfdiagError, match=bootstrap):
+        clfdiag.threshold(preds, clfdiag.ThresholdSettings(bootstrap=MAX_BOOTSTRAP + 100_000))
+    with pytest.raises(ClfdiagError, match=bootstrap):
+        clfdiag.calibrate(preds, bootstrap=MAX_BOOTSTRAP + 100_000)
+    with pytest.raises(ClfdiagError, match=f"--bins 0 is outside the allowed range, 1 to "
+                                           f"{MAX_BINS:,}"):
+        clfdiag.calibrate(preds, bins=0)
+    with pytest.raises(ClfdiagError, match=f"--top {MAX_TOP + 1} is outside"):
+        clfdiag.ood(preds, [preds], top=MAX_TOP + 1)

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from clfdiag.render.trajectory_view import EDGE_ROWS, SHOWN_FLAGS, SHOWN_ROWS
+from clfdiag.render.views.trajectory import EDGE_ROWS, SHOWN_FLAGS, SHOWN_ROWS
 from tests.test_cli import run
 
 N = 3000

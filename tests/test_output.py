@@ -12,7 +12,7 @@ import threading
 import pytest
 from typer.testing import CliRunner
 
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 from clfdiag.io.output import write_report
 from tests.conftest import DATA, SAMPLES
 

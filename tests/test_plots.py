@@ -11,7 +11,7 @@ import pytest
 pytest.importorskip("matplotlib")
 from matplotlib.image import imread
 
-from clfdiag.render import plots
+from clfdiag.render.views import compare, evaluate, trajectory
 from tests.conftest import SAMPLES
 from tests.test_cli import run
 
@@ -40,7 +40,7 @@ def test_files_are_valid_images_of_the_expected_size(tmp_path):
 
 def test_roc_and_pr_are_the_engines_curves():
     r = report("evaluate", os.path.join(SAMPLES, "binary.csv"))
-    figs = plots.evaluation_figures(r)
+    figs = evaluate.evaluation_figures(r)
     roc_line = figs["roc"].axes[0].lines[0]
     np.testing.assert_array_equal(roc_line.get_xdata(), r["curves"]["roc"]["fpr"])
     np.testing.assert_array_equal(roc_line.get_ydata(), r["curves"]["roc"]["tpr"])
@@ -58,7 +58,7 @@ def test_binary_reliability_is_the_positive_class_view_with_wilson_intervals():
 
     path = os.path.join(SAMPLES, "epochs", "epoch_20.csv")
     r = report("evaluate", path)
-    figs = plots.evaluation_figures(r)
+    figs = evaluate.evaluation_figures(r)
     rel = r["reliability_positive_class"]
     assert rel["view"] == "positive_class"
     used = [b for b in rel["bins"] if b["count"]]
@@ -83,7 +83,7 @@ def test_binary_reliability_is_the_positive_class_view_with_wilson_intervals():
 
 def test_reliability_and_confidence_are_the_calibration_bins():
     r = report("evaluate", os.path.join(SAMPLES, "multiclass.csv"))
-    figs = plots.evaluation_figures(r)
+    figs = evaluate.evaluation_figures(r)
     used = [b for b in r["calibration"]["bins"] if b["count"]]
     line = figs["reliability"].axes[0].lines[1]
     np.testing.assert_allclose(line.get_xdata(), [b["confidence"] for b in used])
@@ -97,7 +97,7 @@ def test_reliability_and_confidence_are_the_calibration_bins():
 
 def test_multiclass_per_class_roc():
     r = report("evaluate", os.path.join(SAMPLES, "multiclass.csv"))
-    figs = plots.evaluation_figures(r)
+    figs = evaluate.evaluation_figures(r)
     lines = figs["roc_per_class"].axes[0].lines[:-1]
     assert len(lines) == len(r["class_roc"]) == 10
     for line, c in zip(lines, r["class_roc"], strict=True):
@@ -116,7 +116,7 @@ def test_many_classes_show_the_worst(tmp_path):
     assert len(r["class_roc"]) == 8
     worst = sorted(c["roc_auc"] for c in r["per_class"])[:8]
     assert sorted(c["roc_auc"] for c in r["class_roc"]) == worst
-    assert "lowest AUC of 30" in plots.evaluation_figures(r)["roc_per_class"].get_suptitle()
+    assert "lowest AUC of 30" in evaluate.evaluation_figures(r)["roc_per_class"].get_suptitle()
 
 
 def test_compare_figures(tmp_path):
@@ -124,7 +124,7 @@ def test_compare_figures(tmp_path):
     run(*args, "--plot", tmp_path)
     assert {p.stem for p in tmp_path.iterdir()} == {"roc", "reliability", "scatter"}
     r = json.loads(run(*args, "--format", "json", "--plot", tmp_path / "again").stdout)
-    figs = plots.comparison_figures(r)
+    figs = compare.comparison_figures(r)
     a, b = figs["roc"].axes[0].lines[:2]
     np.testing.assert_array_equal(a.get_xdata(), r["curves"]["a"]["roc"]["fpr"])
     np.testing.assert_array_equal(b.get_ydata(), r["curves"]["b"]["roc"]["tpr"])
@@ -135,7 +135,7 @@ def test_compare_figures(tmp_path):
 def test_trajectory_figure(tmp_path):
     r = json.loads(run("epochs", *EPOCHS, "--format", "json", "--plot", tmp_path).stdout)
     assert (tmp_path / "loss_accuracy.png").exists()
-    fig = plots.trajectory_figure(r)
+    fig = trajectory.trajectory_figure(r)
     ax = fig.axes[0]
     np.testing.assert_allclose(ax.lines[0].get_ydata(), [e["log_loss"] for e in r["epochs"]])
     np.testing.assert_allclose(fig.axes[1].lines[0].get_ydata(),

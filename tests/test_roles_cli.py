@@ -8,7 +8,7 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 from tests.conftest import DATA, SAMPLES
 
 SHAPES = os.path.join(DATA, "shapes")

@@ -6,7 +6,7 @@ import os
 import pytest
 from typer.testing import CliRunner
 
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 from tests.conftest import SAMPLES
 
 EPOCHS = [os.path.join(SAMPLES, "epochs", f"epoch_{i:02d}.csv") for i in (1, 2)]

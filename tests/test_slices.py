@@ -219,7 +219,7 @@ def test_streaming_refuses_more_groups_than_it_can_hold(tmp_path, monkeypatch):
 
 
 def test_forest_plot_is_drawn(tmp_path):
-    from clfdiag.render.plots import figures
+    from clfdiag.render.views import figures
 
     report = evaluate_by(write(tmp_path, frame(10, 300)), "site", metric="roc_auc")
     fig = figures(report)["slices"]

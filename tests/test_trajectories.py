@@ -12,7 +12,7 @@ from sklearn import metrics as skm
 from typer.testing import CliRunner
 
 import clfdiag
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 from clfdiag.core.trajectory import scan
 from clfdiag.io.histories import read_history
 from tests.conftest import DATA, SAMPLES

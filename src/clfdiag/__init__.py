@@ -5,34 +5,35 @@ The Python API mirrors the command line::
     import clfdiag
     preds = clfdiag.read_predictions("preds.csv")
     report = clfdiag.evaluate(preds)        # the same dict as `--format json`
+
+Every name is imported on first use, so that `clfdiag --help` loads no numpy or
+pyarrow; ``__all__`` and the lazy attributes come from the one table below.
 """
 
 from __future__ import annotations
+
+from clfdiag.version import __version__ as __version__
 
 # Not `typing.TYPE_CHECKING`: importing typing would delay the handling of Ctrl-C at start-up.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__version__ = "0.1.0"
-
-__all__ = ["ReadOptions", "__version__", "apply_calibration", "calibrate", "compare", "epochs",
-           "evaluate", "evaluate_file", "history",
-           "predictions_from_frame", "read_history", "read_predictions"]
+COMMANDS = ("evaluate", "compare", "epochs", "history", "threshold", "calibrate", "ood")
+"""One function of :mod:`clfdiag.api` per command of the CLI, under the command's name."""
 
 _LAZY = {
+    **dict.fromkeys(COMMANDS, "clfdiag.api"),
+    "evaluate_file": "clfdiag.api",
+    "apply_calibration": "clfdiag.api",
     "read_predictions": "clfdiag.io",
     "ReadOptions": "clfdiag.io",
     "predictions_from_frame": "clfdiag.io",
     "read_history": "clfdiag.io.histories",
-    "evaluate": "clfdiag.api",
-    "evaluate_file": "clfdiag.api",
-    "compare": "clfdiag.api",
-    "epochs": "clfdiag.api",
-    "history": "clfdiag.api",
-    "calibrate": "clfdiag.api",
-    "apply_calibration": "clfdiag.api",
+    "ThresholdSettings": "clfdiag.reports.threshold",
 }
+
+__all__ = sorted(["__version__", *_LAZY])
 
 
 def __getattr__(name: str) -> Any:

@@ -6,14 +6,9 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from clfdiag.input_checks import (
-    decision_rule,
-    decision_threshold,
-    inverted_score_note,
-    require_supported,
-)
+from clfdiag.input_checks import decision_rule, decision_threshold, require_supported
 from clfdiag.io.histories import History
-from clfdiag.io.predictions import ReadOptions
+from clfdiag.io.options import ReadOptions
 from clfdiag.limits import check_bootstrap_draws, check_limits
 from clfdiag.predictions import Predictions
 
@@ -21,9 +16,10 @@ if TYPE_CHECKING:
     from clfdiag.engines.fold import ProgressSink
     from clfdiag.engines.slices import SliceOptions
     from clfdiag.io.groups import GroupColumn
-    from clfdiag.report import EvaluationReport, TrajectoryReport
-    from clfdiag.reports.calibration import CalibrationReport
+    from clfdiag.reports.calibrate import CalibrationReport
+    from clfdiag.reports.evaluate import EvaluationReport
     from clfdiag.reports.threshold import ThresholdReport, ThresholdSettings
+    from clfdiag.reports.trajectory import TrajectoryReport
 
 
 def evaluate(
@@ -39,7 +35,7 @@ def evaluate(
     seed: int | None = None,
     target_risk: float | None = None,
 ) -> EvaluationReport:
-    """Evaluate predictions and return the report documented in the README (``--format json``).
+    """Evaluate predictions; the same dict as ``--format json`` (docs/evaluate.md).
 
     ``threshold`` (binary only) decides the predicted class: a number (default
     0.5 for probabilities, none for real-valued scores) or a rule that chooses
@@ -52,9 +48,10 @@ def evaluate(
     by ``seed``) give the top-label ECE an interval. ``target_risk``: the selective
     risk for ``selective.coverage_at_risk`` (default: half the error rate).
     """
+    from dataclasses import replace
+
     from clfdiag.engines.memory import evaluate_in_memory, evaluate_scores_in_memory
-    from clfdiag.report import hard_prediction_report
-    from clfdiag.reports.calibration_estimators import add_calibration_estimators
+    from clfdiag.reports.evaluate import evaluate_report
 
     check_limits(top=top, bins=bins)
     # Real-valued scores are evaluated unweighted: they are refused with a weight column.
@@ -66,34 +63,25 @@ def evaluate(
     hard = preds.score_kind == "hard"
     cut, rule = decision_rule(preds, threshold)
     if preds.score_kind == "scores":
-        report = evaluate_scores_in_memory(preds, threshold=cut, bins=bins)
+        run = evaluate_scores_in_memory(preds, threshold=cut, bins=bins)
     else:
-        report = evaluate_in_memory(preds, threshold=0.5 if cut is None else cut,
-                                    min_confidence=min_confidence, top=0 if hard else top,
-                                    bins=bins, target_risk=target_risk)
-    report["threshold_rule"] = rule
+        run = evaluate_in_memory(preds, threshold=0.5 if cut is None else cut,
+                                 min_confidence=min_confidence, top=0 if hard else top,
+                                 bins=bins, target_risk=target_risk)
+    notes = []
     if preds.logits is not None and isinstance(threshold, (int, float)):
-        report["notes"].append(f"--threshold {threshold:g} applies to the probability (the "
-                               "sigmoid or softmax of the logits), not to the logit itself")
-    if hard:
-        report = hard_prediction_report(report)
-        add_calibration_estimators(report, None, None, bins,
-                                   unavailable=report["undefined"].get("ece"))
-    elif preds.score_kind == "scores" or preds.weights is not None:
-        add_calibration_estimators(report, None, None, bins, unavailable=(
-            report["undefined"].get("ece") or "the binned, class-wise and smooth calibration "
-            "estimators are not weighted: the weighted top-label ECE and MCE are in metrics"))
-    else:
-        add_calibration_estimators(report, preds.y, preds.proba, bins, bootstrap, seed)
-    if not hard:
-        report["notes"] += inverted_score_note(report, preds)
+        notes.append(f"--threshold {threshold:g} applies to the probability (the sigmoid or "
+                     "softmax of the logits), not to the logit itself")
     if slices is not None:
+        from clfdiag.engines.result import Slices
         from clfdiag.engines.slices import slices_in_memory
 
         if group_values is None or len(group_values) != len(slices.by):
             raise ValueError("give one array of group values per --by column")
-        slices_in_memory(report, preds, group_values, slices, cut, bins)
-    return report
+        run = replace(run, slices=Slices(slices, tuple(
+            slices_in_memory(preds, group_values, slices, cut, bins))))
+    return evaluate_report(run, bins=bins, threshold_rule=rule, notes=notes, arrays=preds,
+                           bootstrap=bootstrap, seed=seed)
 
 
 def compare(
@@ -118,7 +106,7 @@ def compare(
     """
     from clfdiag.core.comparison import compare_predictions
     from clfdiag.pairing import pair_predictions, row_pairing_note
-    from clfdiag.report import comparison_report
+    from clfdiag.reports.compare import compare_report
 
     check_limits(top=top, bins=bins, bootstrap=bootstrap, sample_points=sample_points)
     require_supported(a, "compare", hard=False, scores=True,
@@ -137,13 +125,10 @@ def compare(
         min_confidence=min_confidence, top=top, n_bins=bins, min_loss_delta=min_loss_delta,
         min_accuracy_delta=min_accuracy_delta, bootstrap=bootstrap, seed=seed,
         sample_points=sample_points, weights=paired.weights)
-    report = comparison_report(a, b, paired, cmp, threshold=cut,
-                               min_loss_delta=min_loss_delta,
-                               min_accuracy_delta=min_accuracy_delta, alpha=alpha)
-    report["pairing"]["ids_only_in"] = paired.ids_only_in
     note = row_pairing_note(paired, a, b)
-    report.setdefault("notes", []).extend([note] if note else [])
-    return report
+    return compare_report(a, b, paired, cmp, threshold=cut, min_loss_delta=min_loss_delta,
+                          min_accuracy_delta=min_accuracy_delta, alpha=alpha,
+                          notes=[note] if note else [])
 
 
 def _compare_scores(a: Predictions, b: Predictions, *, allow_partial: bool,
@@ -159,12 +144,12 @@ def _compare_scores(a: Predictions, b: Predictions, *, allow_partial: bool,
     import numpy as np
 
     from clfdiag.core.accumulators import ClassificationSums
-    from clfdiag.core.comparison import compare_predictions, significant_regressions
+    from clfdiag.core.comparison import compare_predictions
     from clfdiag.core.evaluation import finish
     from clfdiag.core.ranking import rank_binary
     from clfdiag.core.stats import MeanDifference, delong_paired
     from clfdiag.pairing import pair_predictions
-    from clfdiag.report import SCORE_REASON, comparison_report, score_report
+    from clfdiag.reports.compare import compare_scores_report
 
     cut, _ = decision_rule(a, threshold)
     paired = pair_predictions(a, b, allow_partial)
@@ -184,32 +169,7 @@ def _compare_scores(a: Predictions, b: Predictions, *, allow_partial: bool,
                   delong=delong_paired(y, paired.proba_a, paired.proba_b),
                   log_loss_test=MeanDifference(float("nan"), None, None, "none"),
                   loss_up_accuracy_up=False, top=())
-    report = comparison_report(a, b, paired, cmp, threshold=0.5, min_loss_delta=0.0,
-                               min_accuracy_delta=0.0, alpha=alpha)
-    for side in ("a", "b"):
-        one: Any = {"metrics": report[side], "undefined": report["undefined"][side],
-                    "confusion_matrix": {"matrix": []}, "per_class": [], "notes": []}
-        score_report(one, cut)
-        report["calibration"][side] = {"bins": [], "ece": None}
-    report["delta"] = {k: (None if v is None or report["b"].get(k) is None
-                           else report["b"][k] - v) for k, v in report["a"].items()}
-    report["threshold"] = cut
-    report["tests"]["log_loss"] = None
-    if cut is None:
-        report["tests"]["mcnemar"] = None
-    report["decomposition"] = {"total_loss_change": None, "groups": [], "top": []}
-    report["regressions"] = [r for r in significant_regressions(cmp, alpha)
-                             if r != "log_loss" and (cut is not None or r != "accuracy")]
-    d = cmp.delong
-    report["diagnosis"] = (
-        f"Real-valued scores: ROC AUC {'moved' if d is None else _auc_move(d.auc_a, d.auc_b)}; "
-        f"log loss and calibration are undefined ({SCORE_REASON}).")
-    report.pop("sample", None)
-    return report
-
-
-def _auc_move(auc_a: float, auc_b: float) -> str:
-    return f"from {auc_a:.4f} (A) to {auc_b:.4f} (B)"
+    return compare_scores_report(a, b, paired, cmp, threshold=cut, alpha=alpha)
 
 
 def evaluate_file(
@@ -246,7 +206,7 @@ def evaluate_file(
     from clfdiag.engines.streaming import StreamSettings, evaluate_stream
     from clfdiag.io import read_predictions
     from clfdiag.io.streaming import BATCH_BYTES, should_stream
-    from clfdiag.reports.calibration_estimators import add_calibration_estimators
+    from clfdiag.reports.evaluate import evaluate_report
 
     check_limits(top=top, bins=bins, bootstrap=bootstrap)
     threshold = _number_or_rule(threshold)
@@ -269,12 +229,9 @@ def evaluate_file(
 
             raise ClfdiagError("--in-memory and --engine dask cannot be combined",
                                "the Dask engine folds each part into histograms; leave out one")
-        report = evaluate_dask(path, options, StreamSettings(threshold, min_confidence, top,
-                                                             bins, slices), scheduler, progress)
-        add_calibration_estimators(report, None, None, bins, unavailable=(
-            "the Dask engine keeps the top-label bins only; evaluate in memory for the other "
-            "estimators"))
-        return report
+        run = evaluate_dask(path, options, StreamSettings(threshold, min_confidence, top, bins,
+                                                          slices), scheduler, progress)
+        return evaluate_report(run, bins=bins)
     if whole or not (should_stream(path) if streaming is None else streaming):
         preds = read_predictions(path, options)
         values = None
@@ -292,14 +249,11 @@ def evaluate_file(
                         bins=bins, slices=slices, group_values=values, bootstrap=bootstrap,
                         seed=seed, target_risk=target_risk)
     assert not isinstance(threshold, str)
-    report = evaluate_stream(path, options,
-                             StreamSettings(threshold, min_confidence, top, bins,
-                                            target_risk=target_risk),
-                             batch_bytes or BATCH_BYTES, slices, progress)
-    add_calibration_estimators(report, None, None, bins, unavailable=(
-        "streaming mode keeps the top-label bins only; evaluate in memory (--in-memory) for "
-        "the other estimators"))
-    return report
+    run = evaluate_stream(path, options,
+                          StreamSettings(threshold, min_confidence, top, bins,
+                                         target_risk=target_risk),
+                          batch_bytes or BATCH_BYTES, slices, progress)
+    return evaluate_report(run, bins=bins)
 
 
 def _number_or_rule(threshold: float | str | None) -> float | str | None:
@@ -346,12 +300,12 @@ def epochs(
     """
     from dataclasses import replace
 
-    from clfdiag.core.comparison import compare_predictions, significant_regressions
+    from clfdiag.core.comparison import compare_predictions
     from clfdiag.core.evaluation import evaluate_predictions
     from clfdiag.core.trajectory import scan
     from clfdiag.errors import ClfdiagError
     from clfdiag.pairing import common_examples, pair_predictions
-    from clfdiag.report import diagnosis_sentence, trajectory_report
+    from clfdiag.reports.epochs import epochs_report
 
     check_limits(bins=bins)
     if len(runs) < 2:
@@ -390,33 +344,11 @@ def epochs(
         trajectory = replace(trajectory, loss_up_accuracy_up=tuple(
             (f and tests[i]["both_significant"]) if f else f
             for i, f in enumerate(trajectory.loss_up_accuracy_up)))
-    why = {i: diagnosis_sentence(changes[i]) for i in trajectory.flagged}
-    rows = [
-        {"epoch": label, "file": p.source.path, "log_loss": e.metrics["log_loss"],
-         "accuracy": e.metrics["accuracy"], "roc_auc": e.metrics.get("roc_auc"),
-         "ece": e.metrics["ece"], "overconfident_errors": e.overconfident.count,
-         "loss_up_accuracy_up": trajectory.loss_up_accuracy_up[i],
-         "mcnemar_p": tests[i]["mcnemar_p"] if i in tests else None,
-         "loss_test_p": tests[i]["loss_test_p"] if i in tests else None,
-         "diagnosis": why.get(i)}
-        for i, (label, p, e) in enumerate(zip(labels, runs, evaluations, strict=True))
-    ]
     last, best = len(runs) - 1, trajectory.best_by_loss
-    last_vs_best = None
-    if best is not None and best != last:
-        cmp = compare_pair(best, last)
-        last_vs_best = {"best": labels[best], "last": labels[last],
-                        "loss_delta": cmp.loss_delta, "accuracy_delta": cmp.accuracy_delta,
-                        "diagnosis": diagnosis_sentence(cmp),
-                        "regressions": list(significant_regressions(cmp, alpha))}
-    surviving = sum(t["both_significant"] for t in tests.values())
-    flags = {"alpha": alpha, "loss_up_accuracy_up": all_flags,
-             "both_rises_significant": surviving, "significant_only": significant}
-    pairing = {"by": common.by, "n": len(runs[0]), "left_out": common.left_out}
-    return trajectory_report("epochs", rows, labels, trajectory, min_loss_delta,
-                             min_accuracy_delta, last_vs_best=last_vs_best,
-                             flag_tests=flags, pairing=pairing,
-                             notes=_partial_notes(common.left_out, len(runs[0])))
+    last_vs_best = compare_pair(best, last) if best is not None and best != last else None
+    return epochs_report(labels, common, evaluations, trajectory, changes, tests, last_vs_best,
+                         alpha=alpha, significant=significant, flagged_before_tests=all_flags,
+                         min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta)
 
 
 def rise_tests(cmp: Any, alpha: float) -> dict[str, Any]:
@@ -434,13 +366,6 @@ def rise_tests(cmp: Any, alpha: float) -> dict[str, Any]:
     return {"mcnemar_p": mcnemar_p, "loss_test_p": loss_p, "both_significant": both}
 
 
-def _partial_notes(left_out: dict[str, int], kept: int) -> list[str]:
-    if not left_out:
-        return []
-    listed = ", ".join(f"{n} from {path}" for path, n in left_out.items())
-    return [f"--allow-partial: {kept} examples are in every file; left out {listed}"]
-
-
 def history(
     run: History,
     *,
@@ -449,27 +374,14 @@ def history(
 ) -> TrajectoryReport:
     """Scan a training history: the ``epochs`` scan without the metrics that need predictions."""
     from clfdiag.core.trajectory import scan
-    from clfdiag.report import trajectory_report
+    from clfdiag.reports.history import history_report
 
     evaluations = run.evaluations
     trajectory = scan([e.loss for e in evaluations], [e.accuracy for e in evaluations],
                       min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
                       segment_starts=run.segment_starts)
-    labels: list[Any] = [int(e.label) if float(e.label).is_integer() else e.label
-                         for e in evaluations]
-    if run.segment_starts:
-        # Epoch numbers repeat across a restarted training: say which segment.
-        labels = [f"{e.segment + 1}:{label}" for e, label in zip(evaluations, labels,
-                                                                  strict=True)]
-    rows = [{"epoch": label, "step": e.step, "segment": e.segment, "loss": e.loss,
-             "accuracy": e.accuracy, "loss_up_accuracy_up": flag}
-            for label, e, flag in zip(labels, evaluations, trajectory.loss_up_accuracy_up,
-                                      strict=True)]
-    source = {"path": run.path, "format": run.format, "loss_column": run.loss_column,
-              "accuracy_column": run.accuracy_column, "labelled_by": run.labelled_by,
-              "segments": (evaluations[-1].segment + 1) if evaluations else 0}
-    return trajectory_report("history", rows, labels, trajectory, min_loss_delta,
-                             min_accuracy_delta, source=source, notes=list(run.notes))
+    return history_report(run, trajectory, min_loss_delta=min_loss_delta,
+                          min_accuracy_delta=min_accuracy_delta)
 
 
 def threshold(preds: Predictions, settings: ThresholdSettings | None = None, *,
@@ -484,7 +396,9 @@ def threshold(preds: Predictions, settings: ThresholdSettings | None = None, *,
     """
     from clfdiag.reports.threshold import ThresholdSettings, threshold_report
 
-    return threshold_report(preds, settings or ThresholdSettings(), groups, cost_matrix)
+    settings = settings or ThresholdSettings()
+    check_limits(bootstrap=settings.bootstrap)
+    return threshold_report(preds, settings, groups, cost_matrix)
 
 
 def calibrate(
@@ -506,16 +420,15 @@ def calibrate(
     """
     from clfdiag.core.cross_fitting import cross_fit_calibration, default_methods
     from clfdiag.errors import ClfdiagError
-    from clfdiag.reports.calibration import calibration_report
+    from clfdiag.reports.calibrate import calibration_report
 
+    check_limits(bins=bins, bootstrap=bootstrap)
     require_calibratable(preds)
     allowed = default_methods(preds.proba)
     for method in methods or ():
         if method not in allowed:
             raise ClfdiagError(f"--method {method}: not a method for {preds.task} predictions",
                                f"use one of: {', '.join(allowed)}")
-    if bins < 1:
-        raise ClfdiagError(f"--bins {bins}: need at least 1 bin")
     logits = temperature_logits(preds)
     try:
         result = cross_fit_calibration(preds.y, preds.proba, methods, folds=folds, seed=seed,
@@ -524,9 +437,8 @@ def calibrate(
     except ValueError as exc:
         flag = "--folds: " if "fold" in str(exc) else ""
         raise ClfdiagError(f"{preds.source.path}: {flag}{exc}") from None
-    report = calibration_report(preds, result, bootstrap=bootstrap)
-    report["notes"] += _logits_note(preds, logits, "temperature" in (methods or ("temperature",)))
-    return report
+    return calibration_report(preds, result, bootstrap=bootstrap, notes=_logits_note(
+        preds, logits, "temperature" in (methods or ("temperature",))))
 
 
 def temperature_logits(preds: Predictions) -> Any:
@@ -577,17 +489,22 @@ def apply_calibration(
     min_confidence: float = 0.9,
     bootstrap: int = 0,
     seed: int | None = 0,
+    write: bool = False,
 ) -> tuple[CalibrationReport, Any]:
     """Apply a saved mapping (``calibrate --save``); the report and the mapped probabilities.
 
-    A mapping fitted on other classes (names or order) raises
-    :class:`~clfdiag.errors.ClfdiagError` naming ``--apply``.
+    ``write``: also write the predictions with calibrated probabilities to
+    ``output`` (``.csv`` or ``.parquet``, as ``calibrate --apply -o``), before the
+    report is built, which then says what the file holds. A mapping fitted on
+    other classes (names or order) raises :class:`~clfdiag.errors.ClfdiagError`
+    naming ``--apply``.
     """
     from clfdiag.core.calibration_mapping import MappingError, mapping_from_dict
     from clfdiag.core.recalibration import apply_mapping
     from clfdiag.errors import ClfdiagError
-    from clfdiag.reports.calibration import applied_report
+    from clfdiag.reports.calibrate import applied_report
 
+    check_limits(bins=bins, bootstrap=bootstrap)
     require_calibratable(preds)
     try:
         fitted = mapping_from_dict(mapping, preds.classes)
@@ -596,9 +513,14 @@ def apply_calibration(
         raise ClfdiagError(f"--apply {mapping_name}: {exc}",
                            "apply a mapping saved by `clfdiag calibrate --save` on "
                            "predictions of the same classes") from None
+    notes: list[str] = []
+    if write:
+        from clfdiag.io.calibrated import write_calibrated
+
+        notes = write_calibrated(preds, mapped, output)
     report = applied_report(preds, fitted.params, mapped, mapping=mapping_name, output=output,
                             bins=bins, min_confidence=min_confidence, bootstrap=bootstrap,
-                            seed=seed)
+                            seed=seed, notes=notes)
     return report, mapped
 
 
@@ -620,6 +542,7 @@ def ood(
     from clfdiag.input_checks import require_same_columns
     from clfdiag.reports.ood import ood_report
 
+    check_limits(top=top)
     if not 0.0 < keep <= 1.0:
         raise ClfdiagError(f"--keep {keep:g} is not a share of examples to keep",
                            "pass a value above 0 and at most 1, e.g. --keep 0.95")

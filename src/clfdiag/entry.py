@@ -12,11 +12,12 @@ from __future__ import annotations
 import os
 import signal
 
+from clfdiag.errors import EXIT_INTERRUPTED
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import FrameType
 
-EXIT_INTERRUPTED = 130
 
 
 def _on_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -33,7 +34,7 @@ def main() -> None:
     """Run the command line with the interrupt handler in place."""
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _on_interrupt)
-    from clfdiag.cli import main as run
+    from clfdiag.cli.app import main as run
 
     run()
 

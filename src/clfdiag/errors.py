@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+EXIT_OK = 0
+EXIT_GATE = 1
+"""A gate (``--fail-under``, ``--fail-over``, ``--fail-on``) failed."""
+EXIT_INPUT = 2
+"""A usage or input error: a :class:`ClfdiagError` by default."""
+EXIT_INTERNAL = 3
+"""An unexpected failure: a bug, reported in one line."""
+EXIT_INTERRUPTED = 130
+"""Ctrl-C: 128 + SIGINT, what a shell reports for a process stopped by it."""
+
 
 class ClfdiagError(Exception):
     """A problem with the user's input or options, reported without a traceback.
@@ -11,7 +21,8 @@ class ClfdiagError(Exception):
     gate or check.
     """
 
-    def __init__(self, message: str, hint: str | None = None, exit_code: int = 2) -> None:
+    def __init__(self, message: str, hint: str | None = None,
+                 exit_code: int = EXIT_INPUT) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint

@@ -6,7 +6,6 @@ evaluate correctly is refused with the flag to change, never half-evaluated.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from clfdiag.errors import ClfdiagError
@@ -56,18 +55,6 @@ def decision_threshold(preds: Predictions, threshold: float | None) -> float:
         raise ClfdiagError(f"{preds.source.path}: --threshold applies to probabilities, but "
                            "the input holds hard predictions", "leave out --threshold")
     return threshold
-
-
-def inverted_score_note(report: Mapping[str, Any], preds: Predictions) -> list[str]:
-    """A binary ROC AUC below 0.5: the score may be the other class's probability."""
-    auc = report["metrics"].get("roc_auc")
-    if report["task"] != "binary" or auc is None or auc >= 0.5:
-        return []
-    column = (", ".join(repr(c) for c in preds.source.probability_columns)
-              or "the score column")
-    return [f"ROC AUC is {auc:.4f}, below 0.5: {column} may be the probability of "
-            f"{preds.classes[0]!r} rather than of {preds.classes[1]!r}; if so, pass "
-            f"--positive {preds.classes[0]}"]
 
 
 def decision_rule(preds: Predictions, threshold: float | str | None,

@@ -12,13 +12,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 from clfdiag.core import catalogue
 from clfdiag.core.catalogue import CATALOGUE, MetricSpec
 from clfdiag.core.evaluation import evaluate_predictions
 from tests.conftest import SAMPLES
 
-README = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+# The documentation: the README and the pages under docs/, where the metrics are defined.
+ROOT = Path(__file__).parents[2]
+README = "\n".join(page.read_text(encoding="utf-8")
+                   for page in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))])
 BINARY = os.path.join(SAMPLES, "binary.csv")
 MULTI = os.path.join(SAMPLES, "multiclass.csv")
 

@@ -5,7 +5,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 
 
 def history(*args):

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from sklearn import metrics as skm
 from typer.testing import CliRunner
 
-from clfdiag.cli import app
+from clfdiag.cli.app import app
 from clfdiag.io import ReadOptions, predictions_from_frame, read_predictions
 from clfdiag.io.columns import PREDICTION_NAMES, SCORE_NAMES
 from tests.conftest import DATA

@@ -275,7 +275,7 @@ import gzip, resource, sys
 limit = int(sys.argv[2])
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 sys.argv = ["clfdiag", "evaluate", sys.argv[1], "--format", "json"]
-from clfdiag.cli import main
+from clfdiag.cli.app import main
 main()
 """
 
@@ -305,7 +305,7 @@ def test_a_compression_bomb_is_streamed_within_a_bounded_address_space(tmp_path)
 def test_stdin_streams_and_each_invocation_reads_its_own_input():
     from typer.testing import CliRunner
 
-    from clfdiag.cli import app
+    from clfdiag.cli.app import app
 
     first = CliRunner().invoke(app, ["evaluate", "-", "--format", "json", "--streaming"],
                                input=BINARY)

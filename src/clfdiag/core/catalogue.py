@@ -1,7 +1,7 @@
 """Every metric clfdiag reports, named once: key, label, direction, definition, reference.
 
 Renderers take labels from here, gates take directions, and the tests check that
-every key a report holds has a spec and that the README defines every spec.
+every key a report holds has a spec and that the docs define every spec.
 A new metric is one :class:`MetricSpec` in :data:`SPECS` (or passed to
 :func:`register` by the module that computes it) plus its computation.
 

@@ -48,22 +48,21 @@ class ScoreSpec:
     direction: Direction
     definition: str
     reference: str
-    needs_logits: bool
 
 
 SCORES: tuple[ScoreSpec, ...] = (
     ScoreSpec("max_softmax", "higher", "largest class probability",
-              "Hendrycks & Gimpel, ICLR 2017", False),
+              "Hendrycks & Gimpel, ICLR 2017"),
     ScoreSpec("margin", "higher", "largest minus second-largest class probability",
-              "Scheffer et al., 2001 (margin sampling)", False),
+              "Scheffer et al., 2001 (margin sampling)"),
     ScoreSpec("entropy", "lower",
               "Shannon entropy -sum p ln p in nats (0 ln 0 = 0); ranked as -entropy",
-              "Shannon, 1948", False),
+              "Shannon, 1948"),
     ScoreSpec("max_logit", "higher", "largest raw logit",
-              "Hendrycks et al., ICML 2022 (MaxLogit)", True),
+              "Hendrycks et al., ICML 2022 (MaxLogit)"),
     ScoreSpec("energy", "lower",
               "energy E(x) = -logsumexp(logits) (temperature 1); ranked as logsumexp",
-              "Liu, Wang, Owens & Li, NeurIPS 2020", True),
+              "Liu, Wang, Owens & Li, NeurIPS 2020"),
 )
 SCORE_SPECS = {spec.key: spec for spec in SCORES}
 TPR_LEVEL = 0.95

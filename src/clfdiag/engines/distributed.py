@@ -24,12 +24,12 @@ import numpy as np
 from clfdiag.core.evaluation import finish
 from clfdiag.core.state import Accumulator, SettingsMismatch, merged, state
 from clfdiag.engines.fold import ProgressSink
-from clfdiag.engines.slices import SliceOptions, add_slices
+from clfdiag.engines.result import EvaluationRun, Slices
+from clfdiag.engines.slices import SliceOptions, slice_results
 from clfdiag.engines.streaming import StreamSettings, StreamState, update
 from clfdiag.errors import ClfdiagError
-from clfdiag.io.predictions import ReadOptions
+from clfdiag.io.options import ReadOptions
 from clfdiag.predictions import InputSummary, Predictions
-from clfdiag.report import EvaluationReport
 
 ROW_BITS = 40
 """Rows of one part are below 2**40; parts are numbered above."""
@@ -230,8 +230,8 @@ def require_dask() -> None:
 
 def evaluate_dask(path: str, options: ReadOptions | None, settings: StreamSettings,
                   scheduler: str | None = None,
-                  progress: ProgressSink | None = None) -> EvaluationReport:
-    """The ``evaluate`` report of a dataset of parts, folded on a Dask cluster.
+                  progress: ProgressSink | None = None) -> EvaluationRun:
+    """The evaluation of a dataset of parts, folded on a Dask cluster.
 
     ``scheduler``: the address of a running scheduler; None starts a local
     cluster of worker processes (one a core); ``"synchronous"`` runs every task
@@ -284,10 +284,7 @@ def _on_cluster(parts: list[str], options: ReadOptions, settings: StreamSettings
 
 
 def _report(path: str, parts: list[str], done: PartitionsState, settings: StreamSettings
-            ) -> EvaluationReport:
-    from clfdiag.input_checks import inverted_score_note
-    from clfdiag.report import evaluation_report
-
+            ) -> EvaluationRun:
     evaluation, first = done.stream.evaluation, done.first
     if evaluation is None or first is None:
         raise ClfdiagError(f"{path}: no part holds any rows",
@@ -311,13 +308,8 @@ def _report(path: str, parts: list[str], done: PartitionsState, settings: Stream
         notes.append(f"part {i + 1} ({parts[i]}) was left out (--drop-invalid): {reason}")
     source = replace(first[1], path=path, rows=done.stream.rows, used=done.stream.used,
                      dropped=dict(done.stream.dropped), notes=tuple(notes))
-    report = evaluation_report(source, classes, finish(evaluation), [int(r) for r in rows],
-                               [None if v is None else str(v) for v in top.ids],
-                               mode="distributed")
-    report["engine"] = "dask"
-    report["notes"] += inverted_score_note(report, Predictions(
-        np.zeros(0, np.int64), np.zeros(0), classes, source))
-    if settings.slices is not None:
-        add_slices(report, done.stream.groups, evaluation, settings.slices,
-                   first[1].score_kind)
-    return report
+    groups = None if settings.slices is None else Slices(settings.slices, tuple(slice_results(
+        done.stream.groups, evaluation, settings.slices, first[1].score_kind)))
+    return EvaluationRun(source, classes, finish(evaluation), [int(r) for r in rows],
+                         [None if v is None else str(v) for v in top.ids], mode="distributed",
+                         slices=groups, engine="dask")

@@ -15,7 +15,6 @@ import numpy.typing as npt
 from clfdiag.core.evaluation_state import EvaluationState
 from clfdiag.core.slices import GroupKey, SliceMetric, SliceResult, group_codes, update_groups
 from clfdiag.predictions import Predictions
-from clfdiag.report import EvaluationReport
 
 MAX_HISTOGRAM_GROUPS = 64
 """Groups a streaming or Dask run keeps at most (each with its own histograms)."""
@@ -76,10 +75,10 @@ def slice_results(groups: dict[GroupKey, EvaluationState], total: EvaluationStat
                           alpha=options.alpha, leave_out=unsupported(score_kind))
 
 
-def slices_in_memory(report: EvaluationReport, preds: Predictions,
-                     values: list[npt.NDArray[np.object_]], options: SliceOptions,
-                     threshold: float, bins: int) -> None:
-    """Add the slices of predictions held in memory to a report: exact rankings in every group."""
+def slices_in_memory(preds: Predictions, values: list[npt.NDArray[np.object_]],
+                     options: SliceOptions, threshold: float,
+                     bins: int) -> list[SliceResult]:
+    """The slices of predictions held in memory: exact rankings in every group."""
     from clfdiag.core.evaluation_state import EvaluationSettings
 
     total = EvaluationState.of(EvaluationSettings.for_scores(
@@ -87,7 +86,7 @@ def slices_in_memory(report: EvaluationReport, preds: Predictions,
     total.update(preds.y, preds.proba)
     groups: dict[GroupKey, EvaluationState] = {}
     add_groups(groups, group_template(total), values, preds.y, preds.proba)
-    add_slices(report, groups, total, options, preds.score_kind)
+    return slice_results(groups, total, options, preds.score_kind)
 
 
 def check_slice_options(options: SliceOptions, task: str, score_kind: str,
@@ -109,13 +108,3 @@ def check_slice_options(options: SliceOptions, task: str, score_kind: str,
         raise ClfdiagError("--min-group must be at least 1")
     if not 0 < options.alpha < 1:
         raise ClfdiagError(f"--alpha {options.alpha:g} is not between 0 and 1")
-
-
-def add_slices(report: EvaluationReport, groups: dict[GroupKey, EvaluationState],
-               total: EvaluationState, options: SliceOptions, score_kind: str) -> None:
-    """Put the slices and how they were tested into an ``evaluate`` report."""
-    from clfdiag.report import slice_test_json, slices_json
-
-    report["slices"] = slices_json(options.by, slice_results(groups, total, options,
-                                                             score_kind))
-    report["slice_test"] = slice_test_json(options.metric, options.min_group, options.alpha)

@@ -21,18 +21,18 @@ from clfdiag.core.evaluation_state import EvaluationSettings, EvaluationState
 from clfdiag.core.slices import GroupKey, merge_groups
 from clfdiag.core.state import Accumulator, state
 from clfdiag.engines.fold import ProgressSink, counted, fold
+from clfdiag.engines.result import EvaluationRun, Slices
 from clfdiag.engines.slices import (
     SliceOptions,
     add_groups,
-    add_slices,
     check_slice_options,
     group_template,
+    slice_results,
 )
 from clfdiag.errors import ClfdiagError
-from clfdiag.input_checks import decision_threshold, inverted_score_note, require_supported
-from clfdiag.io.predictions import ReadOptions
+from clfdiag.input_checks import decision_threshold, require_supported
+from clfdiag.io.options import ReadOptions
 from clfdiag.predictions import InputSummary, Predictions
-from clfdiag.report import EvaluationReport
 
 
 @dataclass(frozen=True)
@@ -135,15 +135,13 @@ def _id_lookup(batch: Predictions) -> Any:
 
 def evaluate_stream(path: str, options: ReadOptions | None, settings: StreamSettings,
                     batch_bytes: int, slices: SliceOptions | None = None,
-                    progress: ProgressSink | None = None) -> EvaluationReport:
-    """The ``evaluate`` report of a file read batch by batch (``"mode": "streaming"``).
+                    progress: ProgressSink | None = None) -> EvaluationRun:
+    """The evaluation of a file read batch by batch (``"mode": "streaming"``).
 
     ``progress`` hears of each batch: rows of a Parquet file, else about
     ``batch_bytes`` of input a batch (Arrow's block size).
     """
     from clfdiag.io.streaming import stream_predictions
-    from clfdiag.report import evaluation_report
-
     settings = replace(settings, slices=slices)
     batches = stream_predictions(path, options, batch_bytes)
     if progress is not None:
@@ -171,10 +169,8 @@ def evaluate_stream(path: str, options: ReadOptions | None, settings: StreamSett
     source: InputSummary = replace(last.source, rows=done.rows, used=done.used,
                                    dropped=dict(done.dropped), notes=tuple(notes))
     top_errors = done.evaluation.sums.top_errors
-    report = evaluation_report(source, last.classes, ev, (top_errors.index + 1).tolist(),
-                               [None if v is None else str(v) for v in top_errors.ids],
-                               mode="streaming")
-    report["notes"] += inverted_score_note(report, last)
-    if slices is not None:
-        add_slices(report, done.groups, done.evaluation, slices, last.score_kind)
-    return report
+    groups = None if slices is None else Slices(slices, tuple(
+        slice_results(done.groups, done.evaluation, slices, last.score_kind)))
+    return EvaluationRun(source, last.classes, ev, (top_errors.index + 1).tolist(),
+                         [None if v is None else str(v) for v in top_errors.ids],
+                         mode="streaming", slices=groups)

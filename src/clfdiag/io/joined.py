@@ -21,7 +21,7 @@ from clfdiag.io.roles import read_columns
 from clfdiag.io.source import Source, open_source
 
 if TYPE_CHECKING:
-    from clfdiag.io.predictions import ReadOptions
+    from clfdiag.io.options import ReadOptions
 
 SHOW = 5
 

@@ -8,7 +8,6 @@ and reported (``drop_invalid``). Nothing is dropped silently.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import IO, Any
 
 import numpy as np
@@ -21,6 +20,7 @@ from clfdiag.io.columns import ColumnRoles, detect_columns
 from clfdiag.io.joined import LabelsJoin
 from clfdiag.io.labels import KNOWN_PAIRS, binary_classes, canonical, class_lookup
 from clfdiag.io.memory import release_freed_memory
+from clfdiag.io.options import ReadOptions
 from clfdiag.io.roles import (
     as_score_table,
     expand_vectors,
@@ -34,34 +34,6 @@ from clfdiag.predictions import InputSummary, Predictions
 
 SUM_TOLERANCE = 1e-3
 SHOW_ROWS = 5
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    """How to interpret a predictions file; every field mirrors a CLI flag.
-
-    ``percent``: the score columns hold percentages (divided by 100).
-    ``scores``: the score column holds real-valued scores (higher = more
-    positive), not probabilities. ``pred_col``: a column of predicted classes.
-    ``weight_col``: a column of sample weights (read into ``Predictions.weights``).
-    ``labels_file``: a separate file of true labels joined to the predictions.
-    ``labels_required``: False reads predictions without labels (a label column,
-    if present, is ignored and said so in a note); ``Predictions.y`` is then -1.
-    """
-
-    label_col: str | None = None
-    prob_cols: tuple[str, ...] = ()
-    id_col: str | None = None
-    positive: str | None = None
-    logits: bool = False
-    renormalize: bool = False
-    drop_invalid: bool = False
-    pred_col: str | None = None
-    percent: bool = False
-    scores: bool = False
-    weight_col: str | None = None
-    labels_file: str | None = None
-    labels_required: bool = True
 
 
 def check_options(options: ReadOptions) -> None:

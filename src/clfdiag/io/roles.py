@@ -32,7 +32,7 @@ from clfdiag.io.columns import ColumnRoles, class_names
 from clfdiag.io.labels import canonical
 
 if TYPE_CHECKING:
-    from clfdiag.io.predictions import ReadOptions
+    from clfdiag.io.options import ReadOptions
     from clfdiag.io.source import Source
 
 SUM_TOLERANCE = 1e-3

@@ -46,11 +46,6 @@ def table_header(source: Source) -> tuple[str, ...]:
     return header
 
 
-def parquet_header(source: Source) -> tuple[str, ...]:
-    """The column names of a Parquet (or Arrow IPC) input, read from its footer."""
-    return table_header(source)
-
-
 def needed_columns(roles: ColumnRoles) -> list[str]:
     """The columns to parse: label, scores, and the id and sample weights if any."""
     return ([roles.label, *roles.scores] + ([roles.id] if roles.id else [])

@@ -23,7 +23,8 @@ def to_csv(report: dict[str, Any]) -> str:
     evaluate: ``metric,value,ci_lower,ci_upper,note``; compare: ``metric,a,b,delta``;
     epochs and history: one column per field of an epoch (see :mod:`clfdiag.render.views`).
     """
-    from clfdiag.render.views import metric_rows, view
+    from clfdiag.render.command_view import metric_rows
+    from clfdiag.render.views import view
 
     rows = (view(report).csv or metric_rows)(report)
     buffer = io.StringIO()

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from html import escape as escape_html
 
-from clfdiag import __version__
 from clfdiag.render.document import Document, Figure, Heading, Paragraph, Table
 from clfdiag.render.safe import visible
+from clfdiag.version import __version__
 
 CSS = """
 body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;

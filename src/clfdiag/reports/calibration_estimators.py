@@ -20,7 +20,7 @@ says why.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -34,7 +34,7 @@ from clfdiag.core.calibration_error import (
     smooth_ece,
     top_label_view,
 )
-from clfdiag.reports.calibration import reliability_json
+from clfdiag.reports.calibrate import reliability_json
 
 MAX_CLASSWISE_CELLS = 10**7
 """Class-wise ECE costs one pass over the rows per class: beyond this many probabilities
@@ -69,7 +69,7 @@ def calibration_estimators(y: npt.NDArray[np.integer], proba: npt.NDArray[np.flo
     calibration (binary), else None.
     """
     binary = proba.ndim == 1
-    main = "positive_class" if binary else "top_label"
+    main: Literal["positive_class", "top_label"] = "positive_class" if binary else "top_label"
     computed = {("top_label", "equal_width"):
                 top_label or calibration_view(y, proba, "top_label", bins)}
     if binary:

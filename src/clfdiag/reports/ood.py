@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
 
-from clfdiag import __version__
 from clfdiag.core.ood import (
     SCORES,
     OutSetResult,
@@ -24,8 +23,9 @@ from clfdiag.core.ood import (
     top_label,
 )
 from clfdiag.core.selective import selective
-from clfdiag.report import SCHEMA_VERSION, InputJSON, _input
+from clfdiag.reports.common import SCHEMA_VERSION, InputJSON, input_json
 from clfdiag.reports.selective import SelectiveJSON, selective_json
+from clfdiag.version import __version__
 
 if TYPE_CHECKING:
     from clfdiag.predictions import Predictions
@@ -144,7 +144,7 @@ def ood_report(in_preds: Predictions, out_preds: Sequence[Predictions], *,
     notes = [f"{p.source.path}: {note}" for p in (in_preds, *out_preds) for note in p.source.notes]
     counts = [confidence_counts(in_conf[mask], HISTOGRAM_BINS) for mask in (correct, ~correct)]
     in_json: dict[str, Any] = {
-        **_input(in_preds), "n": len(in_preds),
+        **input_json(in_preds), "n": len(in_preds),
         "accuracy": float(np.count_nonzero(correct)) / len(in_preds),
         "selective": selective_json(selective(in_conf, correct)),
         "confidence_histogram": {
@@ -168,7 +168,7 @@ def _out_json(out: Predictions, classes: tuple[str, ...], result: OutSetResult,
     point = result.operating_point
     roc = in_vs_out_roc(in_max_softmax, top_label(out.proba)[1], ROC_POINTS)
     return {
-        "input": _input(out),
+        "input": input_json(out),
         "n": len(out),
         "scores": [{"score": s.score, "direction": s.direction, "auroc": s.auroc,
                     "aupr_in": s.aupr_in, "aupr_out": s.aupr_out,

@@ -14,11 +14,11 @@ from typing import Any, Literal, TypedDict
 
 import numpy as np
 
-from clfdiag import __version__
 from clfdiag.errors import ClfdiagError
 from clfdiag.io.groups import GroupColumn
 from clfdiag.predictions import Predictions
-from clfdiag.report import SCHEMA_VERSION, InputJSON, _input_summary, _number
+from clfdiag.reports.common import SCHEMA_VERSION, InputJSON, input_summary, number
+from clfdiag.version import __version__
 
 MAX_TIES = 1000
 """Tied thresholds listed in full; beyond, ``ties`` is cut and ``ties_count`` gives all."""
@@ -54,7 +54,7 @@ class ThresholdSettings:
 
 
 class ThresholdReport(TypedDict, total=False):
-    """The report of ``clfdiag threshold`` (``--format json``); see the README for each key."""
+    """The report of ``clfdiag threshold`` (``--format json``; docs/threshold.md)."""
 
     schema_version: int
     clfdiag_version: str
@@ -122,7 +122,7 @@ def threshold_report(preds: Predictions, settings: ThresholdSettings,
         "schema_version": SCHEMA_VERSION,
         "clfdiag_version": __version__,
         "command": "threshold",
-        "input": _input_summary(preds.source),
+        "input": input_summary(preds.source),
         "task": preds.task,
         "classes": list(preds.classes),
         "positive_class": preds.positive_class,
@@ -275,7 +275,7 @@ def _binary(report: ThresholdReport, preds: Predictions, settings: ThresholdSett
 def _clean(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_clean(v) for v in value]
-    return _number(value)
+    return number(value)
 
 
 def _confusion(point: Any) -> dict[str, Any]:
@@ -290,7 +290,7 @@ def _confusion(point: Any) -> dict[str, Any]:
 def _optimum(best: Any) -> dict[str, Any]:
     ties = list(best.ties)
     out = {"criterion": best.criterion, "threshold": best.threshold, "midpoint": best.midpoint,
-           "value": _number(best.value), "ties": ties[:MAX_TIES], "ties_count": len(ties),
+           "value": number(best.value), "ties": ties[:MAX_TIES], "ties_count": len(ties),
            "tie_break": best.tie_break, **_confusion(best)}
     return out
 
@@ -314,7 +314,7 @@ def _cross_fitted(preds: Predictions, criterion: Any, constraints: Any, costs: A
         return None
     out = _confusion(result)
     out.update({"criterion": result.criterion, "folds": result.folds, "seed": result.seed,
-                "thresholds": list(result.thresholds), "value": _number(result.value),
+                "thresholds": list(result.thresholds), "value": number(result.value),
                 "in_sample_value": best.value if isinstance(best, Optimum) else None})
     return out
 
@@ -342,7 +342,7 @@ def _decision_curve(r: Any, risk: Any, undefined: dict[str, str]) -> dict[str, A
     c = decision_curve(r, risk)
 
     def listed(values: Any) -> Any:
-        return None if values is None else [_number(v) for v in values.tolist()]
+        return None if values is None else [number(v) for v in values.tolist()]
 
     return {"risk_threshold": listed(c.risk_threshold), "model": listed(c.model),
             "treat_all": listed(c.treat_all), "treat_none": listed(c.treat_none),
@@ -390,14 +390,14 @@ def _criterion_curve(r: Any, y: Any, score: Any, criterion: Any, costs: Any,
     grid = r.thresholds[at]
     values = criterion_at(r, criterion, grid, costs)
     out: dict[str, Any] = {"criterion": criterion.label,
-                           "threshold": [_number(v) for v in grid.tolist()],
-                           "value": [_number(v) for v in values.tolist()],
+                           "threshold": [number(v) for v in grid.tolist()],
+                           "value": [number(v) for v in values.tolist()],
                            "lower": None, "upper": None}
     if s.bootstrap:
         lower, upper = bootstrap_band(y, score, criterion, grid, costs,
                                       min(s.bootstrap, BAND_RESAMPLES), s.seed)
-        out["lower"] = [_number(v) for v in lower.tolist()]
-        out["upper"] = [_number(v) for v in upper.tolist()]
+        out["lower"] = [number(v) for v in lower.tolist()]
+        out["upper"] = [number(v) for v in upper.tolist()]
         out["band_resamples"] = min(s.bootstrap, BAND_RESAMPLES)
     return out
 
@@ -421,7 +421,7 @@ def _metrics(best: Any, cross_fitted: dict[str, Any] | None
             reasons[key] = best.reason
             continue
         value = getattr(best, field)
-        metrics[key] = _number(value)
+        metrics[key] = number(value)
         if value is None:
             reasons[key] = best.undefined.get(field, "undefined")
     metrics["cross_fitted_value"] = None if cross_fitted is None else cross_fitted["value"]

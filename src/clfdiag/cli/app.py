@@ -1,0 +1,107 @@
+"""The Typer application: the root options, the commands, and one place that maps errors to exits.
+
+Errors are caught in one place (:func:`reports_errors`): a :class:`ClfdiagError`
+prints ``error: ...`` and exits 2 (or its own code); anything unexpected prints
+one line and exits 3, with the traceback only under ``--debug``. The exit codes
+are defined in :mod:`clfdiag.errors`.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import typer
+
+from clfdiag.cli.commands import COMMANDS
+from clfdiag.cli.delivery import say
+from clfdiag.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, ClfdiagError
+from clfdiag.version import __version__
+
+_state = {"debug": os.environ.get("CLFDIAG_DEBUG") == "1"}
+
+
+def reports_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """Run a command and turn every failure into a message and an exit code, never a traceback."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> None:
+        try:
+            command(*args, **kwargs)
+        except ClfdiagError as exc:
+            say(f"error: {exc.message}")
+            if exc.hint:
+                say(f"hint: {exc.hint}")
+            raise typer.Exit(exc.exit_code) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except KeyboardInterrupt:
+            say("interrupted")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except Exception as exc:
+            if _state["debug"]:
+                raise
+            say(_internal_error(exc))
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+    return run
+
+
+def _internal_error(exc: BaseException) -> str:
+    """One line, whatever the exception's message holds."""
+    what = " ".join(f"{type(exc).__name__}: {exc}".split())
+    if len(what) > 500:
+        what = what[:500] + "..."
+    return (f"internal error: {what} "
+            "(run `clfdiag --debug ...` for the traceback, and please report it)")
+
+
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"clfdiag {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of internal errors.")]
+    = False,
+) -> None:
+    """Diagnose classifier predictions: how good and how trustworthy they are.
+
+    Exit codes: 0 success, 1 a gate failed, 2 usage or input error, 3 internal error.
+    """
+    _state["debug"] = _state["debug"] or debug
+
+
+for _name in COMMANDS:
+    _module = importlib.import_module(f"clfdiag.cli.commands.{_name}")
+    app.command()(reports_errors(getattr(_module, _name)))
+
+
+def main() -> None:
+    """Console-script entry point (see :mod:`clfdiag.entry` for the process-level one)."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        say("interrupted")
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:  # outside a command: while parsing options, say
+        if _state["debug"]:
+            raise
+        say(_internal_error(exc))
+        sys.exit(EXIT_INTERNAL)

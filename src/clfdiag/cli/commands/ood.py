@@ -1,0 +1,71 @@
+"""``clfdiag ood``: its options, the reading of its input, the API call and the delivery."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from clfdiag.cli.delivery import finish, input_paths, read_options, refuse_overwriting
+from clfdiag.cli.options import (
+    DropInvalid,
+    Format,
+    FormatOpt,
+    IdCol,
+    LabelCol,
+    LabelsFile,
+    OutputOpt,
+    Percent,
+    PlotOpt,
+    Positive,
+    ProbCol,
+    Renormalize,
+    Top,
+)
+from clfdiag.limits import check_limits
+
+
+def ood(
+    in_file: Annotated[str, typer.Argument(
+        help="Predictions on in-distribution data, with labels.")],
+    out_files: Annotated[list[str], typer.Argument(
+        help="Predictions of the same model on out-of-distribution data, one file per set "
+             "(labels not needed, ignored if present).")],
+    label_col: LabelCol = None,
+    prob_col: ProbCol = None,
+    id_col: IdCol = None,
+    positive: Positive = None,
+    logits: Annotated[bool, typer.Option(
+        "--logits", help="Values are raw logits: apply sigmoid/softmax and add the max-logit "
+        "and energy scores.", rich_help_panel="Input")] = False,
+    renormalize: Renormalize = False,
+    drop_invalid: DropInvalid = False,
+    labels_file: LabelsFile = None,
+    percent: Percent = False,
+    min_confidence: Annotated[float, typer.Option(
+        help="Confidence at or above which a prediction counts as confident.", min=0.0,
+        max=1.0)] = 0.9,
+    keep: Annotated[float, typer.Option(
+        help="Share of in-distribution examples the operating threshold keeps, in (0, 1].",
+        max=1.0)] = 0.95,
+    top: Top = 3,
+    output_format: FormatOpt = Format.table,
+    output: OutputOpt = None,
+    plot: PlotOpt = None,
+) -> None:
+    """How confident the model is on inputs unlike its training data, and whether it shows."""
+    import dataclasses
+
+    from clfdiag.api import ood as assess_ood
+    from clfdiag.io import read_predictions
+
+    check_limits(top=top)
+    inputs = input_paths(in_file, *out_files, labels_file)
+    refuse_overwriting(inputs, output, None)
+    options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
+                            drop_invalid, None, percent, False, labels_file)
+    unlabelled = dataclasses.replace(options, labels_required=False, labels_file=None)
+    in_preds = read_predictions(in_file, options)
+    out_preds = [read_predictions(f, unlabelled) for f in out_files]
+    report = assess_ood(in_preds, out_preds, min_confidence=min_confidence, keep=keep, top=top)
+    finish(report, [], output_format, output, plot, None, inputs)

@@ -1,0 +1,12 @@
+"""The view of ``clfdiag history``: the trajectory view."""
+
+from __future__ import annotations
+
+from clfdiag.render.command_view import CommandView
+from clfdiag.render.views.trajectory import (
+    trajectory_document,
+    trajectory_figures,
+    trajectory_rows,
+)
+
+VIEW = CommandView(trajectory_document, trajectory_rows, trajectory_figures)
