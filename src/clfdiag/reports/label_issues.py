@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Literal, TypedDict, cast
 
 import numpy as np
 
-from clfdiag import __version__
 from clfdiag.core.label_quality import LabelIssues, label_quality_scores
 from clfdiag.core.ood import as_class_matrix
 from clfdiag.limits import check_limits
-from clfdiag.report import SCHEMA_VERSION, InputJSON, _input
+from clfdiag.reports.common import SCHEMA_VERSION, InputJSON, input_json
+from clfdiag.version import __version__
 
 if TYPE_CHECKING:
     from clfdiag.predictions import Predictions
@@ -124,7 +124,7 @@ def label_issues_report(preds: Predictions, result: LabelIssues, *, top: int = 1
     cj = result.confident_joint
     return {
         "schema_version": SCHEMA_VERSION, "clfdiag_version": __version__,
-        "command": "label-issues", "input": _input(preds), "n": result.n, "classes": classes,
+        "command": "label-issues", "input": input_json(preds), "n": result.n, "classes": classes,
         "filter": result.filter, "rank_by": result.rank_by,
         "adjust_pred_probs": result.adjust_pred_probs,
         "confident_thresholds": dict(zip(classes, cj.thresholds.tolist(), strict=True)),
