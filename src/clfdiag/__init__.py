@@ -19,7 +19,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-COMMANDS = ("evaluate", "compare", "epochs", "history", "threshold", "calibrate", "ood")
+COMMANDS = ("evaluate", "compare", "epochs", "history", "threshold", "calibrate", "ood",
+            "label_issues")
 """One function of :mod:`clfdiag.api` per command of the CLI, under the command's name."""
 
 _LAZY = {

@@ -498,6 +498,17 @@ def find_label_issues(y: IntArray, proba: FloatArray,
     return label_issues(y, proba, filter_by=filter_by).is_issue
 
 
+def issues_among(y: IntArray, proba: FloatArray, among: BoolArray) -> int:
+    """How many of the examples marked in ``among`` the default filter flags.
+
+    The default filter is ``prune-by-noise-rate``, as :func:`find_label_issues`;
+    nothing is computed when ``among`` marks no example.
+    """
+    if not np.any(among):
+        return 0
+    return int(np.count_nonzero(find_label_issues(y, proba) & among))
+
+
 def label_issues(y: IntArray, proba: FloatArray, *, filter_by: Filter = "prune-by-noise-rate",
                  rank_by: RankBy = "self-confidence",
                  adjust_pred_probs: bool = False) -> LabelIssues:

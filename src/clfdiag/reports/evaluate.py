@@ -65,10 +65,13 @@ class OverconfidentJSON(_OverconfidentCounts, total=False):
     """Errors at or above ``min_confidence`` and the most confident of them.
 
     Without probabilities (hard predictions) the counts are null and
-    ``undefined`` says why.
+    ``undefined`` says why. ``likely_label_issues`` (in memory, unweighted
+    probabilities only): how many of the ``count`` errors ``clfdiag
+    label-issues`` flags as probably mislabelled, by its default filter.
     """
 
     undefined: str
+    likely_label_issues: int
 
 
 class _ConfusionCounts(TypedDict):
@@ -168,7 +171,8 @@ Branch = Literal["probability", "weighted", "hard", "scores"]
 
 def evaluate_report(run: EvaluationRun, *, bins: int, threshold_rule: dict[str, Any] | None = None,
                     notes: Sequence[str] = (), arrays: Predictions | None = None,
-                    bootstrap: int = 0, seed: int | None = None) -> EvaluationReport:
+                    bootstrap: int = 0, seed: int | None = None,
+                    likely_label_issues: int | None = None) -> EvaluationReport:
     """The report of ``clfdiag evaluate`` (``--format json``) from an engine's evaluation.
 
     The branch (probabilities, weighted probabilities, hard predictions or
@@ -177,7 +181,9 @@ def evaluate_report(run: EvaluationRun, *, bins: int, threshold_rule: dict[str, 
     input's. The calibration estimators beyond the top-label bins need every
     example: ``arrays`` (the predictions evaluated in memory, with ``bootstrap``
     resamples seeded by ``seed`` for the ECE's interval); streaming and Dask runs
-    report them as unavailable.
+    report them as unavailable. ``likely_label_issues``: how many of the
+    overconfident errors confident learning flags (``clfdiag label-issues``),
+    reported only when given.
     """
     from clfdiag.reports.calibration_estimators import add_calibration_estimators
 
@@ -187,6 +193,8 @@ def evaluate_report(run: EvaluationRun, *, bins: int, threshold_rule: dict[str, 
         score_report(report, run.score_threshold)
     report["threshold_rule"] = threshold_rule
     report["notes"] += notes
+    if likely_label_issues is not None:
+        report["overconfident_errors"]["likely_label_issues"] = likely_label_issues
     if branch == "hard":
         hard_prediction_report(report)
     else:

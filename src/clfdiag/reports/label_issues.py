@@ -31,6 +31,16 @@ OUT_OF_SAMPLE_NOTE = (
     "go unseen")
 
 
+FOLD_COLUMN_NAMES = frozenset({"fold", "folds", "cv_fold", "kfold"})
+"""Column names (any case) taken to number the cross-validation folds of the examples."""
+
+
+def fold_column(preds: Predictions) -> str | None:
+    """The input's first column named like a fold number (:data:`FOLD_COLUMN_NAMES`), or None."""
+    return next((column for column, _ in preds.source.column_roles
+                 if column.lower() in FOLD_COLUMN_NAMES), None)
+
+
 def fold_column_note(column: str) -> str:
     """The note saying that the input has a fold column, so the probabilities look out of fold."""
     return (f"column {column!r} looks like cross-validation folds: the probabilities are "
@@ -102,8 +112,9 @@ def label_issues_report(preds: Predictions, result: LabelIssues, *, top: int = 1
 
     ``result`` is :func:`clfdiag.core.label_quality.label_issues` of
     ``preds.y`` and ``preds.proba``; ``issues`` lists the first ``top`` flagged
-    examples in ranked order, ``issue_count`` all of them. ``notes`` are added
-    after the input's own notes and the out-of-sample assumption.
+    examples in ranked order, ``issue_count`` all of them. The notes are the
+    input's own, the out-of-sample assumption, the fold column when the input
+    has one (:func:`fold_column`), then ``notes``.
     """
     check_limits(top=top)
     classes = list(preds.classes)
@@ -122,6 +133,8 @@ def label_issues_report(preds: Predictions, result: LabelIssues, *, top: int = 1
             "p_given": float(proba[i, g]), "p_suggested": float(proba[i, s])}))
     quality = result.class_quality
     cj = result.confident_joint
+    fold = fold_column(preds)
+    folds = [] if fold is None else [fold_column_note(fold)]
     return {
         "schema_version": SCHEMA_VERSION, "clfdiag_version": __version__,
         "command": "label-issues", "input": input_json(preds), "n": result.n, "classes": classes,
@@ -142,7 +155,7 @@ def label_issues_report(preds: Predictions, result: LabelIssues, *, top: int = 1
                           for k in quality.order.tolist()],
         "issue_count": int(np.count_nonzero(result.is_issue)),
         "issues": issues,
-        "notes": [*preds.source.notes, OUT_OF_SAMPLE_NOTE, *notes],
+        "notes": [*preds.source.notes, OUT_OF_SAMPLE_NOTE, *folds, *notes],
     }
 
 

@@ -23,5 +23,6 @@ hold the shape (no import circle or upward import, one builder per report, every
 in the API) and the JSON contract of the existing commands.
 """
 
-COMMANDS = ("evaluate", "compare", "epochs", "history", "threshold", "calibrate", "ood")
+COMMANDS = ("evaluate", "compare", "epochs", "history", "threshold", "calibrate", "ood",
+            "label_issues")
 """The commands in the order ``clfdiag --help`` lists them."""
