@@ -147,6 +147,7 @@ SAMPLE_REPORTS = {
     "threshold": ["threshold", "sample_data/binary.csv"],
     "calibrate": ["calibrate", "sample_data/binary.csv", "--folds", "2"],
     "ood": ["ood", "sample_data/ood/digits.csv", "sample_data/ood/noise.csv"],
+    "label-issues": ["label-issues", "sample_data/label_issues.csv"],
 }
 
 

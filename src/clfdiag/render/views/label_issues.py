@@ -9,7 +9,7 @@ from clfdiag.render.command_view import CommandView, CsvRows, Report
 from clfdiag.render.document import Document, Figure, Heading, Paragraph, Table, gates_and_notes
 from clfdiag.render.plots import new_figure, plain, plain_text
 
-NOISIEST_CLASSES = 10
+NOISIEST_CLASSES = 5
 """Classes listed in the terminal, worst label quality first; the JSON has them all."""
 MAX_ANNOTATED_CLASSES = 12
 """Above this many classes the heat map's cells carry no numbers: they would not fit."""
