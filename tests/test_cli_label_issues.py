@@ -397,3 +397,44 @@ def test_evaluate_says_nothing_of_label_issues_where_they_do_not_apply(args):
     assert "likely_label_issues" not in report["overconfident_errors"]
     table = CliRunner().invoke(app, ["evaluate", *args])
     assert "label-issues" not in table.stdout
+
+
+# --------------------------------------------------------------------------- rows and the API
+
+def test_rows_are_file_rows_when_rows_are_dropped(tmp_path):
+    """A dropped row shifts the examples: `row` is the file's, `index` cleanlab's position."""
+    with open(DIGITS, newline="") as f:
+        lines = f.read().splitlines()
+    damaged = tmp_path / "damaged.csv"
+    # The second data line loses its probabilities: --drop-invalid drops file row 2.
+    damaged.write_text("\n".join([lines[0], lines[1], "digit-x,3" + "," * 10, *lines[2:]]))
+    report = run_json(damaged, "--drop-invalid", "--top", "10000")
+    plain = run_json(DIGITS, "--top", "10000")
+    assert report["input"]["dropped"] == 1
+    assert [e["index"] for e in report["issues"]] == [e["index"] for e in plain["issues"]]
+    assert [e["row"] for e in report["issues"]] == [
+        e["index"] + 1 + (e["index"] >= 1) for e in plain["issues"]]
+
+
+def test_the_python_api_returns_the_json_report():
+    import clfdiag
+
+    assert "label_issues" in clfdiag.__all__
+    preds = clfdiag.read_predictions(DIGITS)
+    report = clfdiag.label_issues(preds, filter="both", rank_by="normalized-margin", top=4)
+    assert json.loads(json.dumps(report)) == run_json(
+        DIGITS, "--filter", "both", "--rank-by", "normalized-margin", "--top", "4")
+
+
+@pytest.mark.parametrize(("kwargs", "flag"), [
+    ({"filter": "prune_by_noise_rate"}, "--filter"), ({"rank_by": "margin"}, "--rank-by"),
+    ({"top": -1}, "--top"),
+    ({"rank_by": "confidence-weighted-entropy", "adjust_pred_probs": True},
+     "--adjust-pred-probs")])
+def test_the_python_api_refuses_bad_options_naming_the_flag(kwargs, flag):
+    import clfdiag
+    from clfdiag.errors import ClfdiagError
+
+    preds = clfdiag.read_predictions(DIGITS)
+    with pytest.raises(ClfdiagError, match=flag):
+        clfdiag.label_issues(preds, **kwargs)
