@@ -89,8 +89,14 @@ def tie_free(y, proba):
 
     Distinct values in every column are not enough: pruning by noise rate sorts the
     examples of class k by ``p_j - p_k``, and two examples with ``p_j == p_k`` tie at 0;
-    the ``low-*`` filters sort all examples by self-confidence and normalized margin.
+    the ``low-*`` filters sort all examples by self-confidence and normalized margin; and
+    the calibrated confident joint, which sets how many examples are pruned, is rounded by
+    sorting remainders, where equal remainders are common (every whole entry has 0): the
+    rounding met no tie that matters when it gives cleanlab's integers.
     """
+    calibrated = quietly(count.compute_confident_joint, y, proba)
+    if not np.array_equal(lq.compute_confident_joint(y, proba).calibrated, calibrated):
+        return False
     if any(np.unique(proba[:, k]).size != proba.shape[0] for k in range(proba.shape[1])):
         return False
     margins = lq.normalized_margin(y, proba)
