@@ -16,7 +16,8 @@ TensorBoard log from ``tests/data/histories`` with its bytes mutated; for
 ``threshold``, a binary file with random criteria, constraints, folds and
 bootstrap; for ``calibrate``, a binary or multiclass file with random methods,
 maybe saving the map;
-for ``ood``, a multiclass IN file and one or two OUT files, one maybe mutated. The
+for ``ood``, a multiclass IN file and one or two OUT files, one maybe mutated; for
+``label-issues``, a binary or multiclass file, maybe mutated, with random options. The
 output format is drawn from :data:`FORMATS`. Everything runs under an
 address-space limit. A case fails when the exit code is not 0, 1 or 2, when
 the output shows a traceback, when exit 0 prints no report (or, for JSON, no
@@ -382,6 +383,26 @@ def ood_case(rng: random.Random, directory: Path) -> list[str]:
     return ["ood", *paths, *options]
 
 
+LABEL_ISSUES_OPTIONS = [["--filter", f] for f in (
+    "prune-by-class", "both", "confident-learning", "predicted-neq-given", "low-self-confidence",
+    "low-normalized-margin")] + [
+    ["--rank-by", "normalized-margin", "--adjust-pred-probs"],
+    ["--rank-by", "confidence-weighted-entropy"],
+    ["--rank-by", "confidence-weighted-entropy", "--adjust-pred-probs"],  # refused
+    ["--top", "0"], ["--top", "-1"], ["--fail-on", "label-health-below=0.9"],
+    ["--fail-on", "label-health-below"], ["--drop-invalid"], ["--logits"], ["--renormalize"]]
+"""Options of ``label-issues``, some of which it must refuse with exit 2."""
+
+
+def label_issues_case(rng: random.Random, directory: Path) -> list[str]:
+    """``label-issues`` on one binary or multiclass file, maybe mutated, maybe its scores saved."""
+    options = rng.choice([[], [], *LABEL_ISSUES_OPTIONS])
+    if rng.random() < 0.2:
+        options = [*options, "--scores-out", str(directory / "scores.csv")]
+    path = _one_file(rng, directory, "predictions", *base_table(rng), damage=0.3)
+    return ["label-issues", path, *options]
+
+
 COMMANDS: dict[str, Callable[[random.Random, Path], list[str]]] = {
     "evaluate": evaluate_case,
     "compare": compare_case,
@@ -390,6 +411,7 @@ COMMANDS: dict[str, Callable[[random.Random, Path], list[str]]] = {
     "threshold": threshold_case,
     "calibrate": calibrate_case,
     "ood": ood_case,
+    "label-issues": label_issues_case,
 }
 """One entry per command: the arguments of one seeded case, its files written in a folder."""
 FORMATS = ("json", "json", "table", "csv", "markdown", "html")

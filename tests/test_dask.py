@@ -81,7 +81,9 @@ def assert_same(whole, parts, exact_ranking=False):
     top_w, top_p = whole["overconfident_errors"], parts["overconfident_errors"]
     assert top_p["top"] == top_w["top"]
     for key, value in top_w.items():
-        if key.startswith("share"):
+        if key == "likely_label_issues":  # confident learning needs every example in memory
+            assert key not in top_p
+        elif key.startswith("share"):
             assert top_p[key] == pytest.approx(value, rel=1e-12), key
         else:
             assert top_p[key] == value, key

@@ -150,6 +150,7 @@ SAMPLE_REPORTS = {
     "conformal": ["conformal", "sample_data/conformal/cal.csv", "sample_data/conformal/test.csv",
                   "--fail-on", "undercoverage"],
     "rank": ["rank", "sample_data/models/scores.csv", "--test-train-ratio", "0.25"],
+    "label-issues": ["label-issues", "sample_data/label_issues.csv"],
 }
 
 

@@ -14,7 +14,7 @@ from tests.fuzz import COMMANDS, FORMATS, arguments, case
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEEDS = {"evaluate": (0, 200), "compare": (0, 60), "epochs": (0, 60), "history": (0, 100),
-         "threshold": (0, 40), "calibrate": (0, 40), "ood": (0, 40)}
+         "threshold": (0, 40), "calibrate": (0, 40), "ood": (0, 40), "label-issues": (0, 40)}
 """Seeds run in CI for each command: about a minute in all on two shared cores."""
 
 

@@ -17,7 +17,8 @@ def test_help_does_not_load_numeric_libraries():
     assert out.stdout.strip() == ""
 
 
-COMMANDS = ("evaluate", "compare", "epochs", "history", "threshold", "calibrate", "ood")
+COMMANDS = ("evaluate", "compare", "epochs", "history", "threshold", "calibrate", "ood",
+            "label_issues")
 
 
 def _loaded_after(imports, prefixes):

@@ -9,7 +9,8 @@ a reordered reduction (a NumPy upgrade, a different summation path) may move.
 
 The cases cover every command and every branch of a report: binary,
 multiclass, hard predictions, real-valued scores, sample weights, logits, a
-threshold rule, streaming, slices, and calibrate's ``--apply``.
+threshold rule, streaming, slices, calibrate's ``--apply``, and the confident errors
+that ``label-issues`` flags.
 
 To write the snapshots again after a deliberate change of the contract::
 
@@ -107,6 +108,11 @@ CASES = {
     "compare_three": ["compare", *MODELS],
     "rank_folds": ["rank", "sample_data/models/scores.csv", "--test-train-ratio", "0.25"],
     "rank_wide": ["rank", "sample_data/models/scores_wide.csv", "--correction", "bonferroni"],
+    "label_issues": ["label-issues", "sample_data/label_issues.csv"],
+    "evaluate_label_issues": ["evaluate", "sample_data/label_issues.csv", "--top", "3"],
+    "label_issues_binary_adjusted": ["label-issues", "sample_data/binary.csv", "--filter",
+                                     "both", "--rank-by", "normalized-margin",
+                                     "--adjust-pred-probs", "--top", "3"],
 }
 
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 COMMANDS = ("evaluate", "compare", "epochs", "history", "threshold", "calibrate", "ood",
-            "conformal", "rank")
+            "conformal", "rank", "label_issues")
 """One function of :mod:`clfdiag.api` per command of the CLI, under the command's name."""
 
 _LAZY = {

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from clfdiag.io.groups import GroupColumn
     from clfdiag.reports.calibrate import CalibrationReport
     from clfdiag.reports.evaluate import EvaluationReport
+    from clfdiag.reports.label_issues import LabelIssuesReport
     from clfdiag.reports.threshold import ThresholdReport, ThresholdSettings
     from clfdiag.reports.trajectory import TrajectoryReport
 
@@ -109,7 +110,25 @@ def evaluate(
     tests = None if preds.score_kind in ("hard", "scores") else _calibration_tests(
         preds, run.evaluation.positive_ranking, hl_groups, hl_method)
     return evaluate_report(run, bins=bins, threshold_rule=rule, notes=notes, arrays=preds,
-                           bootstrap=bootstrap, seed=seed, calibration_tests=tests)
+                           bootstrap=bootstrap, seed=seed, calibration_tests=tests,
+                           likely_label_issues=_likely_label_issues(
+                               preds, 0.5 if cut is None else cut, min_confidence))
+
+
+def _likely_label_issues(preds: Predictions, threshold: float,
+                         min_confidence: float) -> int | None:
+    """How many overconfident errors ``label-issues`` flags; None where it does not apply.
+
+    Only for unweighted probabilities: confident learning needs a probability
+    per class, and weighs every example alike.
+    """
+    if preds.score_kind != "probability" or preds.weights is not None:
+        return None
+    from clfdiag.core.label_quality import issues_among
+    from clfdiag.core.overconfidence import confident_errors
+
+    return issues_among(preds.y, preds.proba, confident_errors(
+        preds.y, preds.proba, threshold=threshold, min_confidence=min_confidence))
 
 
 def _calibration_tests(preds: Predictions, ranking: Any, hl_groups: int,
@@ -1314,3 +1333,50 @@ def rank(
                           fold_scores=table.fold_scores,
                           test_train_ratio=table.test_train_ratio)
     return dict(rank_report(table, ranking))
+
+
+def label_issues(
+    preds: Predictions,
+    *,
+    filter: str = "prune-by-noise-rate",
+    rank_by: str = "self-confidence",
+    adjust_pred_probs: bool = False,
+    top: int = 10,
+    scores_out: str | None = None,
+) -> LabelIssuesReport:
+    """Which given labels are probably wrong (confident learning); ``label-issues -f json``.
+
+    The probabilities must be out of sample (cross-validated or held out).
+    ``filter`` chooses the flagged examples, ``rank_by`` (with
+    ``adjust_pred_probs``) only their order and ``quality``; the names are the
+    flags' (docs/label-issues.md). ``scores_out``: also write every example's
+    label quality scores and flag to that CSV file.
+    """
+    from clfdiag.core.label_quality import FILTERS, RANK_BY
+    from clfdiag.core.label_quality import label_issues as confident_learning
+    from clfdiag.errors import ClfdiagError
+    from clfdiag.reports.label_issues import label_issues_report, scores_csv
+
+    check_limits(top=top)
+    for flag, value, allowed in (("--filter", filter, FILTERS), ("--rank-by", rank_by, RANK_BY)):
+        if value not in allowed:
+            raise ClfdiagError(f"{flag} {value!r} is not one of its choices",
+                               f"use one of: {', '.join(allowed)}")
+    if adjust_pred_probs and rank_by == "confidence-weighted-entropy":
+        raise ClfdiagError("--adjust-pred-probs does not apply to --rank-by "
+                           "confidence-weighted-entropy (cleanlab refuses it too)",
+                           "leave out --adjust-pred-probs, or rank by self-confidence or "
+                           "normalized-margin")
+    require_supported(preds, "label-issues", hard=False)
+    if len(preds) == 0:
+        raise ClfdiagError(f"{preds.source.path}: no examples to look at",
+                           "give a file with at least one labelled row")
+    result = confident_learning(preds.y, preds.proba, filter_by=filter,  # type: ignore[arg-type]
+                                rank_by=rank_by,  # type: ignore[arg-type]
+                                adjust_pred_probs=adjust_pred_probs)
+    if scores_out is not None:
+        from clfdiag.io.output import write_report
+
+        inputs = [p for p in (preds.source.path, preds.source.labels_file) if p is not None]
+        write_report(scores_out, scores_csv(preds, result), inputs)
+    return label_issues_report(preds, result, top=top)

@@ -24,3 +24,29 @@ class Overconfidence:
     share_of_errors: float | None
     share_of_loss: float | None
     top: npt.NDArray[np.int64]
+
+
+def confident_errors(y: npt.NDArray[np.integer], proba: FloatArray, *, threshold: float = 0.5,
+                     min_confidence: float = 0.9) -> npt.NDArray[np.bool_]:
+    """Which examples are errors made with confidence ``>= min_confidence``.
+
+    The examples :class:`Overconfidence` counts, one flag each: the predicted
+    class is ``p >= threshold`` for binary ``(n,)`` probabilities, the argmax
+    (lowest index among ties) for ``(n, K)``; the confidence is the probability
+    of the predicted class.
+
+    >>> confident_errors(np.array([0, 1, 1]), np.array([0.95, 0.2, 0.6])).tolist()
+    [True, False, False]
+    """
+    y = np.asarray(y)
+    proba = np.asarray(proba, dtype=np.float64)
+    if proba.ndim == 1:
+        predicted_positive = proba >= threshold
+        confidence = np.where(predicted_positive, proba, 1.0 - proba)
+        wrong = predicted_positive != (y == 1)
+    else:
+        predicted = proba.argmax(axis=1)
+        confidence = proba[np.arange(proba.shape[0]), predicted]
+        wrong = predicted != y
+    flags: npt.NDArray[np.bool_] = wrong & (confidence >= min_confidence)
+    return flags

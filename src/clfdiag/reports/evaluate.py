@@ -67,10 +67,13 @@ class OverconfidentJSON(_OverconfidentCounts, total=False):
     """Errors at or above ``min_confidence`` and the most confident of them.
 
     Without probabilities (hard predictions) the counts are null and
-    ``undefined`` says why.
+    ``undefined`` says why. ``likely_label_issues`` (in memory, unweighted
+    probabilities only): how many of the ``count`` errors ``clfdiag
+    label-issues`` flags as probably mislabelled, by its default filter.
     """
 
     undefined: str
+    likely_label_issues: int
 
 
 class _ConfusionCounts(TypedDict):
@@ -176,6 +179,7 @@ def evaluate_report(run: EvaluationRun, *, bins: int, threshold_rule: dict[str, 
                     notes: Sequence[str] = (), arrays: Predictions | None = None,
                     bootstrap: int = 0, seed: int | None = None,
                     calibration_tests: CalibrationTestResults | None = None,
+                    likely_label_issues: int | None = None,
                     ) -> EvaluationReport:
     """The report of ``clfdiag evaluate`` (``--format json``) from an engine's evaluation.
 
@@ -188,6 +192,8 @@ def evaluate_report(run: EvaluationRun, *, bins: int, threshold_rule: dict[str, 
     report them as unavailable. ``calibration_tests``: the tests of an in-memory
     evaluation of probabilities (one result, or one a class); without them the key
     is null with the reason in ``undefined``.
+    ``likely_label_issues``: how many of the overconfident errors confident
+    learning flags (``clfdiag label-issues``), reported only when given.
     """
     from clfdiag.reports.calibration_estimators import add_calibration_estimators
 
@@ -197,6 +203,8 @@ def evaluate_report(run: EvaluationRun, *, bins: int, threshold_rule: dict[str, 
         score_report(report, run.score_threshold)
     report["threshold_rule"] = threshold_rule
     report["notes"] += notes
+    if likely_label_issues is not None:
+        report["overconfident_errors"]["likely_label_issues"] = likely_label_issues
     if branch == "hard":
         hard_prediction_report(report)
     else:

@@ -24,5 +24,5 @@ in the API) and the JSON contract of the existing commands.
 """
 
 COMMANDS = ("evaluate", "compare", "epochs", "history", "threshold", "calibrate", "ood",
-            "conformal", "rank")
+            "conformal", "rank", "label_issues")
 """The commands in the order ``clfdiag --help`` lists them."""

@@ -16,8 +16,9 @@ from clfdiag.render.plots import plain_text
 
 
 def view(report: Report) -> CommandView:
-    """The view of a report's command."""
-    module = importlib.import_module(f"clfdiag.render.views.{report['command']}")
+    """The view of a report's command (``label-issues`` lives in ``label_issues.py``)."""
+    name = report["command"].replace("-", "_")
+    module = importlib.import_module(f"clfdiag.render.views.{name}")
     found: CommandView = module.VIEW
     return found
 

@@ -85,6 +85,7 @@ def evaluation_document(report: dict[str, Any]) -> Document:
                        [[str(e["row"]), e["id"] or "", e["label"], e["predicted"],
                          t.fmt_probability(e["confidence"]), t.fmt(e["loss"])] for e in top],
                        "llllrr"))
+    b += _likely_label_issues(report)
     b.append(Figure("confidence"))
     b += selective_blocks(report.get("selective"), "Selective prediction: abstaining on the "
                           "least confident")
@@ -172,6 +173,18 @@ def calibration_verdict(tests: dict[str, Any]) -> str:
             side = "too high" if citl < 0 else "too low"
             parts.append(f"calibration in the large {citl:.2f}: predicts {side} on average")
     return "; ".join(parts) if parts else "no verdict: the calibration fits are undefined"
+
+
+def _likely_label_issues(report: dict[str, Any]) -> list[Any]:
+    """How many overconfident errors confident learning flags, and the command listing them."""
+    over = report["overconfident_errors"]
+    flagged = over.get("likely_label_issues")
+    if flagged is None or not over["count"]:
+        return []
+    path = report["input"]["path"]
+    return [Paragraph(f"{flagged:,} of these {over['count']:,} errors are flagged as likely "
+                      "label issues (the label, not the model, is probably wrong); "
+                      f"clfdiag label-issues {path} lists them", "quiet")]
 
 
 def _slices(report: dict[str, Any]) -> list[Any]:

@@ -1,0 +1,146 @@
+"""``clfdiag label-issues``: its options, the reading of its input, the API call, the gate."""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from clfdiag.cli.delivery import finish, input_paths, read_options, refuse_overwriting, say
+from clfdiag.cli.options import (
+    DropInvalid,
+    Format,
+    FormatOpt,
+    IdCol,
+    Junit,
+    LabelCol,
+    LabelsFile,
+    Logits,
+    OutputOpt,
+    Percent,
+    PlotOpt,
+    Positive,
+    PredCol,
+    ProbCol,
+    Renormalize,
+    Scores,
+    Top,
+    WeightCol,
+)
+from clfdiag.errors import ClfdiagError
+from clfdiag.limits import check_limits
+
+
+class FilterChoice(str, Enum):
+    """Which examples ``--filter`` flags (cleanlab's ``filter_by``, with hyphens)."""
+
+    prune_by_noise_rate = "prune-by-noise-rate"
+    prune_by_class = "prune-by-class"
+    both = "both"
+    confident_learning = "confident-learning"
+    predicted_neq_given = "predicted-neq-given"
+    low_self_confidence = "low-self-confidence"
+    low_normalized_margin = "low-normalized-margin"
+
+
+class RankByChoice(str, Enum):
+    """The label quality score that orders the flagged examples."""
+
+    self_confidence = "self-confidence"
+    normalized_margin = "normalized-margin"
+    confidence_weighted_entropy = "confidence-weighted-entropy"
+
+
+HEALTH_GATE = "label-health-below"
+
+
+def label_health_bound(conditions: list[str]) -> float | None:
+    """The X of ``--fail-on label-health-below=X`` (the last one given), or None."""
+    bound = None
+    for condition in conditions:
+        name, sep, value = condition.partition("=")
+        try:
+            number = float(value)
+        except ValueError:
+            number = math.nan
+        if name.strip() != HEALTH_GATE or not sep or not math.isfinite(number):
+            raise ClfdiagError(f"--fail-on {condition!r}: expected {HEALTH_GATE}=X",
+                               f"e.g. --fail-on {HEALTH_GATE}=0.95 exits 1 when the label "
+                               "health score is below 0.95")
+        bound = number
+    return bound
+
+
+def label_issues(
+    file: Annotated[str, typer.Argument(
+        help="Out-of-sample predictions (cross-validated or held out) with the given labels: "
+             "CSV/TSV/Parquet, optionally .gz/.bz2/.xz/.zip; '-' for stdin.")],
+    label_col: LabelCol = None,
+    prob_col: ProbCol = None,
+    id_col: IdCol = None,
+    positive: Positive = None,
+    logits: Logits = False,
+    renormalize: Renormalize = False,
+    drop_invalid: DropInvalid = False,
+    pred_col: PredCol = None,
+    labels_file: LabelsFile = None,
+    percent: Percent = False,
+    scores: Scores = False,
+    weight_col: WeightCol = None,
+    filter_by: Annotated[FilterChoice, typer.Option(
+        "--filter", help="Which examples to flag (cleanlab's filter_by).",
+        rich_help_panel="Confident learning")] = FilterChoice.prune_by_noise_rate,
+    rank_by: Annotated[RankByChoice, typer.Option(
+        "--rank-by", help="The label quality score that orders the flagged examples.",
+        rich_help_panel="Confident learning")] = RankByChoice.self_confidence,
+    adjust_pred_probs: Annotated[bool, typer.Option(
+        "--adjust-pred-probs", help="Score on probabilities minus each class's confident "
+        "threshold (corrects for class imbalance; not with confidence-weighted-entropy).",
+        rich_help_panel="Confident learning")] = False,
+    top: Top = 10,
+    scores_out: Annotated[str | None, typer.Option(
+        "--scores-out", metavar="FILE", help="Write every example's label quality scores and "
+        "flag to FILE (CSV).", rich_help_panel="Output")] = None,
+    output_format: FormatOpt = Format.table,
+    output: OutputOpt = None,
+    plot: PlotOpt = None,
+    fail_on: Annotated[list[str] | None, typer.Option(
+        "--fail-on", metavar="CONDITION", help=f"Exit 1 on {HEALTH_GATE}=X: the label health "
+        "score is below X.", rich_help_panel="Gates")] = None,
+    junit: Junit = None,
+) -> None:
+    """Find the examples whose given label is probably wrong (confident learning).
+
+    The probabilities must be out of sample: cross-validated, or from data the model
+    was not fitted to. On its own training data a model agrees with the labels,
+    wrong ones included.
+    """
+    from clfdiag.api import label_issues as find_label_issues
+    from clfdiag.gates import FlagCheck
+    from clfdiag.io import read_predictions
+
+    bound = label_health_bound(fail_on or [])
+    check_limits(top=top)
+    inputs = input_paths(file, labels_file)
+    refuse_overwriting(inputs, output, scores_out, "--scores-out")
+    if junit is not None:
+        refuse_overwriting([*inputs, *input_paths(scores_out)], output, junit)
+    options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
+                            drop_invalid, pred_col, percent, scores, labels_file, weight_col)
+    preds = read_predictions(file, options)
+    report = find_label_issues(preds, filter=filter_by.value, rank_by=rank_by.value,
+                               adjust_pred_probs=adjust_pred_probs, top=top,
+                               scores_out=scores_out)
+    if scores_out is not None:
+        say(f"wrote {scores_out}")
+    results = []
+    if bound is not None:
+        health = report["label_health_score"]
+        below = health < bound
+        results.append(FlagCheck(
+            f"--fail-on {HEALTH_GATE}={bound:g}", not below,
+            f"label health score {health:.4f} {'<' if below else '>='} {bound:g}"))
+    finish(dict(report), results, output_format, output, plot, junit,
+           input_paths(file, labels_file, scores_out))
