@@ -848,6 +848,8 @@ def _epoch_decomposition_changes(runs: Sequence[Predictions], flagged: Sequence[
     changes. Also the calibration slope of each flagged epoch (unweighted), which
     says whether it became over- or underconfident. None for multiclass.
     """
+    from itertools import pairwise
+
     from clfdiag.core.calibration_tests import (
         calibration_tests,
         decomposition_change,
@@ -859,7 +861,7 @@ def _epoch_decomposition_changes(runs: Sequence[Predictions], flagged: Sequence[
     parts = [score_decomposition(r.y, r.proba, r.weights) for r in runs]
     changes: list[Any] = [None] + [
         None if before is None or after is None else decomposition_change(before, after)
-        for before, after in zip(parts, parts[1:], strict=False)]
+        for before, after in pairwise(parts)]
     slopes = {i: (calibration_tests(runs[i].y, runs[i].proba).calibration_slope
                   if runs[i].weights is None else None) for i in flagged}
     return changes, slopes
