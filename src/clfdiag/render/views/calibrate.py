@@ -73,10 +73,10 @@ def _decomposition_blocks(report: dict[str, Any]) -> list[Any]:
               for m in methods)]
     return [Heading(f"Log loss by CORP part ({where})"),
             Table(["", "log loss", "miscal.", "discrim.", "uncert."], rows),
-            Paragraph("log loss = miscalibration - discrimination + uncertainty; a strictly "
-                      "increasing map (temperature, Platt, beta) leaves the discrimination as "
-                      "it was, one that pools scores (isotonic, histogram) can lower it.",
-                      "quiet")]
+            Paragraph("log loss = miscalibration - discrimination + uncertainty; a map that "
+                      "keeps the order of the scores (temperature; Platt and beta when fitted "
+                      "increasing) leaves the discrimination as it was, one that pools scores "
+                      "(isotonic, histogram) can lower it.", "quiet")]
 
 
 def _headline(report: dict[str, Any]) -> str:
