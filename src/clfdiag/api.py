@@ -849,10 +849,41 @@ def epochs(
             for i, f in enumerate(trajectory.loss_up_accuracy_up)))
     last, best = len(runs) - 1, trajectory.best_by_loss
     last_vs_best = compare_pair(best, last) if best is not None and best != last else None
+    parts, slopes = _epoch_decomposition_changes(runs, trajectory.flagged)
     return epochs_report(labels, common, evaluations, trajectory, changes, tests, last_vs_best,
                          alpha=alpha, significant=significant, flagged_before_tests=all_flags,
                          min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
-                         metric=metric, accuracy_scan=accuracy_scan)
+                         metric=metric, accuracy_scan=accuracy_scan,
+                         decomposition_changes=parts, slopes=slopes)
+
+
+def _epoch_decomposition_changes(runs: Sequence[Predictions], flagged: Sequence[int],
+                                 ) -> tuple[list[Any] | None, dict[int, float | None]]:
+    """Binary: each epoch's CORP parts minus the previous epoch's (None for the first).
+
+    Every run holds the same examples with the same labels (and weights), so each
+    epoch's decomposition on its own rows is its decomposition on the examples it
+    pairs with its neighbours: one decomposition per epoch serves both of its
+    changes. Also the calibration slope of each flagged epoch (unweighted), which
+    says whether it became over- or underconfident. None for multiclass.
+    """
+    from itertools import pairwise
+
+    from clfdiag.core.calibration_tests import (
+        calibration_tests,
+        decomposition_change,
+        score_decomposition,
+    )
+
+    if runs[0].proba.ndim != 1:
+        return None, {}
+    parts = [score_decomposition(r.y, r.proba, r.weights) for r in runs]
+    changes: list[Any] = [None] + [
+        None if before is None or after is None else decomposition_change(before, after)
+        for before, after in pairwise(parts)]
+    slopes = {i: (calibration_tests(runs[i].y, runs[i].proba).calibration_slope
+                  if runs[i].weights is None else None) for i in flagged}
+    return changes, slopes
 
 
 def _epoch_labels(runs: Sequence[Predictions | MultilabelPredictions],

@@ -26,6 +26,7 @@ import numpy.typing as npt
 from clfdiag.core.accumulators import ClassificationSums
 from clfdiag.core.calibration import calibration_from_sums
 from clfdiag.core.calibration_error import calibration_view
+from clfdiag.core.calibration_tests import Decomposition, ScoreDecomposition, score_decomposition
 from clfdiag.core.recalibration import (
     BINARY_METHODS,
     MULTICLASS_METHODS,
@@ -69,6 +70,21 @@ class CalibrationMetrics:
 
 
 @dataclass(frozen=True)
+class HeldOutDecomposition:
+    """The CORP decomposition of the log loss and Brier score before and after a map.
+
+    Each is :func:`fold_decomposition`: the decomposition on each held-out fold,
+    averaged over the folds with their sizes as weights. Within a fold one map
+    was applied, so a strictly increasing map (temperature, Platt with a positive
+    slope) keeps each fold's order and its discrimination; a non-decreasing one
+    (isotonic, histogram) can pool distinct scores and only lower it.
+    """
+
+    before: Decomposition
+    after: Decomposition
+
+
+@dataclass(frozen=True)
 class MethodResult:
     """One method: parameters fitted on all rows and the metrics before, after and in sample.
 
@@ -89,6 +105,8 @@ class MethodResult:
     parameters: int = 0
     rows_per_parameter: float = math.inf
     reason: str | None = None
+    decomposition: HeldOutDecomposition | None = None
+    """Binary only: the decomposition before and after the map on the held-out folds."""
 
     @property
     def estimable(self) -> bool:
@@ -146,6 +164,32 @@ def calibration_metrics(y: npt.NDArray[np.integer], proba: FloatArray, n_bins: i
     )
 
 
+def fold_decomposition(y: npt.NDArray[np.integer], p: FloatArray,
+                       fold: npt.NDArray[np.integer]) -> Decomposition:
+    """The CORP decomposition on each fold, averaged with the folds' sizes as weights.
+
+    :func:`~clfdiag.core.calibration_tests.score_decomposition` of each fold's
+    rows (Dimitriadis, Gneiting and Jordan 2021, PNAS 118). The score, each part
+    and so ``score = miscalibration - discrimination + uncertainty`` are means
+    over the folds; the score is the mean over all rows. One fold (all zeros)
+    gives the decomposition of the whole. ``y`` is 0/1, ``p`` the positive
+    class's probability.
+    """
+    totals = np.zeros(8)
+    for k in np.unique(fold):
+        rows = np.flatnonzero(fold == k)
+        d = score_decomposition(y[rows], np.ascontiguousarray(p[rows]))
+        assert d is not None  # a fold of np.unique(fold) has rows
+        totals += rows.size * np.array([*_parts(d.log_loss), *_parts(d.brier)])
+    mean = totals / y.shape[0]
+    return Decomposition(ScoreDecomposition(*map(float, mean[:4])),
+                         ScoreDecomposition(*map(float, mean[4:])))
+
+
+def _parts(d: ScoreDecomposition) -> tuple[float, float, float, float]:
+    return d.score, d.miscalibration, d.discrimination, d.uncertainty
+
+
 def cross_fit_calibration(y: npt.NDArray[np.integer], proba: FloatArray,
                           methods: Sequence[str] | None = None, *, folds: int = 5,
                           seed: int | None = 0, n_bins: int = 15, min_confidence: float = 0.9,
@@ -198,6 +242,8 @@ def cross_fit_calibration(y: npt.NDArray[np.integer], proba: FloatArray,
             # train.size / count < rows / fewest, without dividing by the initial 0.
             if train.size * fewest < rows * count:
                 sparsest[m] = (train.size, count)
+    # Binary: the CORP parts on the held-out folds, the input's computed once.
+    corp_before = fold_decomposition(y, proba, fold) if proba.ndim == 1 else None
     results = [
         MethodResult(m, full[m], before,
                      after=calibration_metrics(y, held_out[m], n_bins, min_confidence),
@@ -205,7 +251,9 @@ def cross_fit_calibration(y: npt.NDArray[np.integer], proba: FloatArray,
                                                    n_bins, min_confidence),
                      cross_fitted=held_out[m], parameters=sparsest[m][1],
                      rows_per_parameter=sparsest[m][0] / sparsest[m][1],
-                     reason=_not_estimable(m, *sparsest[m]))
+                     reason=_not_estimable(m, *sparsest[m]),
+                     decomposition=None if corp_before is None else HeldOutDecomposition(
+                         corp_before, fold_decomposition(y, held_out[m], fold)))
         for m in chosen]
     recommended, margin, why_none = recommend(results, _loss(before))
     return CalibrationResult(tuple(results), recommended, margin, folds, seed, n_bins,

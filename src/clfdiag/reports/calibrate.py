@@ -31,13 +31,20 @@ from clfdiag.core.calibration_error import (
 from clfdiag.core.cross_fitting import (
     CalibrationMetrics,
     CalibrationResult,
+    HeldOutDecomposition,
     MethodResult,
     calibration_metrics,
+    fold_decomposition,
 )
 from clfdiag.core.recalibration import Params, method_name, params_dict
 from clfdiag.predictions import Predictions
+from clfdiag.reports.calibration_tests import decomposition_json
 from clfdiag.reports.common import SCHEMA_VERSION, InputJSON, input_summary
 from clfdiag.version import __version__
+
+MULTICLASS_DECOMPOSITION = (
+    "the CORP decomposition is of one probability against 0/1 labels: reported for binary "
+    "files only")
 
 METRIC_KEYS = ("log_loss", "brier", "accuracy", "ece", "ece_positive_class", "mce",
                "overconfident_errors")
@@ -63,6 +70,13 @@ class ReliabilityJSON(TypedDict):
     bins: list[ReliabilityBinJSON]
 
 
+class DecompositionJSON(TypedDict):
+    """The CORP parts of the log loss and Brier score before and after the map (binary)."""
+
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
 class MethodJSON(TypedDict):
     """One method: parameters, estimability, metrics before, after and in sample, the change."""
 
@@ -76,6 +90,7 @@ class MethodJSON(TypedDict):
     after: dict[str, float | int | None]
     in_sample: dict[str, float | int | None] | None
     change: dict[str, float | int | None]
+    decomposition: DecompositionJSON | None
     ece_interval: dict[str, list[float] | None] | None
     reliability_after: ReliabilityJSON
 
@@ -147,7 +162,8 @@ def _interval(preds: Predictions, proba: npt.NDArray[np.float64], bootstrap: int
 def _method(preds: Predictions, params: Params, before: CalibrationMetrics,
             after: CalibrationMetrics, in_sample: CalibrationMetrics | None,
             mapped: npt.NDArray[np.float64], bootstrap: int, seed: int | None,
-            bins: int, fitted: MethodResult | None = None) -> MethodJSON:
+            bins: int, fitted: MethodResult | None = None,
+            decomposition: HeldOutDecomposition | None = None) -> MethodJSON:
     interval = None
     if bootstrap:
         interval = {"before": _interval(preds, preds.proba, bootstrap, seed, bins),
@@ -159,7 +175,11 @@ def _method(preds: Predictions, params: Params, before: CalibrationMetrics,
             "reason": None if fitted is None else fitted.reason,
             "before": metrics_json(before), "after": metrics_json(after),
             "in_sample": None if in_sample is None else metrics_json(in_sample),
-            "change": change_json(before, after), "ece_interval": interval,
+            "change": change_json(before, after),
+            "decomposition": None if decomposition is None else {
+                "before": decomposition_json(decomposition.before),
+                "after": decomposition_json(decomposition.after)},
+            "ece_interval": interval,
             "reliability_after": _reliability(preds, mapped, bins)}
 
 
@@ -172,11 +192,14 @@ def calibration_report(preds: Predictions, result: CalibrationResult, *,
     ``notes`` follow the input's.
     """
     methods = [_method(preds, m.params, m.before, m.after, m.in_sample, m.cross_fitted,
-                       bootstrap, result.seed, result.n_bins, m) for m in result.methods]
+                       bootstrap, result.seed, result.n_bins, m, m.decomposition)
+               for m in result.methods]
     report = _report(preds, "cross-fit", methods, result.recommended, result.margin,
                      result.folds, result.seed, result.n_bins, result.min_confidence, bootstrap)
     if result.no_recommendation is not None:
         report["undefined"]["recommended"] = result.no_recommendation
+    if preds.task != "binary":
+        report["undefined"]["decomposition"] = MULTICLASS_DECOMPOSITION
     report["notes"] += notes
     return report
 
@@ -191,10 +214,19 @@ def applied_report(preds: Predictions, params: Params, mapped: npt.NDArray[np.fl
     """
     before = calibration_metrics(preds.y, preds.proba, bins, min_confidence)
     after = calibration_metrics(preds.y, mapped, bins, min_confidence)
-    method = _method(preds, params, before, after, None, mapped, bootstrap, seed, bins)
+    decomposition = None
+    if preds.task == "binary":
+        # One map on every row: the whole file is the one fold.
+        whole = np.zeros(preds.y.shape[0], dtype=np.int64)
+        decomposition = HeldOutDecomposition(fold_decomposition(preds.y, preds.proba, whole),
+                                             fold_decomposition(preds.y, mapped, whole))
+    method = _method(preds, params, before, after, None, mapped, bootstrap, seed, bins,
+                     decomposition=decomposition)
     report = _report(preds, "apply", [method], method["method"], None, None,
                      seed if bootstrap else None, bins, min_confidence, bootstrap)
     report["mapping"], report["output"] = mapping, output
+    if preds.task != "binary":
+        report["undefined"]["decomposition"] = MULTICLASS_DECOMPOSITION
     report["notes"] += notes
     return report
 

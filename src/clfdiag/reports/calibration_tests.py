@@ -99,7 +99,9 @@ def decomposition_reading(change: PartsChange, score_change: float, *,
     when miscalibration rose and B's calibration slope is below (above) 1.
     """
     digits = _decimals(abs(score_change))
-    mcb, dsc = round(change.miscalibration, digits), round(change.discrimination, digits)
+    # + 0.0 turns a part rounded to -0.0 into 0.0, which reads as "did not change".
+    mcb = round(change.miscalibration, digits) + 0.0
+    dsc = round(change.discrimination, digits) + 0.0
     direction = "rose" if score_change > 0 else "fell" if score_change < 0 else "did not move"
     head = f"{score} {direction}"
     if score_change:
@@ -122,3 +124,15 @@ def decomposition_reading(change: PartsChange, score_change: float, *,
     if mcb > 0 and dsc >= 0 and score_change > 0:
         advice = " (recalibrate rather than roll back)"
     return f"{head}: {parts}: {calibration}, {ranking}{advice}"
+
+
+def diagnosis_by_part(change: DecompositionChange, loss_change: float,
+                      slope_after: float | None) -> str:
+    """The sentence a flagged change's diagnosis gains: which CORP part moved the log loss.
+
+    ``compare`` and ``epochs`` both append it when loss and accuracy rose together.
+    """
+    reading = decomposition_reading(change.log_loss, loss_change, score="log loss",
+                                    slope_after=slope_after)
+    return f"By part, {reading}."
+

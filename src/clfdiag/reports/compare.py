@@ -11,7 +11,7 @@ from clfdiag.core.comparison import LossChangeGroup as Group
 from clfdiag.core.trajectory import Trajectory
 from clfdiag.pairing import Paired
 from clfdiag.predictions import Predictions
-from clfdiag.reports.calibration_tests import decomposition_change_json, decomposition_reading
+from clfdiag.reports.calibration_tests import decomposition_change_json, diagnosis_by_part
 from clfdiag.reports.common import SCHEMA_VERSION, calibration_bins, curves, input_json, number
 from clfdiag.reports.evaluate import SCORE_REASON, score_report
 from clfdiag.version import __version__
@@ -42,9 +42,8 @@ def compare_report(a: Predictions, b: Predictions, paired: Paired, cmp: Comparis
     report["notes"] = list(notes)
     report["decomposition_change"] = decomposition_change_json(decomposition_change)
     if cmp.loss_up_accuracy_up and decomposition_change is not None:
-        reading = decomposition_reading(decomposition_change.log_loss, cmp.loss_delta,
-                                        score="log loss", slope_after=slope_b)
-        report["diagnosis"] += f" By part, {reading}."
+        report["diagnosis"] += " " + diagnosis_by_part(decomposition_change, cmp.loss_delta,
+                                                       slope_b)
     return report
 
 

@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from clfdiag.core.calibration_tests import DecompositionChange
 from clfdiag.core.comparison import Comparison, significant_regressions
 from clfdiag.core.evaluation import Evaluation
 from clfdiag.core.trajectory import Trajectory
 from clfdiag.pairing import CommonExamples
+from clfdiag.reports.calibration_tests import decomposition_change_json, diagnosis_by_part
 from clfdiag.reports.compare import diagnosis_sentence
 from clfdiag.reports.trajectory import TrajectoryReport, trajectory_report
+
+MULTICLASS_DECOMPOSITION = (
+    "decomposition_change is null: the CORP decomposition is of one probability against "
+    "0/1 labels, so it is reported for binary files only")
 
 
 def epochs_report(labels: list[Any], common: CommonExamples, evaluations: Sequence[Evaluation],
@@ -18,7 +24,9 @@ def epochs_report(labels: list[Any], common: CommonExamples, evaluations: Sequen
                   tests: Mapping[int, dict[str, Any]], last_vs_best: Comparison | None, *,
                   alpha: float, significant: bool, flagged_before_tests: int,
                   min_loss_delta: float, min_accuracy_delta: float, metric: str = "accuracy",
-                  accuracy_scan: Trajectory | None = None) -> TrajectoryReport:
+                  accuracy_scan: Trajectory | None = None,
+                  decomposition_changes: Sequence[DecompositionChange | None] | None = None,
+                  slopes: Mapping[int, float | None] | None = None) -> TrajectoryReport:
     """Assemble the report of ``clfdiag epochs``.
 
     ``changes`` compares each flagged epoch with the one before, ``tests`` holds
@@ -28,9 +36,19 @@ def epochs_report(labels: list[Any], common: CommonExamples, evaluations: Sequen
     ``significant`` kept only those whose rises are both significant. ``metric``
     took accuracy's place in the scan (each row's ``metric_value``); when it is not
     accuracy, ``accuracy_scan`` is the scan by accuracy, which gives the best by accuracy.
+    ``decomposition_changes`` (binary; None for multiclass) holds each epoch's CORP
+    parts minus the previous epoch's (None for the first); a flagged epoch's
+    diagnosis reads it, with ``slopes`` (its calibration slope) saying whether the
+    model became over- or underconfident.
     """
     runs = common.runs
     why = {i: diagnosis_sentence(changes[i]) for i in trajectory.flagged}
+    parts = decomposition_changes or [None] * len(runs)
+    for i in why:
+        change = parts[i]
+        if change is not None:
+            why[i] += " " + diagnosis_by_part(change, changes[i].loss_delta,
+                                              (slopes or {}).get(i))
     rows = [
         {"epoch": label, "file": p.source.path, "log_loss": e.metrics["log_loss"],
          "accuracy": e.metrics["accuracy"], "metric_value": e.metrics.get(metric),
@@ -39,6 +57,7 @@ def epochs_report(labels: list[Any], common: CommonExamples, evaluations: Sequen
          "loss_up_accuracy_up": trajectory.loss_up_accuracy_up[i],
          "mcnemar_p": tests[i]["mcnemar_p"] if i in tests else None,
          "loss_test_p": tests[i]["loss_test_p"] if i in tests else None,
+         "decomposition_change": decomposition_change_json(parts[i]),
          "diagnosis": why.get(i)}
         for i, (label, p, e) in enumerate(zip(labels, runs, evaluations, strict=True))
     ]
@@ -56,7 +75,9 @@ def epochs_report(labels: list[Any], common: CommonExamples, evaluations: Sequen
     return trajectory_report("epochs", rows, labels, trajectory, min_loss_delta,
                              min_accuracy_delta, last_vs_best=last_vs_best_json,
                              flag_tests=flags, pairing=pairing,
-                             notes=_partial_notes(common.left_out, len(runs[0])),
+                             notes=[*_partial_notes(common.left_out, len(runs[0])),
+                                    *([] if decomposition_changes is not None
+                                      else [MULTICLASS_DECOMPOSITION])],
                              metric=metric, accuracy_scan=accuracy_scan)
 
 

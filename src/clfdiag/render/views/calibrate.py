@@ -45,6 +45,7 @@ def calibrate_document(report: dict[str, Any]) -> Document:
               Heading("In sample (fitted and measured on the same rows: optimistic)"),
               Table(header, [_row(m["method"], m["in_sample"], keys)
                              for m in report["methods"]])]
+    b += _decomposition_blocks(report)
     b += [Heading("Fitted parameters" + ("" if applied else " (on all rows)")),
           Table(["method", "parameters"],
                 [[m["method"], parameters_text(m["method"], m["params"])]
@@ -56,6 +57,26 @@ def calibrate_document(report: dict[str, Any]) -> Document:
     b += [Figure(f"reliability_{m['method']}") for m in report["methods"]]
     b += gates_and_notes(report)
     return doc
+
+
+def _decomposition_blocks(report: dict[str, Any]) -> list[Any]:
+    """The log loss's CORP parts before and after each map (binary), one row per map."""
+    methods = [m for m in report["methods"] if m.get("decomposition")]
+    if not methods:
+        return []
+    where = ("on all rows" if report["mode"] == "apply"
+             else f"on the {report['folds']} held-out folds, averaged")
+    parts = ("score", "miscalibration", "discrimination", "uncertainty")
+    before = methods[0]["decomposition"]["before"]["log_loss"]
+    rows = [["before", *(t.fmt(before[k]) for k in parts)],
+            *([m["method"], *(t.fmt(m["decomposition"]["after"]["log_loss"][k]) for k in parts)]
+              for m in methods)]
+    return [Heading(f"Log loss by CORP part ({where})"),
+            Table(["", "log loss", "miscal.", "discrim.", "uncert."], rows),
+            Paragraph("log loss = miscalibration - discrimination + uncertainty; a map that "
+                      "keeps the order of the scores (temperature; Platt and beta when fitted "
+                      "increasing) leaves the discrimination as it was, one that pools scores "
+                      "(isotonic, histogram) can lower it.", "quiet")]
 
 
 def _headline(report: dict[str, Any]) -> str:

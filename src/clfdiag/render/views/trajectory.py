@@ -106,10 +106,30 @@ def trajectory_document(report: dict[str, Any]) -> Document:
 
 
 def trajectory_rows(report: Report) -> CsvRows:
-    """One column per field of an epoch (but the file and the diagnosis sentence)."""
+    """One column per field of an epoch (but the file and the diagnosis sentence).
+
+    ``decomposition_change`` becomes one column per score and part, named by its
+    JSON path (``decomposition_change.log_loss.miscalibration``), empty where null.
+    """
     rows = report["epochs"]
     columns = [c for c in rows[0] if c not in ("diagnosis", "file")] if rows else []
-    return [columns, *([row[c] for c in columns] for row in rows)]
+    parts = [(score, part) for score in ("log_loss", "brier")
+             for part in ("miscalibration", "discrimination", "uncertainty")]
+
+    def cells(row: dict[str, Any]) -> list[Any]:
+        out: list[Any] = []
+        for c in columns:
+            if c == "decomposition_change":
+                change = row[c]
+                out += [None if change is None else change[s][p] for s, p in parts]
+            else:
+                out.append(row[c])
+        return out
+
+    header: list[Any] = []
+    for c in columns:
+        header += ([f"{c}.{s}.{p}" for s, p in parts] if c == "decomposition_change" else [c])
+    return [header, *(cells(row) for row in rows)]
 
 
 def trajectory_figures(report: dict[str, Any]) -> dict[str, Any]:
