@@ -223,3 +223,10 @@ def test_missing_group_column_in_labels_file_exits_2(two_models, tmp_path):
     result = run("compare", tmp_path / "pa.csv", tmp_path / "pb.csv", "--labels",
                  tmp_path / "truth.csv", "--by", "sex", code=2)
     assert "sex" in result.stderr
+
+
+def test_by_with_multilabel_files_exits_2():
+    path = f"{SAMPLES}/multilabel.csv"
+    result = run("compare", path, path, "--by", "site", code=2)
+    assert "--by" in result.stderr
+    assert "multi-label" in result.stderr
