@@ -73,6 +73,8 @@ CASES = {
                          "--weight-col", "w"],
     "compare_partial": ["compare", "tests/data/weighted/a.csv", "tests/data/weighted/b.csv",
                         "--allow-partial"],
+    "compare_by": ["compare", "tests/data/snapshots/binary_sites.csv", "sample_data/binary.csv",
+                   "--by", "site", "--fairness-bootstrap", "50", "--seed", "1", "--top", "0"],
     "epochs": ["epochs", *EPOCHS],
     "epochs_significant": ["epochs", *EPOCHS[:8], "--significant", "--keep-order"],
     "history_lightning": ["history", "tests/data/histories/lightning/metrics.csv"],

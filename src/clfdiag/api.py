@@ -291,6 +291,11 @@ def compare(
     sample_points: int = 0,
     metric: str | None = None,
     zero_division: int | None = None,
+    by: Sequence[str] | None = None,
+    group_values: Sequence[Any] | None = None,
+    fairness_reference: str = "between_groups",
+    fairness_agg: str = "worst_case",
+    fairness_bootstrap: int = 1000,
 ) -> dict[str, Any]:
     """Compare models on the same examples; the same dict as ``compare --format json``.
 
@@ -304,12 +309,18 @@ def compare(
     ``loss_up_accuracy_up``. Multi-label predictions take ``metric`` (the accuracy
     of the flag: ``subset_accuracy``, ``label_accuracy`` or ``f1_micro``) and
     ``zero_division``.
+    Two binary models with ``by`` (``--by`` column names) and ``group_values`` (one
+    array per column, one value per example of ``a``) add ``fairness_change``: each
+    disparity under A and B, B - A, and a paired bootstrap interval of
+    ``fairness_bootstrap`` resamples seeded by ``seed``.
     """
     from clfdiag.core.comparison import compare_predictions
     from clfdiag.pairing import pair_predictions, row_pairing_note
     from clfdiag.reports.compare import compare_report
 
     check_limits(top=top, bins=bins, bootstrap=bootstrap, sample_points=sample_points)
+    if by:
+        _check_fairness_change(a, by, group_values, more, fairness_bootstrap)
     if isinstance(a, MultilabelPredictions) or isinstance(b, MultilabelPredictions):
         if more:
             raise ClfdiagError("compare of three or more files reads single-label predictions",
@@ -354,12 +365,73 @@ def compare(
         metric_scan = scan([cmp.a.metrics["log_loss"], cmp.b.metrics["log_loss"]],
                            [cmp.a.metrics.get(metric), cmp.b.metrics.get(metric)],
                            min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta)
-    note = row_pairing_note(paired, a, b)
+    notes = [note] if (note := row_pairing_note(paired, a, b)) else []
     change, slope_b = _decomposition_change(paired, cmp.loss_up_accuracy_up)
+    fairness_change = None
+    if by and group_values is not None:
+        fairness_change, fairness_notes = _fairness_change(
+            paired, cut, group_values, reference=fairness_reference, aggregation=fairness_agg,
+            resamples=fairness_bootstrap, seed=seed)
+        notes += fairness_notes
     return compare_report(a, b, paired, cmp, threshold=cut, min_loss_delta=min_loss_delta,
                           min_accuracy_delta=min_accuracy_delta, alpha=alpha,
-                          notes=[note] if note else [], metric=metric, metric_scan=metric_scan,
-                          decomposition_change=change, slope_b=slope_b)
+                          notes=notes, metric=metric, metric_scan=metric_scan,
+                          decomposition_change=change, slope_b=slope_b,
+                          by=tuple(by or ()), fairness_change=fairness_change)
+
+
+def _check_fairness_change(a: Predictions | MultilabelPredictions, by: Sequence[str],
+                           group_values: Sequence[Any] | None, more: Sequence[Predictions],
+                           resamples: int) -> None:
+    """Refuse a ``--by`` comparison the inputs cannot support, before any work."""
+    from clfdiag.limits import MAX_BOOTSTRAP
+
+    if more:
+        raise ClfdiagError("--by compares the disparities of two files, but three or more "
+                           "were given", "leave out --by, or compare two of the files")
+    if isinstance(a, MultilabelPredictions):
+        raise ClfdiagError("--by compares single-label predictions, not multi-label ones",
+                           "leave out --by")
+    if a.score_kind == "scores":
+        raise ClfdiagError("--by needs probabilities, not --scores", "leave out --scores or --by")
+    if group_values is None or len(group_values) != len(by) or any(
+            len(values) != len(a) for values in group_values):
+        raise ClfdiagError(f"--by {', '.join(by)}: give one array of group values per column, "
+                           f"one value per example of A ({len(a)})")
+    if not 0 <= resamples <= MAX_BOOTSTRAP:
+        raise ClfdiagError(f"--fairness-bootstrap {resamples} is outside the allowed range, "
+                           f"0 to {MAX_BOOTSTRAP:,}")
+
+
+def _fairness_change(paired: Any, cut: float, group_values: Sequence[Any], *, reference: str,
+                     aggregation: str, resamples: int, seed: int | None
+                     ) -> tuple[Any, list[str]]:
+    """The disparities' change B - A on the paired examples, and the notes that go with it.
+
+    The decision is the comparison's: positive iff p(positive) >= ``cut``. The
+    group values are A's, taken for the paired examples.
+    """
+    import numpy as np
+
+    from clfdiag.core.fairness import audit_change_in_memory
+    from clfdiag.engines.slices import fairness_choice
+
+    reference = fairness_choice("--fairness-reference", reference)
+    aggregation = fairness_choice("--fairness-agg", aggregation)
+    if paired.proba_a.ndim != 1:
+        return None, ["--by: the disparities are defined for binary predictions, so a "
+                      "multiclass comparison has no fairness_change"]
+    notes = []
+    if paired.weights is not None:
+        if resamples > 0:
+            check_bootstrap_draws(resamples, len(paired))
+        notes.append("--by with weights: the disparities and their changes are weighted")
+    changes = audit_change_in_memory(
+        paired.y == 1, paired.proba_a >= cut, paired.proba_b >= cut,
+        [np.asarray(values, dtype=object)[paired.index_a] for values in group_values],
+        paired.weights, reference=reference, aggregation=aggregation, resamples=resamples,
+        seed=0 if seed is None else seed)
+    return changes, notes
 
 
 def _both_multilabel(runs: Sequence[Predictions | MultilabelPredictions]

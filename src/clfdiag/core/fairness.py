@@ -580,3 +580,51 @@ def audit_in_memory(actual: BoolArray, predicted: BoolArray,
         out.append(FairnessAudit(columns, keys, fairness(counts, reference, aggregation),
                                  intervals))
     return out
+
+
+@dataclass(frozen=True)
+class FairnessChange:
+    """One column subset audited under model A and model B on the same rows.
+
+    ``a`` and ``b`` are each model's :class:`Fairness`; ``intervals`` the paired
+    bootstrap intervals of every disparity's change B minus A (each None when
+    ``resamples`` is 0 or the change is defined in fewer than two replicates),
+    drawn with ``seed``.
+    """
+
+    columns: tuple[int, ...]
+    groups: list[GroupKey]
+    a: Fairness
+    b: Fairness
+    intervals: dict[str, tuple[float, float] | None]
+    resamples: int
+    seed: int
+
+
+def audit_change_in_memory(actual: BoolArray, predicted_a: BoolArray, predicted_b: BoolArray,
+                           values: list[npt.NDArray[np.object_]],
+                           weights: FloatArray | None = None, *,
+                           reference: Reference = "between_groups",
+                           aggregation: Aggregation = "worst_case", resamples: int = 1000,
+                           seed: int = 0) -> list[FairnessChange]:
+    """The disparities of two models' decisions on the same rows, and their change.
+
+    One entry per column of ``values``, then their crossing (as
+    :func:`audit_in_memory`); each model is audited by :func:`fairness`, and the
+    change B minus A gets the intervals of :func:`disparity_change_intervals`.
+    """
+    from clfdiag.core.slices import group_codes
+
+    out = []
+    for columns in fairness_entries(tuple(str(i) for i in range(len(values)))):
+        codes, keys = group_codes([values[i] for i in columns])
+        audited = [fairness(group_counts(actual, predicted, codes, len(keys), weights),
+                            reference, aggregation) for predicted in (predicted_a, predicted_b)]
+        intervals: dict[str, tuple[float, float] | None] = dict.fromkeys(DISPARITIES)
+        if resamples > 0:
+            intervals = disparity_change_intervals(
+                actual, predicted_a, predicted_b, codes, len(keys), weights,
+                reference=reference, aggregation=aggregation, resamples=resamples, seed=seed)
+        out.append(FairnessChange(columns, keys, audited[0], audited[1], intervals, resamples,
+                                  seed))
+    return out

@@ -8,12 +8,14 @@ from typing import Any
 from clfdiag.core.calibration_tests import DecompositionChange
 from clfdiag.core.comparison import Comparison, significant_regressions
 from clfdiag.core.comparison import LossChangeGroup as Group
+from clfdiag.core.fairness import FairnessChange
 from clfdiag.core.trajectory import Trajectory
 from clfdiag.pairing import Paired
 from clfdiag.predictions import Predictions
 from clfdiag.reports.calibration_tests import decomposition_change_json, diagnosis_by_part
 from clfdiag.reports.common import SCHEMA_VERSION, calibration_bins, curves, input_json, number
 from clfdiag.reports.evaluate import SCORE_REASON, score_report
+from clfdiag.reports.fairness import fairness_change_entries
 from clfdiag.version import __version__
 
 
@@ -22,7 +24,8 @@ def compare_report(a: Predictions, b: Predictions, paired: Paired, cmp: Comparis
                    alpha: float, notes: Sequence[str] = (), metric: str = "accuracy",
                    metric_scan: Trajectory | None = None,
                    decomposition_change: DecompositionChange | None = None,
-                   slope_b: float | None = None) -> dict[str, Any]:
+                   slope_b: float | None = None, by: tuple[str, ...] = (),
+                   fairness_change: Sequence[FairnessChange] | None = None) -> dict[str, Any]:
     """The report of ``clfdiag compare`` of probabilities: A, B, deltas, decomposition, tests.
 
     ``notes`` (how the rows were paired, say) are listed under ``notes``. ``metric``
@@ -31,6 +34,8 @@ def compare_report(a: Predictions, b: Predictions, paired: Paired, cmp: Comparis
     ``decomposition_change`` (binary): B minus A of each CORP part on the paired
     examples; when loss and accuracy both rose, the diagnosis reads it (``slope_b``,
     B's calibration slope, says whether B became over- or underconfident).
+    ``fairness_change`` (binary, with ``--by`` columns ``by``): each disparity
+    under A and B and its change, as ``fairness_change``.
     """
     report = _comparison_fields(a, b, paired, cmp, threshold=threshold,
                                 min_loss_delta=min_loss_delta,
@@ -44,6 +49,8 @@ def compare_report(a: Predictions, b: Predictions, paired: Paired, cmp: Comparis
     if cmp.loss_up_accuracy_up and decomposition_change is not None:
         report["diagnosis"] += " " + diagnosis_by_part(decomposition_change, cmp.loss_delta,
                                                        slope_b)
+    if fairness_change is not None:
+        report["fairness_change"] = fairness_change_entries(by, fairness_change)
     return report
 
 

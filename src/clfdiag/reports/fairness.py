@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from clfdiag.core.fairness import DISPARITIES, RATES, FairnessAudit, GroupRates
+from clfdiag.core.fairness import (
+    DISPARITIES,
+    RATES,
+    Fairness,
+    FairnessAudit,
+    FairnessChange,
+    GroupRates,
+)
 
 GROUP_SEPARATOR = " × "
 """Joins a crossed group's values, as the ``slices`` of a report name them."""
@@ -59,3 +67,36 @@ def fairness_entries(by: tuple[str, ...], audits: tuple[FairnessAudit, ...]
                      ) -> list[dict[str, Any]]:
     """The ``fairness`` list of an evaluation report, in the order of the audits."""
     return [fairness_entry(by, audit) for audit in audits]
+
+
+def _disparities(result: Fairness) -> dict[str, float | None]:
+    return {metric: result.disparities[metric].value for metric in DISPARITIES}
+
+
+def fairness_change_entry(by: tuple[str, ...], change: FairnessChange) -> dict[str, Any]:
+    """One entry of ``fairness_change``: each disparity under A and B, B - A and its interval.
+
+    ``delta`` is null where A's or B's disparity is; ``intervals`` holds the
+    paired bootstrap's 95% interval of each change (null without resamples, or
+    when the change is defined in fewer than two of them).
+    """
+    a, b = _disparities(change.a), _disparities(change.b)
+    return {
+        "columns": [by[i] for i in change.columns],
+        "reference": change.a.reference,
+        "aggregation": change.a.aggregation,
+        "a": a,
+        "b": b,
+        "delta": {metric: (None if (before := a[metric]) is None or (after := b[metric]) is None
+                           else after - before) for metric in DISPARITIES},
+        "intervals": {metric: None if (ci := change.intervals[metric]) is None else list(ci)
+                      for metric in DISPARITIES},
+        "resamples": change.resamples,
+        "seed": change.seed,
+    }
+
+
+def fairness_change_entries(by: tuple[str, ...], changes: Sequence[FairnessChange]
+                            ) -> list[dict[str, Any]]:
+    """The ``fairness_change`` list of a comparison report, in the order of the changes."""
+    return [fairness_change_entry(by, change) for change in changes]

@@ -23,6 +23,9 @@ from clfdiag.cli.options import (
     CorrectionOpt,
     DropInvalid,
     FailOn,
+    FairnessAgg,
+    FairnessBootstrap,
+    FairnessReference,
     Format,
     FormatOpt,
     IdCol,
@@ -100,8 +103,16 @@ def compare(
     bootstrap: Annotated[int, typer.Option(
         help="Bootstrap the log-loss difference with N resamples instead of a t test "
              f"(0 to {MAX_BOOTSTRAP:,}).", rich_help_panel="Statistics")] = 0,
-    seed: Annotated[int | None, typer.Option(help="Seed for --bootstrap.", min=0,
-                                             rich_help_panel="Statistics")] = None,
+    seed: Annotated[int | None, typer.Option(
+        help="Seed for --bootstrap and --fairness-bootstrap.", min=0,
+        rich_help_panel="Statistics")] = None,
+    by: Annotated[list[str] | None, typer.Option(
+        "--by", metavar="COLUMN", help="Compare the group-fairness disparities of A and B "
+        "over the groups of COLUMN (read beside A); repeat to cross columns.",
+        rich_help_panel="Fairness")] = None,
+    fairness_reference: FairnessReference = "between-groups",
+    fairness_agg: FairnessAgg = "worst-case",
+    fairness_bootstrap: FairnessBootstrap = 1000,
     output_format: FormatOpt = Format.table,
     output: OutputOpt = None,
     plot: PlotOpt = None,
@@ -115,10 +126,11 @@ def compare(
     from clfdiag.api import compare as compare_predictions
     from clfdiag.api import read_either
     from clfdiag.gates import check_flags, parse_fail_on
+    from clfdiag.predictions import Predictions
 
     files = [file_a, file_b, *(more_files or [])]
     if len(files) > 2:
-        refuse_two_file_flags(fail_on=fail_on, junit=junit, plot=plot)
+        refuse_two_file_flags(fail_on=fail_on, junit=junit, plot=plot, by=by)
     conditions = parse_fail_on(fail_on or [])
     check_limits(top=top, bins=bins, bootstrap=bootstrap)
     inputs = input_paths(*files, labels_file)
@@ -130,13 +142,20 @@ def compare(
     multi = multilabel_options(multilabel, label_cols, label_list, list_sep, prob_col, id_col,
                                logits)
     preds = [read_either(f, options, multi) for f in files]
+    group_values = None
+    if by and isinstance(preds[0], Predictions):
+        from clfdiag.io.groups import read_groups
+
+        group_values = read_groups(file_a, list(by), preds[0], labels_file, id_col)
     report = compare_predictions(
         *preds, names=name, correction=correction.value, allow_partial=allow_partial,
         threshold=threshold, min_confidence=min_confidence, top=top, bins=bins,
         min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta, alpha=alpha,
         bootstrap=bootstrap, seed=seed,
         sample_points=2000 if len(files) == 2 and (plot or output_format is Format.html)
-        else 0, metric=metric, zero_division=zero_division)
+        else 0, metric=metric, zero_division=zero_division, by=by, group_values=group_values,
+        fairness_reference=fairness_reference, fairness_agg=fairness_agg,
+        fairness_bootstrap=fairness_bootstrap)
     results = []
     if len(files) == 2:
         flagged = ["from A to B"] if report["loss_up_accuracy_up"] else []

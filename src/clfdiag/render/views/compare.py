@@ -64,8 +64,22 @@ def comparison_document(report: dict[str, Any]) -> Document:
                       f"{e['predicted_a']} ({t.fmt_probability(e['p_true_a'])})",
                       f"{e['predicted_b']} ({t.fmt_probability(e['p_true_b'])})",
                       f"{e['loss_a']:.3f}→{e['loss_b']:.3f}"] for e in top], "lllllr")]
+    for entry in report.get("fairness_change") or []:
+        b += _fairness_change(entry)
     b += gates_and_notes(report)
     return doc
+
+
+def _fairness_change(entry: dict[str, Any]) -> list[Any]:
+    """Each disparity under A and B, the change and its paired bootstrap interval."""
+    rows = []
+    for name, before in entry["a"].items():
+        ci = entry["intervals"][name]
+        rows.append([name.replace("_", " "), t.fmt(before), t.fmt(entry["b"][name]),
+                     t.signed(entry["delta"][name]),
+                     "" if ci is None else f"{t.signed(ci[0])} to {t.signed(ci[1])}"])
+    return [Heading(f"Fairness change by {' × '.join(entry['columns'])}"),
+            Table(["disparity", "A", "B", "B − A", "95% interval"], rows, "lrrrr")]
 
 
 def comparison_rows(report: Report) -> CsvRows:
