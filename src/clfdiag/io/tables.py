@@ -316,19 +316,13 @@ def _read_csv_accounted(source: Source, options: Callable[[bool], tuple[Any, Any
         release_freed_memory()
         return table, lines
 
-    try:
+    with _csv_errors(source, roles):
         try:
             table, lines = parse(first=True)
         except pa.ArrowInvalid as exc:
             if roles is None or "conversion error" not in str(exc):
                 raise
             table, lines = parse(first=False)
-    except pa.ArrowInvalid as exc:
-        raise _csv_failure(source, roles, exc) from None
-    except ClfdiagError:
-        raise
-    except Exception as exc:
-        raise _unreadable(source, exc) from None
     if table.num_rows + source.header_lines != lines():
         quoted_lines = _account(source, table.num_rows, quotes_read=newlines_in_values)
         if quoted_lines and not newlines_in_values:
@@ -368,6 +362,21 @@ def read_inferred(source: Source, columns: list[str], text_columns: tuple[str, .
     return _read_columnar(source, columns)
 
 
+@contextlib.contextmanager
+def _csv_errors(source: Source, roles: ColumnRoles | None) -> Iterator[None]:
+    """Turn Arrow's failures while parsing ``source`` into errors in the user's terms."""
+    import pyarrow as pa
+
+    try:
+        yield
+    except pa.ArrowInvalid as exc:
+        raise _csv_failure(source, roles, exc) from None
+    except ClfdiagError:
+        raise
+    except Exception as exc:
+        raise _unreadable(source, exc) from None
+
+
 def _csv_failure(source: Source, roles: ColumnRoles | None, exc: Exception) -> ClfdiagError:
     """Arrow's CSV error in the user's terms: the non-numeric cells by row, or the bad line."""
     text = str(exc)
@@ -386,24 +395,17 @@ def _csv_batches(source: Source, roles: ColumnRoles, batch_bytes: int) -> Iterat
         newlines_in_values = True
     parse, convert, read = _csv_options(source, roles, batch_bytes, newlines_in_values)
     rows = 0
-    try:
-        with counted_csv(source) as (stream, lines):
-            # Opening parses the first block, so it can fail like any later block.
-            reader = pacsv.open_csv(stream, parse_options=parse, convert_options=convert,
-                                    read_options=read)
-            while True:
-                try:
-                    batch = reader.read_next_batch()
-                except StopIteration:
-                    break
-                rows += batch.num_rows
-                yield coerce_types(source.name, pa.Table.from_batches([batch]), roles)
-    except pa.ArrowInvalid as exc:
-        raise _csv_failure(source, roles, exc) from None
-    except ClfdiagError:
-        raise
-    except Exception as exc:
-        raise _unreadable(source, exc) from None
+    with _csv_errors(source, roles), counted_csv(source) as (stream, lines):
+        # Opening parses the first block, so it can fail like any later block.
+        reader = pacsv.open_csv(stream, parse_options=parse, convert_options=convert,
+                                read_options=read)
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            rows += batch.num_rows
+            yield coerce_types(source.name, pa.Table.from_batches([batch]), roles)
     if rows + source.header_lines != lines() \
             and _account(source, rows, quotes_read=newlines_in_values) and not newlines_in_values:
         # Batches already given out were split at line breaks inside quoted values.

@@ -17,11 +17,13 @@ from clfdiag.reports.common import (
     CalibrationBinJSON,
     InputJSON,
     Number,
+    OverconfidentCountsJSON,
     Task,
     calibration_bins,
     curves,
     input_summary,
     number,
+    overconfident_counts,
     pair,
 )
 from clfdiag.reports.fairness import fairness_entries
@@ -54,23 +56,10 @@ class OverconfidentErrorJSON(TypedDict):
     loss: float
 
 
-class _OverconfidentCounts(TypedDict):
-    min_confidence: float | None
-    count: int | None
-    errors: int | None
-    share_of_errors: float | None
-    share_of_loss: float | None
+class OverconfidentJSON(OverconfidentCountsJSON):
+    """Errors at or above ``min_confidence`` and the most confident of them."""
+
     top: list[OverconfidentErrorJSON]
-
-
-class OverconfidentJSON(_OverconfidentCounts, total=False):
-    """Errors at or above ``min_confidence`` and the most confident of them.
-
-    Without probabilities (hard predictions) the counts are null and
-    ``undefined`` says why.
-    """
-
-    undefined: str
 
 
 class _ConfusionCounts(TypedDict):
@@ -329,11 +318,7 @@ def _evaluation_fields(run: EvaluationRun) -> EvaluationReport:
             "gap": [b.gap for b in ev.calibration.bins],
         },
         "overconfident_errors": {
-            "min_confidence": over.min_confidence,
-            "count": over.count,
-            "errors": over.errors,
-            "share_of_errors": over.share_of_errors,
-            "share_of_loss": over.share_of_loss,
+            **overconfident_counts(over),
             "top": [
                 {"row": row, "id": ident, "label": label, "predicted": classes[int(pred)],
                  "confidence": float(conf), "loss": float(loss)}
