@@ -600,6 +600,14 @@ def _ipc_reader(source: Source) -> Any:
     return pa.ipc.open_stream(pa.OSFile(source.opener()))
 
 
+def _json_options(block_size: int) -> dict[str, Any]:
+    """Arrow's JSON Lines options: blocks of ``block_size`` bytes; late keys are inferred."""
+    import pyarrow.json as pajson
+
+    return {"read_options": pajson.ReadOptions(block_size=block_size),
+            "parse_options": pajson.ParseOptions(unexpected_field_behavior="infer")}
+
+
 def _read_json_columns(source: Source, columns: list[str], block_size: int = BLOCK_BYTES) -> Any:
     """The given keys of every JSON line; every line must be a record."""
     import pyarrow as pa
@@ -608,9 +616,7 @@ def _read_json_columns(source: Source, columns: list[str], block_size: int = BLO
     try:
         with source.opener() as raw:
             counted = LineCounter(raw)
-            table = pajson.read_json(
-                counted, read_options=pajson.ReadOptions(block_size=max(block_size, 1 << 20)),
-                parse_options=pajson.ParseOptions(unexpected_field_behavior="infer"))
+            table = pajson.read_json(counted, **_json_options(max(block_size, 1 << 20)))
     except pa.ArrowInvalid as exc:
         raise _json_error(source, str(exc)) from None
     missing = [c for c in columns if c not in table.column_names]
@@ -635,9 +641,7 @@ def _json_lines_batches(source: Source, roles: ColumnRoles, batch_bytes: int) ->
     try:
         with source.opener() as raw:
             counted = LineCounter(raw)
-            reader = pajson.open_json(
-                counted, read_options=pajson.ReadOptions(block_size=max(batch_bytes, 1 << 16)),
-                parse_options=pajson.ParseOptions(unexpected_field_behavior="infer"))
+            reader = pajson.open_json(counted, **_json_options(max(batch_bytes, 1 << 16)))
             missing = [c for c in columns if c not in reader.schema.names]
             if missing:
                 raise ClfdiagError(f"{source.name}: the first records have no key {missing[0]!r}")
