@@ -864,8 +864,6 @@ def epochs(
     when higher; default accuracy) takes accuracy's place in the flag. Multi-label runs take
     ``metric`` and ``zero_division`` as :func:`compare` does.
     """
-    from dataclasses import replace
-
     from clfdiag.core.comparison import compare_predictions
     from clfdiag.core.evaluation import evaluate_predictions
     from clfdiag.core.trajectory import scan
@@ -915,12 +913,7 @@ def epochs(
     changes = {i: compare_pair(i - 1, i) for i in trajectory.flagged}
     tests = {i: rise_tests(cmp, alpha) for i, cmp in changes.items()}
     all_flags = len(trajectory.flagged)
-    if significant:
-        trajectory = replace(trajectory, loss_up_accuracy_up=tuple(
-            (f and tests[i]["both_significant"]) if f else f
-            for i, f in enumerate(trajectory.loss_up_accuracy_up)))
-    last, best = len(runs) - 1, trajectory.best_by_loss
-    last_vs_best = compare_pair(best, last) if best is not None and best != last else None
+    trajectory, last_vs_best = _tested_trajectory(trajectory, tests, significant, compare_pair)
     parts, slopes = _epoch_decomposition_changes(runs, trajectory.flagged)
     return epochs_report(labels, common, evaluations, trajectory, changes, tests, last_vs_best,
                          alpha=alpha, significant=significant, flagged_before_tests=all_flags,
@@ -958,6 +951,25 @@ def _epoch_decomposition_changes(runs: Sequence[Predictions], flagged: Sequence[
     return changes, slopes
 
 
+def _tested_trajectory(trajectory: Any, tests: dict[int, dict[str, Any]], significant: bool,
+                       compare_pair: Any) -> tuple[Any, Any]:
+    """The scan after the tests of its flags, and the last epoch compared with the best.
+
+    With ``significant`` only the flags where both rises are significant are kept.
+    The comparison of the epoch of lowest loss with the last one is None when the
+    last is the best (or no loss is defined).
+    """
+    from dataclasses import replace
+
+    if significant:
+        trajectory = replace(trajectory, loss_up_accuracy_up=tuple(
+            (f and tests[i]["both_significant"]) if f else f
+            for i, f in enumerate(trajectory.loss_up_accuracy_up)))
+    last, best = len(trajectory.loss_up_accuracy_up) - 1, trajectory.best_by_loss
+    last_vs_best = compare_pair(best, last) if best is not None and best != last else None
+    return trajectory, last_vs_best
+
+
 def _epoch_labels(runs: Sequence[Predictions | MultilabelPredictions],
                   labels: Sequence[int] | None) -> list[int]:
     """The epoch of each run: given, else from the file names, else the positions."""
@@ -976,8 +988,6 @@ def _epochs_multilabel(runs: list[MultilabelPredictions], labels: Sequence[int] 
     Each file's rows are put in the first file's order (by id, else by position);
     the flag uses the mean binary cross-entropy and ``metric``.
     """
-    from dataclasses import replace
-
     from clfdiag.core.multilabel import (
         accuracy_rise_p,
         compare_multilabel,
@@ -1026,12 +1036,7 @@ def _epochs_multilabel(runs: list[MultilabelPredictions], labels: Sequence[int] 
                     "both_significant": (accuracy_p is not None and accuracy_p < alpha
                                          and loss_p is not None and loss_p < alpha)}
     all_flags = len(trajectory.flagged)
-    if significant:
-        trajectory = replace(trajectory, loss_up_accuracy_up=tuple(
-            (f and tests[i]["both_significant"]) if f else f
-            for i, f in enumerate(trajectory.loss_up_accuracy_up)))
-    last, best = len(runs) - 1, trajectory.best_by_loss
-    last_vs_best = compare_pair(best, last) if best is not None and best != last else None
+    trajectory, last_vs_best = _tested_trajectory(trajectory, tests, significant, compare_pair)
     return multilabel_epochs_report(
         _epoch_labels(runs, labels), runs, evaluations, trajectory, changes, tests,
         last_vs_best, accuracy_metric=accuracy, alpha=alpha, significant=significant,

@@ -16,8 +16,8 @@ def resident_mb() -> float:
         return int(statm.read().split()[1]) * 4096 / 2**20
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux") or memory._malloc_trim() is None,
-                    reason="glibc only")
+@pytest.mark.skipif(not sys.platform.startswith("linux")
+                    or memory._libc_function("malloc_trim") is None, reason="glibc only")
 def test_freed_arena_memory_is_returned():
     import pyarrow as pa
 
@@ -42,17 +42,17 @@ def test_freed_arena_memory_is_returned():
 
 
 def test_other_systems_skip_the_trim(monkeypatch):
-    memory._malloc_trim.cache_clear()
+    memory._libc_function.cache_clear()
     monkeypatch.setattr(sys, "platform", "darwin")
     try:
-        assert memory._malloc_trim() is None
+        assert memory._libc_function("malloc_trim") is None
         release_freed_memory()
     finally:
-        memory._malloc_trim.cache_clear()
+        memory._libc_function.cache_clear()
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux") or memory._mallopt() is None,
-                    reason="glibc only")
+@pytest.mark.skipif(not sys.platform.startswith("linux")
+                    or memory._libc_function("mallopt") is None, reason="glibc only")
 def test_large_blocks_kept_for_reuse_still_go_back_after_a_trim():
     import subprocess
 

@@ -20,42 +20,6 @@ def say(message: str) -> None:
     typer.echo(message, err=True)
 
 
-def read_options(label_col: str | None, prob_col: list[str] | None, id_col: str | None,
-                  positive: str | None, logits: bool, renormalize: bool, drop_invalid: bool,
-                  pred_col: str | None, percent: bool, scores: bool,
-                  labels_file: str | None, weight_col: str | None = None, *,
-                  confidence_of_predicted: bool = False, classes: str | None = None,
-                  no_header: bool = False) -> Any:
-    """The reading options shared by the commands that read predictions.
-
-    ``confidence_of_predicted``, ``classes`` (comma-separated, as typed) and
-    ``no_header`` are ``--confidence-of-predicted``, ``--classes`` and ``--no-header``.
-    """
-    from clfdiag.io import ReadOptions
-    from clfdiag.io.labels import parse_classes
-
-    return ReadOptions(label_col, tuple(prob_col or ()), id_col, positive, logits,
-                       renormalize, drop_invalid, pred_col=pred_col, percent=percent,
-                       scores=scores, labels_file=labels_file, weight_col=weight_col,
-                       confidence_of_predicted=confidence_of_predicted,
-                       classes=parse_classes(classes), no_header=no_header)
-
-
-def multilabel_options(multilabel: bool, label_cols: list[str] | None, label_list: str | None,
-                       list_sep: str, prob_col: list[str] | None, id_col: str | None,
-                       logits: bool) -> Any:
-    """The multi-label reading options when a multi-label flag is given, else None."""
-    if not (multilabel or label_cols or label_list):
-        if list_sep != "|":
-            raise ClfdiagError("--list-sep applies to a --label-list column",
-                               "add --label-list COLUMN")
-        return None
-    from clfdiag.io.multilabel import MultilabelOptions
-
-    return MultilabelOptions(tuple(label_cols or ()), label_list, list_sep,
-                             tuple(prob_col or ()), id_col, logits)
-
-
 def where(report: dict[str, Any]) -> list[str]:
     """Where loss and accuracy both rose, for a gate message: ``at epochs 6, 7``."""
     if not report["flagged"]:

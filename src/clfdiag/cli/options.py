@@ -2,12 +2,17 @@
 
 A command declares ``label_col: LabelCol = None``; the flag's name, help and
 panel live here, so that two commands cannot describe one flag differently.
+The flags that say how to read a predictions file are added to a command as one
+block by :func:`reads_predictions`, which hands the command one ``ReadOptions``.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -205,3 +210,125 @@ class CorrectionChoice(str, Enum):
 CorrectionOpt = Annotated[CorrectionChoice, typer.Option(
     "--correction", help="Adjust the pairwise p-values over the k(k-1)/2 pairs of each test: "
     "holm (step-down), bonferroni or none.", rich_help_panel="Statistics")]
+
+
+READING_FLAGS: tuple[tuple[str, Any, Any], ...] = (
+    ("label_col", LabelCol, None),
+    ("prob_col", ProbCol, None),
+    ("id_col", IdCol, None),
+    ("positive", Positive, None),
+    ("logits", Logits, False),
+    ("renormalize", Renormalize, False),
+    ("drop_invalid", DropInvalid, False),
+    ("pred_col", PredCol, None),
+    ("labels_file", LabelsFile, None),
+    ("percent", Percent, False),
+    ("confidence_of_predicted", ConfidenceOfPredicted, False),
+    ("classes", Classes, None),
+    ("no_header", NoHeader, False),
+    ("scores", Scores, False),
+    ("weight_col", WeightCol, None),
+)
+"""The flags of how to read a predictions file, in the order the help lists them:
+(parameter, annotation, default)."""
+
+MULTILABEL_FLAGS: tuple[tuple[str, Any, Any], ...] = (
+    ("multilabel", Multilabel, False),
+    ("label_cols", LabelCols, None),
+    ("label_list", LabelList, None),
+    ("list_sep", ListSep, "|"),
+)
+"""The flags of how to read a multi-label file, listed after :data:`READING_FLAGS`."""
+
+
+def reads_predictions(*, without: tuple[str, ...] = (), multilabel: bool = False,
+                      **declared: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the shared reading flags and hand it what they say, as one value.
+
+    The command declares a keyword-only parameter ``options`` (and, with ``multilabel``,
+    ``multi``). In the signature Typer reads (``__signature__``), ``options`` stands
+    for the flags of :data:`READING_FLAGS` but those named in ``without``, and ``multi``
+    for those of :data:`MULTILABEL_FLAGS`; the command is called with ``options`` a
+    ``ReadOptions`` (a flag left out takes its default) and ``multi`` a
+    ``MultilabelOptions`` or None. ``declared`` gives a flag its own annotation in this
+    command (another help text), by parameter name.
+    """
+    unknown = set(without) | set(declared)
+    unknown -= {name for name, _, _ in READING_FLAGS}
+    if unknown:
+        raise ValueError(f"no reading flags named {sorted(unknown)}")
+
+    def flags(table: tuple[tuple[str, Any, Any], ...]) -> list[inspect.Parameter]:
+        return [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                  annotation=declared.get(name, annotation))
+                for name, annotation, default in table if name not in without]
+
+    stand_ins = {"options": flags(READING_FLAGS),
+                 "multi": flags(MULTILABEL_FLAGS) if multilabel else []}
+
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        parameters: list[inspect.Parameter] = []
+        for parameter in inspect.signature(command).parameters.values():
+            if parameter.name in stand_ins:
+                parameters += stand_ins[parameter.name]
+            else:
+                parameters.append(_evaluated(parameter, command.__globals__))
+
+        @functools.wraps(command)
+        def run(**given: Any) -> None:
+            read = {name: given.pop(name, default) for name, _, default in READING_FLAGS}
+            if multilabel:
+                given["multi"] = _multilabel_options(
+                    *(given.pop(name) for name, _, _ in MULTILABEL_FLAGS),
+                    read["prob_col"], read["id_col"], read["logits"])
+            command(**given, options=_read_options(**read))
+
+        run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        run.__annotations__ = {p.name: p.annotation for p in parameters}
+        return run
+
+    return decorate
+
+
+def _evaluated(parameter: inspect.Parameter, namespace: dict[str, Any]) -> inspect.Parameter:
+    """The parameter with its postponed (string) annotation evaluated, as Typer needs it.
+
+    This is what ``inspect.signature(eval_str=True)`` does; it cannot be used on the
+    whole command, whose ``options`` names a type imported only for type checkers.
+    """
+    if not isinstance(parameter.annotation, str):
+        return parameter
+    return parameter.replace(annotation=eval(parameter.annotation, namespace))
+
+
+def _read_options(label_col: str | None, prob_col: list[str] | None, id_col: str | None,
+                  positive: str | None, logits: bool, renormalize: bool, drop_invalid: bool,
+                  pred_col: str | None, labels_file: str | None, percent: bool,
+                  confidence_of_predicted: bool, classes: str | None, no_header: bool,
+                  scores: bool, weight_col: str | None) -> Any:
+    """The ``ReadOptions`` the reading flags say; ``classes`` is comma-separated, as typed."""
+    from clfdiag.io import ReadOptions
+    from clfdiag.io.labels import parse_classes
+
+    return ReadOptions(label_col, tuple(prob_col or ()), id_col, positive, logits,
+                       renormalize, drop_invalid, pred_col=pred_col, percent=percent,
+                       scores=scores, labels_file=labels_file, weight_col=weight_col,
+                       confidence_of_predicted=confidence_of_predicted,
+                       classes=parse_classes(classes), no_header=no_header)
+
+
+def _multilabel_options(multilabel: bool, label_cols: list[str] | None, label_list: str | None,
+                        list_sep: str, prob_col: list[str] | None, id_col: str | None,
+                        logits: bool) -> Any:
+    """The multi-label reading options when a multi-label flag is given, else None."""
+    from clfdiag.errors import ClfdiagError
+
+    if not (multilabel or label_cols or label_list):
+        if list_sep != "|":
+            raise ClfdiagError("--list-sep applies to a --label-list column",
+                               "add --label-list COLUMN")
+        return None
+    from clfdiag.io.multilabel import MultilabelOptions
+
+    return MultilabelOptions(tuple(label_cols or ()), label_list, list_sep,
+                             tuple(prob_col or ()), id_col, logits)

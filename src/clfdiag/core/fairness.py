@@ -205,14 +205,11 @@ def rate_difference(values: list[float | None], overall: float | None,
     >>> round(rate_difference([0.2, None, 0.5], 0.4, "to_overall").value, 12)
     0.2
     """
-    used = tuple(i for i, v in enumerate(values) if v is not None)
-    defined = [v for v in values if v is not None]
-    if reference == "to_overall":
-        if overall is None or not defined:
-            return Disparity(None, used, "the rate is undefined overall or in every group")
+    used, defined, undefined = _defined_rates(values, overall, reference)
+    if undefined is not None:
+        return undefined
+    if overall is not None and reference == "to_overall":
         return Disparity(max(abs(v - overall) for v in defined), used)
-    if len(defined) < 2:
-        return Disparity(None, used, "fewer than two groups have this rate")
     return Disparity(max(defined) - min(defined), used)
 
 
@@ -227,20 +224,35 @@ def rate_ratio(values: list[float | None], overall: float | None,
     >>> rate_ratio([0.2, None, 0.5], 0.4, "to_overall").value
     0.5
     """
-    used = tuple(i for i, v in enumerate(values) if v is not None)
-    defined = [v for v in values if v is not None]
-    if reference == "to_overall":
-        if overall is None or not defined:
-            return Disparity(None, used, "the rate is undefined overall or in every group")
+    used, defined, undefined = _defined_rates(values, overall, reference)
+    if undefined is not None:
+        return undefined
+    if overall is not None and reference == "to_overall":
         if overall == 0:
             return Disparity(None, used, "the overall rate is 0, so no ratio to it is defined")
         ratios = [v / overall for v in defined]
         return Disparity(min(r if r <= 1 else 1 / r for r in ratios), used)
-    if len(defined) < 2:
-        return Disparity(None, used, "fewer than two groups have this rate")
     if max(defined) == 0:
         return Disparity(None, used, "the rate is 0 in every group, so 0/0")
     return Disparity(min(defined) / max(defined), used)
+
+
+def _defined_rates(values: list[float | None], overall: float | None, reference: Reference
+                   ) -> tuple[tuple[int, ...], list[float], Disparity | None]:
+    """The groups with a rate, their rates, and the undefined disparity when too few have one.
+
+    To the overall value, the overall rate and one group's are needed; between
+    groups, two groups' rates.
+    """
+    used = tuple(i for i, v in enumerate(values) if v is not None)
+    defined = [v for v in values if v is not None]
+    if reference == "to_overall":
+        if overall is None or not defined:
+            return used, defined, Disparity(None, used, "the rate is undefined overall or in "
+                                            "every group")
+    elif len(defined) < 2:
+        return used, defined, Disparity(None, used, "fewer than two groups have this rate")
+    return used, defined, None
 
 
 def _aggregate(parts: list[Disparity], aggregation: Aggregation, worst: str) -> Disparity:

@@ -16,20 +16,21 @@ from typing import Any
 
 def release_freed_memory() -> None:
     """Return the C allocator's free pages to the system (glibc's ``malloc_trim``); else a no-op."""
-    trim = _malloc_trim()
+    trim = _libc_function("malloc_trim")
     if trim is not None:
         trim(0)
 
 
 @cache
-def _malloc_trim() -> Any:
+def _libc_function(name: str) -> Any:
+    """The C library's function ``name`` (glibc); None off Linux, or where it is missing (musl)."""
     if not sys.platform.startswith("linux"):
         return None
     import ctypes
 
     try:
-        return ctypes.CDLL("libc.so.6").malloc_trim
-    except (OSError, AttributeError):  # musl and other C libraries have no malloc_trim
+        return getattr(ctypes.CDLL("libc.so.6"), name)
+    except (OSError, AttributeError):
         return None
 
 
@@ -50,19 +51,8 @@ def reuse_freed_memory() -> None:
     :func:`release_freed_memory` still hands them back after the parse. Set once
     per process, for in-memory evaluations (blocks above 2 GiB are still mapped).
     """
-    mallopt = _mallopt()
+    mallopt = _libc_function("mallopt")
     if mallopt is not None:
         mallopt(M_MMAP_THRESHOLD, LARGEST_INT)
         mallopt(M_TRIM_THRESHOLD, LARGEST_INT)
 
-
-@cache
-def _mallopt() -> Any:
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-
-    try:
-        return ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):  # musl has no mallopt thresholds to speak of
-        return None

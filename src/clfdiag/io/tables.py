@@ -316,19 +316,13 @@ def _read_csv_accounted(source: Source, options: Callable[[bool], tuple[Any, Any
         release_freed_memory()
         return table, lines
 
-    try:
+    with _csv_errors(source, roles):
         try:
             table, lines = parse(first=True)
         except pa.ArrowInvalid as exc:
             if roles is None or "conversion error" not in str(exc):
                 raise
             table, lines = parse(first=False)
-    except pa.ArrowInvalid as exc:
-        raise _csv_failure(source, roles, exc) from None
-    except ClfdiagError:
-        raise
-    except Exception as exc:
-        raise _unreadable(source, exc) from None
     if table.num_rows + source.header_lines != lines():
         quoted_lines = _account(source, table.num_rows, quotes_read=newlines_in_values)
         if quoted_lines and not newlines_in_values:
@@ -368,6 +362,21 @@ def read_inferred(source: Source, columns: list[str], text_columns: tuple[str, .
     return _read_columnar(source, columns)
 
 
+@contextlib.contextmanager
+def _csv_errors(source: Source, roles: ColumnRoles | None) -> Iterator[None]:
+    """Turn Arrow's failures while parsing ``source`` into errors in the user's terms."""
+    import pyarrow as pa
+
+    try:
+        yield
+    except pa.ArrowInvalid as exc:
+        raise _csv_failure(source, roles, exc) from None
+    except ClfdiagError:
+        raise
+    except Exception as exc:
+        raise _unreadable(source, exc) from None
+
+
 def _csv_failure(source: Source, roles: ColumnRoles | None, exc: Exception) -> ClfdiagError:
     """Arrow's CSV error in the user's terms: the non-numeric cells by row, or the bad line."""
     text = str(exc)
@@ -386,24 +395,17 @@ def _csv_batches(source: Source, roles: ColumnRoles, batch_bytes: int) -> Iterat
         newlines_in_values = True
     parse, convert, read = _csv_options(source, roles, batch_bytes, newlines_in_values)
     rows = 0
-    try:
-        with counted_csv(source) as (stream, lines):
-            # Opening parses the first block, so it can fail like any later block.
-            reader = pacsv.open_csv(stream, parse_options=parse, convert_options=convert,
-                                    read_options=read)
-            while True:
-                try:
-                    batch = reader.read_next_batch()
-                except StopIteration:
-                    break
-                rows += batch.num_rows
-                yield coerce_types(source.name, pa.Table.from_batches([batch]), roles)
-    except pa.ArrowInvalid as exc:
-        raise _csv_failure(source, roles, exc) from None
-    except ClfdiagError:
-        raise
-    except Exception as exc:
-        raise _unreadable(source, exc) from None
+    with _csv_errors(source, roles), counted_csv(source) as (stream, lines):
+        # Opening parses the first block, so it can fail like any later block.
+        reader = pacsv.open_csv(stream, parse_options=parse, convert_options=convert,
+                                read_options=read)
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            rows += batch.num_rows
+            yield coerce_types(source.name, pa.Table.from_batches([batch]), roles)
     if rows + source.header_lines != lines() \
             and _account(source, rows, quotes_read=newlines_in_values) and not newlines_in_values:
         # Batches already given out were split at line breaks inside quoted values.
@@ -598,6 +600,14 @@ def _ipc_reader(source: Source) -> Any:
     return pa.ipc.open_stream(pa.OSFile(source.opener()))
 
 
+def _json_options(block_size: int) -> dict[str, Any]:
+    """Arrow's JSON Lines options: blocks of ``block_size`` bytes; late keys are inferred."""
+    import pyarrow.json as pajson
+
+    return {"read_options": pajson.ReadOptions(block_size=block_size),
+            "parse_options": pajson.ParseOptions(unexpected_field_behavior="infer")}
+
+
 def _read_json_columns(source: Source, columns: list[str], block_size: int = BLOCK_BYTES) -> Any:
     """The given keys of every JSON line; every line must be a record."""
     import pyarrow as pa
@@ -606,9 +616,7 @@ def _read_json_columns(source: Source, columns: list[str], block_size: int = BLO
     try:
         with source.opener() as raw:
             counted = LineCounter(raw)
-            table = pajson.read_json(
-                counted, read_options=pajson.ReadOptions(block_size=max(block_size, 1 << 20)),
-                parse_options=pajson.ParseOptions(unexpected_field_behavior="infer"))
+            table = pajson.read_json(counted, **_json_options(max(block_size, 1 << 20)))
     except pa.ArrowInvalid as exc:
         raise _json_error(source, str(exc)) from None
     missing = [c for c in columns if c not in table.column_names]
@@ -633,9 +641,7 @@ def _json_lines_batches(source: Source, roles: ColumnRoles, batch_bytes: int) ->
     try:
         with source.opener() as raw:
             counted = LineCounter(raw)
-            reader = pajson.open_json(
-                counted, read_options=pajson.ReadOptions(block_size=max(batch_bytes, 1 << 16)),
-                parse_options=pajson.ParseOptions(unexpected_field_behavior="infer"))
+            reader = pajson.open_json(counted, **_json_options(max(batch_bytes, 1 << 16)))
             missing = [c for c in columns if c not in reader.schema.names]
             if missing:
                 raise ClfdiagError(f"{source.name}: the first records have no key {missing[0]!r}")

@@ -80,6 +80,15 @@ def style_axes(ax: Any) -> None:
         ax.spines[side].set_visible(False)
 
 
+def confidence_axes(ax: Any, ylabel: str) -> None:
+    """Labels, [0, 1] limits, legend and style of a distribution over the confidence."""
+    ax.set_xlabel("confidence (probability of the predicted class)")
+    ax.set_ylabel(ylabel)
+    ax.set_xlim(0, 1)
+    ax.legend(loc="upper left", fontsize=9)
+    style_axes(ax)
+
+
 def rate_axes(ax: Any, xlabel: str, ylabel: str, legend: str) -> None:
     """Labels, [0, 1] limits, legend and style of a curve between two rates."""
     ax.set_xlabel(xlabel)

@@ -8,7 +8,11 @@ numbers. Bump ``SCHEMA_VERSION`` on any change that could break a consumer.
 from __future__ import annotations
 
 import math
-from typing import Any, Literal, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
+
+if TYPE_CHECKING:
+    # Added to typing in Python 3.11; the annotations are strings at run time.
+    from typing import NotRequired
 
 import numpy as np
 
@@ -56,6 +60,30 @@ def calibration_bins(ev: Evaluation) -> list[CalibrationBinJSON]:
     return [{"lower": b.lower, "upper": b.upper, "count": b.count,
              "confidence": b.confidence, "accuracy": b.accuracy}
             for b in ev.calibration.bins]
+
+
+class OverconfidentCountsJSON(TypedDict):
+    """Errors at or above ``min_confidence``: how many, and their share of the errors and loss.
+
+    Without probabilities (hard predictions) the counts are null and ``undefined``
+    says why.
+    """
+
+    min_confidence: float | None
+    count: int | None
+    errors: int | None
+    share_of_errors: float | None
+    share_of_loss: float | None
+    undefined: NotRequired[str]
+
+
+def overconfident_counts(over: Any) -> OverconfidentCountsJSON:
+    """How many errors are overconfident (confidence >= ``min_confidence``), as every report says.
+
+    ``over`` is the overconfident-errors result of an evaluation (single- or multi-label).
+    """
+    return {"min_confidence": over.min_confidence, "count": over.count, "errors": over.errors,
+            "share_of_errors": over.share_of_errors, "share_of_loss": over.share_of_loss}
 
 
 def curves(ev: Evaluation) -> dict[str, Any] | None:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, NotRequired, TypedDict
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
+
+if TYPE_CHECKING:
+    # Added to typing in Python 3.11; the annotations are strings at run time.
+    from typing import NotRequired
 
 import numpy as np
 
@@ -17,11 +21,13 @@ from clfdiag.reports.common import (
     CalibrationBinJSON,
     InputJSON,
     Number,
+    OverconfidentCountsJSON,
     Task,
     calibration_bins,
     curves,
     input_summary,
     number,
+    overconfident_counts,
     pair,
 )
 from clfdiag.reports.fairness import fairness_entries
@@ -54,26 +60,16 @@ class OverconfidentErrorJSON(TypedDict):
     loss: float
 
 
-class _OverconfidentCounts(TypedDict):
-    min_confidence: float | None
-    count: int | None
-    errors: int | None
-    share_of_errors: float | None
-    share_of_loss: float | None
-    top: list[OverconfidentErrorJSON]
-
-
-class OverconfidentJSON(_OverconfidentCounts, total=False):
+class OverconfidentJSON(OverconfidentCountsJSON):
     """Errors at or above ``min_confidence`` and the most confident of them.
 
-    Without probabilities (hard predictions) the counts are null and
-    ``undefined`` says why. ``likely_label_issues`` (in memory, unweighted
-    probabilities only): how many of the ``count`` errors ``clfdiag
-    label-issues`` flags as probably mislabelled, by its default filter.
+    ``likely_label_issues`` (in memory, unweighted probabilities only): how many
+    of the ``count`` errors ``clfdiag label-issues`` flags as probably
+    mislabelled, by its default filter.
     """
 
-    undefined: str
-    likely_label_issues: int
+    top: list[OverconfidentErrorJSON]
+    likely_label_issues: NotRequired[int]
 
 
 class _ConfusionCounts(TypedDict):
@@ -337,11 +333,8 @@ def _evaluation_fields(run: EvaluationRun) -> EvaluationReport:
             "gap": [b.gap for b in ev.calibration.bins],
         },
         "overconfident_errors": {
-            "min_confidence": over.min_confidence,
-            "count": over.count,
-            "errors": over.errors,
-            "share_of_errors": over.share_of_errors,
-            "share_of_loss": over.share_of_loss,
+            # mypy cannot see that a ** item may leave out a NotRequired key.
+            **overconfident_counts(over),  # type: ignore[typeddict-item]
             "top": [
                 {"row": row, "id": ident, "label": label, "predicted": classes[int(pred)],
                  "confidence": float(conf), "loss": float(loss)}

@@ -21,7 +21,7 @@ from clfdiag.core.multilabel import (
 from clfdiag.core.stats import MeanDifference
 from clfdiag.core.trajectory import Trajectory
 from clfdiag.io.multilabel import MultilabelPredictions
-from clfdiag.reports.common import SCHEMA_VERSION, input_summary, number
+from clfdiag.reports.common import SCHEMA_VERSION, input_summary, number, overconfident_counts
 from clfdiag.reports.trajectory import TrajectoryReport, trajectory_report
 from clfdiag.version import __version__
 
@@ -90,11 +90,7 @@ def multilabel_evaluation_report(preds: MultilabelPredictions, ev: MultilabelEva
             "rows_without_predicted_label": ev.cardinality.rows_without_predicted_label,
         },
         "overconfident_errors": {
-            "min_confidence": over.min_confidence,
-            "count": over.count,
-            "errors": over.errors,
-            "share_of_errors": over.share_of_errors,
-            "share_of_loss": over.share_of_loss,
+            **overconfident_counts(over),
             "top": [{"row": int(r) + 1, "id": None if ids is None else ids[int(r)],
                      "label": labels[int(j)], "p": float(p), "truth": int(t),
                      "loss": float(loss)}

@@ -2,36 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clfdiag.cli.delivery import emit, input_paths, read_options, refuse_overwriting, say
+from clfdiag.cli.delivery import emit, input_paths, refuse_overwriting, say
 from clfdiag.cli.options import (
-    Classes,
-    ConfidenceOfPredicted,
-    DropInvalid,
     Format,
     FormatOpt,
-    IdCol,
-    LabelCol,
-    LabelsFile,
-    Logits,
     MinConfidence,
-    NoHeader,
-    Percent,
     PlotOpt,
-    Positive,
-    ProbCol,
-    Renormalize,
+    reads_predictions,
 )
 from clfdiag.errors import ClfdiagError
 from clfdiag.limits import check_limits
 
+if TYPE_CHECKING:
+    from clfdiag.io import ReadOptions
 
+
+@reads_predictions(without=("pred_col", "scores", "weight_col"))
 def calibrate(
     file: Annotated[str, typer.Argument(
         help="Predictions with true labels: CSV/TSV/Parquet, optionally compressed.")],
+    *,
     method: Annotated[list[str] | None, typer.Option(
         "--method", help="temperature, platt, isotonic, beta, histogram (binary); "
         "temperature, vector_scaling (multiclass). Repeatable. Default: all that apply.",
@@ -55,18 +49,7 @@ def calibrate(
         "--apply", metavar="MAPPING.json", help="Apply a saved map to FILE and write FILE with "
         "calibrated probabilities to -o (.csv, or .parquet).",
         rich_help_panel="Calibration")] = None,
-    label_col: LabelCol = None,
-    prob_col: ProbCol = None,
-    id_col: IdCol = None,
-    positive: Positive = None,
-    logits: Logits = False,
-    renormalize: Renormalize = False,
-    drop_invalid: DropInvalid = False,
-    labels_file: LabelsFile = None,
-    percent: Percent = False,
-    confidence_of_predicted: ConfidenceOfPredicted = False,
-    classes: Classes = None,
-    no_header: NoHeader = False,
+    options: ReadOptions,
     min_confidence: MinConfidence = 0.9,
     bins: Annotated[int, typer.Option(
         help="Bins of the ECE, the MCE and the reliability diagrams (equal width), and of the "
@@ -81,12 +64,8 @@ def calibrate(
     from clfdiag.io import read_predictions
 
     check_limits(bins=bins, bootstrap=bootstrap)
-    refuse_overwriting(input_paths(file, labels_file, apply), output, save, "--save")
-    options = read_options(label_col, prob_col, id_col,
-                            positive, logits, renormalize, drop_invalid, None, percent, False,
-                            labels_file, None,
-                            confidence_of_predicted=confidence_of_predicted, classes=classes,
-                            no_header=no_header)
+    inputs = input_paths(file, options.labels_file)
+    refuse_overwriting([*inputs, *input_paths(apply)], output, save, "--save")
     if apply is not None:
         _apply_mapping(file, options, apply, output, method, save, platt_smoothing, bins,
                        min_confidence, bootstrap, seed, output_format, plot)
@@ -104,10 +83,9 @@ def calibrate(
         from clfdiag.io.output import write_report
 
         chosen = method[0] if method and len(set(method)) == 1 else None
-        write_report(save, json.dumps(saved_mapping(report, chosen), indent=2) + "\n",
-                     input_paths(file, labels_file))
+        write_report(save, json.dumps(saved_mapping(report, chosen), indent=2) + "\n", inputs)
         say(f"wrote {save} ({chosen or report['recommended']})")
-    emit(dict(report), output_format, output, plot, input_paths(file, labels_file))
+    emit(dict(report), output_format, output, plot, inputs)
 
 
 def _apply_mapping(file: str, options: Any, mapping: str, output: str | None,

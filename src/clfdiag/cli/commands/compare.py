@@ -2,63 +2,44 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clfdiag.cli.delivery import (
-    finish,
-    input_paths,
-    multilabel_options,
-    read_options,
-    refuse_overwriting,
-)
+from clfdiag.cli.delivery import finish, input_paths, refuse_overwriting
 from clfdiag.cli.options import (
     AllowPartial,
     Alpha,
     Bins,
-    Classes,
-    ConfidenceOfPredicted,
     CorrectionChoice,
     CorrectionOpt,
-    DropInvalid,
     FailOn,
     FairnessAgg,
     FairnessBootstrap,
     FairnessReference,
     Format,
     FormatOpt,
-    IdCol,
     Junit,
-    LabelCol,
-    LabelCols,
-    LabelList,
-    LabelsFile,
-    ListSep,
-    Logits,
     MinAccuracyDelta,
     MinConfidence,
     MinLossDelta,
-    Multilabel,
-    NoHeader,
     OutputOpt,
-    Percent,
     PlotOpt,
-    Positive,
-    PredCol,
-    ProbCol,
-    Renormalize,
     ScanMetric,
-    Scores,
     ScoreThreshold,
     Top,
-    WeightCol,
     ZeroDivision,
+    reads_predictions,
 )
 from clfdiag.errors import ClfdiagError
 from clfdiag.limits import MAX_BOOTSTRAP, check_limits
 
+if TYPE_CHECKING:
+    from clfdiag.io import ReadOptions
+    from clfdiag.io.multilabel import MultilabelOptions
 
+
+@reads_predictions(multilabel=True)
 def compare(
     file_a: Annotated[str, typer.Argument(help="Predictions of model (or epoch) A.")],
     file_b: Annotated[str, typer.Argument(help="Predictions of B for the same examples.")],
@@ -66,30 +47,14 @@ def compare(
         help="Predictions of more models for the same examples: every model is then paired "
              "to the first and every pair tested, the p-values corrected.",
         show_default=False)] = None,
+    *,
     name: Annotated[list[str] | None, typer.Option(
         "--name", help="Name of each model (three or more files): once per file, in their "
              "order; default: the file names without extension.",
         rich_help_panel="Statistics")] = None,
     correction: CorrectionOpt = CorrectionChoice.holm,
-    label_col: LabelCol = None,
-    prob_col: ProbCol = None,
-    id_col: IdCol = None,
-    positive: Positive = None,
-    logits: Logits = False,
-    renormalize: Renormalize = False,
-    drop_invalid: DropInvalid = False,
-    pred_col: PredCol = None,
-    labels_file: LabelsFile = None,
-    percent: Percent = False,
-    confidence_of_predicted: ConfidenceOfPredicted = False,
-    classes: Classes = None,
-    no_header: NoHeader = False,
-    scores: Scores = False,
-    weight_col: WeightCol = None,
-    multilabel: Multilabel = False,
-    label_cols: LabelCols = None,
-    label_list: LabelList = None,
-    list_sep: ListSep = "|",
+    options: ReadOptions,
+    multi: MultilabelOptions | None,
     zero_division: ZeroDivision = None,
     allow_partial: AllowPartial = False,
     threshold: ScoreThreshold = None,
@@ -133,20 +98,15 @@ def compare(
         refuse_two_file_flags(fail_on=fail_on, junit=junit, plot=plot, by=by)
     conditions = parse_fail_on(fail_on or [])
     check_limits(top=top, bins=bins, bootstrap=bootstrap)
-    inputs = input_paths(*files, labels_file)
+    inputs = input_paths(*files, options.labels_file)
     refuse_overwriting(inputs, output, junit)
-    options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, pred_col, percent, scores, labels_file, weight_col,
-                            confidence_of_predicted=confidence_of_predicted, classes=classes,
-                            no_header=no_header)
-    multi = multilabel_options(multilabel, label_cols, label_list, list_sep, prob_col, id_col,
-                               logits)
     preds = [read_either(f, options, multi) for f in files]
     group_values = None
     if by and isinstance(preds[0], Predictions):
         from clfdiag.io.groups import read_groups
 
-        group_values = read_groups(file_a, list(by), preds[0], labels_file, id_col)
+        group_values = read_groups(file_a, list(by), preds[0], options.labels_file,
+                                   options.id_col)
     report = compare_predictions(
         *preds, names=name, correction=correction.value, allow_partial=allow_partial,
         threshold=threshold, min_confidence=min_confidence, top=top, bins=bins,

@@ -3,32 +3,22 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clfdiag.cli.delivery import finish, input_paths, read_options, refuse_overwriting
+from clfdiag.cli.delivery import finish, input_paths, refuse_overwriting
 from clfdiag.cli.options import (
-    Classes,
-    ConfidenceOfPredicted,
-    DropInvalid,
     Format,
     FormatOpt,
-    IdCol,
     Junit,
-    LabelCol,
-    Logits,
-    NoHeader,
     OutputOpt,
-    Percent,
     PlotOpt,
-    Positive,
-    PredCol,
-    ProbCol,
-    Renormalize,
-    Scores,
-    WeightCol,
+    reads_predictions,
 )
+
+if TYPE_CHECKING:
+    from clfdiag.io import ReadOptions
 
 
 class ConformalMethod(str, Enum):
@@ -47,30 +37,17 @@ class ConformalFailOn(str, Enum):
     undercoverage = "undercoverage"
 
 
+@reads_predictions(labels_file=Annotated[str | None, typer.Option(
+    "--labels", metavar="FILE", help="Read CAL's true labels from FILE, joined by id (or by row "
+    "position when neither file has ids and the row counts match).", rich_help_panel="Columns")])
 def conformal(
     cal_file: Annotated[str, typer.Argument(
         metavar="CAL", help="Calibration predictions: held-out rows with labels.")],
     test_file: Annotated[str, typer.Argument(
         metavar="TEST", help="Test predictions of the same model and classes (labels "
         "optional: with them, the coverage is measured).")],
-    label_col: LabelCol = None,
-    prob_col: ProbCol = None,
-    id_col: IdCol = None,
-    positive: Positive = None,
-    logits: Logits = False,
-    renormalize: Renormalize = False,
-    drop_invalid: DropInvalid = False,
-    pred_col: PredCol = None,
-    labels_file: Annotated[str | None, typer.Option(
-        "--labels", metavar="FILE", help="Read CAL's true labels from FILE, joined by id (or "
-        "by row position when neither file has ids and the row counts match).",
-        rich_help_panel="Columns")] = None,
-    percent: Percent = False,
-    confidence_of_predicted: ConfidenceOfPredicted = False,
-    classes: Classes = None,
-    no_header: NoHeader = False,
-    scores: Scores = False,
-    weight_col: WeightCol = None,
+    *,
+    options: ReadOptions,
     alpha: Annotated[list[str] | None, typer.Option(
         "--alpha", metavar="ALPHA", help="Error rate in (0, 1), read exactly as written; "
         "repeat for several (one result each, in order).  \\[default: 0.1]",
@@ -116,22 +93,18 @@ def conformal(
     from clfdiag.gates import FlagCheck
     from clfdiag.io import read_predictions
 
-    if weight_col is not None:
+    if options.weight_col is not None:
         from clfdiag.api import CONFORMAL_WEIGHTS_REFUSED
 
-        raise ClfdiagError(f"--weight-col {weight_col}: {CONFORMAL_WEIGHTS_REFUSED}",
+        raise ClfdiagError(f"--weight-col {options.weight_col}: {CONFORMAL_WEIGHTS_REFUSED}",
                            "leave out --weight-col")
-    inputs = input_paths(cal_file, test_file, labels_file)
+    inputs = input_paths(cal_file, test_file, options.labels_file)
     refuse_overwriting(inputs, output, junit)
     refuse_overwriting([*inputs, *([output] if output else [])], sets_out, None)
-    options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, pred_col, percent, scores, labels_file, weight_col,
-                            confidence_of_predicted=confidence_of_predicted, classes=classes,
-                            no_header=no_header)
     cal = read_predictions(cal_file, options)
     test = read_predictions(test_file, dataclasses.replace(
         options, labels_file=None,
-        labels_required=has_label_column(test_file, label_col)))
+        labels_required=has_label_column(test_file, options.label_col)))
     report = conformal_sets(
         cal, test, alpha=alpha or ["0.1"], method=method.value,
         class_conditional=class_conditional, raps_penalty=raps_penalty, raps_kreg=raps_kreg,

@@ -2,82 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clfdiag.cli.delivery import (
-    finish,
-    input_paths,
-    multilabel_options,
-    read_options,
-    refuse_overwriting,
-    where,
-)
+from clfdiag.cli.delivery import finish, input_paths, refuse_overwriting, where
 from clfdiag.cli.options import (
     AllowPartial,
     Alpha,
     Bins,
-    Classes,
-    ConfidenceOfPredicted,
-    DropInvalid,
     FailOn,
     Format,
     FormatOpt,
-    IdCol,
     Junit,
-    LabelCol,
-    LabelCols,
-    LabelList,
-    LabelsFile,
-    ListSep,
-    Logits,
     MinAccuracyDelta,
     MinConfidence,
     MinLossDelta,
-    Multilabel,
-    NoHeader,
     OutputOpt,
-    Percent,
     PlotOpt,
-    Positive,
-    PredCol,
-    ProbCol,
-    Renormalize,
     ScanMetric,
-    Scores,
     Threshold,
-    WeightCol,
     ZeroDivision,
+    reads_predictions,
 )
 from clfdiag.limits import check_limits
 
+if TYPE_CHECKING:
+    from clfdiag.io import ReadOptions
+    from clfdiag.io.multilabel import MultilabelOptions
 
+
+@reads_predictions(multilabel=True)
 def epochs(
     files: Annotated[list[str], typer.Argument(
         help="Prediction files of one validation set, one per epoch.")],
+    *,
     keep_order: Annotated[bool, typer.Option(
         "--keep-order", help="Take the files in the order given (default: natural sort).")]
     = False,
-    label_col: LabelCol = None,
-    prob_col: ProbCol = None,
-    id_col: IdCol = None,
-    positive: Positive = None,
-    logits: Logits = False,
-    renormalize: Renormalize = False,
-    drop_invalid: DropInvalid = False,
-    pred_col: PredCol = None,
-    labels_file: LabelsFile = None,
-    percent: Percent = False,
-    confidence_of_predicted: ConfidenceOfPredicted = False,
-    classes: Classes = None,
-    no_header: NoHeader = False,
-    scores: Scores = False,
-    weight_col: WeightCol = None,
-    multilabel: Multilabel = False,
-    label_cols: LabelCols = None,
-    label_list: LabelList = None,
-    list_sep: ListSep = "|",
+    options: ReadOptions,
+    multi: MultilabelOptions | None,
     zero_division: ZeroDivision = None,
     threshold: Threshold = None,
     min_confidence: MinConfidence = 0.9,
@@ -104,13 +68,8 @@ def epochs(
 
     conditions = parse_fail_on(fail_on or [])
     check_limits(bins=bins)
-    refuse_overwriting(input_paths(*files, labels_file), output, junit)
-    options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, pred_col, percent, scores, labels_file, weight_col,
-                            confidence_of_predicted=confidence_of_predicted, classes=classes,
-                            no_header=no_header)
-    multi = multilabel_options(multilabel, label_cols, label_list, list_sep, prob_col, id_col,
-                               logits)
+    inputs = input_paths(*files, options.labels_file)
+    refuse_overwriting(inputs, output, junit)
     ordered = files if keep_order else sorted(files, key=natural_key)
     runs = [read_either(f, options, multi) for f in ordered]
     report = scan_epochs(runs, threshold=threshold, min_confidence=min_confidence, bins=bins,
@@ -120,7 +79,7 @@ def epochs(
     last = report.get("last_vs_best") or {}
     results = check_flags(conditions, where(report), last.get("regressions", []), alpha,
                           report.get("metric") or metric or "accuracy")
-    finish(report, results, output_format, output, plot, junit, input_paths(*files, labels_file))
+    finish(report, results, output_format, output, plot, junit, inputs)
 
 
 def natural_key(name: str) -> list[Any]:

@@ -4,24 +4,15 @@ from __future__ import annotations
 
 import contextlib
 from enum import Enum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clfdiag.cli.delivery import (
-    finish,
-    input_paths,
-    multilabel_options,
-    read_options,
-    refuse_overwriting,
-)
+from clfdiag.cli.delivery import finish, input_paths, refuse_overwriting
 from clfdiag.cli.options import (
     Bins,
     By,
-    Classes,
-    ConfidenceOfPredicted,
     DisparityMetric,
-    DropInvalid,
     EngineChoice,
     FailOver,
     FailUnder,
@@ -30,37 +21,26 @@ from clfdiag.cli.options import (
     FairnessReference,
     Format,
     FormatOpt,
-    IdCol,
     Junit,
-    LabelCol,
-    LabelCols,
-    LabelList,
-    LabelsFile,
-    ListSep,
-    Logits,
     MaxDisparity,
     MinConfidence,
     MinGroup,
-    Multilabel,
-    NoHeader,
     OutputOpt,
-    Percent,
     PlotOpt,
-    Positive,
-    PredCol,
-    ProbCol,
-    Renormalize,
-    Scores,
     SliceAlpha,
     SliceMetricChoice,
     SliceMetricOpt,
     ThresholdRule,
     Top,
-    WeightCol,
     ZeroDivision,
+    reads_predictions,
 )
 from clfdiag.errors import ClfdiagError
 from clfdiag.limits import check_limits
+
+if TYPE_CHECKING:
+    from clfdiag.io import ReadOptions
+    from clfdiag.io.multilabel import MultilabelOptions
 
 
 class HlMethodChoice(str, Enum):
@@ -70,28 +50,13 @@ class HlMethodChoice(str, Enum):
     equal_count = "equal-count"
 
 
+@reads_predictions(multilabel=True)
 def evaluate(
     file: Annotated[str, typer.Argument(
         help="Predictions: CSV/TSV/Parquet, optionally .gz/.bz2/.xz/.zip; '-' for stdin.")],
-    label_col: LabelCol = None,
-    prob_col: ProbCol = None,
-    id_col: IdCol = None,
-    positive: Positive = None,
-    logits: Logits = False,
-    renormalize: Renormalize = False,
-    drop_invalid: DropInvalid = False,
-    pred_col: PredCol = None,
-    labels_file: LabelsFile = None,
-    percent: Percent = False,
-    confidence_of_predicted: ConfidenceOfPredicted = False,
-    classes: Classes = None,
-    no_header: NoHeader = False,
-    scores: Scores = False,
-    weight_col: WeightCol = None,
-    multilabel: Multilabel = False,
-    label_cols: LabelCols = None,
-    label_list: LabelList = None,
-    list_sep: ListSep = "|",
+    *,
+    options: ReadOptions,
+    multi: MultilabelOptions | None,
     thresholds: Annotated[str | None, typer.Option(
         "--thresholds", metavar="FILE", help="Multi-label: one threshold per label, as JSON "
         '({"label": t, ...} or a list in label order) or CSV (label,threshold).',
@@ -160,14 +125,8 @@ def evaluate(
     gates = parse_gates(fail_under or [], fail_over or [])
     fairness_gate = disparity_gate(fail_on or [], max_disparity, disparity_metric, by)
     check_limits(top=top, bins=bins)
-    inputs = input_paths(file, labels_file, thresholds)
+    inputs = input_paths(file, options.labels_file, thresholds)
     refuse_overwriting(inputs, output, junit)
-    options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, pred_col, percent, scores, labels_file, weight_col,
-                            confidence_of_predicted=confidence_of_predicted, classes=classes,
-                            no_header=no_header)
-    multi = multilabel_options(multilabel, label_cols, label_list, list_sep, prob_col, id_col,
-                               logits)
     slices = SliceOptions(
         tuple(by), slice_metric.value, min_group, alpha,
         fairness_reference=fairness_choice("--fairness-reference", fairness_reference),

@@ -4,33 +4,25 @@ from __future__ import annotations
 
 import math
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clfdiag.cli.delivery import finish, input_paths, read_options, refuse_overwriting, say
+from clfdiag.cli.delivery import finish, input_paths, refuse_overwriting, say
 from clfdiag.cli.options import (
-    DropInvalid,
     Format,
     FormatOpt,
-    IdCol,
     Junit,
-    LabelCol,
-    LabelsFile,
-    Logits,
     OutputOpt,
-    Percent,
     PlotOpt,
-    Positive,
-    PredCol,
-    ProbCol,
-    Renormalize,
-    Scores,
     Top,
-    WeightCol,
+    reads_predictions,
 )
 from clfdiag.errors import ClfdiagError
 from clfdiag.limits import check_limits
+
+if TYPE_CHECKING:
+    from clfdiag.io.options import ReadOptions
 
 
 class FilterChoice(str, Enum):
@@ -73,22 +65,13 @@ def label_health_bound(conditions: list[str]) -> float | None:
     return bound
 
 
+@reads_predictions()
 def label_issues(
     file: Annotated[str, typer.Argument(
         help="Out-of-sample predictions (cross-validated or held out) with the given labels: "
              "CSV/TSV/Parquet, optionally .gz/.bz2/.xz/.zip; '-' for stdin.")],
-    label_col: LabelCol = None,
-    prob_col: ProbCol = None,
-    id_col: IdCol = None,
-    positive: Positive = None,
-    logits: Logits = False,
-    renormalize: Renormalize = False,
-    drop_invalid: DropInvalid = False,
-    pred_col: PredCol = None,
-    labels_file: LabelsFile = None,
-    percent: Percent = False,
-    scores: Scores = False,
-    weight_col: WeightCol = None,
+    *,
+    options: ReadOptions,
     filter_by: Annotated[FilterChoice, typer.Option(
         "--filter", help="Which examples to flag (cleanlab's filter_by).",
         rich_help_panel="Confident learning")] = FilterChoice.prune_by_noise_rate,
@@ -123,12 +106,10 @@ def label_issues(
 
     bound = label_health_bound(fail_on or [])
     check_limits(top=top)
-    inputs = input_paths(file, labels_file)
+    inputs = input_paths(file, options.labels_file)
     refuse_overwriting(inputs, output, scores_out, "--scores-out")
     if junit is not None:
         refuse_overwriting([*inputs, *input_paths(scores_out)], output, junit)
-    options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, pred_col, percent, scores, labels_file, weight_col)
     preds = read_predictions(file, options)
     report = find_label_issues(preds, filter=filter_by.value, rank_by=rank_by.value,
                                adjust_pred_probs=adjust_pred_probs, top=top,
@@ -143,4 +124,4 @@ def label_issues(
             f"--fail-on {HEALTH_GATE}={bound:g}", not below,
             f"label health score {health:.4f} {'<' if below else '>='} {bound:g}"))
     finish(dict(report), results, output_format, output, plot, junit,
-           input_paths(file, labels_file, scores_out))
+           input_paths(file, options.labels_file, scores_out))

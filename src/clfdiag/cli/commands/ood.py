@@ -2,52 +2,36 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clfdiag.cli.delivery import finish, input_paths, read_options, refuse_overwriting
+from clfdiag.cli.delivery import finish, input_paths, refuse_overwriting
 from clfdiag.cli.options import (
-    Classes,
-    ConfidenceOfPredicted,
-    DropInvalid,
     Format,
     FormatOpt,
-    IdCol,
-    LabelCol,
-    LabelsFile,
-    NoHeader,
     OutputOpt,
-    Percent,
     PlotOpt,
-    Positive,
-    ProbCol,
-    Renormalize,
     Top,
+    reads_predictions,
 )
 from clfdiag.limits import check_limits
 
+if TYPE_CHECKING:
+    from clfdiag.io import ReadOptions
 
+
+@reads_predictions(without=("pred_col", "scores", "weight_col"), logits=Annotated[
+    bool, typer.Option("--logits", help="Values are raw logits: apply sigmoid/softmax and add "
+                       "the max-logit and energy scores.", rich_help_panel="Input")])
 def ood(
     in_file: Annotated[str, typer.Argument(
         help="Predictions on in-distribution data, with labels.")],
     out_files: Annotated[list[str], typer.Argument(
         help="Predictions of the same model on out-of-distribution data, one file per set "
              "(labels not needed, ignored if present).")],
-    label_col: LabelCol = None,
-    prob_col: ProbCol = None,
-    id_col: IdCol = None,
-    positive: Positive = None,
-    logits: Annotated[bool, typer.Option(
-        "--logits", help="Values are raw logits: apply sigmoid/softmax and add the max-logit "
-        "and energy scores.", rich_help_panel="Input")] = False,
-    renormalize: Renormalize = False,
-    drop_invalid: DropInvalid = False,
-    labels_file: LabelsFile = None,
-    percent: Percent = False,
-    confidence_of_predicted: ConfidenceOfPredicted = False,
-    classes: Classes = None,
-    no_header: NoHeader = False,
+    *,
+    options: ReadOptions,
     min_confidence: Annotated[float, typer.Option(
         help="Confidence at or above which a prediction counts as confident.", min=0.0,
         max=1.0)] = 0.9,
@@ -66,12 +50,8 @@ def ood(
     from clfdiag.io import read_predictions
 
     check_limits(top=top)
-    inputs = input_paths(in_file, *out_files, labels_file)
+    inputs = input_paths(in_file, *out_files, options.labels_file)
     refuse_overwriting(inputs, output, None)
-    options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, None, percent, False, labels_file,
-                            confidence_of_predicted=confidence_of_predicted, classes=classes,
-                            no_header=no_header)
     unlabelled = dataclasses.replace(options, labels_required=False, labels_file=None)
     in_preds = read_predictions(in_file, options)
     out_preds = [read_predictions(f, unlabelled) for f in out_files]

@@ -2,39 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from clfdiag.cli.delivery import finish, input_paths, read_options, refuse_overwriting
+from clfdiag.cli.delivery import finish, input_paths, refuse_overwriting
 from clfdiag.cli.options import (
-    Classes,
-    ConfidenceOfPredicted,
-    DropInvalid,
     FailOver,
     FailUnder,
     Format,
     FormatOpt,
-    IdCol,
     Junit,
-    LabelCol,
-    LabelsFile,
-    Logits,
-    NoHeader,
     OutputOpt,
-    Percent,
     PlotOpt,
-    Positive,
-    ProbCol,
-    Renormalize,
-    Scores,
+    reads_predictions,
 )
 from clfdiag.limits import check_limits
 
+if TYPE_CHECKING:
+    from clfdiag.io import ReadOptions
 
+
+@reads_predictions(without=("pred_col", "weight_col"))
 def threshold(
     file: Annotated[str, typer.Argument(
         help="Predictions: CSV/TSV/Parquet, optionally .gz/.bz2/.xz/.zip.")],
+    *,
     optimize: Annotated[str | None, typer.Option(
         "--optimize", metavar="NAME", help="Criterion: youden, closest-topleft, f1, fbeta:B, "
         "mcc, accuracy, balanced-accuracy, cost, net-benefit:PT. Default: the table of all, "
@@ -81,19 +74,7 @@ def threshold(
     cost_matrix: Annotated[str | None, typer.Option(
         "--cost-matrix", metavar="FILE", help="Multiclass: K x K costs (rows actual, columns "
         "predicted) for the Bayes decision.", rich_help_panel="Criterion")] = None,
-    label_col: LabelCol = None,
-    prob_col: ProbCol = None,
-    id_col: IdCol = None,
-    positive: Positive = None,
-    logits: Logits = False,
-    renormalize: Renormalize = False,
-    drop_invalid: DropInvalid = False,
-    labels_file: LabelsFile = None,
-    percent: Percent = False,
-    confidence_of_predicted: ConfidenceOfPredicted = False,
-    classes: Classes = None,
-    no_header: NoHeader = False,
-    scores: Scores = False,
+    options: ReadOptions,
     output_format: FormatOpt = Format.table,
     output: OutputOpt = None,
     plot: PlotOpt = None,
@@ -109,12 +90,8 @@ def threshold(
 
     gates = parse_gates(fail_under or [], fail_over or [])
     check_limits(bootstrap=bootstrap)
-    inputs = input_paths(file, cost_matrix, labels_file)
+    inputs = input_paths(file, cost_matrix, options.labels_file)
     refuse_overwriting(inputs, output, junit)
-    options = read_options(label_col, prob_col, id_col, positive, logits, renormalize,
-                            drop_invalid, None, percent, scores, labels_file,
-                            confidence_of_predicted=confidence_of_predicted, classes=classes,
-                            no_header=no_header)
     preds = read_predictions(file, options)
     groups = None
     if by is not None:

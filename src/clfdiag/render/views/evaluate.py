@@ -13,6 +13,7 @@ from clfdiag.render.plots import (
     PALETTE,
     SIZE,
     VERMILION,
+    confidence_axes,
     interval_reliability_figure,
     new_figure,
     plain,
@@ -418,11 +419,7 @@ def confidence_figure(report: dict[str, Any]) -> Any:
     ax.bar(centres, wrong, width=width * 0.9, bottom=right, color=VERMILION, label="wrong")
     ax.axvspan(over["min_confidence"], 1.0, color=ORANGE, alpha=0.15,
                label=f"overconfident errors: {over['count']:,} (≥ {over['min_confidence']:g})")
-    ax.set_xlabel("confidence (probability of the predicted class)")
-    ax.set_ylabel("examples")
-    ax.set_xlim(0, 1)
-    ax.legend(loc="upper left", fontsize=9)
-    style_axes(ax)
+    confidence_axes(ax, "examples")
     return fig
 
 

@@ -24,12 +24,12 @@ from clfdiag.render.plots import (
     SKY,
     VERMILION,
     YELLOW,
+    confidence_axes,
     new_figure,
     plain,
     plain_text,
     rate_axes,
     risk_coverage_figure,
-    style_axes,
 )
 from clfdiag.render.selective import selective_blocks
 
@@ -155,11 +155,7 @@ def ood_confidence_figure(report: dict[str, Any]) -> Any:
     if first is not None:
         ax.axvline(first, color="#888888", linestyle=":", linewidth=1,
                    label=f"confidence {first:g}")
-    ax.set_xlabel("confidence (probability of the predicted class)")
-    ax.set_ylabel("share of the set's examples")
-    ax.set_xlim(0, 1)
-    ax.legend(loc="upper left", fontsize=9)
-    style_axes(ax)
+    confidence_axes(ax, "share of the set's examples")
     return fig
 
 
