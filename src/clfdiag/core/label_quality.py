@@ -206,8 +206,12 @@ def calibrate_confident_joint(raw: IntArray, label_counts: IntArray) -> IntArray
     (:func:`round_preserving_row_totals`). Northcutt et al. 2021, eq. 3.
     """
     counts = label_counts.astype(np.int64)
-    # The operations in cleanlab's order, so that the rounding sees the same floats.
-    rows = raw / np.clip(raw.sum(axis=1), TINY, None)[:, None] * counts[:, None]
+    # The operations in cleanlab's order and memory layout (transposed views), so that the
+    # rounding sees the same floats: the grand total summed in another order can move a
+    # remainder by an ulp and break a tie between two entries the other way.
+    # cleanlab's joint is a transposed confusion matrix, laid out column by column.
+    raw = np.asfortranarray(raw)
+    rows = (raw.T / np.clip(raw.sum(axis=1), TINY, None) * counts).T
     scaled = rows / np.clip(np.sum(rows), TINY, None) * int(counts.sum())
     return round_preserving_row_totals(scaled)
 
