@@ -284,7 +284,9 @@ def studentized_range_sf(q: float, k: int) -> float:
     for j in range(k - 1):
         bracket += cdf_top ** j * width ** (k - 2 - j)
     integrand = k * phi * cdf_low * bracket
-    return float(min(1.0, np.trapezoid(integrand, dx=_RANGE_STEP)))
+    # The trapezoid rule written out: np.trapezoid needs numpy 2, np.trapz is gone from it.
+    area = _RANGE_STEP * (float(np.sum(integrand)) - 0.5 * float(integrand[0] + integrand[-1]))
+    return float(min(1.0, area))
 
 
 @functools.lru_cache(maxsize=64)
