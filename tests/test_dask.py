@@ -24,8 +24,10 @@ ASIDE = ("mode", "engine", "input", "metrics", "roc_auc_ci", "roc_auc_error_boun
          "pr_auc_error_bound", "curves", "calibration", "class_roc", "notes", "slices",
          "overconfident_errors", "per_class", "selective", "undefined",
          # Kept in memory only: the folds keep the top-label bins, not these estimators.
-         "reliability_positive_class", "calibration_estimators")
-IN_MEMORY_ONLY = ("ece_positive_class",)
+         "reliability_positive_class", "calibration_estimators",
+         # The calibration tests need the rows in memory: null, with the reason, when folded.
+         "calibration_tests")
+IN_MEMORY_ONLY = ("ece_positive_class", "calibration_tests")
 
 
 def dataset(seed, n, k=2):
@@ -97,6 +99,9 @@ def assert_same(whole, parts, exact_ranking=False):
     for key in whole:
         if key not in ASIDE:
             assert parts[key] == whole[key], key
+    if whole.get("calibration_tests") is not None:
+        assert parts["calibration_tests"] is None
+        assert "calibration_tests" in parts["undefined"]
 
 
 def dask_sync(path, **kwargs):
@@ -220,3 +225,18 @@ def test_scheduler_needs_the_dask_engine_and_dask_needs_parts(tmp_path):
     empty.mkdir()
     result = run("evaluate", str(empty), "--engine", "dask", code=2)
     assert "holds no Parquet or CSV parts" in result.stderr
+
+
+def test_parts_of_one_class_each_are_fine_but_one_value_in_all_is_refused(tmp_path):
+    df = dataset(3, 60)
+    df = df.sort_values("label", kind="stable").reset_index(drop=True)
+    cut = int((df["label"] == 0).sum())
+    mixed = write_parts(tmp_path / "mixed", df, [cut])
+    report = dask_sync(mixed)
+    assert report["metrics"]["positives"] == int((df["label"] == 1).sum())
+    ones = df[df["label"] == 1].reset_index(drop=True)
+    single = write_parts(tmp_path / "single", ones, [len(ones) // 2])
+    with pytest.raises(ClfdiagError, match="single value '1'"):
+        dask_sync(single)
+    declared = dask_sync(single, options=clfdiag.ReadOptions(classes=("0", "1")))
+    assert declared["metrics"]["positives"] == len(ones)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from clfdiag.core.evaluation import finish
+from clfdiag.core.evaluation import Evaluation, finish
 from clfdiag.core.state import Accumulator, SettingsMismatch, merged, state
 from clfdiag.engines.fold import ProgressSink
 from clfdiag.engines.result import EvaluationRun, Slices
@@ -185,7 +185,7 @@ def _read_part(local: str, name: str, options: ReadOptions, slices: SliceOptions
                ) -> tuple[Predictions, list[Any] | None]:
     from clfdiag.io import read_predictions
 
-    preds = read_predictions(local, options)
+    preds = read_predictions(local, replace(options, part=True))
     preds = replace(preds, source=replace(preds.source, path=name))
     values = None
     if slices is not None:
@@ -193,6 +193,23 @@ def _read_part(local: str, name: str, options: ReadOptions, slices: SliceOptions
 
         values = read_group_columns(local, list(slices.by), preds.rows)
     return preds, values
+
+
+def _refuse_one_label_value(path: str, source: InputSummary, classes: tuple[str, ...],
+                            ev: Evaluation, options: ReadOptions) -> None:
+    """A binary label column of one value in every part: refused as a single file's is.
+
+    Each part may hold one class (a part is read with ``part=True``); only the whole
+    input tells a batch of one class from a column that names no class.
+    """
+    from clfdiag.io.labels import one_value_error
+
+    positives, n = ev.metrics.get("positives"), ev.metrics.get("n")
+    if (options.classes or source.label_column is None or len(source.probability_columns) != 1
+            or positives is None or not n or 0 < positives < n):
+        return
+    value = classes[1] if positives else classes[0]
+    raise one_value_error(path, source.label_column, value, int(n))
 
 
 def merge_states(a: PartitionsState, b: PartitionsState) -> PartitionsState:
@@ -245,7 +262,7 @@ def evaluate_dask(path: str, options: ReadOptions | None, settings: StreamSettin
                          lambda task: task.compute(scheduler="synchronous"))
     else:
         done = _on_cluster(parts, options, settings, scheduler, progress)
-    return _report(path, parts, done, settings)
+    return _report(path, parts, done, settings, options)
 
 
 def _on_cluster(parts: list[str], options: ReadOptions, settings: StreamSettings,
@@ -283,8 +300,8 @@ def _on_cluster(parts: list[str], options: ReadOptions, settings: StreamSettings
         return run(client)
 
 
-def _report(path: str, parts: list[str], done: PartitionsState, settings: StreamSettings
-            ) -> EvaluationRun:
+def _report(path: str, parts: list[str], done: PartitionsState, settings: StreamSettings,
+            options: ReadOptions) -> EvaluationRun:
     evaluation, first = done.stream.evaluation, done.first
     if evaluation is None or first is None:
         raise ClfdiagError(f"{path}: no part holds any rows",
@@ -297,6 +314,8 @@ def _report(path: str, parts: list[str], done: PartitionsState, settings: Stream
             f"part {i + 1} ({parts[i]}) has classes {', '.join(done.classes[i])} but part "
             f"{first[0] + 1} has {', '.join(classes)}",
             "pass --positive (binary) or the same --prob-col columns to every part")
+    ev = finish(evaluation)
+    _refuse_one_label_value(path, first[1], classes, ev, options)
     offsets = np.cumsum([0] + [done.rows.get(i, 0) for i in range(len(parts))])
     top = evaluation.sums.top_errors
     part_of = top.index >> ROW_BITS
@@ -311,6 +330,6 @@ def _report(path: str, parts: list[str], done: PartitionsState, settings: Stream
     groups = None if settings.slices is None else Slices(settings.slices, tuple(slice_results(
         done.stream.groups, evaluation, settings.slices, first[1].score_kind)),
         audits_of(done.stream.fairness, settings.slices))
-    return EvaluationRun(source, classes, finish(evaluation), [int(r) for r in rows],
+    return EvaluationRun(source, classes, ev, [int(r) for r in rows],
                          [None if v is None else str(v) for v in top.ids], mode="distributed",
                          slices=groups, engine="dask")

@@ -44,3 +44,6 @@ class ReadOptions:
     confidence_of_predicted: bool = False
     classes: tuple[str, ...] = ()
     no_header: bool = False
+    part: bool = False
+    """The file is one part of a larger input (Dask): a part may hold one class, so a
+    label column of one value is checked on the whole input, by the engine."""

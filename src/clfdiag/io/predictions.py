@@ -198,7 +198,8 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
     one_value = None
     # Class columns name the classes; otherwise the labels would, and one value names none.
     from_labels = len(roles.scores) <= 1
-    if labelled and from_labels and len(distinct) == 1 and whole and not options.classes:
+    if (labelled and from_labels and len(distinct) == 1 and whole and not options.part
+            and not options.classes):
         # Raised once the rows are checked, so that a bad cell is named first.
         one_value = one_value_error(name, roles.label, distinct[0],
                                     n - int(np.count_nonzero(labels_codes.missing)))
