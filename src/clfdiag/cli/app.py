@@ -66,8 +66,6 @@ def readable_metavars(command: Any) -> None:
     Typer writes Python types (``<float>``, ``<str>``, ``<bool>`` after a flag); a flag
     takes no value, so it shows none. A metavar given by the option is kept.
     """
-    import click
-
     readable = {"float": "FLOAT", "int": "INTEGER"}
     for param in command.params:
         if param.param_type_name == "argument":
@@ -89,7 +87,8 @@ def readable_metavars(command: Any) -> None:
             param.metavar = "TEXT"
     help_option = command.get_help_option
 
-    def quiet_help_option(ctx: click.Context) -> Any:
+    # No click import: recent typer releases carry their own copy of it, not the package.
+    def quiet_help_option(ctx: Any) -> Any:
         option = help_option(ctx)
         if option is not None:
             option.metavar = ""  # a flag: no value to name
