@@ -13,6 +13,17 @@ DATA = os.path.join(os.path.dirname(__file__), "data")
 SAMPLES = os.path.join(os.path.dirname(__file__), "..", "sample_data")
 
 
+def read_csv_exact(path, **kwargs):
+    """A CSV read by pandas with every float parsed to the nearest double, as clfdiag's reader does.
+
+    pandas' default parser may land one ulp away (pandas 2.0 does on ``0.9999999999999888``); near
+    0 or 1 a logit, and so a fitted map applied to it, moves far more than the value did.
+    """
+    import pandas as pd
+
+    return pd.read_csv(path, float_precision="round_trip", **kwargs)
+
+
 @pytest.fixture(autouse=True)
 def _pinned_terminal(monkeypatch):
     """Rendered output must not depend on the terminal running the tests."""

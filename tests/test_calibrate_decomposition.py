@@ -7,7 +7,6 @@ import json
 import os
 
 import numpy as np
-import pandas as pd
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -19,7 +18,7 @@ from clfdiag.cli.app import app
 from clfdiag.core.calibration_tests import Decomposition
 from clfdiag.core.cross_fitting import cross_fit_calibration
 from clfdiag.core.resampling import stratified_folds
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, read_csv_exact
 
 EPOCH = os.path.join(SAMPLES, "epochs", "epoch_20.csv")
 MULTICLASS = os.path.join(SAMPLES, "multiclass.csv")
@@ -87,7 +86,7 @@ def sample():
 
 
 def test_sample_against_sklearn_fold_by_fold(sample):
-    frame = pd.read_csv(EPOCH)
+    frame = read_csv_exact(EPOCH)
     y, p = frame["label"].to_numpy(), frame["prob"].to_numpy()
     result = cross_fit_calibration(y, p, folds=sample["folds"], seed=sample["seed"],
                                    n_bins=sample["bins"])
@@ -139,7 +138,7 @@ def test_apply_reports_the_decomposition_on_all_rows(tmp_path):
     saved = os.path.join(SAMPLES, "epoch_20_platt.json")
     report = as_json("calibrate", "--apply", saved, EPOCH, "-o", tmp_path / "calibrated.csv")
     d = report["methods"][0]["decomposition"]
-    frame = pd.read_csv(EPOCH)
+    frame = read_csv_exact(EPOCH)
     y, p = frame["label"].to_numpy(), frame["prob"].to_numpy()
     truth = corp_by_sklearn(y, p)
     for part in PARTS:

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from clfdiag.cli.app import app
 from clfdiag.core.catalogue import CATALOGUE
 from clfdiag.core.recalibration import BINARY_METHODS, MULTICLASS_METHODS
-from tests.conftest import DATA, SAMPLES
+from tests.conftest import DATA, SAMPLES, read_csv_exact
 
 EPOCH = os.path.join(SAMPLES, "epochs", "epoch_20.csv")
 MANY_CLASSES = os.path.join(DATA, "shapes", "many_classes_two_present.csv")
@@ -167,7 +167,7 @@ def test_save_and_apply_round_trip(tmp_path):
     assert saved["classes"] == ["0", "1"]
     assert saved["params"] == fitted["methods"][0]["params"]
     applied = json.loads(run("--apply", mapping, EPOCH, "-o", out, "-f", "json").stdout)
-    original, calibrated = pd.read_csv(EPOCH), pd.read_csv(out)
+    original, calibrated = read_csv_exact(EPOCH), read_csv_exact(out)
     assert list(calibrated.columns) == list(original.columns)
     assert calibrated["id"].tolist() == original["id"].tolist()
     assert calibrated["label"].tolist() == original["label"].tolist()
@@ -199,7 +199,7 @@ def test_multiclass_round_trip_keeps_the_columns(tmp_path):
     mapping, out = tmp_path / "m.json", tmp_path / "c.csv"
     as_json(MULTI, "--method", "temperature", "--save", mapping)
     run("--apply", mapping, MULTI, "-o", out)
-    original, calibrated = pd.read_csv(MULTI), pd.read_csv(out)
+    original, calibrated = read_csv_exact(MULTI), read_csv_exact(out)
     assert list(calibrated.columns) == list(original.columns)
     probs = [c for c in original.columns if c.startswith("p_")]
     np.testing.assert_allclose(calibrated[probs].sum(axis=1), 1.0, atol=1e-12)

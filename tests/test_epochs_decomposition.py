@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 import clfdiag
 from clfdiag.cli.app import app
 from clfdiag.io.options import ReadOptions
-from tests.conftest import SAMPLES
+from tests.conftest import SAMPLES, read_csv_exact
 
 EPOCHS = sorted(glob.glob(os.path.join(SAMPLES, "epochs", "*.csv")))
 PARTS = ("miscalibration", "discrimination", "uncertainty")
@@ -57,7 +57,7 @@ def corp_by_sklearn(y, p):
 
 
 def read(path):
-    frame = pd.read_csv(path)
+    frame = read_csv_exact(path)
     return frame["label"].to_numpy(), frame["prob"].to_numpy()
 
 
@@ -138,7 +138,7 @@ def test_markdown_and_csv_carry_the_change():
 
 
 def test_multiclass_change_is_null_with_a_note(tmp_path):
-    frame = pd.read_csv(os.path.join(SAMPLES, "multiclass.csv"))
+    frame = read_csv_exact(os.path.join(SAMPLES, "multiclass.csv"))
     files = []
     for i, power in enumerate((1.0, 2.0)):
         out = frame.copy()

@@ -32,6 +32,14 @@ SNAPSHOTS = ROOT / "tests" / "data" / "snapshots"
 WRITE = os.environ.get("CLFDIAG_WRITE_SNAPSHOTS") == "1"
 # Floats of the same computation agree far beyond this; a real change moves them far more.
 TOLERANCE = 1e-12
+# Vector scaling stops its Newton steps once every gradient component is below 1e-11. On
+# multiclass.csv the Hessian's two smallest eigenvalues are 8e-13 and 5e-11: along those
+# directions the likelihood is flat to float precision, so where the parameters stop depends
+# on the last bits of each step (numpy 1.26 and 2.4 differ by 6e-8 relative), and the figures
+# computed from them by up to 1.3e-6 (a held-out loss moves to first order with the
+# parameters). 1e-5 leaves room for that and still fails on any change of method.
+FLAT_FIT_TOLERANCE = 1e-5
+LOOSER = {"calibrate_multiclass": ("report['methods'][1]", "report['margin']")}
 
 EPOCHS = [f"sample_data/epochs/epoch_{i:02d}.csv" for i in range(1, 21)]
 OOD = ["sample_data/ood/digits.csv", "sample_data/ood/noise.csv", "sample_data/ood/scaled.csv"]
@@ -129,21 +137,22 @@ def normalised(value, tmp):
     return value
 
 
-def assert_same(got, want, where="report"):
-    """Keys in order, exact values, floats to TOLERANCE."""
+def assert_same(got, want, where="report", looser=()):
+    """Keys in order, exact values, floats to TOLERANCE (FLAT_FIT_TOLERANCE under ``looser``)."""
     if isinstance(want, dict):
         assert isinstance(got, dict), where
         assert list(got) == list(want), where
         for key in want:
-            assert_same(got[key], want[key], f"{where}[{key!r}]")
+            assert_same(got[key], want[key], f"{where}[{key!r}]", looser)
     elif isinstance(want, list):
         assert isinstance(got, list), where
         assert len(got) == len(want), where
         for i, (g, w) in enumerate(zip(got, want, strict=True)):
-            assert_same(g, w, f"{where}[{i}]")
+            assert_same(g, w, f"{where}[{i}]", looser)
     elif isinstance(want, float) and not isinstance(want, bool):
         assert isinstance(got, float), (where, got, want)
-        assert math.isclose(got, want, rel_tol=TOLERANCE, abs_tol=TOLERANCE), (where, got, want)
+        tolerance = FLAT_FIT_TOLERANCE if where.startswith(looser) else TOLERANCE
+        assert math.isclose(got, want, rel_tol=tolerance, abs_tol=tolerance), (where, got, want)
     else:
         assert type(got) is type(want), (where, got, want)
         assert got == want, (where, got, want)
@@ -160,7 +169,7 @@ def test_json_report_matches_its_snapshot(case, tmp_path, monkeypatch):
     if WRITE:
         path.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
     assert path.exists(), f"no snapshot {path.name}: write it with CLFDIAG_WRITE_SNAPSHOTS=1"
-    assert_same(report, json.loads(path.read_text(encoding="utf-8")))
+    assert_same(report, json.loads(path.read_text(encoding="utf-8")), looser=LOOSER.get(case, ()))
 
 
 def test_every_command_has_a_snapshot():

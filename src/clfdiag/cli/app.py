@@ -111,6 +111,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Help text is Rich markup (an escaped "\\[plot]" shows as "[plot]"); older typer releases
+    # did not default to it.
+    rich_markup_mode="rich",
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
