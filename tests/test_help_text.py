@@ -3,22 +3,48 @@
 import glob
 import os
 import re
+import subprocess
+import sys
 
 import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from clfdiag.cli.app import app
+from clfdiag.cli.app import app, command_named
 from tests.conftest import SAMPLES
 
 
-@pytest.mark.parametrize("name", sorted(get_command(app).commands))
+@pytest.mark.parametrize("name", [None, *sorted(get_command(app).commands)])
 def test_help_names_types_for_people(name):
-    result = CliRunner().invoke(app, [name, "--help"], env={"COLUMNS": "100"})
+    result = CliRunner().invoke(app, [name, "--help"] if name else ["--help"],
+                                env={"COLUMNS": "100"})
     assert result.exit_code == 0, result.output
     # Python's spelling of a type (<float>, <str>, <list[str]>, <bool>) never shows.
     assert not re.search(r"<[a-z][a-z\[\], ]*>", result.output), result.output
-    assert re.search(r"\b(FILE|FLOAT|INTEGER|TEXT)\b", result.output)
+    if name:
+        assert re.search(r"\b(FILE|FLOAT|INTEGER|TEXT)\b", result.output)
+
+
+@pytest.mark.parametrize("args", [["--help"], [], ["evaluate", "--help"], ["--debug", "ood", "-h"],
+                                  ["evalute"], ["--version"]])
+def test_the_console_script_says_what_the_whole_application_says(args):
+    # The console script builds only the command it runs (the others by name and help):
+    # what it prints must not differ from the application built whole.
+    whole = CliRunner().invoke(app, args, prog_name="clfdiag", env={"COLUMNS": "100"})
+    script = subprocess.run(
+        [sys.executable, "-c", "import sys; sys.argv[0] = 'clfdiag'; "
+         "from clfdiag.entry import main; main()", *args],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "COLUMNS": "100", "NO_COLOR": "1"})
+    assert script.returncode == whole.exit_code
+    assert script.stdout == whole.stdout
+    assert script.stderr == whole.stderr
+
+
+def test_the_command_is_the_first_word_that_is_not_an_option():
+    assert command_named(["--debug", "label-issues", "x.csv"]) == "label_issues"
+    assert command_named(["x.csv"]) is None
+    assert command_named(["--help"]) is None
 
 
 def test_epochs_table_fits_80_columns():

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import os
 import sys
-from collections.abc import Callable
+import types
+from collections.abc import Callable, Collection, Sequence
 from typing import Annotated, Any
 
 import typer
@@ -102,20 +104,42 @@ class ReadableGroup(typer.core.TyperGroup):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for command in self.commands.values():
+        for command in (self, *self.commands.values()):
             readable_metavars(command)
 
 
-app = typer.Typer(
-    cls=ReadableGroup,
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    # Help text is Rich markup (an escaped "\\[plot]" shows as "[plot]"); older typer releases
-    # did not default to it.
-    rich_markup_mode="rich",
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+def build_app(full: Collection[str] = COMMANDS) -> typer.Typer:
+    """The application with every command; those in ``full`` with their options.
+
+    A command left out of ``full`` stands in by its name and help alone: what the
+    root help lists and what a misspelt name is checked against. Building a command's
+    options reads its signature and types, which is most of the start-up's cost, so
+    the console script builds only the command it runs.
+    """
+    app = typer.Typer(
+        cls=ReadableGroup,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        # Help text is Rich markup (an escaped "\\[plot]" shows as "[plot]"); older typer
+        # releases did not default to it.
+        rich_markup_mode="rich",
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(root)
+    for name in COMMANDS:
+        command = getattr(importlib.import_module(f"clfdiag.cli.commands.{name}"), name)
+        if name in full:
+            app.command()(reports_errors(command))
+        else:
+            app.command(name=name.replace("_", "-"),
+                        help=inspect.cleandoc(command.__doc__ or ""))(_stand_in)
+    return app
+
+
+def _stand_in() -> None:
+    """Never run: :func:`main` builds in full the command it is asked to run."""
+    raise AssertionError("a command built by name only was run")
 
 
 def _version(value: bool) -> None:
@@ -124,7 +148,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Print the version and exit.")] = False,
@@ -138,15 +161,60 @@ def root(
     _state["debug"] = _state["debug"] or debug
 
 
-for _name in COMMANDS:
-    _module = importlib.import_module(f"clfdiag.cli.commands.{_name}")
-    app.command()(reports_errors(getattr(_module, _name)))
+def command_named(args: Sequence[str]) -> str | None:
+    """The Python name of the command that ``args`` run, if they name one.
+
+    The root options are flags (none takes a value), so the first word that is not
+    an option is the command.
+    """
+    word = next((a for a in args if not a.startswith("-")), None)
+    name = word.replace("-", "_") if word is not None else None
+    return name if name in COMMANDS else None
+
+
+def __getattr__(name: str) -> Any:
+    # ``app``, every command built in full, is made when first asked for (tests, the
+    # Typer runner), not at import: the console script builds its own.
+    if name == "app":
+        globals()["app"] = built = build_app()
+        return built
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _MarkdownNotUsed:
+    """Stands in for Rich's Markdown renderer, which help in Rich markup never builds."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise AssertionError("help text is Rich markup, never Markdown")
+
+
+def import_help_formatter() -> None:
+    """Import typer's Rich help formatter without Rich's Markdown renderer.
+
+    ``typer.rich_utils`` imports ``rich.markdown``, and markdown-it with it (about a
+    fifth of the time ``clfdiag --help`` takes), for the Markdown markup mode, which this
+    application does not use. A placeholder stands in while the formatter is imported
+    and is removed at once: whatever imports ``rich.markdown`` later gets the real one.
+    """
+    if "typer.rich_utils" in sys.modules or "rich.markdown" in sys.modules:
+        return
+    placeholder = types.ModuleType("rich.markdown")
+    placeholder.Markdown = _MarkdownNotUsed  # type: ignore[attr-defined]
+    sys.modules["rich.markdown"] = placeholder
+    try:
+        importlib.import_module("typer.rich_utils")
+    finally:
+        del sys.modules["rich.markdown"]
 
 
 def main() -> None:
     """Console-script entry point (see :mod:`clfdiag.entry` for the process-level one)."""
+    args = sys.argv[1:]
+    if not args or "--help" in args or "-h" in args:
+        import_help_formatter()
+    chosen = command_named(args)
     try:
-        app()
+        build_app(full=() if chosen is None else (chosen,))()
     except KeyboardInterrupt:
         say("interrupted")
         sys.exit(EXIT_INTERRUPTED)
