@@ -345,12 +345,11 @@ def prune_by_noise_rate(y: IntArray, proba: FloatArray, prune_counts: IntArray) 
     ``p_j - p_k`` are flagged (union over ``j``). Northcutt et al. 2021,
     section 3.2, "C_confusion"/"PBNR".
     """
-    proba, order, bounds = _grouped_by_label(y, proba)
-    return _prune_by_noise_rate(proba, prune_counts, order, bounds)
+    return _prune_by_noise_rate(*_grouped_by_label(y, proba), prune_counts)
 
 
-def _prune_by_noise_rate(proba: FloatArray, prune_counts: IntArray, order: IntArray,
-                         bounds: IntArray) -> BoolArray:
+def _prune_by_noise_rate(proba: FloatArray, order: IntArray, bounds: IntArray,
+                         prune_counts: IntArray) -> BoolArray:
     flagged = np.zeros(proba.shape[0], dtype=np.bool_)
     for c, rows in _prunable_classes(order, bounds):
         own = proba[rows, c]
@@ -368,12 +367,11 @@ def prune_by_class(y: IntArray, proba: FloatArray, prune_counts: IntArray) -> Bo
     ``n_k - prune_counts[k][k]`` examples labelled ``k`` with the smallest
     ``p_k`` are flagged. Northcutt et al. 2021, section 3.2, "PBC".
     """
-    proba, order, bounds = _grouped_by_label(y, proba)
-    return _prune_by_class(proba, prune_counts, order, bounds)
+    return _prune_by_class(*_grouped_by_label(y, proba), prune_counts)
 
 
-def _prune_by_class(proba: FloatArray, prune_counts: IntArray, order: IntArray,
-                    bounds: IntArray) -> BoolArray:
+def _prune_by_class(proba: FloatArray, order: IntArray, bounds: IntArray,
+                    prune_counts: IntArray) -> BoolArray:
     flagged = np.zeros(proba.shape[0], dtype=np.bool_)
     for c, rows in _prunable_classes(order, bounds):
         flagged[rows[_smallest(proba[rows, c], rows.size - int(prune_counts[c, c]))]] = True
@@ -567,9 +565,9 @@ def label_issues(y: IntArray, proba: FloatArray, *, filter_by: Filter = "prune-b
         counts = keep_at_least_one_per_class(cj.calibrated)
         flagged = np.ones(n, dtype=np.bool_)
         if filter_by != "prune-by-class":
-            flagged &= _prune_by_noise_rate(proba, counts, order, bounds)
+            flagged &= _prune_by_noise_rate(proba, order, bounds, counts)
         if filter_by != "prune-by-noise-rate":
-            flagged &= _prune_by_class(proba, counts, order, bounds)
+            flagged &= _prune_by_class(proba, order, bounds, counts)
         flagged &= ~near
     elif filter_by == "confident-learning":
         flagged = confident_learning

@@ -7,14 +7,7 @@ from typing import Any
 
 from clfdiag.render import text as t
 from clfdiag.render.command_view import CommandView, CsvRows, Report
-from clfdiag.render.document import (
-    Document,
-    Figure,
-    Heading,
-    Paragraph,
-    Table,
-    gates_and_notes,
-)
+from clfdiag.render.document import Document, Figure, Heading, Paragraph, Table, gates_and_notes
 from clfdiag.render.plots import (
     BLACK,
     BLUE,
