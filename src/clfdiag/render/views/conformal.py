@@ -7,7 +7,7 @@ from typing import Any
 from clfdiag.render import text as t
 from clfdiag.render.command_view import CommandView, CsvRows, Report
 from clfdiag.render.document import Document, Figure, Heading, Paragraph, Table, gates_and_notes
-from clfdiag.render.plots import BLUE, ORANGE, new_figure, plain_text, style_axes
+from clfdiag.render.plots import BLUE, ORANGE, new_axes, plain_text, style_axes
 
 WORST_CLASSES = 5
 """How many of the worst-covered classes the document lists."""
@@ -123,8 +123,7 @@ def _against_alpha(report: Report, key: str, title: str, label: str, ylabel: str
     """A figure of ``key`` at each alpha (a blue line), its axes and the alphas drawn."""
     points = sorted((r["alpha"], r[key]) for r in report["results"] if r[key] is not None)
     alphas = [a for a, _ in points]
-    fig = new_figure(title)
-    ax = fig.add_subplot()
+    fig, ax = new_axes(title)
     ax.plot(alphas, [v for _, v in points], color=BLUE, marker="o", linewidth=2, label=label)
     ax.set_xlabel("alpha (error rate)")
     ax.set_ylabel(ylabel)
