@@ -17,6 +17,7 @@ label of each example as a class index.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -140,6 +141,24 @@ def _rows_by_label(y: IntArray, k: int) -> tuple[IntArray, IntArray]:
     return order.astype(np.int64), bounds.astype(np.int64)
 
 
+def _grouped_by_label(y: IntArray, proba: FloatArray) -> tuple[FloatArray, IntArray, IntArray]:
+    """``proba`` as an ``(n, k)`` matrix, then :func:`_rows_by_label` of its ``k`` classes."""
+    proba = as_class_matrix(proba)
+    order, bounds = _rows_by_label(y, proba.shape[1])
+    return proba, order, bounds
+
+
+def _prunable_classes(order: IntArray, bounds: IntArray) -> Iterator[tuple[int, IntArray]]:
+    """Each class given to more than one example, with those examples' indices.
+
+    The pruning leaves a class of one example alone, as cleanlab's does.
+    """
+    for c in range(bounds.size - 1):
+        rows = order[bounds[c]:bounds[c + 1]]
+        if rows.size > 1:
+            yield c, rows
+
+
 def confident_thresholds(y: IntArray, proba: FloatArray) -> FloatArray:
     """Per-class confident thresholds (cleanlab's ``count.get_confident_thresholds``).
 
@@ -150,9 +169,7 @@ def confident_thresholds(y: IntArray, proba: FloatArray) -> FloatArray:
     >>> confident_thresholds(np.array([0, 0, 1]), np.array([[0.9, 0.1], [0.7, 0.3], [0.4, 0.6]]))
     array([0.8, 0.6])
     """
-    proba = as_class_matrix(proba)
-    k = proba.shape[1]
-    order, bounds = _rows_by_label(y, k)
+    proba, order, bounds = _grouped_by_label(y, proba)
     return _thresholds(proba, order, bounds)
 
 
@@ -228,9 +245,7 @@ def compute_confident_joint(y: IntArray, proba: FloatArray,
     raised to at least 1. ``calibrated`` is :func:`calibrate_confident_joint`
     of ``raw``. Northcutt et al. 2021, section 3.1.
     """
-    proba = as_class_matrix(proba)
-    k = proba.shape[1]
-    order, bounds = _rows_by_label(y, k)
+    proba, order, bounds = _grouped_by_label(y, proba)
     if thresholds is None:
         thresholds = _thresholds(proba, order, bounds)
     return _confident_joint(y, proba, thresholds, np.diff(bounds), proba.argmax(axis=1))
@@ -330,19 +345,13 @@ def prune_by_noise_rate(y: IntArray, proba: FloatArray, prune_counts: IntArray) 
     ``p_j - p_k`` are flagged (union over ``j``). Northcutt et al. 2021,
     section 3.2, "C_confusion"/"PBNR".
     """
-    proba = as_class_matrix(proba)
-    k = proba.shape[1]
-    order, bounds = _rows_by_label(y, k)
-    return _prune_by_noise_rate(proba, prune_counts, order, bounds)
+    return _prune_by_noise_rate(*_grouped_by_label(y, proba), prune_counts)
 
 
-def _prune_by_noise_rate(proba: FloatArray, prune_counts: IntArray, order: IntArray,
-                         bounds: IntArray) -> BoolArray:
+def _prune_by_noise_rate(proba: FloatArray, order: IntArray, bounds: IntArray,
+                         prune_counts: IntArray) -> BoolArray:
     flagged = np.zeros(proba.shape[0], dtype=np.bool_)
-    for c in range(proba.shape[1]):
-        rows = order[bounds[c]:bounds[c + 1]]
-        if rows.size <= 1:
-            continue
+    for c, rows in _prunable_classes(order, bounds):
         own = proba[rows, c]
         for j in np.flatnonzero(prune_counts[c]):
             if j != c:
@@ -358,19 +367,13 @@ def prune_by_class(y: IntArray, proba: FloatArray, prune_counts: IntArray) -> Bo
     ``n_k - prune_counts[k][k]`` examples labelled ``k`` with the smallest
     ``p_k`` are flagged. Northcutt et al. 2021, section 3.2, "PBC".
     """
-    proba = as_class_matrix(proba)
-    k = proba.shape[1]
-    order, bounds = _rows_by_label(y, k)
-    return _prune_by_class(proba, prune_counts, order, bounds)
+    return _prune_by_class(*_grouped_by_label(y, proba), prune_counts)
 
 
-def _prune_by_class(proba: FloatArray, prune_counts: IntArray, order: IntArray,
-                    bounds: IntArray) -> BoolArray:
+def _prune_by_class(proba: FloatArray, order: IntArray, bounds: IntArray,
+                    prune_counts: IntArray) -> BoolArray:
     flagged = np.zeros(proba.shape[0], dtype=np.bool_)
-    for c in range(proba.shape[1]):
-        rows = order[bounds[c]:bounds[c + 1]]
-        if rows.size <= 1:
-            continue
+    for c, rows in _prunable_classes(order, bounds):
         flagged[rows[_smallest(proba[rows, c], rows.size - int(prune_counts[c, c]))]] = True
     return flagged
 
@@ -562,9 +565,9 @@ def label_issues(y: IntArray, proba: FloatArray, *, filter_by: Filter = "prune-b
         counts = keep_at_least_one_per_class(cj.calibrated)
         flagged = np.ones(n, dtype=np.bool_)
         if filter_by != "prune-by-class":
-            flagged &= _prune_by_noise_rate(proba, counts, order, bounds)
+            flagged &= _prune_by_noise_rate(proba, order, bounds, counts)
         if filter_by != "prune-by-noise-rate":
-            flagged &= _prune_by_class(proba, counts, order, bounds)
+            flagged &= _prune_by_class(proba, order, bounds, counts)
         flagged &= ~near
     elif filter_by == "confident-learning":
         flagged = confident_learning

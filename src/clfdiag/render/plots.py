@@ -64,6 +64,12 @@ def new_figure(title: str) -> Any:
     return fig
 
 
+def new_axes(title: str) -> tuple[Any, Any]:
+    """:func:`new_figure` and the one axes that fills it."""
+    fig = new_figure(title)
+    return fig, fig.add_subplot()
+
+
 def plain(text: str) -> str:
     """Text from a file with its control characters made visible.
 
@@ -182,8 +188,7 @@ def interval_reliability_figure(series: list[tuple[str, dict[str, Any], str]],
 def risk_coverage_figure(section: dict[str, Any]) -> Any:
     """Selective risk (error rate among the kept) against coverage (share kept)."""
     curve = section["curve"]
-    fig = new_figure("Risk-coverage curve")
-    ax = fig.add_subplot()
+    fig, ax = new_axes("Risk-coverage curve")
     ax.plot(curve["coverage"], curve["risk"], color=BLUE, linewidth=2,
             label=f"selective risk (AURC {section['aurc']:.4f})")
     ax.plot(curve["coverage"], curve["generalized_risk"], color=ORANGE, linewidth=1.5,

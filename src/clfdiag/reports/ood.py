@@ -9,6 +9,7 @@ of every confidence score, the "wrong and strong" view and the operating point.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any, TypedDict
 
 import numpy as np
@@ -33,19 +34,6 @@ if TYPE_CHECKING:
 HISTOGRAM_BINS = 20
 ROC_POINTS = 200
 ROC_SCORE = "max_softmax"
-
-
-class SeparationJSON(TypedDict):
-    """One score's separation of IN from one OUT input (higher score = more IN)."""
-
-    score: str
-    direction: str
-    auroc: float | None
-    aupr_in: float | None
-    aupr_out: float | None
-    fpr_at_95_tpr: float | None
-    fpr_at_95_tpr_ood_positive: float | None
-    detection_error: float | None
 
 
 class ConfidentOutJSON(TypedDict):
@@ -91,7 +79,7 @@ class OutJSON(TypedDict):
 
     input: InputJSON
     n: int
-    scores: list[SeparationJSON]
+    scores: list[dict[str, str | float | None]]  # the fields of each ScoreSeparation, in order
     overconfident: OverconfidentJSON
     operating_point: OperatingPointJSON
     confidence_histogram: list[int]
@@ -170,11 +158,7 @@ def _out_json(out: Predictions, classes: tuple[str, ...], result: OutSetResult,
     return {
         "input": input_json(out),
         "n": len(out),
-        "scores": [{"score": s.score, "direction": s.direction, "auroc": s.auroc,
-                    "aupr_in": s.aupr_in, "aupr_out": s.aupr_out,
-                    "fpr_at_95_tpr": s.fpr_at_95_tpr,
-                    "fpr_at_95_tpr_ood_positive": s.fpr_at_95_tpr_ood_positive,
-                    "detection_error": s.detection_error} for s in result.scores],
+        "scores": [asdict(s) for s in result.scores],
         "overconfident": {
             "min_confidence": over.min_confidence, "share_out": over.share_out,
             "share_in": over.share_in,

@@ -19,6 +19,7 @@ from clfdiag.render.plots import (
     BLUE,
     GROUP_COLOURS,
     ORANGE,
+    new_axes,
     new_figure,
     plain_text,
     reliability_figure,
@@ -97,8 +98,7 @@ def comparison_figures(report: dict[str, Any]) -> dict[str, Any]:
     out = {}
     curves = report["curves"]
     if curves["a"] and curves["b"] and "roc" in curves["a"]:
-        fig = new_figure("ROC curves: A and B")
-        ax = fig.add_subplot()
+        fig, ax = new_axes("ROC curves: A and B")
         for name, colour in (("a", BLUE), ("b", ORANGE)):
             roc = curves[name]["roc"]
             auc = report[name]["roc_auc"]

@@ -7,7 +7,7 @@ from typing import Any
 from clfdiag.render import text as t
 from clfdiag.render.command_view import CommandView, CsvRows, Report
 from clfdiag.render.document import Document, Figure, Heading, Paragraph, Table, gates_and_notes
-from clfdiag.render.plots import BLUE, ORANGE, new_figure, plain_text, style_axes
+from clfdiag.render.plots import BLUE, ORANGE, new_axes, plain_text, style_axes
 
 WORST_CLASSES = 5
 """How many of the worst-covered classes the document lists."""
@@ -118,22 +118,26 @@ def conformal_figures(report: Report) -> dict[str, Any]:
     return figures
 
 
-def _by_alpha(report: Report, key: str) -> tuple[list[float], list[float]]:
+def _against_alpha(report: Report, key: str, title: str, label: str, ylabel: str
+                   ) -> tuple[Any, Any, list[float]]:
+    """A figure of ``key`` at each alpha (a blue line), its axes and the alphas drawn."""
     points = sorted((r["alpha"], r[key]) for r in report["results"] if r[key] is not None)
-    return [a for a, _ in points], [v for _, v in points]
+    alphas = [a for a, _ in points]
+    fig, ax = new_axes(title)
+    ax.plot(alphas, [v for _, v in points], color=BLUE, marker="o", linewidth=2, label=label)
+    ax.set_xlabel("alpha (error rate)")
+    ax.set_ylabel(ylabel)
+    return fig, ax, alphas
 
 
 @plain_text
 def coverage_figure(report: Report) -> Any:
     """Test coverage at each alpha, against the target 1 - alpha."""
-    fig = new_figure("Coverage of the prediction sets")
-    ax = fig.add_subplot()
-    alphas, coverage = _by_alpha(report, "coverage")
-    ax.plot(alphas, coverage, color=BLUE, marker="o", linewidth=2, label="test coverage")
+    fig, ax, alphas = _against_alpha(report, "coverage", "Coverage of the prediction sets",
+                                     "test coverage",
+                                     "share of test rows whose label is in their set")
     ax.plot(alphas, [1 - a for a in alphas], color=ORANGE, linestyle="--", linewidth=1.5,
             label="target 1 - alpha")
-    ax.set_xlabel("alpha (error rate)")
-    ax.set_ylabel("share of test rows whose label is in their set")
     ax.legend(loc="lower left", fontsize=9)
     style_axes(ax)
     return fig
@@ -142,13 +146,9 @@ def coverage_figure(report: Report) -> Any:
 @plain_text
 def size_figure(report: Report) -> Any:
     """Mean set size at each alpha, with the share of empty sets."""
-    fig = new_figure("Size of the prediction sets")
-    ax = fig.add_subplot()
-    alphas, sizes = _by_alpha(report, "mean_size")
-    ax.plot(alphas, sizes, color=BLUE, marker="o", linewidth=2, label="mean set size")
+    fig, ax, _ = _against_alpha(report, "mean_size", "Size of the prediction sets",
+                                "mean set size", "classes in a set (mean over test rows)")
     ax.axhline(1, color="#888888", linestyle=":", linewidth=1, label="one class")
-    ax.set_xlabel("alpha (error rate)")
-    ax.set_ylabel("classes in a set (mean over test rows)")
     ax.set_ylim(bottom=0)
     ax.legend(loc="upper right", fontsize=9)
     style_axes(ax)

@@ -15,6 +15,7 @@ from clfdiag.render.plots import (
     VERMILION,
     confidence_axes,
     interval_reliability_figure,
+    new_axes,
     new_figure,
     plain,
     plain_text,
@@ -348,8 +349,7 @@ def _figure_for_rows(title: str, rows: int) -> Any:
 def roc_figure(report: dict[str, Any]) -> Any:
     """ROC curve with the AUC (and its CI) in the legend, chance, and the operating point."""
     m = report["metrics"]
-    fig = new_figure("ROC curve")
-    ax = fig.add_subplot()
+    fig, ax = new_axes("ROC curve")
     roc = report["curves"]["roc"]
     label = f"model (AUC {m['roc_auc']:.3f}"
     if report.get("roc_auc_ci"):
@@ -369,8 +369,7 @@ def roc_figure(report: dict[str, Any]) -> Any:
 def pr_figure(report: dict[str, Any]) -> Any:
     """Precision-recall curve with the prevalence baseline."""
     m = report["metrics"]
-    fig = new_figure("Precision-recall curve")
-    ax = fig.add_subplot()
+    fig, ax = new_axes("Precision-recall curve")
     pr = report["curves"]["pr"]
     ax.step(pr["recall"], pr["precision"], where="post", color=BLUE, linewidth=2,
             label=f"model (average precision {m['pr_auc']:.3f})")
@@ -388,8 +387,7 @@ def class_roc_figure(report: dict[str, Any]) -> Any:
     total = len(report["classes"])
     title = ("One-vs-rest ROC per class" if shown == total
              else f"One-vs-rest ROC: the {shown} classes with the lowest AUC of {total}")
-    fig = new_figure(title)
-    ax = fig.add_subplot()
+    fig, ax = new_axes(title)
     worst = sorted(curves, key=lambda c: c["roc_auc"])[: min(3, shown)]
     for i, c in enumerate(curves):
         highlight = c in worst
@@ -409,8 +407,7 @@ def confidence_figure(report: dict[str, Any]) -> Any:
     """Confidence of correct and wrong predictions; the overconfident region shaded."""
     bins = report["calibration"]["bins"]
     over = report["overconfident_errors"]
-    fig = new_figure("Confidence of correct and wrong predictions")
-    ax = fig.add_subplot()
+    fig, ax = new_axes("Confidence of correct and wrong predictions")
     centres = [(b["lower"] + b["upper"]) / 2 for b in bins]
     width = bins[0]["upper"] - bins[0]["lower"]
     right = report["calibration"]["correct"]
@@ -429,8 +426,7 @@ def confusion_figure(report: dict[str, Any]) -> Any:
     labels = [plain(label) for label in report["confusion_matrix"]["labels"]]
     matrix = report["confusion_matrix"]["matrix"]
     k = len(labels)
-    fig = new_figure("Confusion matrix (rows: actual, columns: predicted)")
-    ax = fig.add_subplot()
+    fig, ax = new_axes("Confusion matrix (rows: actual, columns: predicted)")
     rates = [[v / sum(row) if sum(row) else 0.0 for v in row] for row in matrix]
     image = ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
     fig.colorbar(image, ax=ax, label="share of the actual class")

@@ -7,14 +7,7 @@ from typing import Any
 
 from clfdiag.render import text as t
 from clfdiag.render.command_view import CommandView, CsvRows, Report
-from clfdiag.render.document import (
-    Document,
-    Figure,
-    Heading,
-    Paragraph,
-    Table,
-    gates_and_notes,
-)
+from clfdiag.render.document import Document, Figure, Heading, Paragraph, Table, gates_and_notes
 from clfdiag.render.plots import (
     BLACK,
     BLUE,
@@ -25,7 +18,7 @@ from clfdiag.render.plots import (
     VERMILION,
     YELLOW,
     confidence_axes,
-    new_figure,
+    new_axes,
     plain,
     plain_text,
     rate_axes,
@@ -137,8 +130,7 @@ def ood_confidence_figure(report: dict[str, Any]) -> Any:
 
     hist = report["in"]["confidence_histogram"]
     edges = hist["edges"]
-    fig = new_figure("Confidence on IN and OUT data")
-    ax = fig.add_subplot()
+    fig, ax = new_axes("Confidence on IN and OUT data")
     series = [("IN, correct", hist["correct"], BLUE, "-"),
               ("IN, wrong", hist["wrong"], VERMILION, "-")]
     colours = (ORANGE, GREEN, PURPLE, SKY, BLACK, YELLOW)
@@ -164,8 +156,7 @@ def ood_roc_figure(report: dict[str, Any]) -> Any:
     """ROC of IN (positive) against each OUT set, by the largest class probability."""
     from pathlib import PurePath
 
-    fig = new_figure("IN vs OUT by max softmax")
-    ax = fig.add_subplot()
+    fig, ax = new_axes("IN vs OUT by max softmax")
     colours = (ORANGE, GREEN, PURPLE, SKY, BLACK, YELLOW)
     for i, o in enumerate(report["out"]):
         msp = next((s for s in o["scores"] if s["score"] == o["roc"]["score"]), None)

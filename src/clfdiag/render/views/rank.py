@@ -7,7 +7,7 @@ from typing import Any
 from clfdiag.render import text as t
 from clfdiag.render.command_view import CommandView, CsvRows, Report
 from clfdiag.render.document import Document, Figure, Heading, Paragraph, Table, gates_and_notes
-from clfdiag.render.plots import BLACK, BLUE, new_figure, plain, plain_text
+from clfdiag.render.plots import BLACK, BLUE, new_axes, plain, plain_text
 
 
 def rank_document(report: Report) -> Document:
@@ -99,8 +99,7 @@ def critical_difference_figure(report: Report) -> Any:
     names = sorted(report["models"], key=lambda m: (ranks[m], report["models"].index(m)))
     values = [ranks[m] for m in names]
     k, cd = len(names), report["nemenyi"]["cd"]
-    fig = new_figure(f"Critical difference (Nemenyi, alpha {report['nemenyi']['alpha']:g})")
-    ax = fig.add_subplot()
+    fig, ax = new_axes(f"Critical difference (Nemenyi, alpha {report['nemenyi']['alpha']:g})")
     bars = cliques(names, values, cd)
     # Bars just under the axis, then one label line per model on each side.
     top = -0.5 - 0.25 * len(bars)

@@ -13,7 +13,7 @@ from clfdiag.render.plots import (
     GROUP_COLOURS,
     ORANGE,
     VERMILION,
-    new_figure,
+    new_axes,
     plain,
     rate_axes,
     style_axes,
@@ -182,8 +182,7 @@ def threshold_figures(report: dict[str, Any]) -> dict[str, Any]:
 
 def threshold_roc_figure(report: dict[str, Any]) -> Any:
     """The ROC curve with the chosen operating point (and each group's) and the current one."""
-    fig = new_figure("ROC curve and operating points")
-    ax = fig.add_subplot()
+    fig, ax = new_axes("ROC curve and operating points")
     ax.plot(report["roc"]["fpr"], report["roc"]["tpr"], color=BLUE, linewidth=2, label="model")
     ax.plot([0, 1], [0, 1], color="#888888", linestyle="--", linewidth=1, label="chance")
     points = [(f"best {report['criterion']} (t = {report['best']['threshold']:.4g})",
@@ -209,8 +208,7 @@ def criterion_figure(report: dict[str, Any]) -> Any:
     curve = report["criterion_curve"]
     name = plain(curve["criterion"])
     label = "expected cost" if curve["criterion"] == "cost" else name
-    fig = new_figure(f"{label} against the threshold (rule: score >= threshold)")
-    ax = fig.add_subplot()
+    fig, ax = new_axes(f"{label} against the threshold (rule: score >= threshold)")
     x = list(curve["threshold"])
     y = [float("nan") if v is None else v for v in curve["value"]]
     ax.plot(x, y, color=BLUE, linewidth=2, label=label)
@@ -232,8 +230,7 @@ def criterion_figure(report: dict[str, Any]) -> Any:
 def decision_curve_figure(report: dict[str, Any]) -> Any:
     """Net benefit of the model, treat all and treat none (Vickers & Elkin 2006)."""
     curve = report["decision_curve"]
-    fig = new_figure("Decision curve")
-    ax = fig.add_subplot()
+    fig, ax = new_axes("Decision curve")
     pt = curve["risk_threshold"]
     for key, label, colour in (("model", "model", BLUE), ("treat_all", "treat all", ORANGE),
                                ("treat_none", "treat none", BLACK)):

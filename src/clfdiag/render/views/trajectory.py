@@ -11,7 +11,7 @@ from clfdiag.render.plots import (
     BLUE,
     ORANGE,
     VERMILION,
-    new_figure,
+    new_axes,
     plain_text,
     style_axes,
 )
@@ -142,8 +142,7 @@ def trajectory_figure(report: dict[str, Any]) -> Any:
     """Validation loss and accuracy against epoch on twin axes; epochs where both rose marked."""
     rows = report["epochs"]
     label = report.get("source", {}).get("labelled_by", "epoch")
-    fig = new_figure("Validation loss and accuracy")
-    ax = fig.add_subplot()
+    fig, ax = new_axes("Validation loss and accuracy")
     x = list(range(len(rows)))
     losses = [r["log_loss"] if "log_loss" in r else r["loss"] for r in rows]
     accs = [r["accuracy"] for r in rows]
