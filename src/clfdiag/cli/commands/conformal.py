@@ -9,11 +9,8 @@ import typer
 
 from clfdiag.cli.delivery import finish, input_paths, refuse_overwriting
 from clfdiag.cli.options import (
-    Format,
-    FormatOpt,
-    Junit,
-    OutputOpt,
-    PlotOpt,
+    Delivery,
+    delivers,
     reads_predictions,
 )
 
@@ -37,6 +34,9 @@ class ConformalFailOn(str, Enum):
     undercoverage = "undercoverage"
 
 
+@delivers("fail_on", fail_on=Annotated[list[ConformalFailOn] | None, typer.Option(
+    "--fail-on", metavar="CONDITION", help="Exit 1 on: undercoverage (the test coverage at some "
+    "alpha is significantly below 1 - alpha).", rich_help_panel="Gates")])
 @reads_predictions(labels_file=Annotated[str | None, typer.Option(
     "--labels", metavar="FILE", help="Read CAL's true labels from FILE, joined by id (or by row "
     "position when neither file has ids and the row counts match).", rich_help_panel="Columns")])
@@ -77,13 +77,7 @@ def conformal(
     significance: Annotated[float, typer.Option(
         "--significance", help="Level of the binomial undercoverage test (--fail-on "
         "undercoverage).", rich_help_panel="Statistics")] = 0.05,
-    output_format: FormatOpt = Format.table,
-    output: OutputOpt = None,
-    plot: PlotOpt = None,
-    fail_on: Annotated[list[ConformalFailOn] | None, typer.Option(
-        "--fail-on", metavar="CONDITION", help="Exit 1 on: undercoverage (the test coverage "
-        "at some alpha is significantly below 1 - alpha).", rich_help_panel="Gates")] = None,
-    junit: Junit = None,
+    delivery: Delivery,
 ) -> None:
     """Prediction sets with a coverage guarantee (split conformal), from saved probabilities."""
     import dataclasses
@@ -99,8 +93,9 @@ def conformal(
         raise ClfdiagError(f"--weight-col {options.weight_col}: {CONFORMAL_WEIGHTS_REFUSED}",
                            "leave out --weight-col")
     inputs = input_paths(cal_file, test_file, options.labels_file)
-    refuse_overwriting(inputs, output, junit)
-    refuse_overwriting([*inputs, *([output] if output else [])], sets_out, None)
+    refuse_overwriting(inputs, delivery.output, delivery.junit)
+    refuse_overwriting([*inputs, *([delivery.output] if delivery.output else [])], sets_out,
+                       None)
     cal = read_predictions(cal_file, options)
     test = read_predictions(test_file, dataclasses.replace(
         options, labels_file=None,
@@ -110,7 +105,7 @@ def conformal(
         class_conditional=class_conditional, raps_penalty=raps_penalty, raps_kreg=raps_kreg,
         randomized=randomized, seed=seed, significance=significance, sets_out=sets_out)
     checks = []
-    if fail_on:
+    if delivery.fail_on:
         if report["n_test"] and report["results"][0]["coverage"] is None:
             raise ClfdiagError(f"--fail-on undercoverage: {test_file} has no labels, so its "
                                "coverage cannot be measured",
@@ -122,7 +117,7 @@ def conformal(
         message = ("undercovered at " + "; ".join(under) if under else
                    f"no alpha significantly undercovered at --significance {significance:g}")
         checks.append(FlagCheck("--fail-on undercoverage", not under, message))
-    finish(report, checks, output_format, output, plot, junit, inputs)
+    finish(report, checks, delivery, inputs)
 
 
 def has_label_column(path: str, label_col: str | None) -> bool:
