@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,6 +17,10 @@ from clfdiag.cli.options import (
 
 if TYPE_CHECKING:
     from clfdiag.io import ReadOptions
+
+
+SetsOption = functools.partial(typer.Option, rich_help_panel="Sets")
+"""An option of the help's Sets panel: how the prediction sets are made."""
 
 
 class ConformalMethod(str, Enum):
@@ -48,29 +53,27 @@ def conformal(
         "optional: with them, the coverage is measured).")],
     *,
     options: ReadOptions,
-    alpha: Annotated[list[str] | None, typer.Option(
+    alpha: Annotated[list[str] | None, SetsOption(
         "--alpha", metavar="ALPHA", help="Error rate in (0, 1), read exactly as written; "
         "repeat for several (one result each, in order).  \\[default: 0.1]",
-        show_default=False, rich_help_panel="Sets")] = None,
-    method: Annotated[ConformalMethod, typer.Option(
+        show_default=False)] = None,
+    method: Annotated[ConformalMethod, SetsOption(
         "--method", help="Non-conformity score: lac (1 - p_y), aps (cumulative probability), "
         "aps-incl (aps sets including the class that crosses qhat), raps (aps plus a rank "
-        "penalty), topk (rank).", rich_help_panel="Sets")] = ConformalMethod.lac,
-    class_conditional: Annotated[bool, typer.Option(
+        "penalty), topk (rank).")] = ConformalMethod.lac,
+    class_conditional: Annotated[bool, SetsOption(
         "--class-conditional", help="One threshold per class (Mondrian; coverage for each "
-        "true class), with --method lac.", rich_help_panel="Sets")] = False,
-    raps_penalty: Annotated[float, typer.Option(
-        "--raps-penalty", help="RAPS: penalty per rank beyond --raps-kreg (>= 0).", min=0.0,
-        rich_help_panel="Sets")] = 0.001,
-    raps_kreg: Annotated[int, typer.Option(
-        "--raps-kreg", help="RAPS: ranks up to this one are not penalised.", min=0,
-        rich_help_panel="Sets")] = 1,
-    randomized: Annotated[bool, typer.Option(
+        "true class), with --method lac.")] = False,
+    raps_penalty: Annotated[float, SetsOption(
+        "--raps-penalty", help="RAPS: penalty per rank beyond --raps-kreg (>= 0).",
+        min=0.0)] = 0.001,
+    raps_kreg: Annotated[int, SetsOption(
+        "--raps-kreg", help="RAPS: ranks up to this one are not penalised.", min=0)] = 1,
+    randomized: Annotated[bool, SetsOption(
         "--randomized", help="Randomised APS/RAPS (one uniform draw per row), seeded by "
-        "--seed.", rich_help_panel="Sets")] = False,
-    seed: Annotated[int, typer.Option(
-        "--seed", help="Seed of numpy's default_rng for --randomized.", min=0,
-        rich_help_panel="Sets")] = 0,
+        "--seed.")] = False,
+    seed: Annotated[int, SetsOption(
+        "--seed", help="Seed of numpy's default_rng for --randomized.", min=0)] = 0,
     sets_out: Annotated[str | None, typer.Option(
         "--sets-out", metavar="FILE", help="Write each test row's set at each alpha (CSV, or "
         "Parquet for a .parquet name).", rich_help_panel="Output")] = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
@@ -16,6 +15,7 @@ from clfdiag.cli.options import (
     reads_predictions,
 )
 from clfdiag.errors import ClfdiagError
+from clfdiag.gates import split_bound
 from clfdiag.limits import check_limits
 
 if TYPE_CHECKING:
@@ -49,16 +49,12 @@ def label_health_bound(conditions: list[str]) -> float | None:
     """The X of ``--fail-on label-health-below=X`` (the last one given), or None."""
     bound = None
     for condition in conditions:
-        name, sep, value = condition.partition("=")
-        try:
-            number = float(value)
-        except ValueError:
-            number = math.nan
-        if name.strip() != HEALTH_GATE or not sep or not math.isfinite(number):
+        parsed = split_bound(condition)
+        if parsed is None or parsed[0] != HEALTH_GATE:
             raise ClfdiagError(f"--fail-on {condition!r}: expected {HEALTH_GATE}=X",
                                f"e.g. --fail-on {HEALTH_GATE}=0.95 exits 1 when the label "
                                "health score is below 0.95")
-        bound = number
+        bound = parsed[1]
     return bound
 
 
