@@ -32,53 +32,48 @@ class Format(str, Enum):
     html = "html"
 
 
-LabelCol = Annotated[str | None, typer.Option("--label-col", help="Column of true labels.",
-                                              rich_help_panel="Columns")]
-ProbCol = Annotated[list[str] | None, typer.Option(
-    "--prob-col", help="Probability column; repeat once per class for multiclass.",
-    rich_help_panel="Columns")]
-IdCol = Annotated[str | None, typer.Option("--id-col", help="Column of example ids.",
-                                           rich_help_panel="Columns")]
-Positive = Annotated[str | None, typer.Option(
-    "--positive", help="Label of the positive class (binary), when not 1/0, true/false, yes/no.",
-    rich_help_panel="Columns")]
-Logits = Annotated[bool, typer.Option(
-    "--logits", help="Values are raw scores: apply sigmoid (one column) or softmax.",
-    rich_help_panel="Input")]
-Renormalize = Annotated[bool, typer.Option(
-    "--renormalize", help="Divide each row of class probabilities by its sum.",
-    rich_help_panel="Input")]
-PredCol = Annotated[str | None, typer.Option(
+def _input_switch(flag: str, help: str) -> Any:
+    """A flag of the help's Input panel that is on or off (its type, for a signature)."""
+    return Annotated[bool, typer.Option(flag, help=help, rich_help_panel="Input")]
+
+
+ColumnOption = functools.partial(typer.Option, rich_help_panel="Columns")
+"""An option of the help's Columns panel: which column holds what."""
+
+LabelCol = Annotated[str | None, ColumnOption("--label-col", help="Column of true labels.")]
+ProbCol = Annotated[list[str] | None, ColumnOption(
+    "--prob-col", help="Probability column; repeat once per class for multiclass.")]
+IdCol = Annotated[str | None, ColumnOption("--id-col", help="Column of example ids.")]
+Positive = Annotated[str | None, ColumnOption(
+    "--positive", help="Label of the positive class (binary), when not 1/0, true/false, yes/no.")]
+Logits = _input_switch(
+    "--logits", "Values are raw scores: apply sigmoid (one column) or softmax.")
+Renormalize = _input_switch(
+    "--renormalize", "Divide each row of class probabilities by its sum.")
+PredCol = Annotated[str | None, ColumnOption(
     "--pred-col", help="Column of predicted classes (hard predictions), when there is no "
-    "probability column.", rich_help_panel="Columns")]
-LabelsFile = Annotated[str | None, typer.Option(
+    "probability column.")]
+LabelsFile = Annotated[str | None, ColumnOption(
     "--labels", metavar="FILE", help="Read the true labels from FILE, joined by id (or by row "
-    "position when neither file has ids and the row counts match).", rich_help_panel="Columns")]
-WeightCol = Annotated[str | None, typer.Option(
+    "position when neither file has ids and the row counts match).")]
+WeightCol = Annotated[str | None, ColumnOption(
     "--weight-col", metavar="NAME", help="Column of sample weights: every metric is weighted "
-    "(scikit-learn's sample_weight); the tests and intervals that need a count are left out.",
-    rich_help_panel="Columns")]
-ConfidenceOfPredicted = Annotated[bool, typer.Option(
-    "--confidence-of-predicted", help="The one score column is the confidence of the predicted "
+    "(scikit-learn's sample_weight); the tests and intervals that need a count are left out.")]
+ConfidenceOfPredicted = _input_switch(
+    "--confidence-of-predicted", "The one score column is the confidence of the predicted "
     "class (beside a column of predicted classes), not P(positive): converted to P(positive) "
-    "= c where the prediction is positive, 1 - c elsewhere (binary).",
-    rich_help_panel="Input")]
-Classes = Annotated[str | None, typer.Option(
+    "= c where the prediction is positive, 1 - c elsewhere (binary).")
+Classes = Annotated[str | None, ColumnOption(
     "--classes", metavar="A,B", help="The classes that exist, comma-separated (e.g. 0,1), when "
-    "the labels may hold only one of them; the positive class is chosen as without it.",
-    rich_help_panel="Columns")]
-NoHeader = Annotated[bool, typer.Option(
-    "--no-header", help="The file has no header line: name columns by their 0-based "
-    "position (--label-col 0 --prob-col 1).", rich_help_panel="Input")]
-Percent = Annotated[bool, typer.Option(
-    "--percent", help="Values are percentages in [0, 100]: divide by 100.",
-    rich_help_panel="Input")]
-Scores = Annotated[bool, typer.Option(
-    "--scores", help="Values are real-valued scores (higher = more positive), not "
-    "probabilities.", rich_help_panel="Input")]
-DropInvalid = Annotated[bool, typer.Option(
-    "--drop-invalid", help="Drop unusable rows (counted and reported) instead of failing.",
-    rich_help_panel="Input")]
+    "the labels may hold only one of them; the positive class is chosen as without it.")]
+NoHeader = _input_switch(
+    "--no-header", "The file has no header line: name columns by their 0-based position "
+    "(--label-col 0 --prob-col 1).")
+Percent = _input_switch("--percent", "Values are percentages in [0, 100]: divide by 100.")
+Scores = _input_switch(
+    "--scores", "Values are real-valued scores (higher = more positive), not probabilities.")
+DropInvalid = _input_switch(
+    "--drop-invalid", "Drop unusable rows (counted and reported) instead of failing.")
 AllowPartial = Annotated[bool, typer.Option(
     "--allow-partial", help="Keep the examples every file holds with the same label; report "
     "the rest.", rich_help_panel="Input")]
