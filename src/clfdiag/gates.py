@@ -52,20 +52,28 @@ class GateResult:
                 "value": self.value, "passed": self.passed}
 
 
+def split_bound(text: str) -> tuple[str, float] | None:
+    """``NAME=X`` as NAME (without surrounding spaces) and X; None unless X is a finite number."""
+    name, sep, value = text.partition("=")
+    try:
+        bound = float(value)
+    except ValueError:
+        return None
+    if not sep or not math.isfinite(bound):
+        return None
+    return name.strip(), bound
+
+
 def parse_gates(under: list[str], over: list[str]) -> list[Gate]:
     """Parse ``METRIC=VALUE`` texts; a malformed one is a usage error."""
     gates = []
     for kind, texts in (("under", under), ("over", over)):
         for text in texts:
-            metric, sep, value = text.partition("=")
-            try:
-                bound = float(value)
-            except ValueError:
-                bound = math.nan
-            if not sep or not metric.strip() or not math.isfinite(bound):
+            parsed = split_bound(text)
+            if parsed is None or not parsed[0]:
                 raise ClfdiagError(f"--fail-{kind} {text!r}: expected METRIC=VALUE",
                                    f"e.g. --fail-{kind} roc_auc=0.8")
-            gate = Gate(metric.strip(), kind, bound)
+            gate = Gate(parsed[0], kind, parsed[1])
             _check_direction(gate)
             gates.append(gate)
     return gates

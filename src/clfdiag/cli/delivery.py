@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from clfdiag.cli.options import Format
+from clfdiag.cli.options import Delivery, Format
 from clfdiag.errors import EXIT_GATE, ClfdiagError
 
 
@@ -132,14 +132,13 @@ def draw_figures(report: dict[str, Any], plot: str | None, for_html: bool,
     return figures
 
 
-def finish(report: dict[str, Any], results: list[Any], output_format: Format,
-            output: str | None, plot: str | None, junit: str | None,
-            inputs: list[str]) -> None:
+def finish(report: dict[str, Any], results: list[Any], delivery: Delivery,
+           inputs: list[str]) -> None:
     """Record the gates in the report, write it (and its figures), then apply the gates."""
     if results:
         report = {**report, "gates": [r.as_dict() for r in results]}
-    emit(report, output_format, output, plot, inputs)
-    finish_gates(results, junit, report["command"], inputs)
+    emit(report, delivery.output_format, delivery.output, delivery.plot, inputs)
+    finish_gates(results, delivery.junit, report["command"], inputs)
 
 
 def finish_gates(results: list[Any], junit: str | None, command: str,

@@ -3,7 +3,9 @@
 A command declares ``label_col: LabelCol = None``; the flag's name, help and
 panel live here, so that two commands cannot describe one flag differently.
 The flags that say how to read a predictions file are added to a command as one
-block by :func:`reads_predictions`, which hands the command one ``ReadOptions``.
+block by :func:`reads_predictions`, which hands the command one ``ReadOptions``;
+those of where the report goes and of its gates by :func:`delivers`, as one
+:class:`Delivery`.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Annotated, Any
 
@@ -29,53 +32,48 @@ class Format(str, Enum):
     html = "html"
 
 
-LabelCol = Annotated[str | None, typer.Option("--label-col", help="Column of true labels.",
-                                              rich_help_panel="Columns")]
-ProbCol = Annotated[list[str] | None, typer.Option(
-    "--prob-col", help="Probability column; repeat once per class for multiclass.",
-    rich_help_panel="Columns")]
-IdCol = Annotated[str | None, typer.Option("--id-col", help="Column of example ids.",
-                                           rich_help_panel="Columns")]
-Positive = Annotated[str | None, typer.Option(
-    "--positive", help="Label of the positive class (binary), when not 1/0, true/false, yes/no.",
-    rich_help_panel="Columns")]
-Logits = Annotated[bool, typer.Option(
-    "--logits", help="Values are raw scores: apply sigmoid (one column) or softmax.",
-    rich_help_panel="Input")]
-Renormalize = Annotated[bool, typer.Option(
-    "--renormalize", help="Divide each row of class probabilities by its sum.",
-    rich_help_panel="Input")]
-PredCol = Annotated[str | None, typer.Option(
+def _input_switch(flag: str, help: str) -> Any:
+    """A flag of the help's Input panel that is on or off (its type, for a signature)."""
+    return Annotated[bool, typer.Option(flag, help=help, rich_help_panel="Input")]
+
+
+ColumnOption = functools.partial(typer.Option, rich_help_panel="Columns")
+"""An option of the help's Columns panel: which column holds what."""
+
+LabelCol = Annotated[str | None, ColumnOption("--label-col", help="Column of true labels.")]
+ProbCol = Annotated[list[str] | None, ColumnOption(
+    "--prob-col", help="Probability column; repeat once per class for multiclass.")]
+IdCol = Annotated[str | None, ColumnOption("--id-col", help="Column of example ids.")]
+Positive = Annotated[str | None, ColumnOption(
+    "--positive", help="Label of the positive class (binary), when not 1/0, true/false, yes/no.")]
+Logits = _input_switch(
+    "--logits", "Values are raw scores: apply sigmoid (one column) or softmax.")
+Renormalize = _input_switch(
+    "--renormalize", "Divide each row of class probabilities by its sum.")
+PredCol = Annotated[str | None, ColumnOption(
     "--pred-col", help="Column of predicted classes (hard predictions), when there is no "
-    "probability column.", rich_help_panel="Columns")]
-LabelsFile = Annotated[str | None, typer.Option(
+    "probability column.")]
+LabelsFile = Annotated[str | None, ColumnOption(
     "--labels", metavar="FILE", help="Read the true labels from FILE, joined by id (or by row "
-    "position when neither file has ids and the row counts match).", rich_help_panel="Columns")]
-WeightCol = Annotated[str | None, typer.Option(
+    "position when neither file has ids and the row counts match).")]
+WeightCol = Annotated[str | None, ColumnOption(
     "--weight-col", metavar="NAME", help="Column of sample weights: every metric is weighted "
-    "(scikit-learn's sample_weight); the tests and intervals that need a count are left out.",
-    rich_help_panel="Columns")]
-ConfidenceOfPredicted = Annotated[bool, typer.Option(
-    "--confidence-of-predicted", help="The one score column is the confidence of the predicted "
+    "(scikit-learn's sample_weight); the tests and intervals that need a count are left out.")]
+ConfidenceOfPredicted = _input_switch(
+    "--confidence-of-predicted", "The one score column is the confidence of the predicted "
     "class (beside a column of predicted classes), not P(positive): converted to P(positive) "
-    "= c where the prediction is positive, 1 - c elsewhere (binary).",
-    rich_help_panel="Input")]
-Classes = Annotated[str | None, typer.Option(
+    "= c where the prediction is positive, 1 - c elsewhere (binary).")
+Classes = Annotated[str | None, ColumnOption(
     "--classes", metavar="A,B", help="The classes that exist, comma-separated (e.g. 0,1), when "
-    "the labels may hold only one of them; the positive class is chosen as without it.",
-    rich_help_panel="Columns")]
-NoHeader = Annotated[bool, typer.Option(
-    "--no-header", help="The file has no header line: name columns by their 0-based "
-    "position (--label-col 0 --prob-col 1).", rich_help_panel="Input")]
-Percent = Annotated[bool, typer.Option(
-    "--percent", help="Values are percentages in [0, 100]: divide by 100.",
-    rich_help_panel="Input")]
-Scores = Annotated[bool, typer.Option(
-    "--scores", help="Values are real-valued scores (higher = more positive), not "
-    "probabilities.", rich_help_panel="Input")]
-DropInvalid = Annotated[bool, typer.Option(
-    "--drop-invalid", help="Drop unusable rows (counted and reported) instead of failing.",
-    rich_help_panel="Input")]
+    "the labels may hold only one of them; the positive class is chosen as without it.")]
+NoHeader = _input_switch(
+    "--no-header", "The file has no header line: name columns by their 0-based position "
+    "(--label-col 0 --prob-col 1).")
+Percent = _input_switch("--percent", "Values are percentages in [0, 100]: divide by 100.")
+Scores = _input_switch(
+    "--scores", "Values are real-valued scores (higher = more positive), not probabilities.")
+DropInvalid = _input_switch(
+    "--drop-invalid", "Drop unusable rows (counted and reported) instead of failing.")
 AllowPartial = Annotated[bool, typer.Option(
     "--allow-partial", help="Keep the examples every file holds with the same label; report "
     "the rest.", rich_help_panel="Input")]
@@ -96,6 +94,14 @@ FailOver = Annotated[list[str] | None, typer.Option(
 Junit = Annotated[str | None, typer.Option(
     "--junit", metavar="FILE", help="Write the gates as JUnit XML test cases.",
     rich_help_panel="Gates")]
+OUTPUT_FLAGS: tuple[tuple[str, Any, Any], ...] = (
+    ("output_format", FormatOpt, Format.table),
+    ("output", OutputOpt, None),
+    ("plot", PlotOpt, None),
+)
+"""The flags of where the report goes, in the order the help lists them."""
+JUNIT_FLAGS: tuple[tuple[str, Any, Any], ...] = (("junit", Junit, None),)
+"""The flag that writes the gates as JUnit XML, listed after the gates."""
 ScanMetric = Annotated[str | None, typer.Option(
     "--metric", metavar="NAME", help="Metric that takes accuracy's place in the "
     "loss-up/accuracy-up flag: any metric of evaluate that is better when higher "
@@ -241,6 +247,61 @@ MULTILABEL_FLAGS: tuple[tuple[str, Any, Any], ...] = (
 """The flags of how to read a multi-label file, listed after :data:`READING_FLAGS`."""
 
 
+GATE_FLAGS: tuple[tuple[str, Any, Any], ...] = (
+    ("fail_under", FailUnder, None),
+    ("fail_over", FailOver, None),
+    ("fail_on", FailOn, None),
+)
+"""The gate flags a command may take, as :func:`delivers` lists them: (parameter,
+annotation, default)."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where the report goes (``--format``, ``-o``, ``--plot``) and the gates that judge it.
+
+    A gate flag the command does not take is empty; ``junit`` is None without gates.
+    """
+
+    output_format: Format
+    output: str | None
+    plot: str | None
+    junit: str | None = None
+    fail_under: list[str] = field(default_factory=list)
+    fail_over: list[str] = field(default_factory=list)
+    fail_on: list[Any] = field(default_factory=list)
+
+    @property
+    def wants_figures(self) -> bool:
+        """Whether the figures are drawn: for ``--plot``, or for the HTML report."""
+        return bool(self.plot) or self.output_format is Format.html
+
+
+def delivers(*gates: str, **declared: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the output flags, the gate flags named in ``gates`` and ``--junit``.
+
+    The command declares a keyword-only parameter ``delivery``: in the signature Typer
+    reads it stands for ``--format``, ``--output``, ``--plot``, then the gates of
+    :data:`GATE_FLAGS` named in ``gates`` and ``--junit`` (when there is a gate), and
+    the command is called with ``delivery`` a :class:`Delivery`. ``declared`` gives a
+    flag its own annotation in this command, by parameter name. Put it above
+    :func:`reads_predictions`.
+    """
+    unknown = set(gates) - {name for name, _, _ in GATE_FLAGS}
+    unknown |= set(declared) - {name for name, _, _ in (*OUTPUT_FLAGS, *GATE_FLAGS)}
+    if unknown:
+        raise ValueError(f"no delivery flags named {sorted(unknown)}")
+    table = (*OUTPUT_FLAGS, *(flag for flag in GATE_FLAGS if flag[0] in gates),
+             *(JUNIT_FLAGS if gates else ()))
+
+    def gather(given: dict[str, Any]) -> dict[str, Any]:
+        flags = {name: given.pop(name) for name, _, _ in table}
+        gate_lists = {name: flags.pop(name) or [] for name in gates}
+        return {**given, "delivery": Delivery(**flags, **gate_lists)}
+
+    return lambda command: _standing_in(command, {"delivery": _flags(table, declared)}, gather)
+
+
 def reads_predictions(*, without: tuple[str, ...] = (), multilabel: bool = False,
                       **declared: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """Give a command the shared reading flags and hand it what they say, as one value.
@@ -257,37 +318,50 @@ def reads_predictions(*, without: tuple[str, ...] = (), multilabel: bool = False
     unknown -= {name for name, _, _ in READING_FLAGS}
     if unknown:
         raise ValueError(f"no reading flags named {sorted(unknown)}")
+    kept = tuple(flag for flag in READING_FLAGS if flag[0] not in without)
+    stand_ins = {"options": _flags(kept, declared),
+                 "multi": _flags(MULTILABEL_FLAGS, declared) if multilabel else []}
 
-    def flags(table: tuple[tuple[str, Any, Any], ...]) -> list[inspect.Parameter]:
-        return [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
-                                  annotation=declared.get(name, annotation))
-                for name, annotation, default in table if name not in without]
+    def gather(given: dict[str, Any]) -> dict[str, Any]:
+        read = {name: given.pop(name, default) for name, _, default in READING_FLAGS}
+        if multilabel:
+            given["multi"] = _multilabel_options(
+                *(given.pop(name) for name, _, _ in MULTILABEL_FLAGS),
+                read["prob_col"], read["id_col"], read["logits"])
+        return {**given, "options": _read_options(**read)}
 
-    stand_ins = {"options": flags(READING_FLAGS),
-                 "multi": flags(MULTILABEL_FLAGS) if multilabel else []}
+    return lambda command: _standing_in(command, stand_ins, gather)
 
-    def decorate(command: Callable[..., None]) -> Callable[..., None]:
-        parameters: list[inspect.Parameter] = []
-        for parameter in inspect.signature(command).parameters.values():
-            if parameter.name in stand_ins:
-                parameters += stand_ins[parameter.name]
-            else:
-                parameters.append(_evaluated(parameter, command.__globals__))
 
-        @functools.wraps(command)
-        def run(**given: Any) -> None:
-            read = {name: given.pop(name, default) for name, _, default in READING_FLAGS}
-            if multilabel:
-                given["multi"] = _multilabel_options(
-                    *(given.pop(name) for name, _, _ in MULTILABEL_FLAGS),
-                    read["prob_col"], read["id_col"], read["logits"])
-            command(**given, options=_read_options(**read))
+def _flags(table: tuple[tuple[str, Any, Any], ...],
+           declared: dict[str, Any]) -> list[inspect.Parameter]:
+    """The keyword-only parameters of a table of flags, with the annotations ``declared``."""
+    return [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                              annotation=declared.get(name, annotation))
+            for name, annotation, default in table]
 
-        run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-        run.__annotations__ = {p.name: p.annotation for p in parameters}
-        return run
 
-    return decorate
+def _standing_in(command: Callable[..., None], stand_ins: dict[str, list[inspect.Parameter]],
+                 gather: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[..., None]:
+    """The command as Typer sees it: each parameter named in ``stand_ins`` replaced by its flags.
+
+    Typer calls it with every flag by name; ``gather`` turns those into the arguments of
+    ``command`` (one value for each stand-in).
+    """
+    parameters: list[inspect.Parameter] = []
+    for parameter in inspect.signature(command).parameters.values():
+        if parameter.name in stand_ins:
+            parameters += stand_ins[parameter.name]
+        else:
+            parameters.append(_evaluated(parameter, command.__globals__))
+
+    @functools.wraps(command)
+    def run(**given: Any) -> None:
+        command(**gather(given))
+
+    run.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    run.__annotations__ = {p.name: p.annotation for p in parameters}
+    return run
 
 
 def _evaluated(parameter: inspect.Parameter, namespace: dict[str, Any]) -> inspect.Parameter:

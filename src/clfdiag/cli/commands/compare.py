@@ -13,22 +13,18 @@ from clfdiag.cli.options import (
     Bins,
     CorrectionChoice,
     CorrectionOpt,
-    FailOn,
+    Delivery,
     FairnessAgg,
     FairnessBootstrap,
     FairnessReference,
-    Format,
-    FormatOpt,
-    Junit,
     MinAccuracyDelta,
     MinConfidence,
     MinLossDelta,
-    OutputOpt,
-    PlotOpt,
     ScanMetric,
     ScoreThreshold,
     Top,
     ZeroDivision,
+    delivers,
     reads_predictions,
 )
 from clfdiag.errors import ClfdiagError
@@ -39,6 +35,7 @@ if TYPE_CHECKING:
     from clfdiag.io.multilabel import MultilabelOptions
 
 
+@delivers("fail_on")
 @reads_predictions(multilabel=True)
 def compare(
     file_a: Annotated[str, typer.Argument(help="Predictions of model (or epoch) A.")],
@@ -78,11 +75,7 @@ def compare(
     fairness_reference: FairnessReference = "between-groups",
     fairness_agg: FairnessAgg = "worst-case",
     fairness_bootstrap: FairnessBootstrap = 1000,
-    output_format: FormatOpt = Format.table,
-    output: OutputOpt = None,
-    plot: PlotOpt = None,
-    fail_on: FailOn = None,
-    junit: Junit = None,
+    delivery: Delivery,
 ) -> None:
     """Compare predictions of the same examples: what changed, is it significant, and why.
 
@@ -95,11 +88,12 @@ def compare(
 
     files = [file_a, file_b, *(more_files or [])]
     if len(files) > 2:
-        refuse_two_file_flags(fail_on=fail_on, junit=junit, plot=plot, by=by)
-    conditions = parse_fail_on(fail_on or [])
+        refuse_two_file_flags(fail_on=delivery.fail_on, junit=delivery.junit,
+                              plot=delivery.plot, by=by)
+    conditions = parse_fail_on(delivery.fail_on)
     check_limits(top=top, bins=bins, bootstrap=bootstrap)
     inputs = input_paths(*files, options.labels_file)
-    refuse_overwriting(inputs, output, junit)
+    refuse_overwriting(inputs, delivery.output, delivery.junit)
     preds = [read_either(f, options, multi) for f in files]
     group_values = None
     if by and isinstance(preds[0], Predictions):
@@ -112,8 +106,8 @@ def compare(
         threshold=threshold, min_confidence=min_confidence, top=top, bins=bins,
         min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta, alpha=alpha,
         bootstrap=bootstrap, seed=seed,
-        sample_points=2000 if len(files) == 2 and (plot or output_format is Format.html)
-        else 0, metric=metric, zero_division=zero_division, by=by, group_values=group_values,
+        sample_points=2000 if len(files) == 2 and delivery.wants_figures else 0,
+        metric=metric, zero_division=zero_division, by=by, group_values=group_values,
         fairness_reference=fairness_reference, fairness_agg=fairness_agg,
         fairness_bootstrap=fairness_bootstrap)
     results = []
@@ -121,7 +115,7 @@ def compare(
         flagged = ["from A to B"] if report["loss_up_accuracy_up"] else []
         results = check_flags(conditions, flagged, report["regressions"], alpha,
                               report.get("metric") or metric or "accuracy")
-    finish(report, results, output_format, output, plot, junit, inputs)
+    finish(report, results, delivery, inputs)
 
 
 def refuse_two_file_flags(**given: object) -> None:

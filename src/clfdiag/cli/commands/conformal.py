@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
@@ -9,16 +10,17 @@ import typer
 
 from clfdiag.cli.delivery import finish, input_paths, refuse_overwriting
 from clfdiag.cli.options import (
-    Format,
-    FormatOpt,
-    Junit,
-    OutputOpt,
-    PlotOpt,
+    Delivery,
+    delivers,
     reads_predictions,
 )
 
 if TYPE_CHECKING:
     from clfdiag.io import ReadOptions
+
+
+SetsOption = functools.partial(typer.Option, rich_help_panel="Sets")
+"""An option of the help's Sets panel: how the prediction sets are made."""
 
 
 class ConformalMethod(str, Enum):
@@ -37,6 +39,9 @@ class ConformalFailOn(str, Enum):
     undercoverage = "undercoverage"
 
 
+@delivers("fail_on", fail_on=Annotated[list[ConformalFailOn] | None, typer.Option(
+    "--fail-on", metavar="CONDITION", help="Exit 1 on: undercoverage (the test coverage at some "
+    "alpha is significantly below 1 - alpha).", rich_help_panel="Gates")])
 @reads_predictions(labels_file=Annotated[str | None, typer.Option(
     "--labels", metavar="FILE", help="Read CAL's true labels from FILE, joined by id (or by row "
     "position when neither file has ids and the row counts match).", rich_help_panel="Columns")])
@@ -48,42 +53,34 @@ def conformal(
         "optional: with them, the coverage is measured).")],
     *,
     options: ReadOptions,
-    alpha: Annotated[list[str] | None, typer.Option(
+    alpha: Annotated[list[str] | None, SetsOption(
         "--alpha", metavar="ALPHA", help="Error rate in (0, 1), read exactly as written; "
         "repeat for several (one result each, in order).  \\[default: 0.1]",
-        show_default=False, rich_help_panel="Sets")] = None,
-    method: Annotated[ConformalMethod, typer.Option(
+        show_default=False)] = None,
+    method: Annotated[ConformalMethod, SetsOption(
         "--method", help="Non-conformity score: lac (1 - p_y), aps (cumulative probability), "
         "aps-incl (aps sets including the class that crosses qhat), raps (aps plus a rank "
-        "penalty), topk (rank).", rich_help_panel="Sets")] = ConformalMethod.lac,
-    class_conditional: Annotated[bool, typer.Option(
+        "penalty), topk (rank).")] = ConformalMethod.lac,
+    class_conditional: Annotated[bool, SetsOption(
         "--class-conditional", help="One threshold per class (Mondrian; coverage for each "
-        "true class), with --method lac.", rich_help_panel="Sets")] = False,
-    raps_penalty: Annotated[float, typer.Option(
-        "--raps-penalty", help="RAPS: penalty per rank beyond --raps-kreg (>= 0).", min=0.0,
-        rich_help_panel="Sets")] = 0.001,
-    raps_kreg: Annotated[int, typer.Option(
-        "--raps-kreg", help="RAPS: ranks up to this one are not penalised.", min=0,
-        rich_help_panel="Sets")] = 1,
-    randomized: Annotated[bool, typer.Option(
+        "true class), with --method lac.")] = False,
+    raps_penalty: Annotated[float, SetsOption(
+        "--raps-penalty", help="RAPS: penalty per rank beyond --raps-kreg (>= 0).",
+        min=0.0)] = 0.001,
+    raps_kreg: Annotated[int, SetsOption(
+        "--raps-kreg", help="RAPS: ranks up to this one are not penalised.", min=0)] = 1,
+    randomized: Annotated[bool, SetsOption(
         "--randomized", help="Randomised APS/RAPS (one uniform draw per row), seeded by "
-        "--seed.", rich_help_panel="Sets")] = False,
-    seed: Annotated[int, typer.Option(
-        "--seed", help="Seed of numpy's default_rng for --randomized.", min=0,
-        rich_help_panel="Sets")] = 0,
+        "--seed.")] = False,
+    seed: Annotated[int, SetsOption(
+        "--seed", help="Seed of numpy's default_rng for --randomized.", min=0)] = 0,
     sets_out: Annotated[str | None, typer.Option(
         "--sets-out", metavar="FILE", help="Write each test row's set at each alpha (CSV, or "
         "Parquet for a .parquet name).", rich_help_panel="Output")] = None,
     significance: Annotated[float, typer.Option(
         "--significance", help="Level of the binomial undercoverage test (--fail-on "
         "undercoverage).", rich_help_panel="Statistics")] = 0.05,
-    output_format: FormatOpt = Format.table,
-    output: OutputOpt = None,
-    plot: PlotOpt = None,
-    fail_on: Annotated[list[ConformalFailOn] | None, typer.Option(
-        "--fail-on", metavar="CONDITION", help="Exit 1 on: undercoverage (the test coverage "
-        "at some alpha is significantly below 1 - alpha).", rich_help_panel="Gates")] = None,
-    junit: Junit = None,
+    delivery: Delivery,
 ) -> None:
     """Prediction sets with a coverage guarantee (split conformal), from saved probabilities."""
     import dataclasses
@@ -99,8 +96,9 @@ def conformal(
         raise ClfdiagError(f"--weight-col {options.weight_col}: {CONFORMAL_WEIGHTS_REFUSED}",
                            "leave out --weight-col")
     inputs = input_paths(cal_file, test_file, options.labels_file)
-    refuse_overwriting(inputs, output, junit)
-    refuse_overwriting([*inputs, *([output] if output else [])], sets_out, None)
+    refuse_overwriting(inputs, delivery.output, delivery.junit)
+    refuse_overwriting([*inputs, *([delivery.output] if delivery.output else [])], sets_out,
+                       None)
     cal = read_predictions(cal_file, options)
     test = read_predictions(test_file, dataclasses.replace(
         options, labels_file=None,
@@ -110,7 +108,7 @@ def conformal(
         class_conditional=class_conditional, raps_penalty=raps_penalty, raps_kreg=raps_kreg,
         randomized=randomized, seed=seed, significance=significance, sets_out=sets_out)
     checks = []
-    if fail_on:
+    if delivery.fail_on:
         if report["n_test"] and report["results"][0]["coverage"] is None:
             raise ClfdiagError(f"--fail-on undercoverage: {test_file} has no labels, so its "
                                "coverage cannot be measured",
@@ -122,7 +120,7 @@ def conformal(
         message = ("undercovered at " + "; ".join(under) if under else
                    f"no alpha significantly undercovered at --significance {significance:g}")
         checks.append(FlagCheck("--fail-on undercoverage", not under, message))
-    finish(report, checks, output_format, output, plot, junit, inputs)
+    finish(report, checks, delivery, inputs)
 
 
 def has_label_column(path: str, label_col: str | None) -> bool:

@@ -11,18 +11,14 @@ from clfdiag.cli.options import (
     AllowPartial,
     Alpha,
     Bins,
-    FailOn,
-    Format,
-    FormatOpt,
-    Junit,
+    Delivery,
     MinAccuracyDelta,
     MinConfidence,
     MinLossDelta,
-    OutputOpt,
-    PlotOpt,
     ScanMetric,
     Threshold,
     ZeroDivision,
+    delivers,
     reads_predictions,
 )
 from clfdiag.limits import check_limits
@@ -32,6 +28,7 @@ if TYPE_CHECKING:
     from clfdiag.io.multilabel import MultilabelOptions
 
 
+@delivers("fail_on")
 @reads_predictions(multilabel=True)
 def epochs(
     files: Annotated[list[str], typer.Argument(
@@ -55,21 +52,17 @@ def epochs(
         "--significant", help="Keep only the flags where both rises are significant at "
         "--alpha (McNemar for accuracy, the paired log-loss test for loss).",
         rich_help_panel="Statistics")] = False,
-    output_format: FormatOpt = Format.table,
-    output: OutputOpt = None,
-    plot: PlotOpt = None,
-    fail_on: FailOn = None,
-    junit: Junit = None,
+    delivery: Delivery,
 ) -> None:
     """Scan the epochs of a training run: flag each where loss and accuracy both rose."""
     from clfdiag.api import epochs as scan_epochs
     from clfdiag.api import read_either
     from clfdiag.gates import check_flags, parse_fail_on
 
-    conditions = parse_fail_on(fail_on or [])
+    conditions = parse_fail_on(delivery.fail_on)
     check_limits(bins=bins)
     inputs = input_paths(*files, options.labels_file)
-    refuse_overwriting(inputs, output, junit)
+    refuse_overwriting(inputs, delivery.output, delivery.junit)
     ordered = files if keep_order else sorted(files, key=natural_key)
     runs = [read_either(f, options, multi) for f in ordered]
     report = scan_epochs(runs, threshold=threshold, min_confidence=min_confidence, bins=bins,
@@ -79,7 +72,7 @@ def epochs(
     last = report.get("last_vs_best") or {}
     results = check_flags(conditions, where(report), last.get("regressions", []), alpha,
                           report.get("metric") or metric or "accuracy")
-    finish(report, results, output_format, output, plot, junit, inputs)
+    finish(report, results, delivery, inputs)
 
 
 def natural_key(name: str) -> list[Any]:

@@ -12,27 +12,22 @@ from clfdiag.cli.delivery import finish, input_paths, refuse_overwriting
 from clfdiag.cli.options import (
     Bins,
     By,
+    Delivery,
     DisparityMetric,
     EngineChoice,
-    FailOver,
-    FailUnder,
     FairnessAgg,
     FairnessBootstrap,
     FairnessReference,
-    Format,
-    FormatOpt,
-    Junit,
     MaxDisparity,
     MinConfidence,
     MinGroup,
-    OutputOpt,
-    PlotOpt,
     SliceAlpha,
     SliceMetricChoice,
     SliceMetricOpt,
     ThresholdRule,
     Top,
     ZeroDivision,
+    delivers,
     reads_predictions,
 )
 from clfdiag.errors import ClfdiagError
@@ -50,6 +45,7 @@ class HlMethodChoice(str, Enum):
     equal_count = "equal-count"
 
 
+@delivers("fail_under", "fail_over")
 @reads_predictions(multilabel=True)
 def evaluate(
     file: Annotated[str, typer.Argument(
@@ -79,12 +75,7 @@ def evaluate(
     target_risk: Annotated[float | None, typer.Option(
         help="Selective risk (error rate among the kept) for the coverage-at-risk figure  "
              "\\[default: half the error rate]", min=0.0, max=1.0, show_default=False)] = None,
-    output_format: FormatOpt = Format.table,
-    output: OutputOpt = None,
-    plot: PlotOpt = None,
-    fail_under: FailUnder = None,
-    fail_over: FailOver = None,
-    junit: Junit = None,
+    delivery: Delivery,
     by: By = None,
     min_group: MinGroup = 30,
     slice_metric: SliceMetricOpt = SliceMetricChoice.accuracy,
@@ -122,11 +113,11 @@ def evaluate(
     from clfdiag.engines.slices import SliceOptions, fairness_choice
     from clfdiag.gates import check_disparity, check_gates, disparity_gate, parse_gates
 
-    gates = parse_gates(fail_under or [], fail_over or [])
+    gates = parse_gates(delivery.fail_under, delivery.fail_over)
     fairness_gate = disparity_gate(fail_on or [], max_disparity, disparity_metric, by)
     check_limits(top=top, bins=bins)
     inputs = input_paths(file, options.labels_file, thresholds)
-    refuse_overwriting(inputs, output, junit)
+    refuse_overwriting(inputs, delivery.output, delivery.junit)
     slices = SliceOptions(
         tuple(by), slice_metric.value, min_group, alpha,
         fairness_reference=fairness_choice("--fairness-reference", fairness_reference),
@@ -144,9 +135,9 @@ def evaluate(
                                progress=progress, bootstrap=bootstrap, seed=seed,
                                target_risk=target_risk, multilabel=multi,
                                thresholds=thresholds, zero_division=zero_division,
-                               curves=bool(plot) or output_format is Format.html,
+                               curves=delivery.wants_figures,
                                hl_groups=hl_groups, hl_method=hl_method.value)
     results: list[Any] = check_gates(gates, report["metrics"], report["undefined"])
     if fairness_gate is not None:
         results.append(check_disparity(report.get("fairness") or [], *fairness_gate))
-    finish(dict(report), results, output_format, output, plot, junit, inputs)
+    finish(dict(report), results, delivery, inputs)

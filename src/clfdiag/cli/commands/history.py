@@ -8,18 +8,15 @@ import typer
 
 from clfdiag.cli.delivery import finish, refuse_overwriting, where
 from clfdiag.cli.options import (
-    FailOn,
-    Format,
-    FormatOpt,
-    Junit,
+    Delivery,
     MinAccuracyDelta,
     MinLossDelta,
-    OutputOpt,
-    PlotOpt,
+    delivers,
 )
 from clfdiag.errors import ClfdiagError
 
 
+@delivers("fail_on")
 def history(
     files: Annotated[list[str], typer.Argument(
         help="A training log (Keras/Lightning CSV, trainer_state.json, MLflow metrics folder), "
@@ -38,26 +35,23 @@ def history(
         "(default: a column named fold); each is scanned on its own.")] = None,
     min_loss_delta: MinLossDelta = 0.0,
     min_accuracy_delta: MinAccuracyDelta = 0.0,
-    output_format: FormatOpt = Format.table,
-    output: OutputOpt = None,
-    plot: PlotOpt = None,
-    fail_on: FailOn = None,
-    junit: Junit = None,
+    *,
+    delivery: Delivery,
 ) -> None:
     """Scan a training history for epochs where validation loss and accuracy both rose."""
     from clfdiag.api import history as scan_history
     from clfdiag.gates import check_flags, parse_fail_on, require_scanned_metric
     from clfdiag.io.histories import read_history
 
-    conditions = parse_fail_on(fail_on or [])
+    conditions = parse_fail_on(delivery.fail_on)
     if "regression" in conditions:
         raise ClfdiagError("--fail-on regression needs predictions to test significance",
                            "use it with `clfdiag compare` or `clfdiag epochs`")
-    refuse_overwriting(files, output, junit)
+    refuse_overwriting(files, delivery.output, delivery.junit)
     run = read_history(files, loss_col, acc_col, metric, fold_col)
     report = scan_history(run, min_loss_delta=min_loss_delta,
                           min_accuracy_delta=min_accuracy_delta)
     require_scanned_metric(dict(report), conditions)
     results = check_flags(conditions, where(report), [], 0.0, report["metric"],
                           run.loss_column)
-    finish(report, results, output_format, output, plot, junit, files)
+    finish(report, results, delivery, files)

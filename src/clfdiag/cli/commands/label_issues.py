@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,15 +9,13 @@ import typer
 
 from clfdiag.cli.delivery import finish, input_paths, refuse_overwriting, say
 from clfdiag.cli.options import (
-    Format,
-    FormatOpt,
-    Junit,
-    OutputOpt,
-    PlotOpt,
+    Delivery,
     Top,
+    delivers,
     reads_predictions,
 )
 from clfdiag.errors import ClfdiagError
+from clfdiag.gates import split_bound
 from clfdiag.limits import check_limits
 
 if TYPE_CHECKING:
@@ -52,19 +49,18 @@ def label_health_bound(conditions: list[str]) -> float | None:
     """The X of ``--fail-on label-health-below=X`` (the last one given), or None."""
     bound = None
     for condition in conditions:
-        name, sep, value = condition.partition("=")
-        try:
-            number = float(value)
-        except ValueError:
-            number = math.nan
-        if name.strip() != HEALTH_GATE or not sep or not math.isfinite(number):
+        parsed = split_bound(condition)
+        if parsed is None or parsed[0] != HEALTH_GATE:
             raise ClfdiagError(f"--fail-on {condition!r}: expected {HEALTH_GATE}=X",
                                f"e.g. --fail-on {HEALTH_GATE}=0.95 exits 1 when the label "
                                "health score is below 0.95")
-        bound = number
+        bound = parsed[1]
     return bound
 
 
+@delivers("fail_on", fail_on=Annotated[list[str] | None, typer.Option(
+    "--fail-on", metavar="CONDITION", help=f"Exit 1 on {HEALTH_GATE}=X: the label health score "
+    "is below X.", rich_help_panel="Gates")])
 @reads_predictions()
 def label_issues(
     file: Annotated[str, typer.Argument(
@@ -86,13 +82,7 @@ def label_issues(
     scores_out: Annotated[str | None, typer.Option(
         "--scores-out", metavar="FILE", help="Write every example's label quality scores and "
         "flag to FILE (CSV).", rich_help_panel="Output")] = None,
-    output_format: FormatOpt = Format.table,
-    output: OutputOpt = None,
-    plot: PlotOpt = None,
-    fail_on: Annotated[list[str] | None, typer.Option(
-        "--fail-on", metavar="CONDITION", help=f"Exit 1 on {HEALTH_GATE}=X: the label health "
-        "score is below X.", rich_help_panel="Gates")] = None,
-    junit: Junit = None,
+    delivery: Delivery,
 ) -> None:
     """Find the examples whose given label is probably wrong (confident learning).
 
@@ -104,12 +94,12 @@ def label_issues(
     from clfdiag.gates import FlagCheck
     from clfdiag.io import read_predictions
 
-    bound = label_health_bound(fail_on or [])
+    bound = label_health_bound(delivery.fail_on)
     check_limits(top=top)
     inputs = input_paths(file, options.labels_file)
-    refuse_overwriting(inputs, output, scores_out, "--scores-out")
-    if junit is not None:
-        refuse_overwriting([*inputs, *input_paths(scores_out)], output, junit)
+    refuse_overwriting(inputs, delivery.output, scores_out, "--scores-out")
+    if delivery.junit is not None:
+        refuse_overwriting([*inputs, *input_paths(scores_out)], delivery.output, delivery.junit)
     preds = read_predictions(file, options)
     report = find_label_issues(preds, filter=filter_by.value, rank_by=rank_by.value,
                                adjust_pred_probs=adjust_pred_probs, top=top,
@@ -123,5 +113,5 @@ def label_issues(
         results.append(FlagCheck(
             f"--fail-on {HEALTH_GATE}={bound:g}", not below,
             f"label health score {health:.4f} {'<' if below else '>='} {bound:g}"))
-    finish(dict(report), results, output_format, output, plot, junit,
+    finish(dict(report), results, delivery,
            input_paths(file, options.labels_file, scores_out))

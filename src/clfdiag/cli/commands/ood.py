@@ -8,11 +8,9 @@ import typer
 
 from clfdiag.cli.delivery import finish, input_paths, refuse_overwriting
 from clfdiag.cli.options import (
-    Format,
-    FormatOpt,
-    OutputOpt,
-    PlotOpt,
+    Delivery,
     Top,
+    delivers,
     reads_predictions,
 )
 from clfdiag.limits import check_limits
@@ -21,6 +19,7 @@ if TYPE_CHECKING:
     from clfdiag.io import ReadOptions
 
 
+@delivers()
 @reads_predictions(without=("pred_col", "scores", "weight_col"), logits=Annotated[
     bool, typer.Option("--logits", help="Values are raw logits: apply sigmoid/softmax and add "
                        "the max-logit and energy scores.", rich_help_panel="Input")])
@@ -39,9 +38,7 @@ def ood(
         help="Share of in-distribution examples the operating threshold keeps, in (0, 1].",
         max=1.0)] = 0.95,
     top: Top = 3,
-    output_format: FormatOpt = Format.table,
-    output: OutputOpt = None,
-    plot: PlotOpt = None,
+    delivery: Delivery,
 ) -> None:
     """How confident the model is on inputs unlike its training data, and whether it shows."""
     import dataclasses
@@ -51,9 +48,9 @@ def ood(
 
     check_limits(top=top)
     inputs = input_paths(in_file, *out_files, options.labels_file)
-    refuse_overwriting(inputs, output, None)
+    refuse_overwriting(inputs, delivery.output, None)
     unlabelled = dataclasses.replace(options, labels_required=False, labels_file=None)
     in_preds = read_predictions(in_file, options)
     out_preds = [read_predictions(f, unlabelled) for f in out_files]
     report = assess_ood(in_preds, out_preds, min_confidence=min_confidence, keep=keep, top=top)
-    finish(report, [], output_format, output, plot, None, inputs)
+    finish(report, [], delivery, inputs)

@@ -10,13 +10,12 @@ from clfdiag.cli.delivery import finish, input_paths, refuse_overwriting
 from clfdiag.cli.options import (
     CorrectionChoice,
     CorrectionOpt,
-    Format,
-    FormatOpt,
-    OutputOpt,
-    PlotOpt,
+    Delivery,
+    delivers,
 )
 
 
+@delivers()
 def rank(
     scores: Annotated[str, typer.Argument(
         help="Table of scores of several models on several datasets (or folds): long "
@@ -35,16 +34,15 @@ def rank(
         help="Significance level of Nemenyi's critical difference, in (0, 1).",
         rich_help_panel="Statistics")] = 0.05,
     correction: CorrectionOpt = CorrectionChoice.holm,
-    output_format: FormatOpt = Format.table,
-    output: OutputOpt = None,
-    plot: PlotOpt = None,
+    *,
+    delivery: Delivery,
 ) -> None:
     """Rank models over datasets: average ranks, Friedman, Nemenyi, pairwise Wilcoxon."""
     from clfdiag.api import rank as rank_models
 
     inputs = input_paths(scores)
-    refuse_overwriting(inputs, output, None)
+    refuse_overwriting(inputs, delivery.output, None)
     report = rank_models(scores, score_col=score_col, lower_is_better=lower_is_better,
                          test_train_ratio=test_train_ratio, alpha=alpha,
                          correction=correction.value)
-    finish(report, [], output_format, output, plot, None, inputs)
+    finish(report, [], delivery, inputs)

@@ -8,13 +8,8 @@ import typer
 
 from clfdiag.cli.delivery import finish, input_paths, refuse_overwriting
 from clfdiag.cli.options import (
-    FailOver,
-    FailUnder,
-    Format,
-    FormatOpt,
-    Junit,
-    OutputOpt,
-    PlotOpt,
+    Delivery,
+    delivers,
     reads_predictions,
 )
 from clfdiag.limits import check_limits
@@ -23,6 +18,7 @@ if TYPE_CHECKING:
     from clfdiag.io import ReadOptions
 
 
+@delivers("fail_under", "fail_over")
 @reads_predictions(without=("pred_col", "weight_col"))
 def threshold(
     file: Annotated[str, typer.Argument(
@@ -75,12 +71,7 @@ def threshold(
         "--cost-matrix", metavar="FILE", help="Multiclass: K x K costs (rows actual, columns "
         "predicted) for the Bayes decision.", rich_help_panel="Criterion")] = None,
     options: ReadOptions,
-    output_format: FormatOpt = Format.table,
-    output: OutputOpt = None,
-    plot: PlotOpt = None,
-    fail_under: FailUnder = None,
-    fail_over: FailOver = None,
-    junit: Junit = None,
+    delivery: Delivery,
 ) -> None:
     """Choose the decision threshold by costs, constraints or net benefit, honestly."""
     from clfdiag.api import threshold as choose
@@ -88,10 +79,10 @@ def threshold(
     from clfdiag.io import read_predictions
     from clfdiag.reports.threshold import ThresholdSettings
 
-    gates = parse_gates(fail_under or [], fail_over or [])
+    gates = parse_gates(delivery.fail_under, delivery.fail_over)
     check_limits(bootstrap=bootstrap)
     inputs = input_paths(file, cost_matrix, options.labels_file)
-    refuse_overwriting(inputs, output, junit)
+    refuse_overwriting(inputs, delivery.output, delivery.junit)
     preds = read_predictions(file, options)
     groups = None
     if by is not None:
@@ -108,4 +99,4 @@ def threshold(
                                  bootstrap, seed, risk_thresholds)
     report = choose(preds, settings, groups=groups, cost_matrix=matrix)
     results = check_gates(gates, report["metrics"], report["undefined"])
-    finish(dict(report), results, output_format, output, plot, junit, inputs)
+    finish(dict(report), results, delivery, inputs)
