@@ -187,4 +187,5 @@ def test_evaluations_of_a_comparison_equal_evaluate_without_its_details():
         assert ev.metrics == full.metrics
         assert ev.undefined == full.undefined
         assert (ev.selective, ev.roc_auc_ci, ev.accuracy_ci) == (None, None, None)
-        assert full.selective is not None and full.roc_auc_ci is not None
+        assert full.selective is not None
+        assert full.roc_auc_ci is not None
