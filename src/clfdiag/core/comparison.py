@@ -306,7 +306,8 @@ def compare_predictions(
                                        weights=weights, details=False)
                   for proba in (proba_a, proba_b))
     # DeLong's test first: its sorts need the most memory, before the per-example terms.
-    delong = (delong_paired(y, proba_a, proba_b)
+    delong = (delong_paired(y, proba_a, proba_b, distinct=(
+                  _all_distinct(ev_a), _all_distinct(ev_b)))
               if proba_a.ndim == 1 and weights is None else None)
     loss_a, correct_a, noise_a = _loss_terms(y, proba_a, threshold, weights)
     diff, correct_b, noise_b = _loss_terms(y, proba_b, threshold, weights)
@@ -357,6 +358,12 @@ def compare_predictions(
         loss_noise=loss_noise,
         accuracy_noise=accuracy_noise,
     )
+
+
+def _all_distinct(ev: Evaluation) -> bool:
+    """Whether the evaluation's ranking has one group per example: every score distinct."""
+    r = ev.positive_ranking
+    return r is not None and r.thresholds.shape[0] == ev.n
 
 
 def _loss_terms(y: npt.NDArray[np.integer], proba: FloatArray, threshold: float,
