@@ -366,7 +366,8 @@ def compare(
                            [cmp.a.metrics.get(metric), cmp.b.metrics.get(metric)],
                            min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta)
     notes = [note] if (note := row_pairing_note(paired, a, b)) else []
-    change, slope_b = _decomposition_change(paired, cmp.loss_up_accuracy_up)
+    change, slope_b = _decomposition_change(paired, cmp.loss_up_accuracy_up,
+                                            (cmp.a.positive_ranking, cmp.b.positive_ranking))
     fairness_change = None
     if by and group_values is not None:
         fairness_change, fairness_notes = _fairness_change(
@@ -585,11 +586,14 @@ def check_alpha(alpha: float) -> None:
                            "give a level above 0 and below 1, e.g. --alpha 0.05")
 
 
-def _decomposition_change(paired: Any, flagged: bool) -> tuple[Any, float | None]:
+def _decomposition_change(paired: Any, flagged: bool,
+                          rankings: tuple[Any, Any] = (None, None)
+                          ) -> tuple[Any, float | None]:
     """Binary: the CORP parts of B minus A on the paired examples, and B's calibration slope.
 
     The slope (which says overconfident or underconfident) is fitted only when the
-    change is to be read, that is when loss and accuracy both rose.
+    change is to be read, that is when loss and accuracy both rose. ``rankings``:
+    A's and B's rankings of the paired examples, when their evaluations kept them.
     """
     from clfdiag.core.calibration_tests import (
         calibration_tests,
@@ -599,8 +603,8 @@ def _decomposition_change(paired: Any, flagged: bool) -> tuple[Any, float | None
 
     if paired.proba_a.ndim != 1 or paired.y.shape[0] == 0:
         return None, None
-    before = score_decomposition(paired.y, paired.proba_a, paired.weights)
-    after = score_decomposition(paired.y, paired.proba_b, paired.weights)
+    before = score_decomposition(paired.y, paired.proba_a, paired.weights, rankings[0])
+    after = score_decomposition(paired.y, paired.proba_b, paired.weights, rankings[1])
     if before is None or after is None:
         return None, None
     slope = None

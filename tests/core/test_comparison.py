@@ -149,3 +149,43 @@ def test_a_change_above_the_noise_is_still_narrated():
     assert cmp.loss_delta > cmp.loss_noise
     # -ln(0.79999) + ln(0.8), over 4 rows: about 3.1e-6, below 4 decimals.
     assert diagnosis_sentence(cmp).startswith("Log loss rose by 3.1e-06 and no change in accuracy")
+
+
+@given(st.integers(1, 120).flatmap(lambda n: st.tuples(
+    hnp.arrays(np.int64, n, elements=st.integers(0, 1)),
+    # Few distinct values: ties in the loss changes, and changes within the noise.
+    hnp.arrays(np.float64, n, elements=st.sampled_from([0.0, 1e-17, 0.3, 0.5, 0.7, 1.0])),
+    hnp.arrays(np.float64, n, elements=st.sampled_from([0.0, 2e-17, 0.3, 0.5, 0.71, 1.0])))),
+    st.integers(0, 12))
+def test_top_rises_equal_a_loop_over_every_example(arrays, top):
+    # Brute force: every example's rise and noise (eps / q of each side plus each
+    # term's rounding), those above their noise ordered by rise, then by index.
+    y, a, b = arrays
+    cmp = compare_predictions(y, a, b, top=top)
+    eps = np.finfo(np.float64).eps
+    listed = []
+    for i in range(len(y)):
+        q_a = a[i] if y[i] == 1 else 1.0 - a[i]
+        q_b = b[i] if y[i] == 1 else 1.0 - b[i]
+        loss_a = -np.log(min(max(q_a, eps), 1 - eps))
+        loss_b = -np.log(min(max(q_b, eps), 1 - eps))
+        noise = sum(eps / q if q > eps else 0.0 for q in (q_a, q_b)) + eps * (loss_a + loss_b)
+        if loss_b - loss_a > noise:
+            listed.append((-(loss_b - loss_a), i))
+    assert [c.index for c in cmp.top] == [i for _, i in sorted(listed)[:top]]
+
+
+def test_evaluations_of_a_comparison_equal_evaluate_without_its_details():
+    from clfdiag.core.evaluation import evaluate_predictions
+
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 500)
+    a, b = rng.random(500), rng.random(500)
+    cmp = compare_predictions(y, a, b)
+    for ev, p in ((cmp.a, a), (cmp.b, b)):
+        full = evaluate_predictions(y, p)
+        assert ev.metrics == full.metrics
+        assert ev.undefined == full.undefined
+        assert (ev.selective, ev.roc_auc_ci, ev.accuracy_ci) == (None, None, None)
+        assert full.selective is not None
+        assert full.roc_auc_ci is not None

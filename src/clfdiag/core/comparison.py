@@ -185,8 +185,13 @@ def log_loss_noise(p_true: FloatArray, weights: FloatArray | None = None) -> flo
     :func:`mean_noise` of the clipped terms.
     """
     loss, _ = log_loss_terms(p_true)
-    sensitivity = rounding_sensitivity(p_true)
-    n = p_true.shape[0]
+    return _noise_of_terms(loss, rounding_sensitivity(p_true), weights)
+
+
+def _noise_of_terms(loss: FloatArray, sensitivity: FloatArray,
+                    weights: FloatArray | None) -> float:
+    """:func:`log_loss_noise` from the loss terms and their :func:`rounding_sensitivity`."""
+    n = loss.shape[0]
     if n == 0:
         return 0.0
     if weights is None:
@@ -205,6 +210,14 @@ def decide(proba: FloatArray, threshold: float) -> tuple[IntArray, FloatArray]:
         return predicted, np.where(predicted == 1, proba, 1.0 - proba)
     predicted = proba.argmax(axis=1).astype(np.int64)
     return predicted, proba[np.arange(proba.shape[0]), predicted]
+
+
+def correct_decisions(y: npt.NDArray[np.integer], proba: FloatArray,
+                      threshold: float) -> npt.NDArray[np.bool_]:
+    """Whether the decision of :func:`decide` is the true class, without its arrays."""
+    right: npt.NDArray[np.bool_] = (
+        (proba >= threshold) == (y == 1) if proba.ndim == 1 else proba.argmax(axis=1) == y)
+    return right
 
 
 def group_masks(correct_a: npt.NDArray[np.bool_], correct_b: npt.NDArray[np.bool_],
@@ -233,8 +246,14 @@ def loss_change_groups(correct_a: npt.NDArray[np.bool_], correct_b: npt.NDArray[
     With ``weights`` the mean is weighted (``sum(w * change) / sum(w)``) and the
     counts are of the examples of non-zero weight.
     """
-    n = loss_a.shape[0]
-    change = loss_b - loss_a
+    return _groups_of_change(correct_a, correct_b, loss_b - loss_a, weights)
+
+
+def _groups_of_change(correct_a: npt.NDArray[np.bool_], correct_b: npt.NDArray[np.bool_],
+                      change: FloatArray,
+                      weights: FloatArray | None) -> tuple[GroupChange, ...]:
+    """:func:`loss_change_groups` from the change of each example's loss."""
+    n = change.shape[0]
     masks = group_masks(correct_a, correct_b, change)
     if weights is not None:
         total = float(weights.sum())
@@ -279,41 +298,29 @@ def compare_predictions(
     McNemar's and DeLong's tests and the test of the loss difference are None,
     with the reasons in ``undefined``.
     """
-    ev_a, ev_b = (evaluate_predictions(y, proba, threshold=threshold,
-                                       min_confidence=min_confidence, top=top, n_bins=n_bins,
-                                       weights=weights)
-                  for proba in (proba_a, proba_b))
-    p_true_a = true_class_probability(y, proba_a)
-    p_true_b = true_class_probability(y, proba_b)
-    loss_a, _ = log_loss_terms(p_true_a)
-    loss_b, _ = log_loss_terms(p_true_b)
-    pred_a, conf_a = decide(proba_a, threshold)
-    pred_b, conf_b = decide(proba_b, threshold)
-    correct_a, correct_b = pred_a == y, pred_b == y
-
     if y.shape[0] == 0:
         # Log loss and accuracy are undefined (null) without examples; no delta is 0.
         raise ValueError("no examples to compare")
+    ev_a, ev_b = (evaluate_predictions(y, proba, threshold=threshold,
+                                       min_confidence=min_confidence, top=top, n_bins=n_bins,
+                                       weights=weights, details=False)
+                  for proba in (proba_a, proba_b))
+    # DeLong's test first: its sorts need the most memory, before the per-example terms.
+    delong = (delong_paired(y, proba_a, proba_b, distinct=(
+                  _all_distinct(ev_a), _all_distinct(ev_b)))
+              if proba_a.ndim == 1 and weights is None else None)
+    loss_a, correct_a, noise_a = _loss_terms(y, proba_a, threshold, weights)
+    diff, correct_b, noise_b = _loss_terms(y, proba_b, threshold, weights)
+    diff -= loss_a  # loss_b - loss_a, in loss_b's buffer
+    del loss_a
     loss_delta = _defined(ev_b, "log_loss") - _defined(ev_a, "log_loss")
     accuracy_delta = _defined(ev_b, "accuracy") - _defined(ev_a, "accuracy")
     n = y.shape[0]
-    loss_noise = log_loss_noise(p_true_a, weights) + log_loss_noise(p_true_b, weights)
+    loss_noise = noise_a + noise_b
     # Accuracy is a mean of n terms in [0, 1].
     accuracy_noise = 2 * mean_noise(n, 1.0)
-    diff = loss_b - loss_a
-    # An example's own noise: its two terms' sensitivity to rounding and their rounding.
-    own_noise = (rounding_sensitivity(p_true_a) + rounding_sensitivity(p_true_b)
-                 + EPS * (loss_a + loss_b))
-    risen = diff > own_noise
-    rising = np.flatnonzero(risen if weights is None else risen & (weights > 0))
-    if rising.size > top:
-        rising = rising[np.argpartition(-diff[rising], top - 1)[:top]] if top else rising[:0]
-    rising = rising[np.lexsort((rising, -diff[rising]))]
-    changes = tuple(
-        ExampleChange(int(i), int(pred_a[i]), int(pred_b[i]), float(conf_a[i]), float(conf_b[i]),
-                      float(p_true_a[i]), float(p_true_b[i]), float(loss_a[i]), float(loss_b[i]))
-        for i in rising
-    )
+    rising = _rising(y, proba_a, proba_b, diff, top, weights)
+    changes = tuple(_example_change(int(i), y, proba_a, proba_b, threshold) for i in rising)
     if weights is not None:
         log_loss_test = MeanDifference(float(weights @ diff / weights.sum()), None, None,
                                        "weighted mean difference")
@@ -328,6 +335,8 @@ def compare_predictions(
     group_of = np.zeros(sample.size, dtype=np.int64)
     for g, mask in enumerate(group_masks(correct_a[sample], correct_b[sample], diff[sample])):
         group_of[mask] = g
+    sample_p_true_a = true_class_probability(y[sample], proba_a[sample])
+    sample_p_true_b = true_class_probability(y[sample], proba_b[sample])
     return Comparison(
         a=ev_a,
         b=ev_b,
@@ -335,21 +344,106 @@ def compare_predictions(
         accuracy_delta=accuracy_delta,
         loss_up_accuracy_up=(loss_delta > max(min_loss_delta, loss_noise)
                              and accuracy_delta > max(min_accuracy_delta, accuracy_noise)),
-        groups=loss_change_groups(correct_a, correct_b, loss_a, loss_b, weights),
+        groups=_groups_of_change(correct_a, correct_b, diff, weights),
         top=changes,
         mcnemar=None if weights is not None else mcnemar_exact(correct_a, correct_b),
-        delong=(delong_paired(y, proba_a, proba_b)
-                if proba_a.ndim == 1 and weights is None else None),
+        delong=delong,
         log_loss_test=log_loss_test,
         sample=sample,
-        sample_p_true_a=p_true_a[sample],
-        sample_p_true_b=p_true_b[sample],
+        sample_p_true_a=sample_p_true_a,
+        sample_p_true_b=sample_p_true_b,
         sample_group=group_of,
         undefined=({k: v for k, v in UNWEIGHTED_TESTS.items()
                     if k != "delong" or proba_a.ndim == 1} if weights is not None else {}),
         loss_noise=loss_noise,
         accuracy_noise=accuracy_noise,
     )
+
+
+def _all_distinct(ev: Evaluation) -> bool:
+    """Whether the evaluation's ranking has one group per example: every score distinct."""
+    r = ev.positive_ranking
+    return r is not None and r.thresholds.shape[0] == ev.n
+
+
+def _loss_terms(y: npt.NDArray[np.integer], proba: FloatArray, threshold: float,
+                weights: FloatArray | None) -> tuple[FloatArray, npt.NDArray[np.bool_], float]:
+    """Each example's log loss and whether its decision is right; the loss's float64 noise.
+
+    The true-class probabilities and their rounding sensitivities are dropped
+    here: the few examples listed recompute theirs (:func:`_example_change`).
+    """
+    p_true = true_class_probability(y, proba)
+    loss, _ = log_loss_terms(p_true)
+    noise = _noise_of_terms(loss, rounding_sensitivity(p_true), weights)
+    del p_true
+    return loss, correct_decisions(y, proba, threshold), noise
+
+
+def _own_noise(y: npt.NDArray[np.integer], proba_a: FloatArray, proba_b: FloatArray,
+               index: IntArray) -> FloatArray:
+    """The noise of the loss changes of the examples ``index``: their terms' rounding.
+
+    Each term's sensitivity to the rounding of its probability
+    (:func:`rounding_sensitivity`) and the rounding of the term itself.
+    """
+    p_a = true_class_probability(y[index], proba_a[index])
+    p_b = true_class_probability(y[index], proba_b[index])
+    return (rounding_sensitivity(p_a) + rounding_sensitivity(p_b)
+            + EPS * (log_loss_terms(p_a)[0] + log_loss_terms(p_b)[0]))
+
+
+def _rising(y: npt.NDArray[np.integer], proba_a: FloatArray, proba_b: FloatArray,
+            diff: FloatArray, top: int, weights: FloatArray | None) -> IntArray:
+    """The ``top`` examples whose loss rose most by more than its noise, largest first.
+
+    Ties in the rise go by index. The noise (:func:`_own_noise`) is computed for
+    the largest rises first (every example tied with the smallest of them
+    included): when ``top`` of them rose by more than their noise, no other
+    example can be listed before them; otherwise for every rise above 0.
+    """
+    if top == 0:
+        return np.zeros(0, dtype=np.int64)
+    up = diff > 0  # the noise is non-negative: a rise above it is above 0
+    if weights is not None:
+        up &= weights > 0
+    candidates = np.flatnonzero(up)
+    del up
+    if candidates.size > 4 * top:
+        largest = _largest_first(candidates, diff, 4 * top, keep_ties=True)
+        risen = largest[diff[largest] > _own_noise(y, proba_a, proba_b, largest)]
+        if risen.size >= top:
+            return _largest_first(risen, diff, top)
+    risen = candidates[diff[candidates] > _own_noise(y, proba_a, proba_b, candidates)]
+    return _largest_first(risen, diff, top)
+
+
+def _largest_first(index: IntArray, values: FloatArray, k: int,
+                   keep_ties: bool = False) -> IntArray:
+    """The ``k`` of ``index`` of largest ``values``, largest first, ties by index.
+
+    ``keep_ties``: also every other one tied with the k-th largest (unsorted).
+    """
+    if index.size > k:
+        chosen = values[index]
+        kth = chosen[np.argpartition(-chosen, k - 1)[k - 1]]
+        index = index[chosen >= kth]
+        if keep_ties:
+            return index
+    return index[np.lexsort((index, -values[index]))][:k]
+
+
+def _example_change(i: int, y: npt.NDArray[np.integer], proba_a: FloatArray,
+                    proba_b: FloatArray, threshold: float) -> ExampleChange:
+    """Both models' decision, confidence, true-class probability and loss of example ``i``."""
+    one = slice(i, i + 1)
+    pred_a, conf_a = decide(proba_a[one], threshold)
+    pred_b, conf_b = decide(proba_b[one], threshold)
+    p_a = true_class_probability(y[one], proba_a[one])
+    p_b = true_class_probability(y[one], proba_b[one])
+    loss_a, loss_b = log_loss_terms(p_a)[0], log_loss_terms(p_b)[0]
+    return ExampleChange(i, int(pred_a[0]), int(pred_b[0]), float(conf_a[0]), float(conf_b[0]),
+                         float(p_a[0]), float(p_b[0]), float(loss_a[0]), float(loss_b[0]))
 
 
 def _defined(ev: Evaluation, key: str) -> float:

@@ -163,6 +163,7 @@ def evaluate_predictions(
     n_bins: int = 15,
     weights: FloatArray | None = None,
     target_risk: float | None = None,
+    details: bool = True,
 ) -> Evaluation:
     """Evaluate ``(n,)`` positive-class or ``(n, K)`` class probabilities against ``y``.
 
@@ -172,16 +173,17 @@ def evaluate_predictions(
     scikit-learn's ``sample_weight``; an integer weight counts an example as
     that many copies of it.
     ``target_risk`` is that of ``selective.coverage_at_risk`` (None: half the error rate).
+    ``details=False`` leaves out what only a report of one model shows (see :func:`finish`).
     """
     state = EvaluationState.of(EvaluationSettings.for_scores(
         proba, threshold=threshold, min_confidence=min_confidence, top=top, n_bins=n_bins,
         weighted=weights is not None))
     if weights is not None:
         state.update(y, proba, weights)
-        return finish(state)
+        return finish(state, details=details)
     if proba.ndim == 2 or y.shape[0] < PARALLEL_MIN:
         state.update(y, proba)
-        return finish(state, target_risk=target_risk)
+        return finish(state, target_risk=target_risk, details=details)
     # The sums and the sort are independent, and numpy releases the GIL: on a
     # multi-core machine they overlap.
     from concurrent.futures import ThreadPoolExecutor
@@ -191,7 +193,7 @@ def evaluate_predictions(
         state.scores.update(y, proba)
         state.scores.positive_ranking()
         pending.result()
-    return finish(state, target_risk=target_risk)
+    return finish(state, target_risk=target_risk, details=details)
 
 
 def evaluate_multiclass(
@@ -263,7 +265,7 @@ class WeightedClassRanking(WeightedRanking):
 def finish(state: EvaluationState | ClassificationSums,
            ranking: BinaryRanking | None = None, *,
            histogram: ScoreHistogram | None = None,
-           target_risk: float | None = None) -> Evaluation:
+           target_risk: float | None = None, details: bool = True) -> Evaluation:
     """Turn an evaluation's accumulated state into an :class:`Evaluation`.
 
     The sums alone may be given with the binary ranking or histogram of the
@@ -272,6 +274,9 @@ def finish(state: EvaluationState | ClassificationSums,
     sort of the confidences; for a binary histogram it is derived from the bins
     (:func:`~clfdiag.core.selective.top_label_ranking`, one tie group per bin);
     multiclass histograms do not keep the confidences, so it is None there.
+    ``details=False`` leaves out the selective section and the binary intervals
+    (``accuracy_ci``, ``roc_auc_ci``): a comparison of two models reports neither,
+    and they cost a sort of the confidences and a pass over the ranking.
     """
     if isinstance(state, ClassificationSums):
         scores: ExactScores | HistogramScores
@@ -288,14 +293,17 @@ def finish(state: EvaluationState | ClassificationSums,
                            scores.ap_error_bound()), scores, state.threshold, target_risk)
     sums, scores = state.sums, state.scores
     if not state.settings.columns:
-        ev = _with_selective(
-            _finish_binary(sums, scores.positive_ranking(), scores.auc_error_bound(),
-                           scores.ap_error_bound()), scores, sums.threshold, target_risk)
+        ev = _finish_binary(sums, scores.positive_ranking(), scores.auc_error_bound(),
+                            scores.ap_error_bound(), intervals=details)
+        if details:
+            ev = _with_selective(ev, scores, sums.threshold, target_risk)
         if isinstance(scores, ExactScores):
             ev = replace(ev, positive_ranking=scores.positive_ranking())
         return ev
     ev = _finish_multiclass(sums, [_summarise(r) for r in scores.class_rankings()],
                             scores.auc_error_bound())
+    if not details:
+        return ev
     if sums.settings.weighted:
         return replace(ev, notes=(*ev.notes, UNWEIGHTED_SELECTIVE))
     if not isinstance(scores, ExactScores):
@@ -369,8 +377,8 @@ def _calibration(sums: ClassificationSums, metrics: dict[str, float | None],
 
 
 def _finish_binary(sums: ClassificationSums, ranking: BinaryRanking | WeightedRanking,
-                   error_bound: float | None, ap_error_bound: float | None = None
-                   ) -> Evaluation:
+                   error_bound: float | None, ap_error_bound: float | None = None,
+                   intervals: bool = True) -> Evaluation:
     n = sums.n
     total = _total(sums)
     threshold = sums.threshold
@@ -403,9 +411,11 @@ def _finish_binary(sums: ClassificationSums, ranking: BinaryRanking | WeightedRa
     both = positives > 0 and ranking.negatives > 0
     curve_points = sample(ranking, CURVE_POINTS)
     accuracy_ci = auc_ci = None
-    if not _unweighted_only(sums, undefined, "the Wilson interval of accuracy", "accuracy_ci"):
+    if not _unweighted_only(sums, undefined, "the Wilson interval of accuracy",
+                            "accuracy_ci") and intervals:
         accuracy_ci = wilson_interval(int(tn + tp), n)
-    if not _unweighted_only(sums, undefined, "DeLong's interval of the ROC AUC", "roc_auc_ci"):
+    if not _unweighted_only(sums, undefined, "DeLong's interval of the ROC AUC",
+                            "roc_auc_ci") and intervals:
         assert isinstance(ranking, BinaryRanking)
         auc_ci = auc_interval(ranking, auc=auc.value)
     return Evaluation(

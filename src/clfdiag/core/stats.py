@@ -78,33 +78,45 @@ def mcnemar_exact(correct_a: npt.NDArray[np.bool_], correct_b: npt.NDArray[np.bo
     return McNemar(b01, b10, binomial_two_sided(b01, b01 + b10))
 
 
-def structural_components(y: npt.NDArray[np.integer], scores: FloatArray) -> FloatArray:
+def structural_components(y: npt.NDArray[np.integer], scores: FloatArray,
+                          distinct: bool = False) -> FloatArray:
     """Each example's DeLong component: V10 for a positive, V01 for a negative, in input order.
 
     For a positive, V10 is the share of negatives scored below it (ties count
     one half); for a negative, V01 is the share of positives scored above it.
     One argsort gives every example its tie group; looking groups up by
     ``searchsorted`` instead costs a cache miss per example (27 s, not 2 s,
-    for 10^7 examples).
+    for 10^7 examples). ``distinct``: the caller knows every score is distinct
+    (its ranking has one group per example), which saves looking for ties.
     """
     n = scores.shape[0]
     order = np.argsort(scores)
-    ordered = scores[order]
-    positive = (y[order] == 1)
-    new_group = np.empty(n, dtype=bool)
-    new_group[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=new_group[1:])
-    del ordered
+    # Gathered from one byte per example rather than from the labels themselves.
+    positive = (y == 1)[order]
+    new_group: npt.NDArray[np.bool_] | None = None
+    if not distinct:
+        ordered = scores[order]
+        new_group = np.empty(n, dtype=bool)
+        new_group[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=new_group[1:])
+        del ordered
+        distinct = bool(new_group.all())
     out = np.empty(n)
-    if new_group.all():
+    if distinct:
         # Every score distinct: each example is its own group, no lookups needed.
-        positives_up_to = np.cumsum(positive, dtype=np.int64)
-        m = float(positives_up_to[-1])
-        negatives_up_to = np.arange(1, n + 1, dtype=np.float64) - positives_up_to
-        v10 = negatives_up_to / (n - m)  # a positive: negatives below it
-        v01 = (m - positives_up_to) / m  # a negative: positives above it
-        out[order] = np.where(positive, v10, v01)
+        # In place: each full-size temporary costs more in page faults than in arithmetic.
+        up_to = positive.astype(np.float64)
+        np.cumsum(up_to, out=up_to)  # positives up to each example
+        m = float(up_to[-1])
+        sorted_out = np.subtract(m, up_to)
+        sorted_out /= m  # a negative: positives above it
+        np.subtract(np.arange(1, n + 1, dtype=np.float64), up_to, out=up_to)
+        up_to /= n - m  # a positive: negatives below it
+        np.copyto(sorted_out, up_to, where=positive)
+        del up_to
+        out[order] = sorted_out
         return out
+    assert new_group is not None
     group = np.cumsum(new_group, dtype=np.int64) - 1
     del new_group
     groups = int(group[-1]) + 1
@@ -119,13 +131,16 @@ def structural_components(y: npt.NDArray[np.integer], scores: FloatArray) -> Flo
 
 
 def delong_paired(y: npt.NDArray[np.integer], scores_a: FloatArray, scores_b: FloatArray,
-                  confidence: float = 0.95) -> DeLongPaired | None:
+                  confidence: float = 0.95,
+                  distinct: tuple[bool, bool] = (False, False)) -> DeLongPaired | None:
     """DeLong, DeLong & Clarke-Pearson (1988) test of AUC(A) = AUC(B) on the same examples.
 
     Uses the O(n log n) structural components (Sun & Xu 2014) from one sort of
     each model's scores. ``None`` when either class has fewer than two examples.
     When the two models rank every pair identically the variance is zero: z and
     the p-value are then undefined (None) and the interval is the single point.
+    ``distinct``: whether A's and B's scores are known to be all distinct
+    (:func:`structural_components`).
     """
     positive = y == 1
     m = int(np.count_nonzero(positive))
@@ -136,7 +151,8 @@ def delong_paired(y: npt.NDArray[np.integer], scores_a: FloatArray, scores_b: Fl
 
     # The two models' sorts are independent, and numpy releases the GIL.
     with ThreadPoolExecutor(2) as pool:
-        va, vb = pool.map(structural_components, (y, y), (scores_a, scores_b))
+        va, vb = pool.map(structural_components, (y, y), (scores_a, scores_b),
+                          distinct)
     v10a, v01a, v10b, v01b = va[positive], va[~positive], vb[positive], vb[~positive]
     del va, vb
     auc_a, auc_b = float(v10a.mean()), float(v10b.mean())
