@@ -158,7 +158,9 @@ def root(
 
     Exit codes: 0 success, 1 a gate failed, 2 usage or input error, 3 internal error.
     """
-    _state["debug"] = _state["debug"] or debug
+    # Set on every invocation: an application run twice in one process (tests, notebooks)
+    # must not keep the first run's --debug.
+    _state["debug"] = debug or os.environ.get("CLFDIAG_DEBUG") == "1"
 
 
 def command_named(args: Sequence[str]) -> str | None:
