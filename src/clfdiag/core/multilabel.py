@@ -44,7 +44,7 @@ import numpy.typing as npt
 
 from clfdiag.core.accumulators import TopErrors
 from clfdiag.core.calibration import bin_index, calibration_from_sums
-from clfdiag.core.catalogue import MetricSpec, register
+from clfdiag.core.catalogue import read_specs, register
 from clfdiag.core.losses import EPS
 from clfdiag.core.ranking import (
     Curve,
@@ -68,52 +68,7 @@ SET_METRICS = ("precision", "recall", "f1", "jaccard")
 ROW_CHUNK = 1 << 15
 """Rows handled at a time: keeps the per-row sorting's temporaries small and warm."""
 
-MULTILABEL = frozenset({"multilabel"})
-
-
-def _average_specs(key: str, name: str, definition: str, reference: str
-                   ) -> tuple[MetricSpec, ...]:
-    return tuple(MetricSpec(f"{key}_{a}", f"{name} ({a})", True, f"{definition}, {a} average",
-                            f"{reference}(average='{a}')", MULTILABEL) for a in AVERAGES)
-
-
-register(
-    MetricSpec("hamming_loss", "Hamming loss", False,
-               "share of the n x L label cells predicted wrongly",
-               "sklearn.metrics.hamming_loss", MULTILABEL),
-    MetricSpec("subset_accuracy", "subset accuracy", True,
-               "share of examples whose predicted label set equals the true set",
-               "sklearn.metrics.accuracy_score (multi-label)", MULTILABEL),
-    MetricSpec("label_accuracy", "label accuracy", True,
-               "share of the n x L label cells predicted rightly: 1 - Hamming loss",
-               "1 - sklearn.metrics.hamming_loss", MULTILABEL),
-    *_average_specs("precision", "precision", "TP / (TP + FP)",
-                    "sklearn.metrics.precision_score"),
-    *_average_specs("recall", "recall", "TP / (TP + FN)", "sklearn.metrics.recall_score"),
-    *_average_specs("f1", "F1", "2 TP / (2 TP + FP + FN)", "sklearn.metrics.f1_score"),
-    *_average_specs("jaccard", "Jaccard", "TP / (TP + FP + FN)",
-                    "sklearn.metrics.jaccard_score"),
-    *_average_specs("roc_auc", "ROC AUC", "area under the ROC curve",
-                    "sklearn.metrics.roc_auc_score"),
-    *_average_specs("average_precision", "average precision",
-                    "sum over thresholds of (R_k - R_(k-1)) P_k",
-                    "sklearn.metrics.average_precision_score"),
-    MetricSpec("label_ranking_average_precision", "label ranking average precision", True,
-               "mean over rows and true labels of the share of true labels among those "
-               "ranked at or above it (1 for a row with no or every true label)",
-               "sklearn.metrics.label_ranking_average_precision_score", MULTILABEL),
-    MetricSpec("coverage_error", "coverage error", False,
-               "mean over rows of how far down the ranking one must go to cover every "
-               "true label (0 for a row without true labels)",
-               "sklearn.metrics.coverage_error", MULTILABEL),
-    MetricSpec("label_ranking_loss", "label ranking loss", False,
-               "mean over rows of the share of (true, false) label pairs ranked wrongly, "
-               "ties counting as wrong",
-               "sklearn.metrics.label_ranking_loss", MULTILABEL),
-    MetricSpec("ndcg", "NDCG", True,
-               "mean over rows of DCG / ideal DCG over all ranks, ties averaged (0 for a row "
-               "without true labels)", "sklearn.metrics.ndcg_score", MULTILABEL),
-)
+register(*read_specs("multilabel_metrics.tsv"))
 
 
 @dataclass(frozen=True)
