@@ -718,24 +718,23 @@ class MultilabelComparison:
 
 
 def compare_multilabel(
+    a: MultilabelEvaluation,
+    b: MultilabelEvaluation,
     y: npt.NDArray[np.integer] | BoolArray,
     proba_a: FloatArray,
     proba_b: FloatArray,
-    threshold: float | Sequence[float] | FloatArray = 0.5,
     *,
-    zero_division: ZeroDivision = 0,
     weights: FloatArray | None = None,
-    n_bins: int = 15,
-    min_confidence: float = 0.9,
-    top: int = 10,
     accuracy_metric: str = "subset_accuracy",
     min_loss_delta: float = 0.0,
     min_accuracy_delta: float = 0.0,
     bootstrap: int = 0,
     seed: int | None = None,
 ) -> MultilabelComparison:
-    """Compare two models' per-label probabilities for the same rows and true labels.
+    """Compare two models' evaluations of the same rows and true labels.
 
+    ``a`` and ``b`` are :func:`evaluate_multilabel` of ``(y, proba_a)`` and
+    ``(y, proba_b)`` at the same thresholds, with ``weights`` if weighted.
     The tests are those of ``compare`` for a single label: the paired t test of
     the per-row differences (or a paired bootstrap with ``bootstrap``
     resamples), :func:`~clfdiag.core.stats.paired_t`; weighted, the weighted
@@ -745,10 +744,10 @@ def compare_multilabel(
     """
     if accuracy_metric not in ACCURACY_METRICS:
         raise ValueError(f"accuracy_metric must be one of {', '.join(ACCURACY_METRICS)}")
-    a, b = (evaluate_multilabel(y, p, threshold, zero_division=zero_division, weights=weights,
-                                n_bins=n_bins, min_confidence=min_confidence, top=top)
-            for p in (proba_a, proba_b))
-    la, lb = example_losses(y, proba_a, threshold), example_losses(y, proba_b, threshold)
+    if a.thresholds != b.thresholds or not a.n == b.n == len(y) \
+            or (a.weight_sum is None, b.weight_sum is None) != (weights is None,) * 2:
+        raise ValueError("a and b must evaluate the rows y, at the same thresholds and weights")
+    la, lb = example_losses(y, proba_a, a.thresholds), example_losses(y, proba_b, a.thresholds)
     tests = []
     for diff in (lb.bce - la.bce, lb.hamming - la.hamming):
         if weights is not None:
