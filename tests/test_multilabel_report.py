@@ -103,7 +103,9 @@ def test_compare_report_deltas_and_paired_tests():
         frame[f"p_{k}"] = np.clip(frame[f"p_{k}"] ** 2 + 0.05, 0, 1)
     b = multilabel_from_table("b.csv", frame)
     paired = pair_multilabel(a, b)
-    cmp = compare_multilabel(paired.y, paired.proba_a, paired.proba_b)
+    cmp = compare_multilabel(evaluate_multilabel(paired.y, paired.proba_a),
+                             evaluate_multilabel(paired.y, paired.proba_b),
+                             paired.y, paired.proba_a, paired.proba_b)
     report = multilabel_comparison_report(a, b, cmp, pairing=paired.pairing_json())
     json.dumps(report, allow_nan=False)
     assert report["task"] == "multilabel"

@@ -467,7 +467,7 @@ def _compare_multilabel(a: Predictions | MultilabelPredictions,
                         bootstrap: int, seed: int | None, metric: str | None,
                         zero_division: int | None) -> dict[str, Any]:
     """``compare`` of two multi-label predictions of the same examples and labels."""
-    from clfdiag.core.multilabel import compare_multilabel
+    from clfdiag.core.multilabel import compare_multilabel, evaluate_multilabel
     from clfdiag.errors import ClfdiagError
     from clfdiag.io.multilabel import pair_multilabel
     from clfdiag.reports.multilabel import multilabel_comparison_report
@@ -481,12 +481,14 @@ def _compare_multilabel(a: Predictions | MultilabelPredictions,
             f"{paired.only_in_a} ids only in A, {paired.only_in_b} only in B",
             "pass --allow-partial to compare the examples both hold")
     check_bootstrap_draws(bootstrap, paired.y.shape[0])
-    cmp = compare_multilabel(
-        paired.y, paired.proba_a, paired.proba_b, multilabel_thresholds(ml_a, threshold, None),
-        zero_division=_zero_division(zero_division), n_bins=bins,
-        min_confidence=min_confidence, top=top, accuracy_metric=accuracy,
-        min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
-        bootstrap=bootstrap, seed=seed)
+    cuts, zd = multilabel_thresholds(ml_a, threshold, None), _zero_division(zero_division)
+    ev_a, ev_b = (evaluate_multilabel(paired.y, p, cuts, zero_division=zd, n_bins=bins,
+                                      min_confidence=min_confidence, top=top)
+                  for p in (paired.proba_a, paired.proba_b))
+    cmp = compare_multilabel(ev_a, ev_b, paired.y, paired.proba_a, paired.proba_b,
+                             accuracy_metric=accuracy, min_loss_delta=min_loss_delta,
+                             min_accuracy_delta=min_accuracy_delta, bootstrap=bootstrap,
+                             seed=seed)
     return multilabel_comparison_report(ml_a, ml_b, cmp, pairing=paired.pairing_json(),
                                         min_loss_delta=min_loss_delta,
                                         min_accuracy_delta=min_accuracy_delta, alpha=alpha)
@@ -1025,8 +1027,7 @@ def _epochs_multilabel(runs: list[MultilabelPredictions], labels: Sequence[int] 
                       min_accuracy_delta=min_accuracy_delta)
 
     def compare_pair(i: int, j: int) -> Any:
-        return compare_multilabel(y, probas[i], probas[j], cuts, zero_division=zd, n_bins=bins,
-                                  min_confidence=min_confidence, top=0,
+        return compare_multilabel(evaluations[i], evaluations[j], y, probas[i], probas[j],
                                   accuracy_metric=accuracy, min_loss_delta=min_loss_delta,
                                   min_accuracy_delta=min_accuracy_delta)
 

@@ -4,6 +4,11 @@ metrics that should not depend on row order or class names do not."""
 import json
 import os
 import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from importlib.resources import files
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +19,7 @@ from typer.testing import CliRunner
 
 from clfdiag.cli.app import app
 from clfdiag.core import catalogue
-from clfdiag.core.catalogue import CATALOGUE, MetricSpec
+from clfdiag.core.catalogue import CATALOGUE, MetricSpec, read_specs
 from clfdiag.core.evaluation import evaluate_predictions
 from tests.conftest import SAMPLES
 
@@ -60,6 +65,70 @@ def test_specs_are_well_formed():
         assert re.fullmatch(r"[a-z][a-z0-9_]*", key)
         assert all((s.label, s.definition, s.reference, s.tasks))
         s.label_for({"bins": 15})  # every placeholder is a known setting
+
+
+SPEC_FILES = ("metrics.tsv", "multilabel_metrics.tsv")
+
+
+def test_the_spec_files_hold_the_whole_catalogue():
+    import clfdiag.core.multilabel  # noqa: F401  (registers its file's specs)
+
+    specs = [s for name in SPEC_FILES for s in read_specs(name)]
+    assert len({s.key for s in specs}) == len(specs)  # no key twice
+    assert {s.key: s for s in specs} == CATALOGUE
+    assert all(s.tasks <= {"binary", "multiclass", "multilabel"} for s in specs)
+    assert spec_values("ece") == ("ECE ({bins} bins)", False, frozenset({"binary", "multiclass"}),
+                                  False)
+    assert spec_values("recall") == ("recall (sensitivity)", True, frozenset({"binary"}), True)
+    assert spec_values("n") == ("examples", None, frozenset({"binary", "multiclass"}), False)
+    assert spec_values("coverage_error") == ("coverage error", False,
+                                             frozenset({"multilabel"}), False)
+
+
+def spec_values(key):
+    s = CATALOGUE[key]
+    return s.label, s.greater_is_better, s.tasks, s.positive_class_dependent
+
+
+def test_a_malformed_spec_file_names_its_line(tmp_path):
+    header = "\t".join(("key", "label", "direction", "tasks", "positive_class_dependent",
+                        "definition", "reference"))
+    good = "m\tM\thigher\tbinary\tno\tdefinition\treference"
+    path = tmp_path / "specs.tsv"
+    path.write_text(f"# a comment\n{header}\n{good}\n", encoding="utf-8")
+    assert read_specs(str(path)) == (MetricSpec("m", "M", True, "definition", "reference",
+                                                 frozenset({"binary"})),)
+    for bad in (good.replace("higher", "up"), good.replace("\tno\t", "\tmaybe\t"),
+                good.rsplit("\t", 1)[0]):
+        path.write_text(f"# a comment\n{header}\n{good}\n{bad}\n", encoding="utf-8")
+        with pytest.raises(ValueError, match=r"line 4: not a spec"):
+            read_specs(str(path))
+    path.write_text(f"{good}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="the first row must be the header"):
+        read_specs(str(path))
+
+
+def test_the_installed_package_carries_the_spec_files():
+    for name in SPEC_FILES:
+        assert files("clfdiag.core").joinpath(name).is_file(), name
+
+
+def test_a_built_wheel_carries_the_spec_files(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "src", project / "src",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, project / name)
+    result = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet",
+                             "--wheel-dir", str(tmp_path / "dist"), str(project)],
+                            capture_output=True, text=True, timeout=600)
+    if result.returncode and "build dependencies" in result.stderr:
+        pytest.skip("the build backend could not be installed (no package index)")
+    assert result.returncode == 0, result.stderr
+    (wheel,) = (tmp_path / "dist").glob("clfdiag-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    for name in SPEC_FILES:
+        assert f"clfdiag/core/{name}" in names
 
 
 def test_register_refuses_a_different_spec_under_a_known_key():

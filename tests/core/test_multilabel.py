@@ -333,7 +333,8 @@ def test_paired_tests_equal_scipy(problem):
 
     y, p, threshold, _ = problem
     q = np.clip(p[::-1] * 0.5 + 0.25, 0, 1) if len(p) > 1 else 1 - p
-    cmp = compare_multilabel(y, p, q, threshold)
+    cmp = compare_multilabel(evaluate_multilabel(y, p, threshold),
+                             evaluate_multilabel(y, q, threshold), y, p, q)
     la, lb = example_losses(y, p, threshold), example_losses(y, q, threshold)
     assert close(cmp.log_loss_test.mean_diff, cmp.b.metrics["log_loss"] - cmp.a.metrics["log_loss"])
     assert close(cmp.hamming_loss_test.mean_diff,
@@ -350,6 +351,32 @@ def test_paired_tests_equal_scipy(problem):
     loss_up = cmp.b.metrics["log_loss"] > cmp.a.metrics["log_loss"]
     acc_up = cmp.b.metrics["subset_accuracy"] > cmp.a.metrics["subset_accuracy"]
     assert cmp.loss_up_accuracy_up == (loss_up and acc_up)
+
+
+@given(multilabel_problems(weighted=True))
+def test_weighted_comparison_is_the_weighted_mean_difference(problem):
+    y, p, threshold, w = problem
+    q = np.clip(1.0 - p * 0.5, 0, 1)
+    cmp = compare_multilabel(evaluate_multilabel(y, p, threshold, weights=w),
+                             evaluate_multilabel(y, q, threshold, weights=w), y, p, q, weights=w)
+    la, lb = example_losses(y, p, threshold), example_losses(y, q, threshold)
+    assert close(cmp.log_loss_test.mean_diff, np.average(lb.bce - la.bce, weights=w))
+    assert close(cmp.hamming_loss_test.mean_diff,
+                 cmp.b.metrics["hamming_loss"] - cmp.a.metrics["hamming_loss"])
+    assert cmp.log_loss_test.p_value is None
+    assert cmp.exact_match_test is None
+
+
+def test_comparison_refuses_evaluations_of_other_rows_thresholds_or_weights():
+    y = np.array([[1, 0], [0, 1], [1, 1]])
+    p = np.array([[0.8, 0.3], [0.4, 0.6], [0.9, 0.2]])
+    ev = evaluate_multilabel(y, p)
+    with pytest.raises(ValueError, match="same thresholds and weights"):
+        compare_multilabel(ev, evaluate_multilabel(y, p, 0.7), y, p, p)
+    with pytest.raises(ValueError, match="same thresholds and weights"):
+        compare_multilabel(ev, ev, y[:2], p[:2], p[:2])
+    with pytest.raises(ValueError, match="same thresholds and weights"):
+        compare_multilabel(ev, ev, y, p, p, weights=np.ones(3))
 
 
 def test_every_metric_key_is_in_the_catalogue():

@@ -44,7 +44,7 @@ import numpy.typing as npt
 
 from clfdiag.core.accumulators import TopErrors
 from clfdiag.core.calibration import bin_index, calibration_from_sums
-from clfdiag.core.catalogue import MetricSpec, register
+from clfdiag.core.catalogue import read_specs, register
 from clfdiag.core.losses import EPS
 from clfdiag.core.ranking import (
     Curve,
@@ -68,52 +68,7 @@ SET_METRICS = ("precision", "recall", "f1", "jaccard")
 ROW_CHUNK = 1 << 15
 """Rows handled at a time: keeps the per-row sorting's temporaries small and warm."""
 
-MULTILABEL = frozenset({"multilabel"})
-
-
-def _average_specs(key: str, name: str, definition: str, reference: str
-                   ) -> tuple[MetricSpec, ...]:
-    return tuple(MetricSpec(f"{key}_{a}", f"{name} ({a})", True, f"{definition}, {a} average",
-                            f"{reference}(average='{a}')", MULTILABEL) for a in AVERAGES)
-
-
-register(
-    MetricSpec("hamming_loss", "Hamming loss", False,
-               "share of the n x L label cells predicted wrongly",
-               "sklearn.metrics.hamming_loss", MULTILABEL),
-    MetricSpec("subset_accuracy", "subset accuracy", True,
-               "share of examples whose predicted label set equals the true set",
-               "sklearn.metrics.accuracy_score (multi-label)", MULTILABEL),
-    MetricSpec("label_accuracy", "label accuracy", True,
-               "share of the n x L label cells predicted rightly: 1 - Hamming loss",
-               "1 - sklearn.metrics.hamming_loss", MULTILABEL),
-    *_average_specs("precision", "precision", "TP / (TP + FP)",
-                    "sklearn.metrics.precision_score"),
-    *_average_specs("recall", "recall", "TP / (TP + FN)", "sklearn.metrics.recall_score"),
-    *_average_specs("f1", "F1", "2 TP / (2 TP + FP + FN)", "sklearn.metrics.f1_score"),
-    *_average_specs("jaccard", "Jaccard", "TP / (TP + FP + FN)",
-                    "sklearn.metrics.jaccard_score"),
-    *_average_specs("roc_auc", "ROC AUC", "area under the ROC curve",
-                    "sklearn.metrics.roc_auc_score"),
-    *_average_specs("average_precision", "average precision",
-                    "sum over thresholds of (R_k - R_(k-1)) P_k",
-                    "sklearn.metrics.average_precision_score"),
-    MetricSpec("label_ranking_average_precision", "label ranking average precision", True,
-               "mean over rows and true labels of the share of true labels among those "
-               "ranked at or above it (1 for a row with no or every true label)",
-               "sklearn.metrics.label_ranking_average_precision_score", MULTILABEL),
-    MetricSpec("coverage_error", "coverage error", False,
-               "mean over rows of how far down the ranking one must go to cover every "
-               "true label (0 for a row without true labels)",
-               "sklearn.metrics.coverage_error", MULTILABEL),
-    MetricSpec("label_ranking_loss", "label ranking loss", False,
-               "mean over rows of the share of (true, false) label pairs ranked wrongly, "
-               "ties counting as wrong",
-               "sklearn.metrics.label_ranking_loss", MULTILABEL),
-    MetricSpec("ndcg", "NDCG", True,
-               "mean over rows of DCG / ideal DCG over all ranks, ties averaged (0 for a row "
-               "without true labels)", "sklearn.metrics.ndcg_score", MULTILABEL),
-)
+register(*read_specs("multilabel_metrics.tsv"))
 
 
 @dataclass(frozen=True)
@@ -763,24 +718,23 @@ class MultilabelComparison:
 
 
 def compare_multilabel(
+    a: MultilabelEvaluation,
+    b: MultilabelEvaluation,
     y: npt.NDArray[np.integer] | BoolArray,
     proba_a: FloatArray,
     proba_b: FloatArray,
-    threshold: float | Sequence[float] | FloatArray = 0.5,
     *,
-    zero_division: ZeroDivision = 0,
     weights: FloatArray | None = None,
-    n_bins: int = 15,
-    min_confidence: float = 0.9,
-    top: int = 10,
     accuracy_metric: str = "subset_accuracy",
     min_loss_delta: float = 0.0,
     min_accuracy_delta: float = 0.0,
     bootstrap: int = 0,
     seed: int | None = None,
 ) -> MultilabelComparison:
-    """Compare two models' per-label probabilities for the same rows and true labels.
+    """Compare two models' evaluations of the same rows and true labels.
 
+    ``a`` and ``b`` are :func:`evaluate_multilabel` of ``(y, proba_a)`` and
+    ``(y, proba_b)`` at the same thresholds, with ``weights`` if weighted.
     The tests are those of ``compare`` for a single label: the paired t test of
     the per-row differences (or a paired bootstrap with ``bootstrap``
     resamples), :func:`~clfdiag.core.stats.paired_t`; weighted, the weighted
@@ -790,10 +744,10 @@ def compare_multilabel(
     """
     if accuracy_metric not in ACCURACY_METRICS:
         raise ValueError(f"accuracy_metric must be one of {', '.join(ACCURACY_METRICS)}")
-    a, b = (evaluate_multilabel(y, p, threshold, zero_division=zero_division, weights=weights,
-                                n_bins=n_bins, min_confidence=min_confidence, top=top)
-            for p in (proba_a, proba_b))
-    la, lb = example_losses(y, proba_a, threshold), example_losses(y, proba_b, threshold)
+    if a.thresholds != b.thresholds or not a.n == b.n == len(y) \
+            or (a.weight_sum is None, b.weight_sum is None) != (weights is None,) * 2:
+        raise ValueError("a and b must evaluate the rows y, at the same thresholds and weights")
+    la, lb = example_losses(y, proba_a, a.thresholds), example_losses(y, proba_b, a.thresholds)
     tests = []
     for diff in (lb.bce - la.bce, lb.hamming - la.hamming):
         if weights is not None:

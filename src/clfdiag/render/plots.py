@@ -22,6 +22,8 @@ PALETTE = (BLUE, ORANGE, GREEN, VERMILION, PURPLE, SKY, YELLOW, BLACK)
 GROUP_COLOURS = (GREEN, VERMILION, ORANGE, SKY, BLACK, PURPLE)
 """One colour a loss-change group, in the order of ``decomposition.groups``."""
 Draw = TypeVar("Draw", bound=Callable[..., Any])
+Shown = TypeVar("Shown")
+"""What a figure shows: a report, or a section of one."""
 SIZE = (6.4, 4.8)
 DPI = 125  # 800 x 600 pixels
 
@@ -68,6 +70,26 @@ def new_axes(title: str) -> tuple[Any, Any]:
     """:func:`new_figure` and the one axes that fills it."""
     fig = new_figure(title)
     return fig, fig.add_subplot()
+
+
+def axes_figure(title: str) -> Callable[[Callable[[Any, Shown], None]], Callable[[Shown], Any]]:
+    """Make ``draw(ax, shown)`` a figure function ``f(shown) -> figure`` of one axes.
+
+    The figure is :func:`new_axes` titled ``title``; ``draw`` fills its axes (the
+    figure is ``ax.figure``) and runs under :func:`plain_text`, as does every figure.
+    """
+
+    def make(draw: Callable[[Any, Shown], None]) -> Callable[[Shown], Any]:
+        @plain_text
+        @functools.wraps(draw)
+        def figure(shown: Shown) -> Any:
+            fig, ax = new_axes(title)
+            draw(ax, shown)
+            return fig
+
+        return figure
+
+    return make
 
 
 def plain(text: str) -> str:
@@ -184,11 +206,10 @@ def interval_reliability_figure(series: list[tuple[str, dict[str, Any], str]],
     return fig
 
 
-@plain_text
-def risk_coverage_figure(section: dict[str, Any]) -> Any:
+@axes_figure("Risk-coverage curve")
+def risk_coverage_figure(ax: Any, section: dict[str, Any]) -> None:
     """Selective risk (error rate among the kept) against coverage (share kept)."""
     curve = section["curve"]
-    fig, ax = new_axes("Risk-coverage curve")
     ax.plot(curve["coverage"], curve["risk"], color=BLUE, linewidth=2,
             label=f"selective risk (AURC {section['aurc']:.4f})")
     ax.plot(curve["coverage"], curve["generalized_risk"], color=ORANGE, linewidth=1.5,
@@ -199,7 +220,6 @@ def risk_coverage_figure(section: dict[str, Any]) -> Any:
     ax.set_ylim(bottom=0)
     ax.legend(loc="upper left", fontsize=9)
     style_axes(ax)
-    return fig
 
 
 @plain_text

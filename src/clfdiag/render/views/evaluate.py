@@ -13,6 +13,7 @@ from clfdiag.render.plots import (
     PALETTE,
     SIZE,
     VERMILION,
+    axes_figure,
     confidence_axes,
     interval_reliability_figure,
     new_axes,
@@ -345,11 +346,10 @@ def _figure_for_rows(title: str, rows: int) -> Any:
     return fig
 
 
-@plain_text
-def roc_figure(report: dict[str, Any]) -> Any:
+@axes_figure("ROC curve")
+def roc_figure(ax: Any, report: dict[str, Any]) -> None:
     """ROC curve with the AUC (and its CI) in the legend, chance, and the operating point."""
     m = report["metrics"]
-    fig, ax = new_axes("ROC curve")
     roc = report["curves"]["roc"]
     label = f"model (AUC {m['roc_auc']:.3f}"
     if report.get("roc_auc_ci"):
@@ -362,21 +362,18 @@ def roc_figure(report: dict[str, Any]) -> Any:
                 label=f"threshold {report['threshold']:g}")
     rate_axes(ax, "false positive rate (1 − specificity)", "true positive rate (recall)",
                "lower right")
-    return fig
 
 
-@plain_text
-def pr_figure(report: dict[str, Any]) -> Any:
+@axes_figure("Precision-recall curve")
+def pr_figure(ax: Any, report: dict[str, Any]) -> None:
     """Precision-recall curve with the prevalence baseline."""
     m = report["metrics"]
-    fig, ax = new_axes("Precision-recall curve")
     pr = report["curves"]["pr"]
     ax.step(pr["recall"], pr["precision"], where="post", color=BLUE, linewidth=2,
             label=f"model (average precision {m['pr_auc']:.3f})")
     ax.axhline(m["prevalence"], color="#888888", linestyle="--", linewidth=1,
                label=f"prevalence {m['prevalence']:.3f} (chance)")
     rate_axes(ax, "recall", "precision", "lower left")
-    return fig
 
 
 @plain_text
@@ -402,12 +399,11 @@ def class_roc_figure(report: dict[str, Any]) -> Any:
     return fig
 
 
-@plain_text
-def confidence_figure(report: dict[str, Any]) -> Any:
+@axes_figure("Confidence of correct and wrong predictions")
+def confidence_figure(ax: Any, report: dict[str, Any]) -> None:
     """Confidence of correct and wrong predictions; the overconfident region shaded."""
     bins = report["calibration"]["bins"]
     over = report["overconfident_errors"]
-    fig, ax = new_axes("Confidence of correct and wrong predictions")
     centres = [(b["lower"] + b["upper"]) / 2 for b in bins]
     width = bins[0]["upper"] - bins[0]["lower"]
     right = report["calibration"]["correct"]
@@ -417,19 +413,17 @@ def confidence_figure(report: dict[str, Any]) -> Any:
     ax.axvspan(over["min_confidence"], 1.0, color=ORANGE, alpha=0.15,
                label=f"overconfident errors: {over['count']:,} (≥ {over['min_confidence']:g})")
     confidence_axes(ax, "examples")
-    return fig
 
 
-@plain_text
-def confusion_figure(report: dict[str, Any]) -> Any:
+@axes_figure("Confusion matrix (rows: actual, columns: predicted)")
+def confusion_figure(ax: Any, report: dict[str, Any]) -> None:
     """Confusion matrix heatmap: row-normalised rates as colour, counts and rates as text."""
     labels = [plain(label) for label in report["confusion_matrix"]["labels"]]
     matrix = report["confusion_matrix"]["matrix"]
     k = len(labels)
-    fig, ax = new_axes("Confusion matrix (rows: actual, columns: predicted)")
     rates = [[v / sum(row) if sum(row) else 0.0 for v in row] for row in matrix]
     image = ax.imshow(rates, cmap="Blues", vmin=0, vmax=1)
-    fig.colorbar(image, ax=ax, label="share of the actual class")
+    ax.figure.colorbar(image, ax=ax, label="share of the actual class")
     if k <= 12:
         for i in range(k):
             for j in range(k):
@@ -441,7 +435,6 @@ def confusion_figure(report: dict[str, Any]) -> Any:
         ax.set_yticks(range(k), labels)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("actual class")
-    return fig
 
 
 VIEW = CommandView(evaluation_document, evaluation_rows, evaluation_figures)

@@ -17,10 +17,9 @@ from clfdiag.render.plots import (
     SKY,
     VERMILION,
     YELLOW,
+    axes_figure,
     confidence_axes,
-    new_axes,
     plain,
-    plain_text,
     rate_axes,
     risk_coverage_figure,
 )
@@ -123,14 +122,13 @@ def ood_figures(report: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@plain_text
-def ood_confidence_figure(report: dict[str, Any]) -> Any:
+@axes_figure("Confidence on IN and OUT data")
+def ood_confidence_figure(ax: Any, report: dict[str, Any]) -> None:
     """Share of each set's examples per confidence bin: IN correct, IN wrong, every OUT."""
     from pathlib import PurePath
 
     hist = report["in"]["confidence_histogram"]
     edges = hist["edges"]
-    fig, ax = new_axes("Confidence on IN and OUT data")
     series = [("IN, correct", hist["correct"], BLUE, "-"),
               ("IN, wrong", hist["wrong"], VERMILION, "-")]
     colours = (ORANGE, GREEN, PURPLE, SKY, BLACK, YELLOW)
@@ -148,15 +146,13 @@ def ood_confidence_figure(report: dict[str, Any]) -> Any:
         ax.axvline(first, color="#888888", linestyle=":", linewidth=1,
                    label=f"confidence {first:g}")
     confidence_axes(ax, "share of the set's examples")
-    return fig
 
 
-@plain_text
-def ood_roc_figure(report: dict[str, Any]) -> Any:
+@axes_figure("IN vs OUT by max softmax")
+def ood_roc_figure(ax: Any, report: dict[str, Any]) -> None:
     """ROC of IN (positive) against each OUT set, by the largest class probability."""
     from pathlib import PurePath
 
-    fig, ax = new_axes("IN vs OUT by max softmax")
     colours = (ORANGE, GREEN, PURPLE, SKY, BLACK, YELLOW)
     for i, o in enumerate(report["out"]):
         msp = next((s for s in o["scores"] if s["score"] == o["roc"]["score"]), None)
@@ -166,7 +162,6 @@ def ood_roc_figure(report: dict[str, Any]) -> Any:
     ax.plot([0, 1], [0, 1], color="#888888", linestyle="--", linewidth=1, label="chance")
     rate_axes(ax, "share of OUT examples kept (false positive rate)",
                "share of IN examples kept (true positive rate)", "lower right")
-    return fig
 
 
 VIEW = CommandView(ood_document, ood_rows, ood_figures)

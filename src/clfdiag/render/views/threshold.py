@@ -13,6 +13,7 @@ from clfdiag.render.plots import (
     GROUP_COLOURS,
     ORANGE,
     VERMILION,
+    axes_figure,
     new_axes,
     plain,
     rate_axes,
@@ -180,9 +181,9 @@ def threshold_figures(report: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def threshold_roc_figure(report: dict[str, Any]) -> Any:
+@axes_figure("ROC curve and operating points")
+def threshold_roc_figure(ax: Any, report: dict[str, Any]) -> None:
     """The ROC curve with the chosen operating point (and each group's) and the current one."""
-    fig, ax = new_axes("ROC curve and operating points")
     ax.plot(report["roc"]["fpr"], report["roc"]["tpr"], color=BLUE, linewidth=2, label="model")
     ax.plot([0, 1], [0, 1], color="#888888", linestyle="--", linewidth=1, label="chance")
     points = [(f"best {report['criterion']} (t = {report['best']['threshold']:.4g})",
@@ -200,7 +201,6 @@ def threshold_roc_figure(report: dict[str, Any]) -> Any:
                     markersize=8, label=label)
     rate_axes(ax, "false positive rate (1 − specificity)", "true positive rate (recall)",
                "lower right")
-    return fig
 
 
 def criterion_figure(report: dict[str, Any]) -> Any:
@@ -227,10 +227,10 @@ def criterion_figure(report: dict[str, Any]) -> Any:
     return fig
 
 
-def decision_curve_figure(report: dict[str, Any]) -> Any:
+@axes_figure("Decision curve")
+def decision_curve_figure(ax: Any, report: dict[str, Any]) -> None:
     """Net benefit of the model, treat all and treat none (Vickers & Elkin 2006)."""
     curve = report["decision_curve"]
-    fig, ax = new_axes("Decision curve")
     pt = curve["risk_threshold"]
     for key, label, colour in (("model", "model", BLUE), ("treat_all", "treat all", ORANGE),
                                ("treat_none", "treat none", BLACK)):
@@ -241,7 +241,6 @@ def decision_curve_figure(report: dict[str, Any]) -> Any:
     ax.set_ylabel("net benefit")
     ax.legend(fontsize=9)
     style_axes(ax)
-    return fig
 
 
 VIEW = CommandView(threshold_document, threshold_rows, threshold_figures)
