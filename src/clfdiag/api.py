@@ -314,7 +314,7 @@ def compare(
     disparity under A and B, B - A, and a paired bootstrap interval of
     ``fairness_bootstrap`` resamples seeded by ``seed``.
     """
-    from clfdiag.core.comparison import compare_predictions
+    from clfdiag.core.comparison import ComparisonSettings, compare_predictions
     from clfdiag.pairing import pair_predictions, row_pairing_note
     from clfdiag.reports.compare import compare_report
 
@@ -353,11 +353,12 @@ def compare(
     assert cut is not None
     paired = pair_predictions(a, b, allow_partial)
     check_bootstrap_draws(bootstrap, paired.y.shape[0])
-    cmp = compare_predictions(
-        paired.y, paired.proba_a, paired.proba_b, threshold=cut,
-        min_confidence=min_confidence, top=top, n_bins=bins, min_loss_delta=min_loss_delta,
-        min_accuracy_delta=min_accuracy_delta, bootstrap=bootstrap, seed=seed,
-        sample_points=sample_points, weights=paired.weights)
+    settings = ComparisonSettings(
+        threshold=cut, min_confidence=min_confidence, top=top, n_bins=bins,
+        min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
+        bootstrap=bootstrap, seed=seed, sample_points=sample_points)
+    cmp = compare_predictions(paired.y, paired.proba_a, paired.proba_b, settings,
+                              weights=paired.weights)
     metric_scan = None
     if metric != "accuracy":
         from clfdiag.core.trajectory import scan
@@ -628,7 +629,7 @@ def _compare_scores(a: Predictions, b: Predictions, *, allow_partial: bool,
     import numpy as np
 
     from clfdiag.core.accumulators import ClassificationSums
-    from clfdiag.core.comparison import compare_predictions
+    from clfdiag.core.comparison import ComparisonSettings, compare_predictions
     from clfdiag.core.evaluation import finish
     from clfdiag.core.ranking import rank_binary
     from clfdiag.core.stats import MeanDifference, delong_paired
@@ -647,8 +648,8 @@ def _compare_scores(a: Predictions, b: Predictions, *, allow_partial: bool,
         sums.update(y, decisions(scores))
         return finish(sums, rank_binary(y, scores))
 
-    cmp = compare_predictions(y, decisions(paired.proba_a), decisions(paired.proba_b), top=0,
-                              n_bins=bins)
+    cmp = compare_predictions(y, decisions(paired.proba_a), decisions(paired.proba_b),
+                              ComparisonSettings(top=0, n_bins=bins))
     cmp = replace(cmp, a=evaluation(paired.proba_a), b=evaluation(paired.proba_b),
                   delong=delong_paired(y, paired.proba_a, paired.proba_b),
                   log_loss_test=MeanDifference(float("nan"), None, None, "none"),
@@ -870,7 +871,7 @@ def epochs(
     when higher; default accuracy) takes accuracy's place in the flag. Multi-label runs take
     ``metric`` and ``zero_division`` as :func:`compare` does.
     """
-    from clfdiag.core.comparison import compare_predictions
+    from clfdiag.core.comparison import ComparisonSettings, compare_predictions
     from clfdiag.core.evaluation import evaluate_predictions
     from clfdiag.core.trajectory import scan
     from clfdiag.errors import ClfdiagError
@@ -908,12 +909,13 @@ def epochs(
                       min_accuracy_delta=min_accuracy_delta)
     accuracy_scan = None if metric == "accuracy" else scan(losses, accuracies)
 
+    settings = ComparisonSettings(threshold=cut, min_confidence=min_confidence, top=0,
+                                  n_bins=bins, min_loss_delta=min_loss_delta,
+                                  min_accuracy_delta=min_accuracy_delta)
+
     def compare_pair(i: int, j: int) -> Any:
         paired = pair_predictions(runs[i], runs[j])
-        return compare_predictions(paired.y, paired.proba_a, paired.proba_b,
-                                   threshold=cut, min_confidence=min_confidence, top=0,
-                                   n_bins=bins, min_loss_delta=min_loss_delta,
-                                   min_accuracy_delta=min_accuracy_delta,
+        return compare_predictions(paired.y, paired.proba_a, paired.proba_b, settings,
                                    weights=paired.weights)
 
     changes = {i: compare_pair(i - 1, i) for i in trajectory.flagged}

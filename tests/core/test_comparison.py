@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from clfdiag.core.comparison import compare_predictions
+from clfdiag.core.comparison import ComparisonSettings, compare_predictions
 from tests.strategies import multiclass_problems, probability
 
 
@@ -46,15 +46,16 @@ def test_worked_example_loss_and_accuracy_both_rise():
 def test_minimum_deltas_silence_small_moves():
     y = np.array([1, 1])
     a, b = np.array([0.49, 0.99]), np.array([0.51, 0.51])
-    assert not compare_predictions(y, a, b, min_loss_delta=0.5).loss_up_accuracy_up
-    assert not compare_predictions(y, a, b, min_accuracy_delta=0.5).loss_up_accuracy_up
+    for settings in (ComparisonSettings(min_loss_delta=0.5),
+                     ComparisonSettings(min_accuracy_delta=0.5)):
+        assert not compare_predictions(y, a, b, settings).loss_up_accuracy_up
 
 
 def test_top_lists_the_largest_loss_increases():
     y = np.array([1, 0, 1, 0])
     a = np.array([0.9, 0.1, 0.6, 0.4])
     b = np.array([0.2, 0.15, 0.7, 0.9])
-    cmp = compare_predictions(y, a, b, top=2)
+    cmp = compare_predictions(y, a, b, ComparisonSettings(top=2))
     assert [c.index for c in cmp.top] == [3, 0]
     assert cmp.top[0].loss_b > cmp.top[0].loss_a
 
@@ -161,7 +162,7 @@ def test_top_rises_equal_a_loop_over_every_example(arrays, top):
     # Brute force: every example's rise and noise (eps / q of each side plus each
     # term's rounding), those above their noise ordered by rise, then by index.
     y, a, b = arrays
-    cmp = compare_predictions(y, a, b, top=top)
+    cmp = compare_predictions(y, a, b, ComparisonSettings(top=top))
     eps = np.finfo(np.float64).eps
     listed = []
     for i in range(len(y)):

@@ -5,7 +5,8 @@ panel live here, so that two commands cannot describe one flag differently.
 The flags that say how to read a predictions file are added to a command as one
 block by :func:`reads_predictions`, which hands the command one ``ReadOptions``;
 those of where the report goes and of its gates by :func:`delivers`, as one
-:class:`Delivery`.
+:class:`Delivery`; those of the loss-up/accuracy-up scan by :func:`scans`, as one
+:class:`ScanKeywords`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypedDict
 
 import typer
 
@@ -255,6 +256,35 @@ GATE_FLAGS: tuple[tuple[str, Any, Any], ...] = (
 """The gate flags a command may take, as :func:`delivers` lists them: (parameter,
 annotation, default)."""
 
+SCAN_FLAGS: tuple[tuple[str, Any, Any], ...] = (
+    ("threshold", ScoreThreshold, None),
+    ("min_confidence", MinConfidence, 0.9),
+    ("top", Top, 10),
+    ("bins", Bins, 15),
+    ("min_loss_delta", MinLossDelta, 0.0),
+    ("min_accuracy_delta", MinAccuracyDelta, 0.0),
+    ("metric", ScanMetric, None),
+    ("alpha", Alpha, 0.05),
+)
+"""The flags of the loss-up/accuracy-up scan of ``compare`` and ``epochs``, in the order
+the help lists them: (parameter, annotation, default)."""
+
+
+class ScanKeywords(TypedDict, total=False):
+    """What the flags of :data:`SCAN_FLAGS` say, by the names of the API's keyword arguments.
+
+    A flag the command does not take is absent.
+    """
+
+    threshold: float | None
+    min_confidence: float
+    top: int
+    bins: int
+    min_loss_delta: float
+    min_accuracy_delta: float
+    metric: str | None
+    alpha: float
+
 
 @dataclass(frozen=True)
 class Delivery:
@@ -314,11 +344,7 @@ def reads_predictions(*, without: tuple[str, ...] = (), multilabel: bool = False
     ``MultilabelOptions`` or None. ``declared`` gives a flag its own annotation in this
     command (another help text), by parameter name.
     """
-    unknown = set(without) | set(declared)
-    unknown -= {name for name, _, _ in READING_FLAGS}
-    if unknown:
-        raise ValueError(f"no reading flags named {sorted(unknown)}")
-    kept = tuple(flag for flag in READING_FLAGS if flag[0] not in without)
+    kept = _kept(READING_FLAGS, without, declared, "reading")
     stand_ins = {"options": _flags(kept, declared),
                  "multi": _flags(MULTILABEL_FLAGS, declared) if multilabel else []}
 
@@ -331,6 +357,49 @@ def reads_predictions(*, without: tuple[str, ...] = (), multilabel: bool = False
         return {**given, "options": _read_options(**read)}
 
     return lambda command: _standing_in(command, stand_ins, gather)
+
+
+def scans(*, without: tuple[str, ...] = (),
+          **declared: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command the flags of the loss-up/accuracy-up scan and hand them over as one value.
+
+    The command declares a keyword-only parameter ``scan``: in the signature Typer reads
+    it stands for the flags of :data:`SCAN_FLAGS` but those named in ``without``, and the
+    command is called with ``scan`` a :class:`ScanKeywords` of those flags. ``declared``
+    gives a flag its own annotation in this command, by parameter name. Put it above
+    :func:`reads_predictions`.
+    """
+    kept = _kept(SCAN_FLAGS, without, declared, "scan")
+
+    def gather(given: dict[str, Any]) -> dict[str, Any]:
+        scan = {name: given.pop(name) for name, _, _ in kept}
+        return {**given, "scan": ScanKeywords(**scan)}
+
+    return lambda command: _standing_in(command, {"scan": _flags(kept, declared)}, gather)
+
+
+def compares_runs(*, without: tuple[str, ...] = (),
+                  **declared: Any) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Give a command that compares runs of predictions on the same examples its flags.
+
+    Those of :func:`reads_predictions` with the multi-label flags (``options``,
+    ``multi``), of :func:`scans` but those named in ``without``, with the annotations
+    ``declared`` (``scan``), and of :func:`delivers` with ``--fail-on`` (``delivery``).
+    """
+    def decorate(command: Callable[..., None]) -> Callable[..., None]:
+        read = reads_predictions(multilabel=True)(command)
+        return delivers("fail_on")(scans(without=without, **declared)(read))
+
+    return decorate
+
+
+def _kept(table: tuple[tuple[str, Any, Any], ...], without: tuple[str, ...],
+          declared: dict[str, Any], what: str) -> tuple[tuple[str, Any, Any], ...]:
+    """The flags of ``table`` but those named in ``without``; a name not in it is a mistake."""
+    unknown = (set(without) | set(declared)) - {name for name, _, _ in table}
+    if unknown:
+        raise ValueError(f"no {what} flags named {sorted(unknown)}")
+    return tuple(flag for flag in table if flag[0] not in without)
 
 
 def _flags(table: tuple[tuple[str, Any, Any], ...],

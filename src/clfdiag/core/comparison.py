@@ -269,26 +269,42 @@ def _groups_of_change(correct_a: npt.NDArray[np.bool_], correct_b: npt.NDArray[n
     )
 
 
+@dataclass(frozen=True)
+class ComparisonSettings:
+    """How :func:`compare_predictions` decides, flags and tests.
+
+    ``threshold`` is the binary decision (positive iff p >= threshold);
+    ``min_confidence``, ``top`` and ``n_bins`` are each model's evaluation's
+    (:func:`~clfdiag.core.evaluation.evaluate_predictions`), ``top`` also the number
+    of examples whose loss rose most; ``min_loss_delta`` and ``min_accuracy_delta``
+    the rises below which ``loss_up_accuracy_up`` is not raised; ``bootstrap``
+    resamples (0: the paired t test) of the log-loss difference, seeded by ``seed``;
+    ``sample_points`` examples sampled for a scatter plot (0: none).
+    """
+
+    threshold: float = 0.5
+    min_confidence: float = 0.9
+    top: int = 10
+    n_bins: int = 15
+    min_loss_delta: float = 0.0
+    min_accuracy_delta: float = 0.0
+    bootstrap: int = 0
+    seed: int | None = None
+    sample_points: int = 0
+
+
 def compare_predictions(
     y: npt.NDArray[np.integer],
     proba_a: FloatArray,
     proba_b: FloatArray,
+    settings: ComparisonSettings = ComparisonSettings(),
     *,
-    threshold: float = 0.5,
-    min_confidence: float = 0.9,
-    top: int = 10,
-    n_bins: int = 15,
-    min_loss_delta: float = 0.0,
-    min_accuracy_delta: float = 0.0,
-    bootstrap: int = 0,
-    seed: int | None = None,
-    sample_points: int = 0,
     weights: FloatArray | None = None,
 ) -> Comparison:
     """Compare two models' probabilities for the same examples with the same labels ``y``.
 
     ``loss_up_accuracy_up`` is true when log loss rose by more than
-    ``min_loss_delta`` and accuracy rose by more than ``min_accuracy_delta``,
+    ``settings.min_loss_delta`` and accuracy rose by more than ``settings.min_accuracy_delta``,
     each by more than its float64 noise (``loss_noise``, ``accuracy_noise``:
     :func:`log_loss_noise` and :func:`mean_noise` of A plus B's), so that
     files equal but for rounding never raise it. The rising losses listed in
@@ -298,12 +314,13 @@ def compare_predictions(
     McNemar's and DeLong's tests and the test of the loss difference are None,
     with the reasons in ``undefined``.
     """
+    threshold, top = settings.threshold, settings.top
     if y.shape[0] == 0:
         # Log loss and accuracy are undefined (null) without examples; no delta is 0.
         raise ValueError("no examples to compare")
     ev_a, ev_b = (evaluate_predictions(y, proba, threshold=threshold,
-                                       min_confidence=min_confidence, top=top, n_bins=n_bins,
-                                       weights=weights, details=False)
+                                       min_confidence=settings.min_confidence, top=top,
+                                       n_bins=settings.n_bins, weights=weights, details=False)
                   for proba in (proba_a, proba_b))
     # DeLong's test first: its sorts need the most memory, before the per-example terms.
     delong = (delong_paired(y, proba_a, proba_b, distinct=(
@@ -325,13 +342,13 @@ def compare_predictions(
         log_loss_test = MeanDifference(float(weights @ diff / weights.sum()), None, None,
                                        "weighted mean difference")
     else:
-        log_loss_test = (paired_bootstrap(diff, bootstrap, seed) if bootstrap
-                         else paired_t(diff))
+        log_loss_test = (paired_bootstrap(diff, settings.bootstrap, settings.seed)
+                         if settings.bootstrap else paired_t(diff))
     sample = np.zeros(0, dtype=np.int64)
-    if sample_points:
+    if settings.sample_points:
         n = y.shape[0]
-        sample = (np.arange(n) if n <= sample_points else np.sort(
-            np.random.default_rng(0).choice(n, sample_points, replace=False)))
+        sample = (np.arange(n) if n <= settings.sample_points else np.sort(
+            np.random.default_rng(0).choice(n, settings.sample_points, replace=False)))
     group_of = np.zeros(sample.size, dtype=np.int64)
     for g, mask in enumerate(group_masks(correct_a[sample], correct_b[sample], diff[sample])):
         group_of[mask] = g
@@ -342,8 +359,9 @@ def compare_predictions(
         b=ev_b,
         loss_delta=loss_delta,
         accuracy_delta=accuracy_delta,
-        loss_up_accuracy_up=(loss_delta > max(min_loss_delta, loss_noise)
-                             and accuracy_delta > max(min_accuracy_delta, accuracy_noise)),
+        loss_up_accuracy_up=(loss_delta > max(settings.min_loss_delta, loss_noise)
+                             and accuracy_delta > max(settings.min_accuracy_delta,
+                                                      accuracy_noise)),
         groups=_groups_of_change(correct_a, correct_b, diff, weights),
         top=changes,
         mcnemar=None if weights is not None else mcnemar_exact(correct_a, correct_b),

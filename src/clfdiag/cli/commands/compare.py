@@ -9,23 +9,15 @@ import typer
 from clfdiag.cli.delivery import finish, input_paths, refuse_overwriting
 from clfdiag.cli.options import (
     AllowPartial,
-    Alpha,
-    Bins,
     CorrectionChoice,
     CorrectionOpt,
     Delivery,
     FairnessAgg,
     FairnessBootstrap,
     FairnessReference,
-    MinAccuracyDelta,
-    MinConfidence,
-    MinLossDelta,
-    ScanMetric,
-    ScoreThreshold,
-    Top,
+    ScanKeywords,
     ZeroDivision,
-    delivers,
-    reads_predictions,
+    compares_runs,
 )
 from clfdiag.errors import ClfdiagError
 from clfdiag.limits import MAX_BOOTSTRAP, check_limits
@@ -35,8 +27,7 @@ if TYPE_CHECKING:
     from clfdiag.io.multilabel import MultilabelOptions
 
 
-@delivers("fail_on")
-@reads_predictions(multilabel=True)
+@compares_runs()
 def compare(
     file_a: Annotated[str, typer.Argument(help="Predictions of model (or epoch) A.")],
     file_b: Annotated[str, typer.Argument(help="Predictions of B for the same examples.")],
@@ -54,14 +45,7 @@ def compare(
     multi: MultilabelOptions | None,
     zero_division: ZeroDivision = None,
     allow_partial: AllowPartial = False,
-    threshold: ScoreThreshold = None,
-    min_confidence: MinConfidence = 0.9,
-    top: Top = 10,
-    bins: Bins = 15,
-    min_loss_delta: MinLossDelta = 0.0,
-    min_accuracy_delta: MinAccuracyDelta = 0.0,
-    metric: ScanMetric = None,
-    alpha: Alpha = 0.05,
+    scan: ScanKeywords,
     bootstrap: Annotated[int, typer.Option(
         help="Bootstrap the log-loss difference with N resamples instead of a t test "
              f"(0 to {MAX_BOOTSTRAP:,}).", rich_help_panel="Statistics")] = 0,
@@ -91,7 +75,7 @@ def compare(
         refuse_two_file_flags(fail_on=delivery.fail_on, junit=delivery.junit,
                               plot=delivery.plot, by=by)
     conditions = parse_fail_on(delivery.fail_on)
-    check_limits(top=top, bins=bins, bootstrap=bootstrap)
+    check_limits(top=scan["top"], bins=scan["bins"], bootstrap=bootstrap)
     inputs = input_paths(*files, options.labels_file)
     refuse_overwriting(inputs, delivery.output, delivery.junit)
     preds = [read_either(f, options, multi) for f in files]
@@ -103,18 +87,16 @@ def compare(
                                    options.id_col)
     report = compare_predictions(
         *preds, names=name, correction=correction.value, allow_partial=allow_partial,
-        threshold=threshold, min_confidence=min_confidence, top=top, bins=bins,
-        min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta, alpha=alpha,
         bootstrap=bootstrap, seed=seed,
         sample_points=2000 if len(files) == 2 and delivery.wants_figures else 0,
-        metric=metric, zero_division=zero_division, by=by, group_values=group_values,
+        zero_division=zero_division, by=by, group_values=group_values,
         fairness_reference=fairness_reference, fairness_agg=fairness_agg,
-        fairness_bootstrap=fairness_bootstrap)
+        fairness_bootstrap=fairness_bootstrap, **scan)
     results = []
     if len(files) == 2:
         flagged = ["from A to B"] if report["loss_up_accuracy_up"] else []
-        results = check_flags(conditions, flagged, report["regressions"], alpha,
-                              report.get("metric") or metric or "accuracy")
+        results = check_flags(conditions, flagged, report["regressions"], scan["alpha"],
+                              report.get("metric") or scan["metric"] or "accuracy")
     finish(report, results, delivery, inputs)
 
 

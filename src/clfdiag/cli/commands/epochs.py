@@ -9,17 +9,11 @@ import typer
 from clfdiag.cli.delivery import finish, input_paths, refuse_overwriting, where
 from clfdiag.cli.options import (
     AllowPartial,
-    Alpha,
-    Bins,
     Delivery,
-    MinAccuracyDelta,
-    MinConfidence,
-    MinLossDelta,
-    ScanMetric,
+    ScanKeywords,
     Threshold,
     ZeroDivision,
-    delivers,
-    reads_predictions,
+    compares_runs,
 )
 from clfdiag.limits import check_limits
 
@@ -28,8 +22,7 @@ if TYPE_CHECKING:
     from clfdiag.io.multilabel import MultilabelOptions
 
 
-@delivers("fail_on")
-@reads_predictions(multilabel=True)
+@compares_runs(without=("top",), threshold=Threshold)
 def epochs(
     files: Annotated[list[str], typer.Argument(
         help="Prediction files of one validation set, one per epoch.")],
@@ -40,13 +33,7 @@ def epochs(
     options: ReadOptions,
     multi: MultilabelOptions | None,
     zero_division: ZeroDivision = None,
-    threshold: Threshold = None,
-    min_confidence: MinConfidence = 0.9,
-    bins: Bins = 15,
-    min_loss_delta: MinLossDelta = 0.0,
-    min_accuracy_delta: MinAccuracyDelta = 0.0,
-    metric: ScanMetric = None,
-    alpha: Alpha = 0.05,
+    scan: ScanKeywords,
     allow_partial: AllowPartial = False,
     significant: Annotated[bool, typer.Option(
         "--significant", help="Keep only the flags where both rises are significant at "
@@ -60,18 +47,16 @@ def epochs(
     from clfdiag.gates import check_flags, parse_fail_on
 
     conditions = parse_fail_on(delivery.fail_on)
-    check_limits(bins=bins)
+    check_limits(bins=scan["bins"])
     inputs = input_paths(*files, options.labels_file)
     refuse_overwriting(inputs, delivery.output, delivery.junit)
     ordered = files if keep_order else sorted(files, key=natural_key)
     runs = [read_either(f, options, multi) for f in ordered]
-    report = scan_epochs(runs, threshold=threshold, min_confidence=min_confidence, bins=bins,
-                         min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
-                         alpha=alpha, allow_partial=allow_partial, significant=significant,
-                         metric=metric, zero_division=zero_division)
+    report = scan_epochs(runs, allow_partial=allow_partial, significant=significant,
+                         zero_division=zero_division, **scan)
     last = report.get("last_vs_best") or {}
-    results = check_flags(conditions, where(report), last.get("regressions", []), alpha,
-                          report.get("metric") or metric or "accuracy")
+    results = check_flags(conditions, where(report), last.get("regressions", []),
+                          scan["alpha"], report.get("metric") or scan["metric"] or "accuracy")
     finish(report, results, delivery, inputs)
 
 
