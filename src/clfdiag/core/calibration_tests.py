@@ -47,6 +47,7 @@ undefined with a reason.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -206,12 +207,22 @@ def score_groups(ranking: BinaryRanking | WeightedRanking) -> ScoreGroups:
     >>> g.values.tolist(), g.count.tolist(), g.positives.tolist()
     ([0.2, 0.7, 0.9], [2.0, 1.0, 1.0], [1.0, 1.0, 0.0])
     """
-    tps = np.asarray(ranking.tps, dtype=np.float64)
-    fps = np.asarray(ranking.fps, dtype=np.float64)
-    positives = np.diff(tps, prepend=0.0)[::-1]
-    count = positives + np.diff(fps, prepend=0.0)[::-1]
-    return ScoreGroups(np.ascontiguousarray(ranking.thresholds[::-1]),
-                       np.ascontiguousarray(count), np.ascontiguousarray(positives))
+    # Differences of the cumulative counts read in increasing order of score, each
+    # written once into its float64 result: no reversed copies, no casts of the counts.
+    tps, fps = ranking.tps[::-1], ranking.fps[::-1]
+    positives = _ascending_differences(tps)
+    count = _ascending_differences(fps)
+    count += positives
+    return ScoreGroups(np.ascontiguousarray(ranking.thresholds[::-1]), count, positives)
+
+
+def _ascending_differences(at_or_above: npt.NDArray[np.int64 | np.float64]) -> FloatArray:
+    """What each score adds to a count of the examples at or above it (increasing order)."""
+    out = np.empty(at_or_above.shape[0], dtype=np.float64)
+    if out.size:
+        np.subtract(at_or_above[:-1], at_or_above[1:], out=out[:-1])
+        out[-1] = at_or_above[-1]
+    return out
 
 
 def _ranking(y: npt.NDArray[np.integer], p: FloatArray,
@@ -233,10 +244,26 @@ def isotonic_blocks(groups: ScoreGroups) -> tuple[IntArray, ScoreGroups]:
     blocks as groups: fitted value, count and positives of each.
     """
     used = groups.count > 0
-    start, weight, total = pool_adjacent_violators(groups.count[used], groups.positives[used])
+    start, blocks = _isotonic_fit_blocks(groups, used)
     block = np.full(groups.values.size, -1, dtype=np.int64)
     block[used] = np.repeat(np.arange(start.size), np.diff(np.append(start, used.sum())))
-    return block, ScoreGroups(total / weight, weight, total)
+    return block, blocks
+
+
+def _isotonic_fit_blocks(groups: ScoreGroups, used: npt.NDArray[np.bool_] | None = None
+                         ) -> tuple[IntArray, ScoreGroups]:
+    """The first used group of each block of :func:`isotonic_blocks`, and the blocks.
+
+    ``used``: the groups of positive count (found here when not given).
+    """
+    if used is None:
+        used = groups.count > 0
+    if used.all():  # the usual case: no copies of the groups
+        start, weight, total = pool_adjacent_violators(groups.count, groups.positives)
+    else:
+        start, weight, total = pool_adjacent_violators(groups.count[used],
+                                                       groups.positives[used])
+    return start, ScoreGroups(total / weight, weight, total)
 
 
 def isotonic_fit(groups: ScoreGroups) -> FloatArray:
@@ -299,7 +326,7 @@ def corp_decomposition(groups: ScoreGroups,
         return None
     # iso and ybar are constant on each PAV block (on all examples): their scores are
     # sums over the blocks, not over the distinct scores.
-    _, iso = isotonic_blocks(groups)
+    _, iso = _isotonic_fit_blocks(groups)
     positives = float(groups.positives.sum())
     base = ScoreGroups(np.array([positives / total]), np.array([total]), np.array([positives]))
     log_p, log_q = clipped_logs(groups.values) if logs is None else logs
@@ -535,9 +562,13 @@ def _separated(z: FloatArray, groups: ScoreGroups) -> bool:
     runs off to infinity.
     """
     has_pos = groups.positives > 0
-    has_neg = (groups.count - groups.positives) > 0
-    pos_z, neg_z = z[has_pos], z[has_neg]
-    return bool(neg_z.max() <= pos_z.min() or pos_z.max() <= neg_z.min())
+    has_neg = groups.count > groups.positives
+    # Masked reductions: no copies of the selected z.
+    pos_min, pos_max = (float(np.min(z, where=has_pos, initial=np.inf)),
+                        float(np.max(z, where=has_pos, initial=-np.inf)))
+    neg_min, neg_max = (float(np.min(z, where=has_neg, initial=np.inf)),
+                        float(np.max(z, where=has_neg, initial=-np.inf)))
+    return neg_max <= pos_min or pos_max <= neg_min
 
 
 # --- distributions ----------------------------------------------------------------------
@@ -638,20 +669,35 @@ def hosmer_lemeshow(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatArr
     if method == "quantile":
         probs = np.minimum(np.arange(g + 1) * (1.0 / g), 1.0)
         breaks = np.unique(_type7_quantiles(groups, probs))
-        part = np.maximum(np.searchsorted(breaks, groups.values, side="left") - 1, 0)
-        rows, positives, values = groups.count, groups.positives, groups.values
+        # The values are sorted: group j >= 1 holds breaks[j] < p <= breaks[j + 1], a
+        # run of them (group 0 takes everything up to breaks[1]), so its sums are
+        # sums over a slice, with no group index per value.
+        cuts = np.searchsorted(groups.values, breaks[1:], side="right")
+        bounds = np.concatenate(([0], cuts, [groups.values.size])).tolist()
+        totals = np.array([_hl_sums(groups.count[a:b], groups.positives[a:b],
+                                    groups.values[a:b])
+                           for a, b in itertools.pairwise(bounds)]).reshape(-1, 4)
+        size, *sums = totals[totals[:, 0] > 0].T
     else:
         part, rows, positives, values = _equal_count_pieces(groups, y, p, g)
-    size = np.bincount(part, weights=rows).astype(np.float64)
-    formed = size > 0
-    sums = [np.bincount(part, weights=w).astype(np.float64)[formed]
-            for w in (positives, rows * values, rows * (1.0 - values))]
-    statistic = _hl_statistic(size[formed], *sums)
+        size = np.bincount(part, weights=rows).astype(np.float64)
+        formed = size > 0
+        sums = [np.bincount(part, weights=w).astype(np.float64)[formed]
+                for w in (positives, rows * values, rows * (1.0 - values))]
+        size = size[formed]
+    statistic = _hl_statistic(size, *sums)
     if statistic is None:
         return None, ("a group's expected count of one outcome is 0 (its p are all 0, or "
                       "all 1, or too close to them): (O - E)^2 / E is undefined")
-    return HosmerLemeshow(method, int(formed.sum()), statistic, g - 2,
+    return HosmerLemeshow(method, int(size.size), statistic, g - 2,
                           chi2_sf(statistic, g - 2)), None
+
+
+def _hl_sums(rows: FloatArray, positives: FloatArray, values: FloatArray
+             ) -> tuple[float, float, float, float]:
+    """Rows, observed positives, and expected positives and negatives of one group."""
+    return (float(rows.sum()), float(positives.sum()), _dot(rows, values),
+            _dot(rows, 1.0 - values))
 
 
 def _equal_count_pieces(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatArray,

@@ -129,6 +129,10 @@ class LabelIssues:
     suggested: IntArray
 
 
+FEW_CLASSES = 16
+"""Up to this many classes, the rows of each given label are found by a scan per class."""
+
+
 def _row_blocks(n: int, k: int) -> list[slice]:
     step = max(1, CHUNK_ELEMENTS // max(k, 1))
     return [slice(start, min(start + step, n)) for start in range(0, n, step)]
@@ -136,6 +140,11 @@ def _row_blocks(n: int, k: int) -> list[slice]:
 
 def _rows_by_label(y: IntArray, k: int) -> tuple[IntArray, IntArray]:
     """Example indices grouped by given label (file order within a class) and the group bounds."""
+    if k <= FEW_CLASSES:
+        # One scan per class costs less than a stable sort of the labels.
+        rows = [np.flatnonzero(y == c) for c in range(k)]
+        bounds = np.cumsum([0] + [r.size for r in rows])
+        return np.concatenate(rows).astype(np.int64, copy=False), bounds.astype(np.int64)
     order = np.argsort(y, kind="stable")
     bounds = np.searchsorted(y[order], np.arange(k + 1))
     return order.astype(np.int64), bounds.astype(np.int64)
@@ -513,7 +522,17 @@ def issues_among(y: IntArray, proba: FloatArray, among: BoolArray) -> int:
     """
     if not np.any(among):
         return 0
-    return int(np.count_nonzero(find_label_issues(y, proba) & among))
+    # The flags of label_issues(y, proba).is_issue, with the last unflagging
+    # (given_is_near_argmax) computed only for the rows that count.
+    proba = as_class_matrix(proba)
+    y = np.asarray(y, dtype=np.int64)
+    order, bounds = _rows_by_label(y, proba.shape[1])
+    cj = _confident_joint(y, proba, _thresholds(proba, order, bounds), np.diff(bounds),
+                          proba.argmax(axis=1))
+    flagged = _prune_by_noise_rate(proba, keep_at_least_one_per_class(cj.calibrated), order,
+                                   bounds)
+    rows = np.flatnonzero(flagged & among)
+    return int(np.count_nonzero(~given_is_near_argmax(y[rows], proba[rows])))
 
 
 def label_issues(y: IntArray, proba: FloatArray, *, filter_by: Filter = "prune-by-noise-rate",

@@ -472,21 +472,29 @@ def pool_adjacent_violators(weight: FloatArray,
     nothing), so the work is vectorised; the rare inputs that need many passes
     finish with the classic one-block-at-a-time stack.
     """
-    start = np.arange(weight.size, dtype=np.int64)
+    weight = np.asarray(weight, dtype=np.float64)
+    total = np.asarray(total, dtype=np.float64)
+    # The first index of each block, as an index into the input; None while every
+    # block is still one input entry (no identity array of the input's length).
+    start: IntArray | None = None
     for _ in range(64):
         mean = total / weight
         down = mean[1:] <= mean[:-1]
         if not down.any():
-            return start, weight, total
-        # A block opens a new group unless it continues a non-increasing run.
-        opens = np.ones(weight.size, dtype=bool)
-        opens[1:] = ~down
-        group = np.cumsum(opens) - 1
-        first = np.flatnonzero(opens)
-        start = start[first]
-        weight = np.bincount(group, weights=weight).astype(np.float64)
-        total = np.bincount(group, weights=total).astype(np.float64)
-    return _pav_stack(start, weight, total)
+            break
+        # A block opens a new group unless it continues a non-increasing run; a
+        # group's sums are segment sums of the blocks, which lie in order.
+        first = np.flatnonzero(~down)
+        first += 1
+        first = np.concatenate((np.zeros(1, dtype=first.dtype), first))
+        start = first if start is None else start[first]
+        weight = np.add.reduceat(weight, first)
+        total = np.add.reduceat(total, first)
+    else:
+        assert start is not None
+        return _pav_stack(start, weight, total)
+    return (np.arange(weight.size, dtype=np.int64) if start is None
+            else start.astype(np.int64, copy=False), weight, total)
 
 
 def _pav_stack(start: IntArray, weight: FloatArray,
