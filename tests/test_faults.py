@@ -112,6 +112,27 @@ def test_ctrl_c_during_start_up_imports_is_exit_130_with_one_line(module):
     assert result.stdout == b""
 
 
+def test_ctrl_c_inside_a_callback_python_discards_still_ends_the_program():
+    # An interrupt can land while Python runs a callback whose exceptions it discards
+    # (the import system's lock clean-up is a weakref callback): it must still end the run.
+    script = (
+        "import os, signal, sys, weakref\n"
+        "sys.argv = ['clfdiag', '--help']\n"
+        "import clfdiag.cli.app\n"
+        "clfdiag.cli.app.main = lambda: None\n"
+        "from clfdiag.entry import main\n"
+        "main()\n"
+        "class Thing: pass\n"
+        "thing = Thing()\n"
+        "ref = weakref.ref(thing, lambda r: os.kill(os.getpid(), signal.SIGINT))\n"
+        "del thing\n"
+        "print('carried on')\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=120)
+    assert result.returncode == 130, result.stderr
+    assert result.stderr == b"interrupted\n"
+    assert result.stdout == b""
+
+
 @pytest.mark.parametrize("delay", [0.3, 0.6, 1.0, 2.0])
 def test_ctrl_c_at_any_point_is_exit_130_with_one_line(delay):
     # Reading from a pipe that never ends keeps the program busy for as long as needed:

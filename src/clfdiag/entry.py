@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 
 from clfdiag.errors import EXIT_INTERRUPTED
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from types import FrameType
-
+    from typing import Any
 
 
 def _on_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -30,10 +31,21 @@ def _on_interrupt(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(EXIT_INTERRUPTED)
 
 
+def _on_unraisable(unraisable: Any) -> None:
+    # Python discards what a callback raises when it runs outside any caller (the import
+    # system's lock clean-up, a weakref callback): an interrupt landing there would be
+    # lost and the program would carry on as if it had not come. End here instead.
+    if isinstance(unraisable.exc_value, SystemExit) and \
+            unraisable.exc_value.code == EXIT_INTERRUPTED:
+        os._exit(EXIT_INTERRUPTED)
+    sys.__unraisablehook__(unraisable)
+
+
 def main() -> None:
     """Run the command line with the interrupt handler in place."""
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _on_interrupt)
+        sys.unraisablehook = _on_unraisable
     from clfdiag.cli.app import main as run
 
     run()
