@@ -111,3 +111,53 @@ def test_a_short_row_is_still_an_error(tmp_path):
     path.write_text("label,prob\n1,0.8\n   \n0,0.3\n1\n")
     err = run("evaluate", path, code=2).stderr
     assert "row 4" in err
+
+
+# --- training histories ------------------------------------------------------------------
+
+def history(name, *flags):
+    return json.loads(run("history", os.path.join(HOSTILE, name), *flags, "--format",
+                          "json").stdout)
+
+
+def expected_scan(first):
+    """The best evaluation by loss and the loss-up/metric-up flags, by a plain loop."""
+    loss, metric = TRUTH["histories"]["loss"], TRUTH["histories"]["metric"]
+    flagged = [first + i for i in range(1, len(loss))
+               if loss[i] > loss[i - 1] and metric[i] > metric[i - 1]]
+    return first + loss.index(min(loss)), flagged
+
+
+@pytest.mark.parametrize("name", ["keras_history.json", "semicolon_decimal_comma.csv"])
+def test_keras_histories_as_dumped(name):
+    rep = history(name)
+    best, flagged = expected_scan(0)
+    assert rep["best"]["by_loss"] == best
+    assert rep["flagged"] == flagged
+    assert rep["metric"] == "val_accuracy"
+    losses = [e["loss"] for e in rep["epochs"]]
+    assert losses == pytest.approx(TRUTH["histories"]["loss"], rel=0, abs=0)
+
+
+def test_a_lightgbm_record_is_read_by_round_and_its_metric_chosen():
+    rep = history("lightgbm_record.json")
+    best, flagged = expected_scan(1)
+    assert rep["best"]["by_loss"] == best
+    assert rep["flagged"] == []
+    assert any("--metric" in n and "valid_0_auc" in n for n in rep["notes"])
+    assert history("lightgbm_record.json", "--metric", "valid_0_auc")["flagged"] == flagged
+
+
+def test_xgboost_evaluation_sets_are_chosen_with_loss_col():
+    err = run("history", os.path.join(HOSTILE, "xgboost_evals.json"), code=2).stderr
+    assert "--loss-col" in err
+    assert "CatBoost" not in err
+    rep = history("xgboost_evals.json", "--loss-col", "validation_1_logloss")
+    assert rep["best"]["by_loss"] == expected_scan(1)[0]
+
+
+def test_other_json_is_refused_naming_the_shapes_read(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text('{"lr": 0.1, "layers": [64, 32]}')
+    err = run("history", path, code=2).stderr
+    assert "history.history" in err

@@ -58,6 +58,31 @@ def main() -> None:
     with open(os.path.join(HERE, "trailing_spaces.csv"), "w", newline="") as f:
         f.write("label,prob\r\n" + rows + "\r\n   \r\n")
     truth["trailing_spaces.csv"] = {"y": [int(v) for v in y], "p": [float(v) for v in p]}
+    # Training histories: the validation loss and metric each file logs, by evaluation.
+    epochs = np.arange(12)
+    loss = np.round(0.7 - 0.05 * epochs + 0.006 * epochs**2 + rng.normal(0, 0.01, 12), 4)
+    acc = np.round(0.6 + 0.03 * epochs - 0.001 * epochs**2 + rng.normal(0, 0.01, 12), 4)
+    train = np.round(0.8 - 0.05 * epochs, 4)
+    histories = {"loss": loss.tolist(), "metric": acc.tolist()}
+
+    def dump(name, text):
+        with open(os.path.join(HERE, name), "w", newline="") as f:
+            f.write(text)
+
+    # Keras: json.dump(model.fit(...).history, f).
+    dump("keras_history.json", json.dumps({"loss": train.tolist(), "val_loss": loss.tolist(),
+                                           "val_accuracy": acc.tolist()}))
+    # LightGBM record_evaluation; XGBoost evals_result() with the training set first.
+    dump("lightgbm_record.json", json.dumps({"valid_0": {"binary_logloss": loss.tolist(),
+                                                         "auc": acc.tolist()}}))
+    dump("xgboost_evals.json", json.dumps({"validation_0": {"logloss": train.tolist()},
+                                           "validation_1": {"logloss": loss.tolist()}}))
+    # A spreadsheet's export: semicolons, decimal commas, CRLF.
+    dump("semicolon_decimal_comma.csv", "epoch;loss;val_loss;val_accuracy\r\n" + "".join(
+        f"{e};{str(t).replace('.', ',')};{str(v).replace('.', ',')};"
+        f"{str(a).replace('.', ',')}\r\n" for e, t, v, a in zip(epochs, train, loss, acc,
+                                                                 strict=True)))
+    truth["histories"] = histories
     with open(os.path.join(HERE, "truth.json"), "w") as f:
         json.dump(truth, f, indent=0)
 
