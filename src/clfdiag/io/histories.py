@@ -6,6 +6,8 @@ Formats, detected from the content:
   A log appended by a second ``fit()`` restarts its epoch count: a new segment.
 - PyTorch Lightning ``CSVLogger`` ``metrics.csv``: sparse rows, train and validation metrics
   of one epoch on different rows, ``_step``/``_epoch`` suffixes; rows are merged.
+- Keras ``history.history`` and LightGBM/XGBoost evaluation records saved as JSON
+  (lists of values by metric, or by data set and metric): :func:`_json_columns`.
 - Hugging Face ``trainer_state.json``: ``log_history`` entries with ``eval_loss`` (and
   ``eval_accuracy`` when it was computed), interleaved with training-loss entries.
 - CatBoost ``test_error.tsv`` (``iter``, then one column per metric, the loss ``Logloss``
