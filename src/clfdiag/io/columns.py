@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from clfdiag.errors import ClfdiagError
 
 LABEL_NAMES = ("label", "labels", "y", "y_true", "y_test", "target", "true", "truth", "gt",
-               "class", "actual", "ground_truth", "true_label", "true_class", "gt_label")
+               "class", "actual", "ground_truth", "true_label", "true_class", "gt_label",
+               "label_ids")
 LABEL_PREFIXES = ("actual_", "target_")
 """``actual_<x>``, ``target_<x>``: the label when no column has a label's name."""
 SCORE_NAMES = ("prob", "proba", "p", "score", "y_prob", "y_proba", "y_score", "probability",
@@ -63,6 +64,9 @@ class ColumnRoles:
     header: tuple[str, ...] = ()
     confidence: bool = False
     """The one score column is the confidence of the class in ``prediction``, not of class 1."""
+    loose: tuple[str, ...] = ()
+    """Candidates whose names say nothing, beside a column named as predictions: one of them
+    is the score only when its content is probabilities that fit the predictions."""
 
     @property
     def needs_content(self) -> bool:
@@ -126,10 +130,11 @@ def detect_columns(
     taken |= set(unused)
 
     def roles(scores: tuple[str, ...], candidates: tuple[str, ...] = (), *,
-              explicit: bool = False, hard: str | None = None) -> ColumnRoles:
+              explicit: bool = False, hard: str | None = None,
+              loose: tuple[str, ...] = ()) -> ColumnRoles:
         return ColumnRoles(label, scores, class_names(scores) if scores else (), ident,
                            prediction or hard, weight, candidates, unused, explicit,
-                           header=tuple(header))
+                           header=tuple(header), loose=loose)
 
     if prob_cols:
         scores = tuple(resolve(c, "--prob-col") for c in prob_cols)
@@ -168,6 +173,11 @@ def detect_columns(
     if len(singles) == 1 and not prediction_named and prediction is None:
         return roles((singles[0],))
     named = singles + prediction_named
+    if prediction_named and not singles and prediction is None:
+        # A confidence dumped beside the predicted class may have any name (``conf``):
+        # the other columns are candidates too, settled by content.
+        loose = tuple(c for c in header if c not in taken and c not in named)
+        return roles((), (*named, *loose), loose=loose)
     if not named:
         named = [cols[0] for cols in groups.values()]
     if not named:
@@ -241,3 +251,26 @@ def class_names(columns: tuple[str, ...]) -> tuple[str | None, ...]:
     if len(columns) == 1:
         return (None,)
     return tuple(keys)
+
+
+def shared_prefix_classes(columns: tuple[str, ...], labels: set[str]) -> tuple[str, ...] | None:
+    """The classes after the longest prefix ``columns`` share, when they name every label.
+
+    ``predictions_0, predictions_1`` or CatBoost's ``Probability:Class=0, ...`` with
+    labels 0 and 1 give ``('0', '1')``. None when there is no shared prefix, a suffix
+    is empty or repeated, or a label is not among the suffixes (which are then no class
+    names, and nothing is read from them).
+    """
+    from clfdiag.io.labels import canonical
+
+    keys = [c.strip() for c in columns]
+    prefix = keys[0] if keys else ""
+    for key in keys[1:]:
+        while not key.startswith(prefix):
+            prefix = prefix[:-1]
+    suffixes = tuple(k[len(prefix):] for k in keys)
+    named = {canonical(c) for c in suffixes}
+    if (not prefix or len(keys) < 2 or "" in suffixes or len(named) != len(suffixes)
+            or not labels or not labels <= named):
+        return None
+    return suffixes

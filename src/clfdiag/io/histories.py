@@ -6,6 +6,8 @@ Formats, detected from the content:
   A log appended by a second ``fit()`` restarts its epoch count: a new segment.
 - PyTorch Lightning ``CSVLogger`` ``metrics.csv``: sparse rows, train and validation metrics
   of one epoch on different rows, ``_step``/``_epoch`` suffixes; rows are merged.
+- Keras ``history.history`` and LightGBM/XGBoost evaluation records saved as JSON
+  (lists of values by metric, or by data set and metric): :func:`_json_columns`.
 - Hugging Face ``trainer_state.json``: ``log_history`` entries with ``eval_loss`` (and
   ``eval_accuracy`` when it was computed), interleaved with training-loss entries.
 - CatBoost ``test_error.tsv`` (``iter``, then one column per metric, the loss ``Logloss``
@@ -187,7 +189,24 @@ def _csv_rows(path: str, text: str) -> list[list[str]]:
                                "not a training log: pass the CSV written by the "
                                "logger") from None
         raise ClfdiagError(f"{path}: line {start}: not valid CSV ({exc})") from None
+    if reader.dialect.delimiter != "," and _decimal_comma(rows):
+        rows = [[c.replace(",", ".") if DECIMAL_COMMA.match(c) else c for c in r] for r in rows]
     return rows
+
+
+DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d+,\d+([eE][+-]?\d+)?\s*$")
+DECIMAL_POINT = re.compile(r"^\s*[+-]?\d*\.\d+([eE][+-]?\d+)?\s*$")
+
+
+def _decimal_comma(rows: list[list[str]]) -> bool:
+    """Numbers written with a decimal comma (a spreadsheet's ``0,4127`` in a ``;`` log).
+
+    Only when no cell has a decimal point, so that a thousands separator never
+    reads as one.
+    """
+    cells = [c for r in rows[1:] for c in r]
+    return any(DECIMAL_COMMA.match(c) for c in cells) and not any(
+        DECIMAL_POINT.match(c) for c in cells)
 
 
 def _step(value: Any, path: str, where: str) -> int | None:
@@ -519,8 +538,17 @@ def _hugging_face(path: str, text: str, loss_col: str | None, acc_col: str | Non
                            "expected a Hugging Face trainer_state.json") from None
     log = state.get("log_history") if isinstance(state, dict) else None
     if not isinstance(log, list):
-        raise ClfdiagError(f"{path}: a JSON file without `log_history`",
-                           "expected a Hugging Face trainer_state.json")
+        columns = _json_columns(state)
+        if columns is None:
+            raise ClfdiagError(
+                f"{path}: a JSON file without `log_history`",
+                "expected a Hugging Face trainer_state.json, a Keras `history.history` "
+                "(metric -> list of values) or a LightGBM/XGBoost evaluation record "
+                "(data set -> metric -> list of values)")
+        header, rows, note = columns
+        history = _keras_or_lightning(path, header, rows, loss_col, acc_col, metric, None)
+        fmt = "Keras" if header[0] == "epoch" else "LightGBM/XGBoost"
+        return replace(history, format=fmt, notes=(note, *history.notes))
     keys = sorted({k for entry in log if isinstance(entry, dict) for k in entry})
     loss_name = _pick(path, keys, loss_col, LOSS_NAMES, "loss", "--loss-col", True)
     acc_name = _pick(path, keys, acc_col, ACC_NAMES, "acc", "--acc-col", False)
@@ -544,6 +572,37 @@ def _hugging_face(path: str, text: str, loss_col: str | None, acc_col: str | Non
     by = "epoch" if whole or all(rec[1] is None for rec in records) else "step"
     return _history(path, "Hugging Face", records, loss_name, acc_name, by, [],
                     metric_name, available)
+
+
+def _json_columns(state: Any) -> tuple[list[str], list[list[str]], str] | None:
+    """A JSON history of equal-length value lists as a table: header, rows and a note.
+
+    Keras's ``history.history`` (``{"loss": [...], "val_loss": [...]}``) is numbered
+    by epoch from 0, as its ``CSVLogger`` numbers them; LightGBM's ``record_evaluation``
+    and XGBoost's ``evals_result()`` (``{"valid_0": {"binary_logloss": [...]}}``) by
+    boosting round from 1 (as steps), their columns named ``<data set>_<metric>``. None for any
+    other JSON.
+    """
+    if not isinstance(state, dict) or not state:
+        return None
+    if all(isinstance(v, dict) and v for v in state.values()):
+        series = {f"{data}_{name}": values for data, metrics in state.items()
+                  for name, values in metrics.items()}
+        header, first = "step", 1
+        note = ("evaluations numbered by boosting round from 1 (XGBoost's best_iteration "
+                "counts from 0)")
+    else:
+        series, header, first = dict(state), "epoch", 0
+        note = "evaluations numbered by epoch from 0, as Keras's CSVLogger numbers them"
+    lengths = {len(v) if isinstance(v, list) else -1 for v in series.values()}
+    if len(lengths) != 1 or lengths == {-1} or any(
+            isinstance(x, (dict, list, str)) for v in series.values() for x in v):
+        return None
+    count = lengths.pop()
+    names = list(series)
+    rows = [[str(first + i), *("" if series[n][i] is None else repr(series[n][i])
+                               for n in names)] for i in range(count)]
+    return [header, *names], rows, note
 
 
 def _is_tensorboard(header: list[str]) -> bool:

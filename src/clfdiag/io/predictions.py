@@ -16,7 +16,7 @@ import numpy.typing as npt
 from clfdiag.core.transforms import sigmoid, softmax
 from clfdiag.errors import ClfdiagError
 from clfdiag.io.arrays import boolean_array, null_mask, to_numpy
-from clfdiag.io.columns import ColumnRoles, detect_columns
+from clfdiag.io.columns import ColumnRoles, detect_columns, shared_prefix_classes
 from clfdiag.io.joined import LabelsJoin
 from clfdiag.io.labels import (
     KNOWN_PAIRS,
@@ -403,8 +403,15 @@ def _column_classes(roles: ColumnRoles, labels: list[str]) -> tuple[str, ...]:
     full = tuple(c.strip() for c in roles.scores)
     if len(full) > 1 and labels and set(labels) <= {canonical(c) for c in full}:
         return full
-    return tuple(c if c is not None else col
-                 for c, col in zip(roles.classes, roles.scores, strict=True))
+    named = tuple(c if c is not None else col
+                  for c, col in zip(roles.classes, roles.scores, strict=True))
+    if len(full) > 1 and named == full:
+        # No known prefix: the classes may follow any prefix the columns share
+        # (``predictions_0``, CatBoost's ``Probability:Class=0``).
+        suffixes = shared_prefix_classes(full, set(labels))
+        if suffixes is not None:
+            return suffixes
+    return named
 
 
 def _from_confidence(invalid: _RowProblems, confidence: npt.NDArray[np.float64],

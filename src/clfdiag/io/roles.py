@@ -139,13 +139,16 @@ def settle_by_content(name: str, roles: ColumnRoles, table: Any,
              else column_kind(table[c], label_values) for c in roles.candidates}
     class_named = [c for c in roles.candidates if canonical(c.strip()) in label_values
                    and kinds[c] in ("hard", "probability", "percent", "raw", "labels")]
+    if len(class_named) < 2:
+        class_named = _prefixed_class_columns(roles.candidates, kinds, label_values, table)
     if len(class_named) >= 2:
         return replace(_class_columns(name, roles, table, class_named, label_values, options),
                        kinds=tuple(kinds.items()))
+    candidates = _without_loose(roles, kinds)
     accepted = {"probability"} | ({"percent"} if options.percent else set()) | (
         {"raw"} if options.logits or options.scores else set())
-    usable = [c for c in roles.candidates if kinds[c] in accepted]
-    hard = [c for c in roles.candidates if kinds[c] in ("hard", "labels")]
+    usable = [c for c in candidates if kinds[c] in accepted]
+    hard = [c for c in candidates if kinds[c] in ("hard", "labels")]
     settled = replace(roles, candidates=(), kinds=tuple(kinds.items()))
     if len(usable) == 1 and usable[0] in vectors:
         columns = tuple(vectors[usable[0]])
@@ -159,14 +162,22 @@ def settle_by_content(name: str, roles: ColumnRoles, table: Any,
                           prediction=prediction)
         if prediction is None:
             return settled
-        return score_beside_prediction(name, settled, table, options)
+        try:
+            return score_beside_prediction(name, settled, table, options)
+        except ClfdiagError:
+            if chosen not in roles.loose:
+                raise
+            # A column whose name says nothing is the score only when its content says
+            # which reading it is; otherwise the named predictions are evaluated, as
+            # they would be without it.
+            return replace(settled, scores=(), classes=(), prediction=prediction)
     if len(usable) > 1:
         listed = ", ".join(f"{c!r} ({KIND_TEXT[kinds[c]]})" for c in usable)
         flags = " or ".join(f"--prob-col {_flag(c)}" for c in usable)
         raise ClfdiagError(f"{name}: several columns could be the score by their content: "
                            f"{listed}", f"choose one: pass {flags}")
-    percent = [c for c in roles.candidates if kinds[c] == "percent"]
-    raw = [c for c in roles.candidates if kinds[c] == "raw"]
+    percent = [c for c in candidates if kinds[c] == "percent"]
+    raw = [c for c in candidates if kinds[c] == "raw"]
     if roles.prediction is not None:
         return replace(settled, prediction=roles.prediction)
     hard_too = (f", or pass --pred-col {_flag(hard[0])} to evaluate only the hard predictions"
@@ -197,6 +208,47 @@ def settle_by_content(name: str, roles: ColumnRoles, table: Any,
         f"{name}: found no probability column; columns are: {listed}",
         "name it with --prob-col (for multiclass, once per class column), or name a column "
         "of predicted classes with --pred-col")
+
+
+def _prefixed_class_columns(candidates: tuple[str, ...], kinds: dict[str, str],
+                            label_values: set[str], table: Any) -> list[str]:
+    """Score columns whose names after a shared prefix are the classes, else none.
+
+    Columns of probabilities qualify when their rows sum to 1, and columns of raw
+    scores (logits, read under ``--logits``) when no other column holds probabilities:
+    names alone could be features (``x_0, x_1``) beside labels 0 and 1.
+    """
+    from clfdiag.io.columns import shared_prefix_classes
+
+    for kind in ("probability", "raw"):
+        columns = [c for c in candidates if kinds[c] == kind]
+        if len(columns) < 2 or shared_prefix_classes(tuple(columns), label_values) is None:
+            continue
+        if kind == "raw":
+            others = [c for c in candidates if kinds[c] == "probability"]
+            return [] if others else columns
+        matrix = np.column_stack([to_numpy(_as_float(table[c])) for c in columns])
+        rows = matrix[np.isfinite(matrix).all(axis=1)]
+        if rows.size and bool((np.abs(rows.sum(axis=1) - 1.0) <= SUM_TOLERANCE).all()):
+            return columns
+    return []
+
+
+def _without_loose(roles: ColumnRoles, kinds: dict[str, str]) -> list[str]:
+    """The candidates, with the loose ones kept only where one of them can be the score.
+
+    A loose column (its name says nothing) is kept when it is the only loose column
+    of probabilities and exactly one named candidate holds hard predictions, so that
+    it is read beside those predictions (:func:`score_beside_prediction`), never alone;
+    features, ids and counts beside a prediction column stay unused.
+    """
+    loose = set(roles.loose)
+    named = [c for c in roles.candidates if c not in loose]
+    scores = [c for c in roles.loose if kinds[c] == "probability"]
+    predictions = [c for c in named if kinds[c] in ("hard", "labels")]
+    if len(scores) == 1 and len(predictions) == 1:
+        return [*named, *scores]
+    return named
 
 
 def _vector_kind(table: Any, columns: list[str]) -> str:
@@ -232,6 +284,11 @@ def _class_columns(name: str, roles: ColumnRoles, table: Any, columns: list[str]
                            [None if v is None else canonical(str(v)) for v in labels.to_pylist()])
     if not (sums_to_one or options.logits or options.renormalize or options.scores):
         listed = ", ".join(columns)
+        if bool((matrix[rows] < 0).any()):
+            raise ClfdiagError(
+                f"{name}: columns {listed} are named after the classes but hold raw scores "
+                f"(values below 0, e.g. {float(np.nanmin(matrix)):.4g}), not probabilities",
+                "pass --logits if they are logits (softmax is applied), or --scores")
         raise ClfdiagError(
             f"{name}: columns {listed} are named after the classes but their rows do not sum "
             f"to 1 (e.g. {float(total[0]) if total.size else float('nan'):.4g}): this is the "

@@ -279,8 +279,23 @@ def _csv_options(source: Source, roles: ColumnRoles, block_size: int,
             include_columns=needed_columns(roles), column_types=types,
             strings_can_be_null=False, decimal_point=decimal_point)
     parse = pacsv.ParseOptions(delimiter=source.delimiter,
-                               newlines_in_values=newlines_in_values)
+                               newlines_in_values=newlines_in_values,
+                               invalid_row_handler=skip_space_only_row)
     return parse, convert, _read_options(source, block_size)
+
+
+def skip_space_only_row(row: Any) -> str:
+    """Arrow's answer to a row of the wrong width: skip one holding only spaces, else fail.
+
+    A line of spaces (an editor's leftover after the last row) is a blank line, as
+    :func:`_account` counts it; any other short or long row stays an error.
+    """
+    return "skip" if row.text is not None and not row.text.strip() else "error"
+
+
+def _space_only(fields: list[str], width: int) -> bool:
+    """A line of spaces (one field holding only whitespace) in a file of several columns."""
+    return width > 1 and len(fields) == 1 and not fields[0].strip()
 
 
 def _read_csv(source: Source, roles: ColumnRoles, newlines_in_values: bool = False) -> Any:
@@ -352,7 +367,8 @@ def read_inferred(source: Source, columns: list[str], text_columns: tuple[str, .
                 null_values=[""], strings_can_be_null=True, true_values=[], false_values=[],
                 decimal_point="," if source.decimal_comma else ".")
             parse = pacsv.ParseOptions(delimiter=source.delimiter,
-                                       newlines_in_values=newlines_in_values)
+                                       newlines_in_values=newlines_in_values,
+                                       invalid_row_handler=skip_space_only_row)
             return parse, convert, _read_options(source, BLOCK_BYTES)
 
         table = _read_csv_accounted(source, lambda _: options(False), False, None)
@@ -475,8 +491,9 @@ def _account(source: Source, rows_read: int, quotes_read: bool = False) -> int:
     width = len(source.header)
     records = quoted_lines = 0
     for first, last, fields in _records(source):
-        if first <= source.header_lines or not fields or (fields == [""] and last == first):
-            continue  # the header, and blank lines (Arrow skips them)
+        if first <= source.header_lines or not fields or (
+                last == first and (fields == [""] or _space_only(fields, width))):
+            continue  # the header, and blank lines (Arrow skips them; lines of spaces too)
         if len(fields) != width:
             raise _shape_error(source, first, last, len(fields), width)
         records += 1
