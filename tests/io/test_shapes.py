@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from clfdiag.cli.app import app
 from clfdiag.io import ReadOptions, predictions_from_frame, read_predictions
-from clfdiag.io.columns import PREDICTION_NAMES, SCORE_NAMES
+from clfdiag.io.header_roles import PREDICTION_NAMES, SCORE_NAMES
 from tests.conftest import DATA
 
 SHAPES = os.path.join(DATA, "shapes")

@@ -529,8 +529,8 @@ def issues_among(y: IntArray, proba: FloatArray, among: BoolArray) -> int:
     order, bounds = _rows_by_label(y, proba.shape[1])
     cj = _confident_joint(y, proba, _thresholds(proba, order, bounds), np.diff(bounds),
                           proba.argmax(axis=1))
-    flagged = _prune_by_noise_rate(proba, keep_at_least_one_per_class(cj.calibrated), order,
-                                   bounds)
+    flagged = _prune_by_noise_rate(proba, order, bounds,
+                                   keep_at_least_one_per_class(cj.calibrated))
     rows = np.flatnonzero(flagged & among)
     return int(np.count_nonzero(~given_is_near_argmax(y[rows], proba[rows])))
 

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from clfdiag.errors import ClfdiagError
-from clfdiag.io.columns import class_names
+from clfdiag.io.header_roles import class_names
 from clfdiag.io.labels import canonical
 from clfdiag.io.output import write_report
 from clfdiag.io.source import open_source

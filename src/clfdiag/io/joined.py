@@ -16,8 +16,8 @@ import numpy as np
 
 from clfdiag.errors import ClfdiagError
 from clfdiag.io.arrays import null_mask, to_numpy
-from clfdiag.io.columns import ID_NAMES, LABEL_NAMES, name_key
-from clfdiag.io.roles import read_columns
+from clfdiag.io.content_roles import read_columns
+from clfdiag.io.header_roles import ID_NAMES, LABEL_NAMES, name_key
 from clfdiag.io.source import Source, open_source
 from clfdiag.io.tables import table_header
 

@@ -32,7 +32,7 @@ import numpy.typing as npt
 from clfdiag.core.transforms import sigmoid
 from clfdiag.errors import ClfdiagError
 from clfdiag.io.arrays import null_mask, to_numpy
-from clfdiag.io.columns import ID_NAMES, LABEL_NAMES
+from clfdiag.io.header_roles import ID_NAMES, LABEL_NAMES
 from clfdiag.io.options import ReadOptions
 from clfdiag.io.source import Source
 from clfdiag.predictions import InputSummary

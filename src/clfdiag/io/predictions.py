@@ -16,7 +16,15 @@ import numpy.typing as npt
 from clfdiag.core.transforms import sigmoid, softmax
 from clfdiag.errors import ClfdiagError
 from clfdiag.io.arrays import boolean_array, null_mask, to_numpy
-from clfdiag.io.columns import ColumnRoles, detect_columns, shared_prefix_classes
+from clfdiag.io.content_roles import (
+    as_score_table,
+    expand_vectors,
+    explicit_confidence,
+    read_columns,
+    settle_by_content,
+    values_kind,
+)
+from clfdiag.io.header_roles import ColumnRoles, detect_columns, shared_prefix_classes
 from clfdiag.io.joined import LabelsJoin
 from clfdiag.io.labels import (
     KNOWN_PAIRS,
@@ -29,14 +37,6 @@ from clfdiag.io.labels import (
 from clfdiag.io.memory import release_freed_memory
 from clfdiag.io.multilabel import hand_over_multilabel
 from clfdiag.io.options import ReadOptions
-from clfdiag.io.roles import (
-    as_score_table,
-    expand_vectors,
-    explicit_confidence,
-    read_columns,
-    settle_by_content,
-    values_kind,
-)
 from clfdiag.io.source import Source, open_source
 from clfdiag.io.tables import read_table, table_header
 from clfdiag.predictions import InputSummary, Predictions
@@ -71,7 +71,7 @@ def read_predictions(
     CSV/TSV/JSON Lines (plain, gzip, bzip2, xz or zip), Parquet or Arrow IPC
     (Feather), from a path or ``-`` for standard input. The columns' roles come
     from the header when it leaves one reading, else from the candidate
-    columns' content (:mod:`clfdiag.io.roles`).
+    columns' content (:mod:`clfdiag.io.content_roles`).
     """
     options = options or ReadOptions()
     check_options(options)
@@ -128,7 +128,7 @@ def _without_labels(source: Source, header: tuple[str, ...], options: ReadOption
     """Predictions of a file whose labels are not read: a label column found is only set aside."""
     import pyarrow as pa
 
-    from clfdiag.io.columns import LABEL_NAMES, name_key
+    from clfdiag.io.header_roles import LABEL_NAMES, name_key
 
     chosen = options.label_col or ""
     present = ([c for c in header if name_key(c) == name_key(chosen)]
@@ -498,7 +498,7 @@ def _refuse_label_lists(name: str, column: str, distinct: list[str]) -> None:
 def describe_roles(roles: ColumnRoles, kind: str,
                    labels: LabelsJoin | None = None) -> tuple[tuple[str, str], ...]:
     """Every column of the header with the role it played, in header order."""
-    from clfdiag.io.roles import KIND_TEXT
+    from clfdiag.io.content_roles import KIND_TEXT
 
     kinds = dict(roles.kinds)
     out = []

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from clfdiag.errors import ClfdiagError
-from clfdiag.io.columns import ColumnRoles, detect_columns
+from clfdiag.io.header_roles import ColumnRoles, detect_columns
 from clfdiag.io.labels import binary_classes, one_value_error
 from clfdiag.io.predictions import ReadOptions, predictions_from_table
 from clfdiag.io.source import MAGIC, open_source, readable_path

@@ -22,7 +22,7 @@ import numpy as np
 
 from clfdiag.errors import ClfdiagError
 from clfdiag.io.arrays import empty_as_null, to_numpy
-from clfdiag.io.columns import ColumnRoles
+from clfdiag.io.header_roles import ColumnRoles
 from clfdiag.io.memory import release_freed_memory, reuse_freed_memory
 from clfdiag.io.source import HEADER_BYTES, Source, json_record, shorten
 

@@ -127,7 +127,7 @@ def has_label_column(path: str, label_col: str | None) -> bool:
     """Whether TEST has labels to read: ``--label-col`` names one, or a header holds one."""
     if label_col is not None:
         return True
-    from clfdiag.io.columns import LABEL_NAMES
+    from clfdiag.io.header_roles import LABEL_NAMES
     from clfdiag.io.source import open_source
     from clfdiag.io.tables import table_header
 

@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from clfdiag.errors import ClfdiagError
 from clfdiag.io.arrays import to_numpy
-from clfdiag.io.columns import ColumnRoles, class_names
+from clfdiag.io.header_roles import ColumnRoles, class_names
 from clfdiag.io.labels import canonical
 
 if TYPE_CHECKING:
@@ -218,7 +218,7 @@ def _prefixed_class_columns(candidates: tuple[str, ...], kinds: dict[str, str],
     scores (logits, read under ``--logits``) when no other column holds probabilities:
     names alone could be features (``x_0, x_1``) beside labels 0 and 1.
     """
-    from clfdiag.io.columns import shared_prefix_classes
+    from clfdiag.io.header_roles import shared_prefix_classes
 
     for kind in ("probability", "raw"):
         columns = [c for c in candidates if kinds[c] == kind]

@@ -5,7 +5,7 @@ probabilities are columns sharing a prefix (``p_cat``, ``p_dog``, ...) whose
 suffixes name the classes. When the header alone cannot settle which column is
 the score (a ``y_pred`` beside a ``y_proba``, class names as headers, a column
 of any name), the roles carry the ``candidates`` and their content decides
-(:mod:`clfdiag.io.roles`). Anything ambiguous is an error that lists the
+(:mod:`clfdiag.io.content_roles`). Anything ambiguous is an error that lists the
 columns and the flags that settle it; nothing is guessed from position.
 """
 
