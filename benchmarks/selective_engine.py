@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from clfdiag.core.evaluation import evaluate_binary
+from clfdiag.core.evaluation import evaluate_predictions
 from clfdiag.core.ood import top_label
 from clfdiag.core.selective import selective
 
@@ -38,10 +38,10 @@ def main() -> None:
     y = (rng.random(args.rows) < p).astype(np.int8)
     predicted, confidence = top_label(p)
     correct = predicted == y
-    evaluation = median_seconds(lambda: evaluate_binary(y, p), args.reps)
+    evaluation = median_seconds(lambda: evaluate_predictions(y, p), args.reps)
     label = median_seconds(lambda: top_label(p), args.reps)
     section = median_seconds(lambda: selective(confidence, correct), args.reps)
-    print(f"rows {args.rows:,}: evaluate_binary {evaluation:.2f} s, top_label {label:.2f} s, "
+    print(f"rows {args.rows:,}: evaluate_predictions {evaluation:.2f} s, top_label {label:.2f} s, "
           f"selective {section:.2f} s ({section / evaluation:.0%} of the evaluation)")
 
 

@@ -11,7 +11,7 @@ from hypothesis.extra import numpy as hnp
 
 from clfdiag.core.accumulators import ClassificationSums, ScoreHistogram, TopErrors
 from clfdiag.core.calibration import bin_index
-from clfdiag.core.evaluation import evaluate_binary, finish
+from clfdiag.core.evaluation import evaluate_predictions, finish
 from clfdiag.core.ranking import rank_binary, roc_auc
 from tests.strategies import binary_problems, both_classes, multiclass_problems
 
@@ -89,7 +89,7 @@ def test_top_errors_match_brute_force_in_any_batches(arrays, limit, batch):
        st.sampled_from([0.3, 0.5, 0.7]))
 def test_overconfident_errors_by_brute_force(problem, min_confidence, threshold):
     y, p = problem
-    ev = evaluate_binary(y, p, threshold=threshold, min_confidence=min_confidence, top=5)
+    ev = evaluate_predictions(y, p, threshold=threshold, min_confidence=min_confidence, top=5)
     predicted = (p >= threshold).astype(int)
     confidence = np.where(predicted == 1, p, 1 - p)
     eps = np.finfo(float).eps

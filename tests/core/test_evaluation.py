@@ -1,4 +1,4 @@
-"""Every metric of evaluate_binary / evaluate_multiclass against scikit-learn."""
+"""Every metric of evaluate_predictions, binary and multiclass, against scikit-learn."""
 
 import warnings
 
@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sklearn import metrics as skm
 
-from clfdiag.core import evaluate_binary, evaluate_multiclass
+from clfdiag.core import evaluate_predictions
 from tests.strategies import binary_problems, multiclass_problems
 
 TOL = 1e-9
@@ -31,7 +31,7 @@ def check(ours, expected):
 @given(binary_problems(), st.sampled_from([0.5, 0.3, 0.9, 0.0, 1.0]))
 def test_binary_metrics_match_sklearn(problem, threshold):
     y, p = problem
-    ev = evaluate_binary(y, p, threshold=threshold)
+    ev = evaluate_predictions(y, p, threshold=threshold)
     m = ev.metrics
     pred = (p >= threshold).astype(int)
     both = 0 < y.sum() < len(y)
@@ -64,7 +64,7 @@ def test_binary_metrics_match_sklearn(problem, threshold):
 def test_multiclass_metrics_match_sklearn(problem):
     y, proba = problem
     k = proba.shape[1]
-    ev = evaluate_multiclass(y, proba)
+    ev = evaluate_predictions(y, proba)
     m = ev.metrics
     pred = proba.argmax(axis=1)
     labels = list(range(k))
@@ -96,7 +96,7 @@ def test_multiclass_metrics_match_sklearn(problem):
 @given(multiclass_problems(min_k=6, max_k=9))
 def test_top5_accuracy_counts_ties_by_class_index(problem):
     y, proba = problem
-    ev = evaluate_multiclass(y, proba)
+    ev = evaluate_predictions(y, proba)
     # Independent definition: rank classes by (-p, index); a hit is a rank below 5.
     hits = [list(np.lexsort((np.arange(proba.shape[1]), -row))).index(c) < 5
             for row, c in zip(proba, y, strict=True)]
@@ -108,17 +108,17 @@ def test_top5_accuracy_counts_ties_by_class_index(problem):
 
 def test_top5_only_with_more_than_five_classes():
     proba = np.full((4, 5), 0.2)
-    assert "top5_accuracy" not in evaluate_multiclass(np.arange(4), proba).metrics
+    assert "top5_accuracy" not in evaluate_predictions(np.arange(4), proba).metrics
 
 
 def test_worked_log_loss_numbers():
     # One prediction of 0.99 for the true class costs 0.0100503358535; 0.51 costs 0.673344553264.
     one = np.array([1])
-    assert evaluate_binary(one, np.array([0.99])).metrics["log_loss"] == pytest.approx(
+    assert evaluate_predictions(one, np.array([0.99])).metrics["log_loss"] == pytest.approx(
         0.0100503358535, abs=1e-12)
-    assert evaluate_binary(one, np.array([0.51])).metrics["log_loss"] == pytest.approx(
+    assert evaluate_predictions(one, np.array([0.51])).metrics["log_loss"] == pytest.approx(
         0.673344553264, abs=1e-12)
-    two = evaluate_binary(np.array([1, 1]), np.array([0.49, 0.99]))
+    two = evaluate_predictions(np.array([1, 1]), np.array([0.49, 0.99]))
     assert two.metrics["log_loss"] == pytest.approx(0.361700111865, abs=1e-12)
     assert two.metrics["accuracy"] == 0.5
 
@@ -127,7 +127,7 @@ def test_worked_tumour_confusion_matrix():
     # 29 malignant caught, 2 missed; 4 benign flagged, 66 cleared.
     y = np.array([1] * 31 + [0] * 70)
     p = np.array([0.9] * 29 + [0.1] * 2 + [0.9] * 4 + [0.1] * 66)
-    m = evaluate_binary(y, p).metrics
+    m = evaluate_predictions(y, p).metrics
     assert m["accuracy"] == pytest.approx(95 / 101)
     assert m["precision"] == pytest.approx(29 / 33)
     assert m["recall"] == pytest.approx(29 / 31)
@@ -135,14 +135,14 @@ def test_worked_tumour_confusion_matrix():
 
 
 def test_probabilities_of_exactly_zero_and_one_are_clipped_and_counted():
-    ev = evaluate_binary(np.array([1, 0, 1, 0]), np.array([0.0, 1.0, 1.0, 0.0]))
+    ev = evaluate_predictions(np.array([1, 0, 1, 0]), np.array([0.0, 1.0, 1.0, 0.0]))
     assert ev.clipped == 4
     assert ev.metrics["log_loss"] == pytest.approx(-np.log(np.finfo(float).eps) / 2)
     assert ev.overconfident.count == 2
 
 
 def test_one_class_only_leaves_ranking_metrics_undefined():
-    ev = evaluate_binary(np.ones(5, dtype=np.int64), np.linspace(0.1, 0.9, 5))
+    ev = evaluate_predictions(np.ones(5, dtype=np.int64), np.linspace(0.1, 0.9, 5))
     for name in ("roc_auc", "specificity", "mcc"):
         assert ev.metrics[name] is None
         assert ev.undefined[name]
@@ -151,7 +151,7 @@ def test_one_class_only_leaves_ranking_metrics_undefined():
 
 
 def test_no_predicted_positives_makes_precision_undefined_not_zero():
-    ev = evaluate_binary(np.array([0, 1, 0, 1]), np.array([0.1, 0.2, 0.3, 0.4]))
+    ev = evaluate_predictions(np.array([0, 1, 0, 1]), np.array([0.1, 0.2, 0.3, 0.4]))
     assert ev.metrics["precision"] is None
     assert "no predicted positives" in ev.undefined["precision"]
     assert ev.metrics["recall"] == 0.0
@@ -162,7 +162,7 @@ def test_no_predicted_positives_makes_precision_undefined_not_zero():
 def test_class_never_predicted_is_left_out_of_macro_precision():
     y = np.array([0, 1, 2, 2])
     proba = np.array([[.8, .1, .1], [.8, .1, .1], [.1, .1, .8], [.1, .1, .8]])
-    ev = evaluate_multiclass(y, proba)
+    ev = evaluate_predictions(y, proba)
     assert ev.per_class[1].stats.precision.value is None
     assert ev.metrics["macro_precision"] == pytest.approx((0.5 + 1.0) / 2)
     assert any("macro precision averages 2 of 3" in n for n in ev.notes)
@@ -172,8 +172,8 @@ def test_binary_as_two_columns_equals_one_column():
     rng = np.random.default_rng(3)
     y = rng.integers(0, 2, 300)
     p = rng.random(300)
-    one = evaluate_binary(y, p)
-    two = evaluate_multiclass(y, np.column_stack([1 - p, p]))
+    one = evaluate_predictions(y, p)
+    two = evaluate_predictions(y, np.column_stack([1 - p, p]))
     for name in ("log_loss", "accuracy", "mcc", "roc_auc"):
         assert one.metrics[name] == pytest.approx(two.metrics[name], abs=1e-12)
     # The K-class Brier sums over both classes: twice the binary one (scale_by_half).

@@ -4,6 +4,6 @@ Imports only numpy and the standard library, so that it can be used from any
 pipeline and tested in isolation.
 """
 
-from clfdiag.core.evaluation import Evaluation, evaluate_binary, evaluate_multiclass
+from clfdiag.core.evaluation import Evaluation, evaluate_predictions
 
-__all__ = ["Evaluation", "evaluate_binary", "evaluate_multiclass"]
+__all__ = ["Evaluation", "evaluate_predictions"]

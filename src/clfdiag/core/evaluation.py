@@ -8,7 +8,7 @@ examples and the scores, ranked exactly (one sort) or from a histogram
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -121,38 +121,6 @@ def _auc_stat(value: float | None) -> cmx.Statistic:
     return cmx.Statistic(value)
 
 
-def evaluate_binary(
-    y: npt.NDArray[np.integer],
-    p: FloatArray,
-    *,
-    threshold: float = 0.5,
-    min_confidence: float = 0.9,
-    top: int = 10,
-    n_bins: int = 15,
-) -> Evaluation:
-    """Evaluate positive-class probabilities ``p`` against 0/1 labels ``y``.
-
-    An example is predicted positive iff ``p >= threshold``; accuracy, the
-    confusion matrix and the overconfident errors use that decision. Calibration
-    is top-label: the predicted class is the more probable one (positive iff
-    ``p >= 0.5``) and its probability is the confidence.
-
-    Examples
-    --------
-    scikit-learn's ranking example, ``y = [0, 0, 1, 1]`` and scores
-    ``[0.1, 0.4, 0.35, 0.8]``: ``roc_auc_score`` 0.75, ``average_precision_score``
-    0.8333, ``accuracy_score`` at 0.5 0.75, ``log_loss`` 0.472288:
-
-    >>> import numpy as np
-    >>> ev = evaluate_binary(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
-    >>> m = ev.metrics
-    >>> m["roc_auc"], round(m["pr_auc"], 4), m["accuracy"], round(m["log_loss"], 6)
-    (0.75, 0.8333, 0.75, 0.472288)
-    """
-    return evaluate_predictions(y, p, threshold=threshold, min_confidence=min_confidence,
-                                top=top, n_bins=n_bins)
-
-
 def evaluate_predictions(
     y: npt.NDArray[np.integer],
     proba: FloatArray,
@@ -167,13 +135,48 @@ def evaluate_predictions(
 ) -> Evaluation:
     """Evaluate ``(n,)`` positive-class or ``(n, K)`` class probabilities against ``y``.
 
-    The definitions are those of :func:`evaluate_binary` and
-    :func:`evaluate_multiclass`: one pass of the sums, exact rankings of the scores.
+    Binary (``proba`` of shape ``(n,)``, ``y`` 0/1): an example is predicted
+    positive iff ``p >= threshold``; accuracy, the confusion matrix and the
+    overconfident errors use that decision. Calibration is top-label: the
+    predicted class is the more probable one (positive iff ``p >= 0.5``) and its
+    probability is the confidence.
+
+    Multiclass (``proba`` of shape ``(n, K)``, ``y`` class indices): the predicted
+    class is the most probable one (the lowest index among ties, as
+    ``numpy.argmax``); ``threshold`` does not apply. ``top5_accuracy`` counts an
+    example as a hit when fewer than 5 classes rank above its true class, ties
+    ranked by class index, and is reported only when there are more than 5 classes.
+
+    One pass of the sums, exact rankings of the scores.
     ``weights`` (non-negative sample weights) weigh every metric as
     scikit-learn's ``sample_weight``; an integer weight counts an example as
     that many copies of it.
     ``target_risk`` is that of ``selective.coverage_at_risk`` (None: half the error rate).
     ``details=False`` leaves out what only a report of one model shows (see :func:`finish`).
+
+    Examples
+    --------
+    scikit-learn's ranking example, ``y = [0, 0, 1, 1]`` and scores
+    ``[0.1, 0.4, 0.35, 0.8]``: ``roc_auc_score`` 0.75, ``average_precision_score``
+    0.8333, ``accuracy_score`` at 0.5 0.75, ``log_loss`` 0.472288:
+
+    >>> import numpy as np
+    >>> ev = evaluate_predictions(np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8]))
+    >>> m = ev.metrics
+    >>> m["roc_auc"], round(m["pr_auc"], 4), m["accuracy"], round(m["log_loss"], 6)
+    (0.75, 0.8333, 0.75, 0.472288)
+
+    The scores of scikit-learn's ``top_k_accuracy_score`` example, rows divided
+    by their sums: ``accuracy_score`` 0.5, ``roc_auc_score(multi_class="ovr")``
+    0.722222, ``log_loss`` 1.199979:
+
+    >>> y = np.array([0, 1, 2, 2])
+    >>> scores = np.array([[0.5, 0.2, 0.2], [0.3, 0.4, 0.2], [0.2, 0.4, 0.3],
+    ...                    [0.7, 0.2, 0.1]])
+    >>> ev = evaluate_predictions(y, scores / scores.sum(axis=1, keepdims=True))
+    >>> m = ev.metrics
+    >>> m["accuracy"], round(m["roc_auc"], 6), round(m["log_loss"], 6)
+    (0.5, 0.722222, 1.199979)
     """
     state = EvaluationState.of(EvaluationSettings.for_scores(
         proba, threshold=threshold, min_confidence=min_confidence, top=top, n_bins=n_bins,
@@ -194,40 +197,6 @@ def evaluate_predictions(
         state.scores.positive_ranking()
         pending.result()
     return finish(state, target_risk=target_risk, details=details)
-
-
-def evaluate_multiclass(
-    y: npt.NDArray[np.integer],
-    proba: FloatArray,
-    *,
-    min_confidence: float = 0.9,
-    top: int = 10,
-    n_bins: int = 15,
-) -> Evaluation:
-    """Evaluate an ``(n, K)`` matrix of class probabilities against class indices ``y``.
-
-    The predicted class is the most probable one (the lowest index among ties,
-    as ``numpy.argmax``). ``top5_accuracy`` counts an example as a hit when fewer
-    than 5 classes rank above its true class, ties ranked by class index, and is
-    reported only when there are more than 5 classes.
-
-    Examples
-    --------
-    The scores of scikit-learn's ``top_k_accuracy_score`` example, rows divided
-    by their sums: ``accuracy_score`` 0.5, ``roc_auc_score(multi_class="ovr")``
-    0.722222, ``log_loss`` 1.199979:
-
-    >>> import numpy as np
-    >>> y = np.array([0, 1, 2, 2])
-    >>> scores = np.array([[0.5, 0.2, 0.2], [0.3, 0.4, 0.2], [0.2, 0.4, 0.3],
-    ...                    [0.7, 0.2, 0.1]])
-    >>> ev = evaluate_multiclass(y, scores / scores.sum(axis=1, keepdims=True))
-    >>> m = ev.metrics
-    >>> m["accuracy"], round(m["roc_auc"], 6), round(m["log_loss"], 6)
-    (0.5, 0.722222, 1.199979)
-    """
-    return evaluate_predictions(y, proba, min_confidence=min_confidence, top=top,
-                                n_bins=n_bins)
 
 
 CLASS_CURVE_POINTS = 101
@@ -426,11 +395,7 @@ def _finish_binary(sums: ClassificationSums, ranking: BinaryRanking | WeightedRa
         confusion_matrix=cm,
         per_class=tuple(ClassReport(s, auc) for s in cmx.per_class(cm)),
         calibration=calibration,
-        overconfident=_overconfidence(sums),
-        predicted=sums.top_errors.predicted,
-        top_label=sums.top_errors.label,
-        top_confidence=sums.top_errors.confidence,
-        top_loss=sums.top_errors.loss,
+        **_confident_errors(sums),
         accuracy_ci=accuracy_ci,
         roc_auc_ci=auc_ci,
         roc=roc_curve(curve_points) if both else None,
@@ -441,6 +406,14 @@ def _finish_binary(sums: ClassificationSums, ranking: BinaryRanking | WeightedRa
         weight_sum=sums.weight_sum if sums.settings.weighted else None,
         ap_error_bound=ap_error_bound,
     )
+
+
+def _confident_errors(sums: ClassificationSums) -> dict[str, Any]:
+    """The fields of an :class:`Evaluation` that count and list the confident errors."""
+    errors = sums.top_errors
+    return {"overconfident": _overconfidence(sums), "predicted": errors.predicted,
+            "top_label": errors.label, "top_confidence": errors.confidence,
+            "top_loss": errors.loss}
 
 
 def _finish_multiclass(sums: ClassificationSums,
@@ -489,11 +462,7 @@ def _finish_multiclass(sums: ClassificationSums,
         confusion_matrix=cm,
         per_class=tuple(ClassReport(s, a) for s, a in zip(stats, aucs, strict=True)),
         calibration=calibration,
-        overconfident=_overconfidence(sums),
-        predicted=sums.top_errors.predicted,
-        top_label=sums.top_errors.label,
-        top_confidence=sums.top_errors.confidence,
-        top_loss=sums.top_errors.loss,
+        **_confident_errors(sums),
         accuracy_ci=None if _unweighted_only(sums, undefined, "the Wilson interval of accuracy",
                                              "accuracy_ci")
         else wilson_interval(int(np.trace(cm)), n),

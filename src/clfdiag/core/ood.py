@@ -92,7 +92,7 @@ def top_label(proba: FloatArray) -> tuple[IntArray, FloatArray]:
     """Predicted class and its probability (the confidence) for each example.
 
     Binary ``(n,)``: class 1 iff ``p >= 0.5``, as in
-    :func:`~clfdiag.core.evaluation.evaluate_binary`. Multiclass: the most
+    :func:`~clfdiag.core.evaluation.evaluate_predictions`. Multiclass: the most
     probable class, the lowest index among ties (``numpy.argmax``).
     """
     proba = np.asarray(proba, dtype=np.float64)
