@@ -135,3 +135,85 @@ def test_long_format_with_the_loss_under_another_key_names_the_keys(tmp_path):
                          "json").stdout)
     assert [e["loss"] for e in rep["epochs"]] == [0.5, 0.4, 0.45]
     assert rep["best"]["by_loss"] == 1
+
+
+# --- one truth column per class ----------------------------------------------------------
+
+MULTILABEL = ["toxic", "insult", "threat"]
+
+
+def test_multilabel_columns_under_other_prefixes_name_the_multilabel_mode():
+    err = run("evaluate", os.path.join(HOSTILE, "multilabel_label_pred.csv"), code=2).stderr
+    assert "multi-label" in err
+    assert "--label-cols label_" in err
+    assert "found no label column" not in err
+
+
+@pytest.mark.parametrize("flags", [
+    ["--label-cols", "label_"],
+    [f for c in MULTILABEL for f in ("--label-cols", f"label_{c}")],
+    ["--label-cols", "label_", *(f for c in MULTILABEL for f in ("--prob-col", f"pred_{c}"))],
+])
+def test_following_the_multilabel_hint_gives_scikit_learns_numbers(flags):
+    frame = pd.read_csv(os.path.join(HOSTILE, "multilabel_label_pred.csv"))
+    truth = frame[[f"label_{c}" for c in MULTILABEL]].to_numpy()
+    proba = frame[[f"pred_{c}" for c in MULTILABEL]].to_numpy()
+    rep = report("evaluate", "multilabel_label_pred.csv", *flags)
+    predicted = proba >= 0.5
+    m = rep["metrics"]
+    # Counts of cells and rows: ratios of integers, equal to the last bit or nearly.
+    assert m["hamming_loss"] == pytest.approx(skm.hamming_loss(truth, predicted), rel=1e-12)
+    assert m["subset_accuracy"] == pytest.approx(skm.accuracy_score(truth, predicted),
+                                                 rel=1e-12)
+    for average in ("micro", "macro"):
+        assert m[f"f1_{average}"] == pytest.approx(
+            skm.f1_score(truth, predicted, average=average, zero_division=0), rel=1e-12)
+    per_label = {row["label"]: row for row in rep["per_label"]}
+    assert list(per_label) == MULTILABEL
+    for j, label in enumerate(MULTILABEL):
+        assert per_label[label]["support"] == int(truth[:, j].sum())
+
+
+@pytest.mark.parametrize(("name", "classes"), [
+    ("onehot_labels.csv", ["0", "1", "2"]),
+    ("onehot_named_classes.csv", ["cat", "dog", "fox"]),
+])
+def test_one_hot_labels_beside_probabilities_that_sum_to_one_are_one_label_per_row(
+        name, classes):
+    frame = pd.read_csv(os.path.join(HOSTILE, name))
+    truth_columns = [c for c in frame.columns if c.startswith(("y_", "label_"))]
+    score_columns = [c for c in frame.columns if c.startswith(("p_", "prob_"))]
+    y = frame[truth_columns].to_numpy().argmax(axis=1)
+    proba = frame[score_columns].to_numpy()
+    rep = report("evaluate", name)
+    m = rep["metrics"]
+    # Means of n terms (log loss, Brier): a few ulps apart by summation order.
+    assert m["log_loss"] == pytest.approx(skm.log_loss(y, proba, labels=[0, 1, 2]), rel=1e-9)
+    assert m["accuracy"] == pytest.approx(skm.accuracy_score(y, proba.argmax(axis=1)),
+                                          rel=1e-12)
+    assert m["macro_f1"] == pytest.approx(
+        skm.f1_score(y, proba.argmax(axis=1), average="macro"), rel=1e-12)
+    assert m["roc_auc"] == pytest.approx(skm.roc_auc_score(y, proba, multi_class="ovr"),
+                                         rel=1e-12)
+    roles = {r["column"]: r["role"] for r in rep["input"]["column_roles"]}
+    for column in truth_columns:
+        assert "one-hot" in roles[column]
+    assert rep["per_class"][0]["class"] in classes
+    assert "multi-label" not in json.dumps(rep)
+
+
+def test_one_hot_labels_never_lead_to_the_multilabel_mode_when_streamed():
+    err = run("evaluate", os.path.join(HOSTILE, "onehot_labels.csv"), "--streaming",
+              code=2).stderr
+    assert "one-hot labels" in err
+    assert "--in-memory" in err
+    assert "--label-cols" not in err
+
+
+def test_a_one_hot_row_with_two_ones_is_named(tmp_path):
+    path = tmp_path / "p.csv"
+    # The first rows alone are one-hot: the whole file then names the row that is not.
+    text = "y_a,y_b,p_a,p_b\n" + "1,0,0.8,0.2\n0,1,0.3,0.7\n" * 3000 + "1,1,0.6,0.4\n"
+    path.write_text(text)
+    err = run("evaluate", path, code=2).stderr
+    assert "row(s) 6001" in err
