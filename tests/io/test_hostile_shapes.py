@@ -217,3 +217,42 @@ def test_a_one_hot_row_with_two_ones_is_named(tmp_path):
     path.write_text(text)
     err = run("evaluate", path, code=2).stderr
     assert "row(s) 6001" in err
+
+
+# --- compare: two files of different shapes ----------------------------------------------
+
+def compare(b, *flags):
+    return json.loads(run("compare", os.path.join(HOSTILE, "compare_a.csv"),
+                          os.path.join(HOSTILE, b), *flags, "--format", "json").stdout)
+
+
+def paired(b):
+    """Labels and both files' P(positive), joined by id with pandas."""
+    a = pd.read_csv(os.path.join(HOSTILE, "compare_a.csv"))
+    other = pd.read_csv(os.path.join(HOSTILE, b))
+    joined = a.merge(other, on="id", suffixes=("_a", "_b"))
+    assert (joined["label_a"] == joined["label_b"]).all()
+    return joined["label_a"].to_numpy(), joined["prob_a"].to_numpy(), joined["prob_b"].to_numpy()
+
+
+@pytest.mark.parametrize("b", ["compare_b_shuffled.csv", "compare_b_index.csv"])
+def test_compare_joins_by_id_whatever_the_row_order_or_index_column(b):
+    y, pa, pb = paired(b)
+    rep = compare(b)
+    assert rep["pairing"]["n"] == len(y)
+    for side, p in (("a", pa), ("b", pb)):
+        # Means of n terms: a few ulps apart by summation order; AUC is a ratio of counts.
+        assert rep[side]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
+        assert rep[side]["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p), rel=1e-12)
+
+
+def test_percent_never_divides_a_file_of_probabilities():
+    """--percent applies to both files of compare: A's probabilities must not be divided."""
+    err = run("compare", os.path.join(HOSTILE, "compare_a.csv"),
+              os.path.join(HOSTILE, "compare_b_percent.csv"), "--percent", code=2).stderr
+    assert "compare_a.csv" in err
+    assert "probabilities already" in err
+    frame = pd.read_csv(os.path.join(HOSTILE, "compare_b_percent.csv"))
+    rep = report("evaluate", "compare_b_percent.csv", "--percent")
+    assert rep["metrics"]["log_loss"] == pytest.approx(
+        skm.log_loss(frame["label"], frame["prob"] / 100), rel=1e-9)

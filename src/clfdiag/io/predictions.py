@@ -276,6 +276,8 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
         scores[~finite] = np.nan
         transform = "logits"
     elif options.percent:
+        if whole:
+            _refuse_probabilities_as_percent(name, scores, score_columns)
         scores = scores / 100.0
         transform = "percent"
     if weights is not None:
@@ -407,6 +409,25 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
                        classes, summary, ids, rows, score_kind=kind,
                        logits=None if raw is None else np.ascontiguousarray(raw),
                        weights=weights)
+
+
+def _refuse_probabilities_as_percent(name: str, scores: npt.NDArray[np.float64],
+                                     columns: tuple[str, ...]) -> None:
+    """Refuse ``--percent`` on a file whose scores all lie in [0, 1]: they are probabilities.
+
+    Dividing them by 100 would give wrong numbers at exit 0. ``compare`` and ``epochs``
+    apply the flag to every file, so it must never reach a file that holds probabilities.
+    """
+    finite = scores[np.isfinite(scores)]
+    if not finite.size or float(finite.max()) > 1.0 or float(finite.min()) < 0.0:
+        return
+    raise ClfdiagError(
+        f"{name}: --percent, but column(s) {', '.join(map(repr, columns))} hold values in "
+        f"[0, 1] (up to {float(finite.max()):g}): probabilities already, which --percent would "
+        "divide by 100",
+        "leave out --percent for this file; compare and epochs apply it to every file, so "
+        "when only some files hold percentages, divide their column by 100 first (e.g. "
+        "pandas: df['prob'] /= 100)")
 
 
 def _no_labels(n: int) -> Any:
