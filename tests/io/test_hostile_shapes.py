@@ -256,3 +256,9 @@ def test_percent_never_divides_a_file_of_probabilities():
     rep = report("evaluate", "compare_b_percent.csv", "--percent")
     assert rep["metrics"]["log_loss"] == pytest.approx(
         skm.log_loss(frame["label"], frame["prob"] / 100), rel=1e-9)
+
+
+def test_a_command_without_the_multilabel_mode_names_the_commands_that_have_it():
+    err = run("label-issues", os.path.join(HOSTILE, "multilabel_label_pred.csv"), code=2).stderr
+    assert "evaluate, compare or epochs" in err
+    assert "--label-cols label_" in err

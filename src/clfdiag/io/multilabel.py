@@ -274,7 +274,7 @@ def holds_multilabel(source: Source, header: tuple[str, ...], options: ReadOptio
             f"{source.name}: columns {', '.join(pairs.truth)} hold 0/1 beside "
             f"{', '.join(pairs.scores)}: multi-label indicator columns (a row may hold "
             "several labels, or its probabilities do not sum to 1), one per label",
-            "read them with the multi-label mode: --label-cols "
+            "read them with the multi-label mode of evaluate, compare or epochs: --label-cols "
             + (pairs.truth_prefix if pairs.truth_prefix else
                " --label-cols ".join(pairs.truth))
             + " (the probability columns are matched by label name; see docs/multilabel.md)")
