@@ -272,7 +272,7 @@ def zipped(*names):
     ("label,prob\na,0.5\nb,0.5\nc,0.5\n", "3 classes"),
     ("label,p_a,p_b,p_c\nx,0.2,0.3,0.5\n", "no label value matches"),
     (b"\x00\x01binary", "binary content"),
-    ("label,prob\n1,0.5\n".encode("utf-16"), "UTF-16"),
+    ("label,prob\n1,0.5\n0,0.2\n".encode("utf-16")[:-1], "is not UTF-16"),
     ("label,prob,n\n1,0.5,caf\xe9\n".encode("latin-1"), "not UTF-8"),
     (zipped("a.csv", "b.csv"), "exactly one file"),
     (b"PAR1 not really parquet", "not a readable Parquet file"),

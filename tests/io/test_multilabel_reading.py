@@ -89,13 +89,19 @@ def test_indicator_columns_whose_rows_sum_to_one_are_not_multilabel():
 def test_label_cols_explicit_and_prob_cols_matched_by_name():
     frame = pd.DataFrame({"truth_cat": [1, 0, 1], "truth_dog": [0, 1, 1],
                           "p_dog": [0.1, 0.8, 0.6], "p_cat": [0.9, 0.3, 0.7]})
-    # Names, never positions, match labels to probability columns.
-    with pytest.raises(ClfdiagError, match="no probability column for 'truth_cat', 'truth_dog'"):
-        multilabel_from_table("t", frame, MultilabelOptions(
-            label_cols=("truth_cat", "truth_dog"), prob_cols=("p_dog", "p_cat")))
-    with pytest.raises(ClfdiagError, match="label 'truth_cat' has no probability column"):
-        multilabel_from_table("t", frame, MultilabelOptions(label_cols=("truth_cat",
-                                                                        "truth_dog")))
+    # Names, never positions, match labels to probability columns; a known truth prefix
+    # (truth_, label_, ...) shared by the columns is not part of the label's name.
+    m = multilabel_from_table("t", frame, MultilabelOptions(
+        label_cols=("truth_cat", "truth_dog"), prob_cols=("p_dog", "p_cat")))
+    assert m.labels == ("dog", "cat")
+    assert m.y.tolist() == [[0, 1], [1, 0], [1, 1]]
+    gold = frame.rename(columns={"truth_cat": "gold_cat", "truth_dog": "gold_dog"})
+    with pytest.raises(ClfdiagError, match="no probability column for 'gold_cat', 'gold_dog'"):
+        multilabel_from_table("t", gold, MultilabelOptions(
+            label_cols=("gold_cat", "gold_dog"), prob_cols=("p_dog", "p_cat")))
+    with pytest.raises(ClfdiagError, match="label 'gold_cat' has no probability column"):
+        multilabel_from_table("t", gold, MultilabelOptions(label_cols=("gold_cat",
+                                                                       "gold_dog")))
     renamed = frame.rename(columns={"truth_cat": "y_cat", "truth_dog": "y_dog"})
     m = multilabel_from_table("t", renamed, MultilabelOptions(label_cols=("y_cat", "y_dog")))
     assert m.labels == ("dog", "cat")  # the probability columns' order

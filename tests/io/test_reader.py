@@ -133,8 +133,27 @@ def test_tensorboard_event_file(tmp_path):
     assert "clfdiag history" in text
 
 
-def test_utf16(tmp_path):
-    fails(tmp_path, BINARY.encode("utf-16"), "UTF-16")
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_utf16_with_a_byte_order_mark_is_read_as_its_utf8_twin(tmp_path, encoding):
+    text = "\ufeff" + BINARY.replace("a,", "\u00e9a,") if encoding == "utf-16-be" else BINARY
+    twin = read(tmp_path, text.lstrip("\ufeff"), name="twin.csv")
+    got = read(tmp_path, text.encode(encoding))
+    np.testing.assert_array_equal(got.y, twin.y)
+    np.testing.assert_array_equal(got.proba, twin.proba)
+    assert list(got.ids) == list(twin.ids)
+
+
+def test_utf16_inside_an_archive_says_to_decompress(tmp_path):
+    fails(tmp_path, gzip.compress(BINARY.encode("utf-16")), "UTF-16", "decompress",
+          name="p.csv.gz")
+
+
+def test_latin1_past_the_sniffed_sample_names_its_line(tmp_path):
+    rows = "".join(f"r{i},{i % 2},0.5\n" for i in range(20_000))
+    text = "id,label,prob\n" + rows + "caf\xe9,1,0.5\n"
+    message = fails(tmp_path, text.encode("latin-1"), "not UTF-8", "line 20002", "0xe9",
+                    "iconv")
+    assert "--" not in message  # no flag reads it: the hint converts the file
 
 
 def test_latin1(tmp_path):

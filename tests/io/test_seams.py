@@ -434,9 +434,19 @@ def test_real_probabilities_named_after_the_classes_are_not_soft_labels():
         labels=["setosa", "versicolor", "virginica"]), rel=1e-9)
 
 
-def test_multilabel_indicator_columns_are_named():
+def test_multilabel_indicator_columns_are_named_with_the_flags_that_read_them():
+    from sklearn import metrics as skm
+
+    flags = ["--label-cols", "cat", "--label-cols", "dog", "--label-cols", "fox"]
     refused(shape("multilabel_indicators.csv"),
-            needles=("multi-label indicator columns", "cat, dog, fox", "--multilabel"))
+            needles=("multi-label indicator columns", "cat, dog, fox", " ".join(flags)))
+    frame = pd.read_csv(shape("multilabel_indicators.csv"))
+    truth = frame[["cat", "dog", "fox"]].to_numpy()
+    predicted = frame[["p_cat", "p_dog", "p_fox"]].to_numpy() >= 0.5
+    m = report(shape("multilabel_indicators.csv"), *flags)["metrics"]
+    assert m["hamming_loss"] == pytest.approx(skm.hamming_loss(truth, predicted), rel=1e-12)
+    assert m["f1_micro"] == pytest.approx(skm.f1_score(truth, predicted, average="micro"),
+                                          rel=1e-12)
 
 
 def test_a_confusion_matrix_and_long_format_are_named():

@@ -67,6 +67,9 @@ class ColumnRoles:
     loose: tuple[str, ...] = ()
     """Candidates whose names say nothing, beside a column named as predictions: one of them
     is the score only when its content is probabilities that fit the predictions."""
+    one_hot: tuple[str, ...] = ()
+    """Truth columns, one per class, whose 1 gives the label (``label`` is then built from
+    them and is no column of the header)."""
 
     @property
     def needs_content(self) -> bool:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from clfdiag.errors import ClfdiagError
+from clfdiag.io.source import UTF16_BOMS, not_utf8
 
 LOSS_NAMES = ("val_loss", "validation_loss", "valid_loss", "eval_loss", "val_nll", "test_loss")
 ACC_NAMES = ("val_accuracy", "val_acc", "validation_accuracy", "valid_accuracy", "valid_acc",
@@ -129,6 +130,13 @@ def read_history(paths: list[str] | str, loss_col: str | None = None,
     if _is_tensorboard(header) or _is_mlflow(rows):
         return _choose_metric(_per_metric_files(path, [path], loss_col, acc_col, metric),
                               metric)
+    wide = _pivoted(path, header, rows[1:], fold_col)
+    if wide is not None:
+        wide_header, wide_rows, run_column, note = wide
+        history = _keras_or_lightning(path, wide_header, wide_rows, loss_col, acc_col, metric,
+                                      run_column)
+        return _choose_metric(replace(history, format="long format",
+                                      notes=(note, *history.notes)), metric)
     return _choose_metric(_keras_or_lightning(path, header, rows[1:], loss_col, acc_col,
                                               metric, fold_col), metric)
 
@@ -152,14 +160,21 @@ def _text(path: str) -> str:
     raw = Path(path).read_bytes()
     if not raw.strip():
         raise ClfdiagError(f"{path}: the file is empty")
+    if raw.startswith(UTF16_BOMS):
+        # PowerShell's `>` and Windows editors write UTF-16 with a byte-order mark.
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ClfdiagError(f"{path}: starts as UTF-16 text but byte {exc.start:,} is not "
+                               "UTF-16", "re-save the file as UTF-8") from None
     if b"\x00" in raw[:4096]:
         hint = ("export the scalars from TensorBoard as CSV (one file per metric)"
                 if "tfevents" in path else "pass a CSV or JSON training log")
         raise ClfdiagError(f"{path}: binary content, not a training history", hint)
     try:
         return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ClfdiagError(f"{path}: not UTF-8 text", "re-save it as UTF-8") from None
+    except UnicodeDecodeError as exc:
+        raise not_utf8(path, raw, exc.start) from None
 
 
 def delimiter_of(text: str) -> str:
@@ -603,6 +618,67 @@ def _json_columns(state: Any) -> tuple[list[str], list[list[str]], str] | None:
     rows = [[str(first + i), *("" if series[n][i] is None else repr(series[n][i])
                                for n in names)] for i in range(count)]
     return [header, *names], rows, note
+
+
+LONG_NAMES = ("key", "metric", "tag", "name", "metric_name")
+LONG_STEPS = ("step", "epoch", "iter", "iteration")
+LONG_RUNS = ("run_id", "run", "run_name", "fold")
+
+
+def _pivoted(path: str, header: list[str], rows: list[list[str]], run_col: str | None
+             ) -> tuple[list[str], list[list[str]], str | None, str] | None:
+    """A long-format log (one metric value per row: name, value, step) as one column per metric.
+
+    MLflow's ``get_metric_history`` and TensorBoard's ``get_scalars`` export such
+    tables (``key,value,step,timestamp``; ``run,tag,step,value``). The rows are
+    pivoted by step, the metric names becoming columns; a later row for the same
+    metric and step replaces an earlier one (a logger that wrote it twice). A run
+    column with several runs becomes the fold column. None for any other header.
+    """
+    lowered = [normalise(h) for h in header]
+    found = [next((lowered.index(n) for n in names if n in lowered), None)
+             for names in (LONG_NAMES, ("value",), LONG_STEPS)]
+    ki, vi, si = found
+    if ki is None or vi is None or si is None:
+        return None
+    if run_col is not None and run_col not in header:
+        raise ClfdiagError(f"{path}: --fold-col {run_col!r} is not among: {', '.join(header)}")
+    ri = header.index(run_col) if run_col else next(
+        (lowered.index(n) for n in LONG_RUNS if n in lowered), None)
+    width = max(ki, vi, si, -1 if ri is None else ri) + 1
+    step_name = "epoch" if lowered[si] == "epoch" else "step"
+    keys: dict[str, None] = {}
+    cells: dict[tuple[str, str], dict[str, str]] = {}
+    replaced = 0
+    for r in rows:
+        if len(r) < width or not r[ki].strip():
+            continue
+        key = r[ki].strip()
+        keys.setdefault(key)
+        at = cells.setdefault((r[ri].strip() if ri is not None else "", r[si].strip()), {})
+        replaced += key in at
+        at[key] = r[vi]
+    if not keys:
+        return None
+    if step_name in {normalise(k) for k in keys}:
+        keys = {k: None for k in keys if normalise(k) != step_name}
+    runs = list(dict.fromkeys(run for run, _ in cells))
+    several = ri is not None and len(runs) > 1
+    names = list(keys)
+    run_name = header[ri] if several and ri is not None else ""
+    wide_header = [*([run_name] if several else []), step_name, *names]
+    # By step within each run: the rows of one metric may come before another's.
+    order = sorted(cells, key=lambda c: (runs.index(c[0]), _number(c[1]) is None,
+                                         _number(c[1]) or 0.0))
+    wide_rows = [[*([run] if several else []), step, *(cells[run, step].get(k, "")
+                                                       for k in names)]
+                 for run, step in order]
+    note = (f"long format ({header[ki]}, {header[vi]}, {header[si]}): one row per logged "
+            f"value, pivoted by {header[si]} into the metrics {', '.join(names)}"
+            + (f"; {len(runs)} runs in {header[ri]}, each read as a fold" if several else "")
+            + (f"; {replaced} values logged twice for the same {header[si]}: the later one "
+               "was read" if replaced else ""))
+    return wide_header, wide_rows, run_name or None, note
 
 
 def _is_tensorboard(header: list[str]) -> bool:

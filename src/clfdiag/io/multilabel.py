@@ -94,6 +94,88 @@ class MultilabelPredictions:
         return int(self.y.shape[0])
 
 
+TRUTH_PREFIXES = ("y_", "label_", "labels_", "true_", "target_", "truth_", "gt_", "actual_",
+                  "")
+"""Prefixes of per-class truth columns (``label_cat``; ``""``: the class name alone)."""
+SCORE_PREFIXES = ("p_", "prob_", "proba_", "probability_", "pred_", "prediction_",
+                  "predicted_", "score_", "y_pred_", "y_prob_", "y_proba_")
+"""Prefixes of per-class probability columns (``pred_cat``) beside truth columns."""
+
+
+@dataclass(frozen=True)
+class ClassColumns:
+    """One truth column and one probability column per class, paired by the class name.
+
+    ``truth_prefix`` is what the truth columns' names start with (``label_``, or ``""``
+    when they are the class names), ``score_prefix`` that of the probability columns.
+    """
+
+    classes: tuple[str, ...]
+    truth: tuple[str, ...]
+    scores: tuple[str, ...]
+    truth_prefix: str
+    score_prefix: str
+
+
+def class_columns(header: tuple[str, ...]) -> ClassColumns | None:
+    """Truth and probability columns paired by class (``label_a``/``pred_a``, ...), or None.
+
+    Two or more probability columns under one of :data:`SCORE_PREFIXES`, each beside a
+    truth column with the same class after one of :data:`TRUTH_PREFIXES`; the first
+    such pairing, in the prefixes' order.
+    """
+    keys = {c.strip().lower(): c for c in header}
+    for score_prefix in SCORE_PREFIXES:
+        scores = [c for c in header if c.strip().lower().startswith(score_prefix)
+                  and len(c.strip()) > len(score_prefix)]
+        if len(scores) < 2:
+            continue
+        classes = [c.strip()[len(score_prefix):] for c in scores]
+        for truth_prefix in TRUTH_PREFIXES:
+            truth = [keys.get(truth_prefix + k.lower()) for k in classes]
+            if all(truth) and not {*truth} & {*scores}:
+                return ClassColumns(tuple(classes), tuple(t for t in truth if t),
+                                    tuple(scores), truth_prefix, score_prefix)
+    return None
+
+
+def class_columns_kind(table: Any, pairs: ClassColumns) -> str | None:
+    """What the paired truth columns hold, from a table of (some of) the file's rows.
+
+    ``"one-hot"``: every truth cell is 0 or 1, every row holds exactly one 1, and the
+    probabilities sum to 1 across the same classes: one label per row, written as
+    one-hot columns (a single-label file). ``"indicators"``: 0/1 cells otherwise, one
+    truth column per label of a multi-label file. None for anything else.
+    """
+    table = as_arrow(table)
+    if table.num_rows == 0 or not all(_is_indicator(table[c]) for c in pairs.truth) or not all(
+            _is_numeric(table[c]) for c in pairs.scores):
+        return None
+    ones = sum(_floats(table[c]) for c in pairs.truth)
+    if bool((ones == 1).all()) and _rows_sum_to_one(table, list(pairs.scores)):
+        return "one-hot"
+    return "indicators"
+
+
+def one_hot_classes(name: str, table: Any, pairs: ClassColumns) -> list[str | None]:
+    """The class of each row of one-hot truth columns: the class whose column holds the 1.
+
+    A row whose truth cells are all empty has no label (None); a row with no 1, with
+    several, or with a cell other than 0/1 is an error naming its rows.
+    """
+    matrix = np.column_stack([_floats(table[c]) for c in pairs.truth])
+    empty = np.isnan(matrix).all(axis=1)
+    bad = ~empty & ~((np.isin(matrix, (0.0, 1.0))).all(axis=1) & (matrix.sum(axis=1) == 1))
+    if bad.any():
+        raise ClfdiagError(
+            f"{name}: columns {', '.join(pairs.truth)} hold one-hot labels, but row(s) "
+            f"{_rows(bad)} do not hold exactly one 1",
+            "fix those rows; if a row may hold several labels the file is multi-label: "
+            f"read it with --label-cols {pairs.truth_prefix or pairs.truth[0]}")
+    index = np.argmax(np.nan_to_num(matrix), axis=1)
+    return [None if e else pairs.classes[i] for i, e in zip(index, empty, strict=True)]
+
+
 @dataclass(frozen=True)
 class _Layout:
     """Which columns play which part, before the values are checked."""
@@ -183,10 +265,40 @@ def holds_multilabel(source: Source, header: tuple[str, ...], options: ReadOptio
     if any(layout is not None for layout in _detected(sample)):
         return True
     has_label = any(c.strip().lower() in LABEL_NAMES for c in header)
+    pairs = None if has_label else class_columns(header)
+    kind = None if pairs is None else class_columns_kind(sample, pairs)
+    if kind == "one-hot":
+        return False  # one label per row: the single-label reader reads the one-hot columns
+    if pairs is not None and kind == "indicators":
+        raise ClfdiagError(
+            f"{source.name}: columns {', '.join(pairs.truth)} hold 0/1 beside "
+            f"{', '.join(pairs.scores)}: multi-label indicator columns (a row may hold "
+            "several labels, or its probabilities do not sum to 1), one per label",
+            "read them with the multi-label mode of evaluate, compare or epochs: --label-cols "
+            + (pairs.truth_prefix if pairs.truth_prefix else
+               " --label-cols ".join(pairs.truth))
+            + " (the probability columns are matched by label name; see docs/multilabel.md)")
     if not has_label and len(_prefixed(sample, INDICATOR_PREFIX)) >= 2 and len(
             _prefixed(sample, PROBABILITY_PREFIX)) >= 2:
         _only_detected(source.name, sample, _implied(options))  # raises, naming the flags
     return False
+
+
+def one_hot_label_columns(source: Source, header: tuple[str, ...]) -> ClassColumns | None:
+    """The one-hot truth and probability columns of a single-label file, or None.
+
+    Sought when no column has a label's name, in the same first rows as the
+    multi-label shapes (:func:`class_columns_kind` says ``"one-hot"``).
+    """
+    if any(c.strip().lower() in LABEL_NAMES for c in header):
+        return None
+    pairs = class_columns(header)
+    if pairs is None:
+        return None
+    sample = _sample(source, header)
+    if sample is None or class_columns_kind(sample, pairs) != "one-hot":
+        return None
+    return pairs
 
 
 def _implied(options: ReadOptions) -> MultilabelOptions:
@@ -416,10 +528,10 @@ def _explicit(name: str, table: Any, options: MultilabelOptions) -> _Layout:
         given = options.label_cols[0].strip()
         # A prefix names the labels by what follows it (true_sports is label sports).
         prefix = (given.lower() if len(options.label_cols) == 1 and given not in indicators
-                  else INDICATOR_PREFIX)
+                  else _shared_prefix(indicators, TRUTH_PREFIXES))
         labels = tuple(_label_name(c, prefix) for c in indicators)
         # Labels follow the probability columns' order in the file.
-        probs = prob_cols or tuple(sorted((_probability_of(name, table, label)
+        probs = prob_cols or tuple(sorted((_probability_of(name, table, label, indicators)
                                            for label in labels),
                                           key=table.column_names.index))
         layout = _match(name, _Layout("indicators", labels, probs,
@@ -466,15 +578,36 @@ def _label_name(column: str, prefix: str = INDICATOR_PREFIX) -> str:
     return key[len(prefix):] if key.lower().startswith(prefix) and len(key) > len(prefix) else key
 
 
-def _probability_of(name: str, table: Any, label: str) -> str:
+def _shared_prefix(columns: tuple[str, ...] | list[str], prefixes: tuple[str, ...]) -> str:
+    """The first of ``prefixes`` that every column's name starts with (``""`` if none)."""
+    keys = [c.strip().lower() for c in columns]
+    return next((p for p in prefixes if p and all(k.startswith(p) and len(k) > len(p)
+                                                  for k in keys)), "")
+
+
+def _probability_of(name: str, table: Any, label: str, truth: tuple[str, ...] = ()) -> str:
+    """The probability column of ``label``, never one of the ``truth`` columns.
+
+    ``p_<label>``, else ``<prefix><label>`` for one of :data:`SCORE_PREFIXES`
+    (``pred_<label>``) when exactly one such column exists.
+    """
     lower = _lower(table)
     column = lower.get(f"{PROBABILITY_PREFIX}{label}".lower())
-    if column is None:
-        raise ClfdiagError(f"{name}: label {label!r} has no probability column "
-                           f"(no column {PROBABILITY_PREFIX}{label})",
-                           "rename the columns p_<label>, or name the label columns y_<label> "
-                           "after their probability columns p_<label> (--prob-col)")
-    return column
+    if column is not None and column not in truth:
+        return column
+    found = list(dict.fromkeys(
+        c for p in SCORE_PREFIXES if (c := lower.get(f"{p}{label}".lower())) is not None
+        and c not in truth))
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise ClfdiagError(f"{name}: label {label!r} has several probability columns: "
+                           f"{', '.join(found)}", "choose one per label with --prob-col, in "
+                           "the order of the labels")
+    raise ClfdiagError(f"{name}: label {label!r} has no probability column "
+                       f"(no column {PROBABILITY_PREFIX}{label})",
+                       "rename the columns p_<label>, or name the label columns y_<label> "
+                       "after their probability columns p_<label> (--prob-col)")
 
 
 def _match(name: str, layout: _Layout, probs: tuple[str, ...]) -> _Layout:
@@ -483,7 +616,8 @@ def _match(name: str, layout: _Layout, probs: tuple[str, ...]) -> _Layout:
         return _Layout(layout.shape, tuple(_label_name(c, PROBABILITY_PREFIX) for c in probs)
                        if layout.shape == "delimited" else tuple(c.strip() for c in probs),
                        probs, list_column=layout.list_column)
-    named = {_label_name(c, PROBABILITY_PREFIX).lower(): c for c in probs}
+    score_prefix = _shared_prefix(probs, SCORE_PREFIXES) or PROBABILITY_PREFIX
+    named = {_label_name(c, score_prefix).lower(): c for c in probs}
     missing = [label for label in layout.labels if label.lower() not in named]
     if len(probs) != len(layout.labels) or missing:
         extra = sorted(set(named) - {label.lower() for label in layout.labels})
@@ -495,7 +629,7 @@ def _match(name: str, layout: _Layout, probs: tuple[str, ...]) -> _Layout:
             "give one --prob-col per label, named p_<label>")
     truth = dict(zip((label.lower() for label in layout.labels), layout.indicators,
                      strict=True))
-    order = [_label_name(c, PROBABILITY_PREFIX) for c in probs]
+    order = [_label_name(c, score_prefix) for c in probs]
     return _Layout("indicators", tuple(order), probs, tuple(truth[x.lower()] for x in order))
 
 

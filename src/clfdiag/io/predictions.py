@@ -8,6 +8,7 @@ and reported (``drop_invalid``). Nothing is dropped silently.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import IO, Any
 
 import numpy as np
@@ -35,7 +36,12 @@ from clfdiag.io.labels import (
     one_value_error,
 )
 from clfdiag.io.memory import release_freed_memory
-from clfdiag.io.multilabel import hand_over_multilabel
+from clfdiag.io.multilabel import (
+    ClassColumns,
+    hand_over_multilabel,
+    one_hot_classes,
+    one_hot_label_columns,
+)
 from clfdiag.io.options import ReadOptions
 from clfdiag.io.source import Source, open_source
 from clfdiag.io.tables import read_table, table_header
@@ -80,6 +86,10 @@ def read_predictions(
     hand_over_multilabel(source, header, options)
     if not options.labels_required:
         return _without_labels(source, header, options)
+    if options.labels_file is None and not options.label_col and not options.pred_col:
+        one_hot = one_hot_label_columns(source, header)
+        if one_hot is not None:
+            return _from_one_hot(source, header, one_hot, options)
     if options.labels_file is not None:
         from clfdiag.io.joined import join_labels
 
@@ -99,6 +109,28 @@ def read_predictions(
                                 options)
     return predictions_from_table(source.name, read_table(source, roles), roles, options,
                                   source)
+
+
+def _from_one_hot(source: Source, header: tuple[str, ...], pairs: ClassColumns,
+                  options: ReadOptions) -> Predictions:
+    """A single-label file whose labels are one-hot columns beside one probability per class.
+
+    The label of a row is the class whose truth column holds its 1; the column roles
+    say so. ``--prob-col`` still chooses the probability columns.
+    """
+    import pyarrow as pa
+
+    label = f"{pairs.truth_prefix}<class>" if pairs.truth_prefix else "<class>"
+    roles = detect_columns(source.name, (*header, label), label,
+                           options.prob_cols or pairs.scores, options.id_col, None,
+                           options.weight_col)
+    roles = replace(roles, header=header, one_hot=pairs.truth, explicit=bool(options.prob_cols),
+                    classes=roles.classes if options.prob_cols else pairs.classes)
+    table = read_columns(source, [*pairs.truth, *(c for c in roles.columns() if c != label)],
+                         roles.id)
+    classes = one_hot_classes(source.name, table, pairs)
+    table = table.append_column(label, pa.array(classes, pa.string()))
+    return _from_wide_table(source, table, roles, options)
 
 
 def _from_wide_table(source: Source, table: Any, roles: ColumnRoles, options: ReadOptions,
@@ -244,6 +276,8 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
         scores[~finite] = np.nan
         transform = "logits"
     elif options.percent:
+        if whole:
+            _refuse_probabilities_as_percent(name, scores, score_columns)
         scores = scores / 100.0
         transform = "percent"
     if weights is not None:
@@ -377,6 +411,25 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
                        weights=weights)
 
 
+def _refuse_probabilities_as_percent(name: str, scores: npt.NDArray[np.float64],
+                                     columns: tuple[str, ...]) -> None:
+    """Refuse ``--percent`` on a file whose scores all lie in [0, 1]: they are probabilities.
+
+    Dividing them by 100 would give wrong numbers at exit 0. ``compare`` and ``epochs``
+    apply the flag to every file, so it must never reach a file that holds probabilities.
+    """
+    finite = scores[np.isfinite(scores)]
+    if not finite.size or float(finite.max()) > 1.0 or float(finite.min()) < 0.0:
+        return
+    raise ClfdiagError(
+        f"{name}: --percent, but column(s) {', '.join(map(repr, columns))} hold values in "
+        f"[0, 1] (up to {float(finite.max()):g}): probabilities already, which --percent would "
+        "divide by 100",
+        "leave out --percent for this file; compare and epochs apply it to every file, so "
+        "when only some files hold percentages, divide their column by 100 first (e.g. "
+        "pandas: df['prob'] /= 100)")
+
+
 def _no_labels(n: int) -> Any:
     import pyarrow as pa
 
@@ -505,6 +558,10 @@ def describe_roles(roles: ColumnRoles, kind: str,
     for column in roles.header:
         if any(score.startswith(f"{column}[") for score in roles.scores):
             role = "class probabilities (one vector per row; entry k is class index k)"
+        elif column in roles.one_hot:
+            role = ("true label, one-hot: the class of a row is the one whose column holds "
+                    "its 1 (one label per row; the probabilities sum to 1 over the same "
+                    "classes)")
         elif column == roles.label:
             role = "true label" + (f" (from {labels.file}, joined by {labels.by})"
                                    if labels else "")
@@ -535,6 +592,10 @@ def describe_roles(roles: ColumnRoles, kind: str,
 
 def _role_notes(roles: ColumnRoles, kind: str, labels: LabelsJoin | None) -> list[str]:
     notes = []
+    if roles.one_hot:
+        notes.append(f"one-hot labels: each row's class is the one of {', '.join(roles.one_hot)} "
+                     "that holds its 1 (read as one label per row, since every row holds "
+                     "one 1 and the probabilities sum to 1)")
     if roles.kinds and roles.scores:
         others = [f"{c!r}" for c, _ in roles.kinds if c not in roles.scores
                   and not (roles.confidence and c == roles.prediction)

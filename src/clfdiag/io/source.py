@@ -102,6 +102,10 @@ def _sniffed(path: str, stdin: IO[bytes] | None) -> Source:
         head = f.read(8)
     if not head:
         raise ClfdiagError(f"{name}: the input is empty", "expected a header line and rows")
+    if head.startswith(UTF16_BOMS):
+        path = utf8_copy(name, path)
+        with open(path, "rb") as f:
+            head = f.read(8)
     compression = _magic(head)
     if compression == "feather-v1":
         raise ClfdiagError(f"{name}: a Feather version 1 file",
@@ -121,6 +125,38 @@ def _sniffed(path: str, stdin: IO[bytes] | None) -> Source:
 
 
 _SPOOLED: dict[str, tuple[Any, str]] = {}
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+"""A UTF-16 file starts with one of these byte-order marks (Windows tools write them)."""
+_TRANSCODED: dict[tuple[str, int, int], str] = {}
+
+
+def utf8_copy(name: str, path: str) -> str:
+    """The path of a UTF-8 copy of the UTF-16 file ``path`` (its byte-order mark says which).
+
+    The copy is written once, in blocks, to a temporary file removed at exit, and
+    reused while the file is unchanged; the parsers read only UTF-8.
+    """
+    import codecs
+
+    status = os.stat(path)
+    key = (os.path.abspath(path), status.st_size, status.st_mtime_ns)
+    if key in _TRANSCODED:
+        return _TRANSCODED[key]
+    handle, copy = tempfile.mkstemp(prefix="clfdiag-", suffix=".utf8")
+    atexit.register(_remove, copy)
+    decoder = codecs.getincrementaldecoder("utf-16")()
+    done = 0
+    try:
+        with open(path, "rb") as stream, os.fdopen(handle, "wb") as out:
+            while block := stream.read(1 << 20):
+                out.write(decoder.decode(block).encode("utf-8"))
+                done += len(block)
+            out.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ClfdiagError(f"{name}: starts as UTF-16 text but byte {done + exc.start:,} is "
+                           "not UTF-16", "re-save the file as UTF-8") from None
+    _TRANSCODED[key] = copy
+    return copy
 
 
 def readable_path(path: str, stdin: IO[bytes] | None = None) -> tuple[str, str]:
@@ -286,8 +322,11 @@ def _refuse_binary(name: str, sample: bytes) -> None:
     looks = ""
     if "tfevents" in name or sample[12:40].find(b"brain.Event") >= 0:
         looks = " (it looks like a TensorBoard event file)"
-    elif sample.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ClfdiagError(f"{name}: the file is UTF-16 encoded", "re-save it as UTF-8 CSV")
+    elif sample.startswith(UTF16_BOMS):
+        # Uncompressed UTF-16 is read (see utf8_copy); inside an archive it is not.
+        raise ClfdiagError(f"{name}: UTF-16 text inside a {name.rsplit('.', 1)[-1]} archive",
+                           "decompress the file (it is then read as it is), or re-save it as "
+                           "UTF-8")
     raise ClfdiagError(
         f"{name}: binary content (NUL bytes), not a CSV/TSV/Parquet predictions file{looks}",
         "pass a CSV, TSV or Parquet file of labels and probabilities; for a training log use "
@@ -304,11 +343,44 @@ def _decode(name: str, sample: bytes, complete: bool) -> str:
     except UnicodeDecodeError as exc:
         if not complete and exc.start >= len(sample) - 4:
             return sample[: exc.start].decode("utf-8")  # a character cut by the sample's end
-        line = sample[: exc.start].count(b"\n") + 1
-        raise ClfdiagError(
-            f"{name}: not UTF-8 text (byte 0x{sample[exc.start]:02x} on line {line})",
-            "re-save the file as UTF-8, e.g. `iconv -f latin1 -t utf-8 in.csv > out.csv`",
-        ) from None
+        raise not_utf8(name, sample, exc.start) from None
+
+
+def not_utf8(name: str, text: bytes, at: int, lines_before: int = 0) -> ClfdiagError:
+    """The error for ``text``, after ``lines_before`` lines, whose byte ``at`` is no UTF-8.
+
+    Names the line, the byte and the characters before it, and how to convert: a
+    byte from 0x80 up alone is Latin-1/Windows-1252 (``é`` is 0xe9), the usual case.
+    """
+    line = lines_before + text[:at].count(b"\n") + 1
+    start = text.rfind(b"\n", 0, at) + 1
+    before = text[max(start, at - 30):at].decode("utf-8", "replace")
+    return ClfdiagError(
+        f"{name}: not UTF-8 text: byte 0x{text[at]:02x} on line {line} (after {before!r}), "
+        "probably Latin-1 or Windows-1252",
+        f"convert it to UTF-8, e.g. `iconv -f cp1252 -t utf-8 {name} > utf8.csv`, and pass "
+        "the converted file")
+
+
+def first_invalid_utf8(source: Source) -> ClfdiagError | None:
+    """The error naming the first byte of the text input that is no UTF-8, or None.
+
+    Read in blocks, for a parser's failure on text past the sniffed sample.
+    """
+    lines = 0
+    carry = b""
+    with source.opener() as stream:
+        while block := stream.read(1 << 20):
+            data, carry = carry + block, b""
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                if exc.reason != "unexpected end of data":
+                    return not_utf8(source.name, data, exc.start, lines)
+                carry = data[exc.start:]  # a character cut by the block's end
+                data = data[:exc.start]
+            lines += data.count(b"\n")
+    return not_utf8(source.name, carry, 0, lines) if carry else None
 
 
 def _delimiter(name: str, lines: list[str], rows_at: list[int]) -> str:

@@ -109,6 +109,15 @@ def stream_predictions(path: str, options: ReadOptions | None = None,
         raise ClfdiagError("--confidence-of-predicted needs the whole file: it cannot be read "
                            "in batches", "evaluate with --in-memory")
     source = open_source(path, no_header=options.no_header)
+    if options.label_col is None and options.labels_required:
+        from clfdiag.io.multilabel import one_hot_label_columns
+
+        one_hot = one_hot_label_columns(source, table_header(source))
+        if one_hot is not None:
+            raise ClfdiagError(
+                f"{source.name}: columns {', '.join(one_hot.truth)} hold one-hot labels (one "
+                "1 per row, beside probabilities that sum to 1), which a batch-by-batch "
+                "read does not turn into labels", "evaluate with --in-memory")
     roles = detect_columns(source.name, table_header(source), options.label_col,
                            options.prob_cols, options.id_col, weight_col=options.weight_col)
     first_row = 1

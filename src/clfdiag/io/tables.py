@@ -396,6 +396,10 @@ def _csv_errors(source: Source, roles: ColumnRoles | None) -> Iterator[None]:
 def _csv_failure(source: Source, roles: ColumnRoles | None, exc: Exception) -> ClfdiagError:
     """Arrow's CSV error in the user's terms: the non-numeric cells by row, or the bad line."""
     text = str(exc)
+    if "invalid UTF8" in text:
+        from clfdiag.io.source import first_invalid_utf8
+
+        return first_invalid_utf8(source) or _malformed(source, text)
     if roles is not None and "conversion error" in text:
         return _non_numeric(source, roles, text)
     return _malformed(source, text)
