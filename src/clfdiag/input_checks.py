@@ -103,13 +103,21 @@ def decision_rule(preds: Predictions, threshold: float | str | None,
 
 
 def require_same_columns(reference: Predictions, other: Predictions) -> None:
-    """The same model's predictions on other data: the same score columns, in the same order."""
-    if reference.source.probability_columns == other.source.probability_columns:
+    """The same model's predictions on other data: the same classes, scored in the same order.
+
+    Columns named differently (``p_cat`` in one file, ``prob_cat`` in the other) hold the
+    same classes' scores when both files read the same classes in the same order: each
+    file's matrix has one column per class, in the order of its classes.
+    """
+    mine_columns = reference.source.probability_columns
+    their_columns = other.source.probability_columns
+    if mine_columns == their_columns or (
+            reference.classes == other.classes and len(mine_columns) == len(their_columns)):
         return
-    mine = ", ".join(reference.source.probability_columns)
-    theirs = ", ".join(other.source.probability_columns)
+    mine, theirs = ", ".join(mine_columns), ", ".join(their_columns)
+    # No flag: the reading flags apply to every file alike, so none can pair these.
     raise ClfdiagError(
         f"{other.source.path}: its class columns ({theirs}) differ from those of "
         f"{reference.source.path} ({mine})",
-        "every file must hold the same model's predictions, one column per class in the same "
-        "order; choose them with --prob-col")
+        "every file must hold the same model's predictions, one column per class of the same "
+        "classes; rename one file's columns to match the other's")

@@ -56,10 +56,14 @@ def pair_predictions(a: Predictions, b: Predictions, allow_partial: bool = False
     proba_b = b.proba
     if a.task == "binary":
         if a.classes != b.classes:
+            # --positive applies to both files: it can settle which class is positive, never
+            # labels spelled differently.
             raise ClfdiagError(
                 f"{name_a} has classes {a.classes} (positive {a.classes[1]!r}) but {name_b} has "
                 f"{b.classes} (positive {b.classes[1]!r})",
-                "give both files the same labels, or the same --positive")
+                "give both files the same labels, or the same --positive"
+                if set(a.classes) == set(b.classes) else
+                "write both files' labels the same way (e.g. 0/1 in both)")
         y_b = b.y
     else:
         if set(a.classes) != set(b.classes):

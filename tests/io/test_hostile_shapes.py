@@ -14,7 +14,7 @@ from sklearn import metrics as skm
 from typer.testing import CliRunner
 
 from clfdiag.cli.app import app
-from tests.conftest import DATA
+from tests.conftest import DATA, SAMPLES
 
 HOSTILE = os.path.join(DATA, "hostile")
 with open(os.path.join(HOSTILE, "truth.json")) as handle:
@@ -262,3 +262,26 @@ def test_a_command_without_the_multilabel_mode_names_the_commands_that_have_it()
     err = run("label-issues", os.path.join(HOSTILE, "multilabel_label_pred.csv"), code=2).stderr
     assert "evaluate, compare or epochs" in err
     assert "--label-cols label_" in err
+
+
+def test_files_whose_class_columns_differ_only_in_prefix_pair_by_class(tmp_path):
+    # The same classes' scores under p_<class> in one file and prob_<class> in the other
+    # are the same model's predictions: conformal reads them as if named alike.
+    cal, test = (os.path.join(SAMPLES, "conformal", f"{name}.csv") for name in ("cal", "test"))
+    renamed = tmp_path / "test_renamed.csv"
+    pd.read_csv(test).rename(columns=lambda c: "prob_" + c[2:] if c.startswith("p_") else c
+                             ).to_csv(renamed, index=False)
+    same = json.loads(run("conformal", cal, test, "--format", "json").stdout)
+    other = json.loads(run("conformal", cal, renamed, "--format", "json").stdout)
+    assert other["results"] == same["results"]
+
+
+def test_labels_spelled_differently_are_refused_without_a_flag_that_cannot_help(tmp_path):
+    frame = pd.read_csv(os.path.join(HOSTILE, "compare_a.csv"))
+    words = frame.assign(label=frame["label"].map({0: "no", 1: "yes"}))
+    path = tmp_path / "words.csv"
+    words.to_csv(path, index=False)
+    result = run("compare", os.path.join(HOSTILE, "compare_a.csv"), path, code=2)
+    # --positive applies to both files alike: it cannot make 0/1 and no/yes the same labels.
+    assert "--positive" not in result.stderr
+    assert "labels the same way" in result.stderr
