@@ -580,7 +580,8 @@ def _binary_issues_among(y: npt.NDArray[np.integer], p: FloatArray, among: BoolA
             margin = q - given if c == 0 else given - q  # p_given - p_other, as the matrix's
             flagged[class_rows[_smallest(margin, int(prune_counts[c, other]))]] = True
     counted_rows = np.flatnonzero(flagged & among)
-    return int(np.count_nonzero(~given_is_near_argmax(y[counted_rows], p[counted_rows])))
+    return int(np.count_nonzero(~given_is_near_argmax(y[counted_rows].astype(np.int64),
+                                                       p[counted_rows])))
 
 
 def label_issues(y: IntArray, proba: FloatArray, *, filter_by: Filter = "prune-by-noise-rate",
