@@ -39,6 +39,7 @@ import numpy.typing as npt
 
 from clfdiag.core.calibration import bin_index
 from clfdiag.core.intervals import wilson_interval
+from clfdiag.core.ranking import BinaryRanking
 from clfdiag.core.resampling import stratified_bootstrap
 
 FloatArray = npt.NDArray[np.float64]
@@ -108,14 +109,21 @@ def equal_mass_edges(score: FloatArray, n_bins: int) -> FloatArray:
     """
     _check_bins(n_bins)
     ordered = np.sort(score)
-    parts = min(n_bins, ordered.size)
-    if parts <= 1:
+    starts = _equal_mass_starts(ordered.size, n_bins)
+    if starts is None:
         return np.ones(1)
-    # np.array_split puts one extra element in each of the first n % parts parts.
-    size, extra = divmod(ordered.size, parts)
-    starts = np.arange(1, parts) * size + np.minimum(np.arange(1, parts), extra)
     inner = (ordered[starts - 1] + ordered[starts]) / 2.0
     return np.unique(np.append(inner, 1.0))
+
+
+def _equal_mass_starts(n: int, n_bins: int) -> IntArray | None:
+    """Sorted positions where the 2nd to last equal-mass parts start; None for one part."""
+    parts = min(n_bins, n)
+    if parts <= 1:
+        return None
+    # np.array_split puts one extra element in each of the first n % parts parts.
+    size, extra = divmod(n, parts)
+    return np.arange(1, parts) * size + np.minimum(np.arange(1, parts), extra)
 
 
 def equal_width_edges(n_bins: int) -> FloatArray:
@@ -196,6 +204,70 @@ def calibration_from_bins(edges: FloatArray, counts: IntArray, score_sum: FloatA
                          0.0)
     debiased = math.sqrt(max(float(share @ corrected), 0.0))
     return BinnedCalibration(view, binning, n_bins, tuple(bins), ece, mce, l2, debiased)
+
+
+def ranked_calibration(r: BinaryRanking, n_bins: int = 15, binning: Binning = "equal_width",
+                       view: str = "positive_class") -> BinnedCalibration:
+    """:func:`binned_calibration` of scores in [0, 1] from their ranking, not from the rows.
+
+    The same bins and estimators as ``binned_calibration(scores, y == 1, ...)``:
+    ``r`` (:func:`~clfdiag.core.ranking.rank_binary` of ``y`` and the scores)
+    holds the distinct scores in order with the examples and positives at or
+    above each, so every bin is a run of it. The counts and hits are differences
+    of those cumulative counts at the bins' edges (a binary search each), the
+    score sums are sums over each run, and the equal-mass edges are read at
+    their positions in the order: no pass over the rows and no sort.
+    """
+    _check_bins(n_bins)
+    scores = r.thresholds  # distinct, descending
+    groups = scores.shape[0]
+    distinct = groups == r.positives + r.negatives  # one example per score: the usual case
+    at_or_above = None if distinct else r.tps + r.fps
+
+    def examples_in_first(j: IntArray) -> IntArray:
+        """Examples in the first ``j`` groups (the highest scores)."""
+        if at_or_above is None:
+            return j
+        return np.where(j > 0, at_or_above[np.maximum(j - 1, 0)], 0)
+
+    if binning == "equal_width":
+        edges = equal_width_edges(n_bins)
+    elif binning == "equal_mass":
+        edges = _ranked_equal_mass_edges(r, n_bins, at_or_above)
+    else:
+        raise ValueError(f"unknown binning {binning!r}; use one of {', '.join(BINNINGS)}")
+    # Groups above each inner edge, from the top bin down; a bin is (lower, upper], the
+    # bottom one also holds everything below, the top one everything above.
+    above = groups - np.searchsorted(scores[::-1], edges[-2::-1], side="right")
+    bounds = np.concatenate(([0], above, [groups])).astype(np.int64)
+    examples = examples_in_first(bounds)
+    positives_at = np.where(bounds > 0, r.tps[np.maximum(bounds - 1, 0)] if groups else 0, 0)
+    counts = np.diff(examples)[::-1].astype(np.int64)
+    hits = np.diff(positives_at)[::-1].astype(np.float64)
+    weighted = scores if at_or_above is None else scores * np.diff(at_or_above, prepend=0)
+    sums = np.zeros(edges.size)
+    filled = bounds[:-1] < bounds[1:]
+    if filled.any():
+        sums[filled[::-1]] = np.add.reduceat(weighted, bounds[:-1][filled])[::-1]
+    return calibration_from_bins(edges, counts, sums, hits, binning, n_bins, view)
+
+
+def _ranked_equal_mass_edges(r: BinaryRanking, n_bins: int,
+                             at_or_above: IntArray | None) -> FloatArray:
+    """:func:`equal_mass_edges` of the scores of ``r``, read at their sorted positions."""
+    n = r.positives + r.negatives
+    starts = _equal_mass_starts(n, n_bins)
+    if starts is None:
+        return np.ones(1)
+
+    def value_at(position: IntArray) -> FloatArray:
+        from_top = n - 1 - position
+        group = from_top if at_or_above is None else np.searchsorted(at_or_above, from_top,
+                                                                     side="right")
+        return r.thresholds[group]
+
+    inner = (value_at(starts - 1) + value_at(starts)) / 2.0
+    return np.unique(np.append(inner, 1.0))
 
 
 def top_label_view(y: npt.NDArray[np.integer],
