@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from scipy.stats import binomtest
 from sklearn.calibration import calibration_curve
 
+from clfdiag.core import calibration_error
 from clfdiag.core.calibration_error import (
     binned_calibration,
     calibration_view,
@@ -205,6 +206,23 @@ def test_smooth_ece_matches_relplot(problem, bandwidth):
     if bandwidth is None:
         value, width = relplot.smECE(p, y.astype(float), return_width=True)
         assert ours.bandwidth == width
+    else:
+        value = relplot.smECE_sigma(p, y.astype(float), bandwidth)
+    assert ours.smooth_ece == pytest.approx(value, abs=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore")
+@given(binary_problems(min_size=1, max_size=300), st.sampled_from([None, 0.01, 0.3]))
+def test_smooth_ece_placed_in_slices_matches_relplot(problem, bandwidth):
+    # Large inputs are placed on the grid a slice at a time: small slices here, so that
+    # the slices' sums are checked on inputs relplot can score (rounding only differs).
+    relplot = pytest.importorskip("relplot")
+    y, p = problem
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(calibration_error, "GRID_CHUNK", 16)
+        ours = smooth_ece(p, y, bandwidth)
+    if bandwidth is None:
+        value = relplot.smECE(p, y.astype(float))
     else:
         value = relplot.smECE_sigma(p, y.astype(float), bandwidth)
     assert ours.smooth_ece == pytest.approx(value, abs=1e-12)

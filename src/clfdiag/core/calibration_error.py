@@ -350,6 +350,10 @@ def ece_bootstrap_interval(y: npt.NDArray[np.integer], proba: FloatArray, resamp
     return float(low), float(high)
 
 
+GRID_CHUNK = 1 << 18
+"""Rows placed on the smooth ECE's grid at a time: bounded temporaries, few bincounts."""
+
+
 def _check_bins(n_bins: int) -> None:
     if n_bins < 1:
         raise ValueError(f"the number of bins must be at least 1, not {n_bins}")
@@ -379,13 +383,12 @@ def smooth_ece(score: FloatArray, outcome: npt.NDArray[np.bool_] | npt.NDArray[n
     """
     if score.size == 0:
         return SmoothCalibration(None, None)
-    residual = score - np.asarray(outcome, dtype=np.float64)
     grids: dict[int, tuple[FloatArray, FloatArray]] = {}
 
     def at(sigma: float) -> float:
         nodes = max(2000, round(20 / sigma)) // 2 + 1
         if nodes not in grids:
-            grids[nodes] = _to_grids(score, residual, nodes)
+            grids[nodes] = _to_grids(score, outcome, nodes)
         points = np.linspace(0.0, 1.0, max(round(10 / sigma), 200))
         kernel = _gaussian_on_grid(sigma, nodes)
         smoothed_residual = _read_grid(_reflected_convolution(grids[nodes][0], kernel), points)
@@ -406,26 +409,31 @@ def smooth_ece(score: FloatArray, outcome: npt.NDArray[np.bool_] | npt.NDArray[n
     return SmoothCalibration(at(above), above)
 
 
-def _to_grids(score: FloatArray, values: FloatArray, nodes: int) -> tuple[FloatArray, FloatArray]:
-    """The values, and the examples' unit weights, spread linearly onto the grid.
+def _to_grids(score: FloatArray, outcome: npt.NDArray[np.bool_] | npt.NDArray[np.integer],
+              nodes: int) -> tuple[FloatArray, FloatArray]:
+    """The residuals ``s - o``, and the examples' unit weights, spread linearly onto the grid.
 
     Each is split between the two grid points around its score. Both grids come
-    from one placement of the scores: the positions and shares are the costly
-    part at 10^7 rows, and are computed once.
+    from one placement of the scores, a slice of rows at a time: at 10^7 rows the
+    positions and shares of all rows at once would hold 400 MB.
     """
-    position = score * (nodes - 1)
-    left = np.clip(position.astype(np.int64), 0, nodes - 2)
-    right_share = position - left
-    del position
-    left_share = 1.0 - right_share
-    right = left + 1
-    density = (np.bincount(left, weights=left_share, minlength=nodes)
-               + np.bincount(right, weights=right_share, minlength=nodes))
-    right_share *= values
-    left_share *= values
-    weighted = (np.bincount(left, weights=left_share, minlength=nodes)
-                + np.bincount(right, weights=right_share, minlength=nodes))
-    return (np.asarray(weighted, dtype=np.float64), np.asarray(density, dtype=np.float64))
+    weighted = np.zeros(nodes)
+    density = np.zeros(nodes)
+    for start in range(0, score.shape[0], GRID_CHUNK):
+        chunk = score[start:start + GRID_CHUNK]
+        position = chunk * (nodes - 1)
+        left = np.clip(position.astype(np.int64), 0, nodes - 2)
+        right_share = position - left
+        left_share = 1.0 - right_share
+        right = left + 1
+        density += np.bincount(left, weights=left_share, minlength=nodes)
+        density += np.bincount(right, weights=right_share, minlength=nodes)
+        residual = chunk - np.asarray(outcome[start:start + GRID_CHUNK], dtype=np.float64)
+        right_share *= residual
+        left_share *= residual
+        weighted += np.bincount(left, weights=left_share, minlength=nodes)
+        weighted += np.bincount(right, weights=right_share, minlength=nodes)
+    return weighted, density
 
 
 def _gaussian_on_grid(sigma: float, nodes: int) -> FloatArray:
