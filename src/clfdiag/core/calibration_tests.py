@@ -294,8 +294,14 @@ def _log_loss_sum(groups: ScoreGroups, q: FloatArray) -> float:
 
 def _brier_sum(groups: ScoreGroups, q: FloatArray) -> float:
     """Summed ``(q - y)^2``: ``(1 - q)^2`` for each positive and ``q^2`` for each negative."""
-    negatives = groups.count - groups.positives
-    return float(_dot(groups.positives, (1.0 - q) ** 2) + _dot(negatives, q * q))
+    total = 0.0
+    for start in range(0, q.shape[0], CHUNK):  # slices: no temporaries of 10^7 scores
+        stop = start + CHUNK
+        qc, positives = q[start:stop], groups.positives[start:stop]
+        miss = 1.0 - qc
+        total += _dot(positives, miss * miss) + _dot(groups.count[start:stop] - positives,
+                                                     qc * qc)
+    return total
 
 
 def logits_and_loss(groups: ScoreGroups) -> tuple[FloatArray, float]:
