@@ -8,14 +8,17 @@ from hypothesis import strategies as st
 from scipy.stats import binomtest
 from sklearn.calibration import calibration_curve
 
+from clfdiag.core import calibration_error
 from clfdiag.core.calibration_error import (
     binned_calibration,
     calibration_view,
     classwise_calibration,
     ece_bootstrap_interval,
     equal_mass_edges,
+    ranked_calibration,
     smooth_ece,
 )
+from clfdiag.core.ranking import rank_binary
 from clfdiag.core.resampling import stratified_bootstrap
 from tests.strategies import binary_problems, multiclass_problems
 
@@ -87,6 +90,33 @@ def test_estimators_match_loops(binning, problem, n_bins):
     assert sum(x.count for x in b.bins) == len(y)
     expected = [len(m) for m in loop_bins(p.tolist(), y.tolist(), n_bins, binning)]
     assert [x.count for x in b.bins] == expected
+
+
+@pytest.mark.parametrize("binning", ["equal_width", "equal_mass"])
+@given(binary_problems(max_size=150), st.integers(1, 20))
+def test_ranked_calibration_equals_the_rows(binning, problem, n_bins):
+    # From the ranking the score sums run in order of score rather than of rows: the
+    # means and estimators agree to rounding (a few ulps of sums of at most 150
+    # probabilities), the counts, hits and edges exactly.
+    y, p = problem
+    ranked = ranked_calibration(rank_binary(y, p), n_bins, binning)
+    rows = binned_calibration(p, y == 1, n_bins, binning)
+    assert [(b.lower, b.upper, b.count, b.observed, b.interval) for b in ranked.bins] == [
+        (b.lower, b.upper, b.count, b.observed, b.interval) for b in rows.bins]
+    for ours, theirs in zip(ranked.bins, rows.bins, strict=True):
+        assert ours.mean_score == pytest.approx(theirs.mean_score, abs=1e-12)
+    ece, mce, l2, _ = loop_estimators(p.tolist(), y.tolist(), n_bins, binning)
+    assert ranked.ece == pytest.approx(ece, abs=1e-12)
+    assert ranked.mce == pytest.approx(mce, abs=1e-12)
+    assert ranked.l2 == pytest.approx(l2, abs=1e-12)
+    assert ranked.debiased_l2 == pytest.approx(rows.debiased_l2, abs=1e-12)
+
+
+@pytest.mark.parametrize("binning", ["equal_width", "equal_mass"])
+def test_ranked_calibration_of_no_examples_is_undefined(binning):
+    empty = ranked_calibration(rank_binary(np.zeros(0, np.int64), np.zeros(0)), 15, binning)
+    assert empty.ece is None
+    assert sum(b.count for b in empty.bins) == 0
 
 
 @given(binary_problems(max_size=150), st.integers(1, 20))
@@ -176,6 +206,23 @@ def test_smooth_ece_matches_relplot(problem, bandwidth):
     if bandwidth is None:
         value, width = relplot.smECE(p, y.astype(float), return_width=True)
         assert ours.bandwidth == width
+    else:
+        value = relplot.smECE_sigma(p, y.astype(float), bandwidth)
+    assert ours.smooth_ece == pytest.approx(value, abs=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore")
+@given(binary_problems(min_size=1, max_size=300), st.sampled_from([None, 0.01, 0.3]))
+def test_smooth_ece_placed_in_slices_matches_relplot(problem, bandwidth):
+    # Large inputs are placed on the grid a slice at a time: small slices here, so that
+    # the slices' sums are checked on inputs relplot can score (rounding only differs).
+    relplot = pytest.importorskip("relplot")
+    y, p = problem
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(calibration_error, "GRID_CHUNK", 16)
+        ours = smooth_ece(p, y, bandwidth)
+    if bandwidth is None:
+        value = relplot.smECE(p, y.astype(float))
     else:
         value = relplot.smECE_sigma(p, y.astype(float), bandwidth)
     assert ours.smooth_ece == pytest.approx(value, abs=1e-12)

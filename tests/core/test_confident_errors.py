@@ -69,3 +69,24 @@ def test_issues_among_counts_cleanlabs_flags_inside_the_mask(problem, data):
 def test_nothing_to_count_without_examples_in_the_mask(problem):
     y, proba = problem
     assert issues_among(y, proba, np.zeros(y.size, dtype=bool)) == 0
+
+
+@given(binary_problems(), st.data())
+def test_binary_issues_among_equals_the_two_column_matrix(problem, data):
+    # Ties, probabilities 0 and 1 and a single class included: the positive-class
+    # path must flag exactly what the general path flags on [1 - p, p].
+    y, p = problem
+    among = np.array(data.draw(st.lists(st.booleans(), min_size=y.size, max_size=y.size)))
+    assert issues_among(y.astype(np.int8), p, among) == issues_among(y, as_class_matrix(p),
+                                                                    among)
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(2, 300))
+def test_binary_issues_among_counts_cleanlabs_flags(seed, n):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    y[0] = 1 - y[1]  # cleanlab needs both classes
+    p = np.clip(rng.beta(2, 2, n) * 0.6 + 0.4 * y, 0.0, 1.0)
+    assume(tie_free(y, as_class_matrix(p)))
+    among = rng.random(n) < 0.5
+    assert issues_among(y, p, among) == int(np.count_nonzero(cleanlab_flags(y, p) & among))

@@ -39,6 +39,7 @@ import numpy.typing as npt
 
 from clfdiag.core.calibration import bin_index
 from clfdiag.core.intervals import wilson_interval
+from clfdiag.core.ranking import BinaryRanking
 from clfdiag.core.resampling import stratified_bootstrap
 
 FloatArray = npt.NDArray[np.float64]
@@ -108,14 +109,21 @@ def equal_mass_edges(score: FloatArray, n_bins: int) -> FloatArray:
     """
     _check_bins(n_bins)
     ordered = np.sort(score)
-    parts = min(n_bins, ordered.size)
-    if parts <= 1:
+    starts = _equal_mass_starts(ordered.size, n_bins)
+    if starts is None:
         return np.ones(1)
-    # np.array_split puts one extra element in each of the first n % parts parts.
-    size, extra = divmod(ordered.size, parts)
-    starts = np.arange(1, parts) * size + np.minimum(np.arange(1, parts), extra)
     inner = (ordered[starts - 1] + ordered[starts]) / 2.0
     return np.unique(np.append(inner, 1.0))
+
+
+def _equal_mass_starts(n: int, n_bins: int) -> IntArray | None:
+    """Sorted positions where the 2nd to last equal-mass parts start; None for one part."""
+    parts = min(n_bins, n)
+    if parts <= 1:
+        return None
+    # np.array_split puts one extra element in each of the first n % parts parts.
+    size, extra = divmod(n, parts)
+    return np.arange(1, parts) * size + np.minimum(np.arange(1, parts), extra)
 
 
 def equal_width_edges(n_bins: int) -> FloatArray:
@@ -198,6 +206,70 @@ def calibration_from_bins(edges: FloatArray, counts: IntArray, score_sum: FloatA
     return BinnedCalibration(view, binning, n_bins, tuple(bins), ece, mce, l2, debiased)
 
 
+def ranked_calibration(r: BinaryRanking, n_bins: int = 15, binning: Binning = "equal_width",
+                       view: str = "positive_class") -> BinnedCalibration:
+    """:func:`binned_calibration` of scores in [0, 1] from their ranking, not from the rows.
+
+    The same bins and estimators as ``binned_calibration(scores, y == 1, ...)``:
+    ``r`` (:func:`~clfdiag.core.ranking.rank_binary` of ``y`` and the scores)
+    holds the distinct scores in order with the examples and positives at or
+    above each, so every bin is a run of it. The counts and hits are differences
+    of those cumulative counts at the bins' edges (a binary search each), the
+    score sums are sums over each run, and the equal-mass edges are read at
+    their positions in the order: no pass over the rows and no sort.
+    """
+    _check_bins(n_bins)
+    scores = r.thresholds  # distinct, descending
+    groups = scores.shape[0]
+    distinct = groups == r.positives + r.negatives  # one example per score: the usual case
+    at_or_above = None if distinct else r.tps + r.fps
+
+    def examples_in_first(j: IntArray) -> IntArray:
+        """Examples in the first ``j`` groups (the highest scores)."""
+        if at_or_above is None:
+            return j
+        return np.where(j > 0, at_or_above[np.maximum(j - 1, 0)], 0)
+
+    if binning == "equal_width":
+        edges = equal_width_edges(n_bins)
+    elif binning == "equal_mass":
+        edges = _ranked_equal_mass_edges(r, n_bins, at_or_above)
+    else:
+        raise ValueError(f"unknown binning {binning!r}; use one of {', '.join(BINNINGS)}")
+    # Groups above each inner edge, from the top bin down; a bin is (lower, upper], the
+    # bottom one also holds everything below, the top one everything above.
+    above = groups - np.searchsorted(scores[::-1], edges[-2::-1], side="right")
+    bounds = np.concatenate(([0], above, [groups])).astype(np.int64)
+    examples = examples_in_first(bounds)
+    positives_at = np.where(bounds > 0, r.tps[np.maximum(bounds - 1, 0)] if groups else 0, 0)
+    counts = np.diff(examples)[::-1].astype(np.int64)
+    hits = np.diff(positives_at)[::-1].astype(np.float64)
+    weighted = scores if at_or_above is None else scores * np.diff(at_or_above, prepend=0)
+    sums = np.zeros(edges.size)
+    filled = bounds[:-1] < bounds[1:]
+    if filled.any():
+        sums[filled[::-1]] = np.add.reduceat(weighted, bounds[:-1][filled])[::-1]
+    return calibration_from_bins(edges, counts, sums, hits, binning, n_bins, view)
+
+
+def _ranked_equal_mass_edges(r: BinaryRanking, n_bins: int,
+                             at_or_above: IntArray | None) -> FloatArray:
+    """:func:`equal_mass_edges` of the scores of ``r``, read at their sorted positions."""
+    n = r.positives + r.negatives
+    starts = _equal_mass_starts(n, n_bins)
+    if starts is None:
+        return np.ones(1)
+
+    def value_at(position: IntArray) -> FloatArray:
+        from_top = n - 1 - position
+        group = from_top if at_or_above is None else np.searchsorted(at_or_above, from_top,
+                                                                     side="right")
+        return r.thresholds[group]
+
+    inner = (value_at(starts - 1) + value_at(starts)) / 2.0
+    return np.unique(np.append(inner, 1.0))
+
+
 def top_label_view(y: npt.NDArray[np.integer],
                    proba: FloatArray) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     """Confidence of the predicted class and whether it was right.
@@ -278,6 +350,10 @@ def ece_bootstrap_interval(y: npt.NDArray[np.integer], proba: FloatArray, resamp
     return float(low), float(high)
 
 
+GRID_CHUNK = 1 << 18
+"""Rows placed on the smooth ECE's grid at a time: bounded temporaries, few bincounts."""
+
+
 def _check_bins(n_bins: int) -> None:
     if n_bins < 1:
         raise ValueError(f"the number of bins must be at least 1, not {n_bins}")
@@ -307,13 +383,12 @@ def smooth_ece(score: FloatArray, outcome: npt.NDArray[np.bool_] | npt.NDArray[n
     """
     if score.size == 0:
         return SmoothCalibration(None, None)
-    residual = score - np.asarray(outcome, dtype=np.float64)
     grids: dict[int, tuple[FloatArray, FloatArray]] = {}
 
     def at(sigma: float) -> float:
         nodes = max(2000, round(20 / sigma)) // 2 + 1
         if nodes not in grids:
-            grids[nodes] = _to_grids(score, residual, nodes)
+            grids[nodes] = _to_grids(score, outcome, nodes)
         points = np.linspace(0.0, 1.0, max(round(10 / sigma), 200))
         kernel = _gaussian_on_grid(sigma, nodes)
         smoothed_residual = _read_grid(_reflected_convolution(grids[nodes][0], kernel), points)
@@ -334,26 +409,31 @@ def smooth_ece(score: FloatArray, outcome: npt.NDArray[np.bool_] | npt.NDArray[n
     return SmoothCalibration(at(above), above)
 
 
-def _to_grids(score: FloatArray, values: FloatArray, nodes: int) -> tuple[FloatArray, FloatArray]:
-    """The values, and the examples' unit weights, spread linearly onto the grid.
+def _to_grids(score: FloatArray, outcome: npt.NDArray[np.bool_] | npt.NDArray[np.integer],
+              nodes: int) -> tuple[FloatArray, FloatArray]:
+    """The residuals ``s - o``, and the examples' unit weights, spread linearly onto the grid.
 
     Each is split between the two grid points around its score. Both grids come
-    from one placement of the scores: the positions and shares are the costly
-    part at 10^7 rows, and are computed once.
+    from one placement of the scores, a slice of rows at a time: at 10^7 rows the
+    positions and shares of all rows at once would hold 400 MB.
     """
-    position = score * (nodes - 1)
-    left = np.clip(position.astype(np.int64), 0, nodes - 2)
-    right_share = position - left
-    del position
-    left_share = 1.0 - right_share
-    right = left + 1
-    density = (np.bincount(left, weights=left_share, minlength=nodes)
-               + np.bincount(right, weights=right_share, minlength=nodes))
-    right_share *= values
-    left_share *= values
-    weighted = (np.bincount(left, weights=left_share, minlength=nodes)
-                + np.bincount(right, weights=right_share, minlength=nodes))
-    return (np.asarray(weighted, dtype=np.float64), np.asarray(density, dtype=np.float64))
+    weighted = np.zeros(nodes)
+    density = np.zeros(nodes)
+    for start in range(0, score.shape[0], GRID_CHUNK):
+        chunk = score[start:start + GRID_CHUNK]
+        position = chunk * (nodes - 1)
+        left = np.clip(position.astype(np.int64), 0, nodes - 2)
+        right_share = position - left
+        left_share = 1.0 - right_share
+        right = left + 1
+        density += np.bincount(left, weights=left_share, minlength=nodes)
+        density += np.bincount(right, weights=right_share, minlength=nodes)
+        residual = chunk - np.asarray(outcome[start:start + GRID_CHUNK], dtype=np.float64)
+        right_share *= residual
+        left_share *= residual
+        weighted += np.bincount(left, weights=left_share, minlength=nodes)
+        weighted += np.bincount(right, weights=right_share, minlength=nodes)
+    return weighted, density
 
 
 def _gaussian_on_grid(sigma: float, nodes: int) -> FloatArray:

@@ -211,9 +211,14 @@ def score_groups(ranking: BinaryRanking | WeightedRanking) -> ScoreGroups:
     # written once into its float64 result: no reversed copies, no casts of the counts.
     tps, fps = ranking.tps[::-1], ranking.fps[::-1]
     positives = _ascending_differences(tps)
+    values = np.ascontiguousarray(ranking.thresholds[::-1])
+    if isinstance(ranking, BinaryRanking) and values.size == ranking.positives + ranking.negatives:
+        # Every score distinct (the usual case for real-valued probabilities): each group is
+        # one example, and a read-only view of one 1 stands for 10^7 of them.
+        return ScoreGroups(values, np.broadcast_to(np.float64(1.0), values.shape), positives)
     count = _ascending_differences(fps)
     count += positives
-    return ScoreGroups(np.ascontiguousarray(ranking.thresholds[::-1]), count, positives)
+    return ScoreGroups(values, count, positives)
 
 
 def _ascending_differences(at_or_above: npt.NDArray[np.int64 | np.float64]) -> FloatArray:
@@ -278,7 +283,7 @@ def _log_loss_sum(groups: ScoreGroups, q: FloatArray) -> float:
     """Summed ``-ln`` of the probability ``q`` gave each group's labels, unclipped.
 
     ``0 ln 0 = 0``: a fitted 0 or 1 carries no loss where it is right (the isotonic
-    fit and the base rate; p as given is clipped, through :func:`clipped_logs`).
+    fit and the base rate; p as given is clipped, through :func:`logits_and_loss`).
     """
     negatives = groups.count - groups.positives
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -289,22 +294,39 @@ def _log_loss_sum(groups: ScoreGroups, q: FloatArray) -> float:
 
 def _brier_sum(groups: ScoreGroups, q: FloatArray) -> float:
     """Summed ``(q - y)^2``: ``(1 - q)^2`` for each positive and ``q^2`` for each negative."""
-    negatives = groups.count - groups.positives
-    return float(_dot(groups.positives, (1.0 - q) ** 2) + _dot(negatives, q * q))
+    total = 0.0
+    for start in range(0, q.shape[0], CHUNK):  # slices: no temporaries of 10^7 scores
+        stop = start + CHUNK
+        qc, positives = q[start:stop], groups.positives[start:stop]
+        miss = 1.0 - qc
+        total += _dot(positives, miss * miss) + _dot(groups.count[start:stop] - positives,
+                                                     qc * qc)
+    return total
 
 
-def clipped_logs(values: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """``ln p`` and ``ln(1 - p)`` of p clipped to ``[eps, 1 - eps]`` (as the log loss clips).
+def logits_and_loss(groups: ScoreGroups) -> tuple[FloatArray, float]:
+    """``logit(p)`` of each group and the summed log loss, p clipped to ``[eps, 1 - eps]``.
 
-    Their difference is ``logit(p)``; their sum weighted by the labels is the log loss:
-    computed once, they serve the decomposition, the logistic fits and the deviances.
+    From ``ln p`` and ``ln(1 - p)`` of the clipped p (as the log loss clips): their
+    difference is the logit, their sum weighted by the labels the log loss. Computed
+    once, in slices (the logs of a slice stay in cache and are never held whole),
+    they serve the decomposition, the logistic fits and the deviances.
     """
-    clipped = np.clip(values, EPS, 1.0 - EPS)
-    return np.log(clipped), np.log1p(-clipped)
+    values = groups.values
+    logit = np.empty(values.shape[0])
+    loss = 0.0
+    for start in range(0, values.shape[0], CHUNK):
+        stop = start + CHUNK
+        clipped = np.clip(values[start:stop], EPS, 1.0 - EPS)
+        log_p = np.log(clipped)
+        log_q = np.log1p(np.negative(clipped, out=clipped), out=clipped)
+        positives = groups.positives[start:stop]
+        loss -= _dot(positives, log_p) + _dot(groups.count[start:stop] - positives, log_q)
+        np.subtract(log_p, log_q, out=logit[start:stop])
+    return logit, loss
 
 
-def corp_decomposition(groups: ScoreGroups,
-                       logs: tuple[FloatArray, FloatArray] | None = None,
+def corp_decomposition(groups: ScoreGroups, given_loss: float | None = None,
                        ) -> Decomposition | None:
     """The CORP decomposition of the log loss and the Brier score (Dimitriadis et al. 2021).
 
@@ -312,7 +334,7 @@ def corp_decomposition(groups: ScoreGroups,
     ``iso`` from :func:`isotonic_blocks` and S a mean over examples (weighted means
     when weighted). ``S(p)`` of the log loss clips p as ``metrics.log_loss``, so the
     two agree; ``S(iso)`` and ``S(ybar)`` take ``0 ln 0 = 0``. None without examples.
-    ``logs``: :func:`clipped_logs` of ``groups.values``, when the caller has them.
+    ``given_loss``: the summed log loss of p (:func:`logits_and_loss`), when the caller has it.
 
     Examples
     --------
@@ -329,8 +351,7 @@ def corp_decomposition(groups: ScoreGroups,
     _, iso = _isotonic_fit_blocks(groups)
     positives = float(groups.positives.sum())
     base = ScoreGroups(np.array([positives / total]), np.array([total]), np.array([positives]))
-    log_p, log_q = clipped_logs(groups.values) if logs is None else logs
-    given = -(_dot(groups.positives, log_p) + _dot(groups.count - groups.positives, log_q))
+    given = logits_and_loss(groups)[1] if given_loss is None else given_loss
     log_loss = _parts(given,
                       _log_loss_sum(iso, iso.values),
                       _log_loss_sum(base, base.values), total)
@@ -843,8 +864,8 @@ def calibration_tests(y: npt.NDArray[np.integer], p: FloatArray, *,
     groups = score_groups(ranking)
     n = int(p.shape[0])
     clipped = int(np.count_nonzero((p < EPS) | (p > 1.0 - EPS)))
-    logs = clipped_logs(groups.values)
-    decomposition = corp_decomposition(groups, logs)
+    z, given_loss = logits_and_loss(groups)
+    decomposition = corp_decomposition(groups, given_loss)
     if decomposition is None:
         undefined["decomposition"] = "no examples"
     auc = roc_auc(ranking)
@@ -856,7 +877,8 @@ def calibration_tests(y: npt.NDArray[np.integer], p: FloatArray, *,
     elif n == 0:
         undefined.update(dict.fromkeys(_TEST_KEYS, "no examples"))
     else:
-        tests.update(_unweighted_tests(groups, y, p, hl_groups, hl_method, undefined, logs))
+        tests.update(_unweighted_tests(groups, y, p, hl_groups, hl_method, undefined, z,
+                                       given_loss))
     return CalibrationTests(n=n, clipped=clipped, dxy=None if auc is None else 2.0 * auc - 1.0,
                             smoother=SMOOTHER, decomposition=decomposition,
                             undefined=undefined, **tests)
@@ -870,8 +892,8 @@ _TEST_KEYS = ("spiegelhalter", "calibration_intercept", "calibration_slope",
 
 def _unweighted_tests(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatArray,
                       hl_groups: int, hl_method: HlMethod,
-                      undefined: dict[str, str],
-                      logs: tuple[FloatArray, FloatArray]) -> dict[str, Any]:
+                      undefined: dict[str, str], z: FloatArray,
+                      given_loss: float) -> dict[str, Any]:
     out: dict[str, Any] = {}
     n = groups.total
     out["spiegelhalter"] = _spiegelhalter(groups, undefined)
@@ -892,8 +914,6 @@ def _unweighted_tests(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatA
     if positives in (0.0, n):
         undefined.update(dict.fromkeys(logistic, ONE_CLASS))
         return out
-    log_p, log_q = logs
-    z = log_p - log_q  # logit(p), p clipped to [eps, 1 - eps]
     offset = _fit_binomial(z, groups, np.zeros(1), offset=True)
     if offset is None:
         undefined.update(dict.fromkeys(("calibration_in_the_large",
@@ -902,7 +922,7 @@ def _unweighted_tests(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatA
         out["calibration_in_the_large"] = offset.intercept
         out["calibration_in_the_large_se"] = 1.0 / math.sqrt(float(offset.information[0, 0]))
     # -2 ln L of p as given: intercept 0, slope 1.
-    given = -2.0 * (_dot(groups.positives, log_p) + _dot(groups.count - groups.positives, log_q))
+    given = 2.0 * given_loss
     null = _bernoulli_deviance(groups, positives / n)
     lr = null - given
     d = float(lr - 1.0) / n
@@ -928,10 +948,13 @@ def _unweighted_tests(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatA
 
 
 def _spiegelhalter(groups: ScoreGroups, undefined: dict[str, str]) -> Spiegelhalter | None:
-    p = groups.values
-    slope = 1.0 - 2.0 * p
-    numerator = float(_dot(groups.positives - groups.count * p, slope))
-    variance = float(_dot(groups.count, slope * slope * p * (1.0 - p)))
+    numerator = variance = 0.0
+    for start in range(0, groups.values.shape[0], CHUNK):  # slices: temporaries in cache
+        p = groups.values[start:start + CHUNK]
+        count = groups.count[start:start + CHUNK]
+        slope = 1.0 - 2.0 * p
+        numerator += _dot(groups.positives[start:start + CHUNK] - count * p, slope)
+        variance += _dot(count, slope * slope * p * (1.0 - p))
     if variance <= 0:
         undefined["spiegelhalter"] = ("every p is 0, 1/2 or 1: the statistic's variance "
                                       "sum((1 - 2p)^2 p (1 - p)) is 0")

@@ -271,6 +271,13 @@ def _confident_joint(y: IntArray, proba: FloatArray, thresholds: FloatArray,
         how_many = confident.sum(axis=1)
         guess[block] = np.where(how_many > 1, argmax[block], confident.argmax(axis=1))
         counted[block] = how_many > 0
+    return _joint_of_guesses(y, guess, counted, k, thresholds, label_counts)
+
+
+def _joint_of_guesses(y: npt.NDArray[np.integer], guess: npt.NDArray[np.integer],
+                      counted: BoolArray, k: int, thresholds: FloatArray,
+                      label_counts: IntArray) -> ConfidentJoint:
+    """The confident joint from each example's confident class (counted ones only)."""
     raw = np.bincount(y[counted] * k + guess[counted], minlength=k * k).reshape(k, k)
     np.fill_diagonal(raw, np.maximum(raw.diagonal(), 1))
     return ConfidentJoint(
@@ -522,6 +529,8 @@ def issues_among(y: IntArray, proba: FloatArray, among: BoolArray) -> int:
     """
     if not np.any(among):
         return 0
+    if proba.ndim == 1:
+        return _binary_issues_among(y, proba, among)
     # The flags of label_issues(y, proba).is_issue, with the last unflagging
     # (given_is_near_argmax) computed only for the rows that count.
     proba = as_class_matrix(proba)
@@ -533,6 +542,46 @@ def issues_among(y: IntArray, proba: FloatArray, among: BoolArray) -> int:
                                    keep_at_least_one_per_class(cj.calibrated))
     rows = np.flatnonzero(flagged & among)
     return int(np.count_nonzero(~given_is_near_argmax(y[rows], proba[rows])))
+
+
+def _binary_issues_among(y: npt.NDArray[np.integer], p: FloatArray, among: BoolArray) -> int:
+    """:func:`issues_among` of positive-class probabilities, without the ``[1 - p, p]`` matrix.
+
+    The same steps on the two columns ``q = 1 - p`` and ``p``, each computed
+    where it is needed (blocks of rows, or one class's rows), so that no
+    ``(n, 2)`` matrix and no per-row argmax are held: at 10^7 rows they are
+    240 MB. The row argmax of ``[q, p]`` is 1 exactly where ``p > q``.
+    """
+    rows = [np.flatnonzero(y == 0), np.flatnonzero(y == 1)]
+    label_counts = np.array([r.size for r in rows], dtype=np.int64)
+    means = [np.mean(1.0 - p[rows[0]]) if rows[0].size else UNLABELLED_THRESHOLD,
+             np.mean(p[rows[1]]) if rows[1].size else UNLABELLED_THRESHOLD]
+    thresholds: FloatArray = np.maximum(np.array(means, dtype=np.float64),
+                                        CONFIDENT_THRESHOLD_FLOOR)
+    cut_q, cut_p = thresholds - FLOATING_POINT_COMPARISON
+    guess = np.empty(p.shape[0], dtype=np.bool_)
+    counted = np.empty(p.shape[0], dtype=np.bool_)
+    for block in _row_blocks(p.shape[0], 2):
+        pb = p[block]
+        qb = 1.0 - pb
+        sure_q, sure_p = qb >= cut_q, pb >= cut_p
+        # Both confident: the argmax (first on ties); one: that one; none: not counted.
+        guess[block] = sure_p & (~sure_q | (pb > qb))
+        counted[block] = sure_q | sure_p
+    cj = _joint_of_guesses(y, guess.view(np.int8), counted, 2, thresholds, label_counts)
+    del guess, counted
+    prune_counts = keep_at_least_one_per_class(cj.calibrated)
+    flagged = np.zeros(p.shape[0], dtype=np.bool_)
+    for c, class_rows in enumerate(rows):
+        other = 1 - c
+        if class_rows.size > 1 and prune_counts[c, other]:
+            given = p[class_rows]
+            q = 1.0 - given
+            margin = q - given if c == 0 else given - q  # p_given - p_other, as the matrix's
+            flagged[class_rows[_smallest(margin, int(prune_counts[c, other]))]] = True
+    counted_rows = np.flatnonzero(flagged & among)
+    return int(np.count_nonzero(~given_is_near_argmax(y[counted_rows].astype(np.int64),
+                                                       p[counted_rows])))
 
 
 def label_issues(y: IntArray, proba: FloatArray, *, filter_by: Filter = "prune-by-noise-rate",

@@ -484,9 +484,8 @@ def pool_adjacent_violators(weight: FloatArray,
             break
         # A block opens a new group unless it continues a non-increasing run; a
         # group's sums are segment sums of the blocks, which lie in order.
-        first = np.flatnonzero(~down)
-        first += 1
-        first = np.concatenate((np.zeros(1, dtype=first.dtype), first))
+        # Found from one mask, so that the positions are made once (10^7 of them: 80 MB).
+        first = np.flatnonzero(np.concatenate(([True], ~down)))
         start = first if start is None else start[first]
         weight = np.add.reduceat(weight, first)
         total = np.add.reduceat(total, first)

@@ -322,9 +322,10 @@ def top_label_ranking(r: BinaryRanking, threshold: float = 0.5, *,
     confidence = key.view(np.float64)
     if g > 1:
         # A tie group is one point: keep the cumulative counts at the end of each run.
-        ends = np.flatnonzero(confidence[1:] != confidence[:-1])
-        if ends.shape[0] < g - 1:
-            ends = np.append(ends, g - 1)
+        # Positions only when there are ties: for 10^7 distinct confidences they are 80 MB.
+        new_group = confidence[1:] != confidence[:-1]
+        if not new_group.all():
+            ends = np.append(np.flatnonzero(new_group), g - 1)
             confidence, correct, wrong = confidence[ends], correct[ends], wrong[ends]
     return BinaryRanking(confidence, correct, wrong,
                          r.positives + r.negatives - int(wrong[-1]) if g else 0,

@@ -26,14 +26,17 @@ import numpy as np
 import numpy.typing as npt
 
 from clfdiag.core.calibration_error import (
+    BINNINGS,
     BinnedCalibration,
     calibration_from_bins,
     calibration_view,
     classwise_calibration,
     ece_bootstrap_interval,
+    ranked_calibration,
     smooth_ece,
     top_label_view,
 )
+from clfdiag.core.ranking import BinaryRanking
 from clfdiag.reports.calibrate import reliability_json
 
 MAX_CLASSWISE_CELLS = 10**7
@@ -58,23 +61,31 @@ def top_label_from_report(calibration: dict[str, Any], bins: int) -> BinnedCalib
 
 def calibration_estimators(y: npt.NDArray[np.integer], proba: npt.NDArray[np.float64], bins: int,
                            bootstrap: int = 0, seed: int | None = None,
-                           top_label: BinnedCalibration | None = None
+                           top_label: BinnedCalibration | None = None,
+                           ranking: BinaryRanking | None = None,
                            ) -> tuple[dict[str, Any], BinnedCalibration | None]:
     """The ``calibration_estimators`` block of an in-memory evaluation.
 
     Equal-mass binning and the smooth ECE are computed for the main view only
     (binary: positive class; multiclass: top label), which keeps the cost at
     about one sort and a few passes over the rows. ``top_label`` (equal-width)
-    is reused when given. Also returns the equal-width positive-class
-    calibration (binary), else None.
+    is reused when given, and so is ``ranking``, the evaluation's ranking of the
+    binary positive-class probabilities: the positive-class bins are then read
+    from it (:func:`~clfdiag.core.calibration_error.ranked_calibration`) instead
+    of binning the rows twice and sorting them again. Also returns the
+    equal-width positive-class calibration (binary), else None.
     """
     binary = proba.ndim == 1
     main: Literal["positive_class", "top_label"] = "positive_class" if binary else "top_label"
     computed = {("top_label", "equal_width"):
                 top_label or calibration_view(y, proba, "top_label", bins)}
-    if binary:
-        computed["positive_class", "equal_width"] = calibration_view(y, proba, main, bins)
-    computed[main, "equal_mass"] = calibration_view(y, proba, main, bins, "equal_mass")
+    if binary and isinstance(ranking, BinaryRanking) and _probabilities(ranking):
+        for binning in BINNINGS:
+            computed["positive_class", binning] = ranked_calibration(ranking, bins, binning)
+    else:
+        if binary:
+            computed["positive_class", "equal_width"] = calibration_view(y, proba, main, bins)
+        computed[main, "equal_mass"] = calibration_view(y, proba, main, bins, "equal_mass")
     binned = [_entry(view, c) for (view, _), c in computed.items()]
     notes = []
     if not binary:
@@ -98,13 +109,19 @@ def calibration_estimators(y: npt.NDArray[np.integer], proba: npt.NDArray[np.flo
     return block, computed.get(("positive_class", "equal_width"))
 
 
+def _probabilities(r: BinaryRanking) -> bool:
+    """Whether the ranked scores all lie in [0, 1], where the bins are."""
+    return r.thresholds.size == 0 or bool(r.thresholds[0] <= 1.0 and r.thresholds[-1] >= 0.0)
+
+
 def add_calibration_estimators(report: Any, y: npt.NDArray[np.integer] | None,
                                proba: npt.NDArray[np.float64] | None, bins: int,
                                bootstrap: int = 0, seed: int | None = None,
-                               unavailable: str | None = None) -> None:
+                               unavailable: str | None = None, ranking: Any = None) -> None:
     """Add the estimators to an ``evaluate`` report, or nulls with ``unavailable`` as the reason.
 
-    The positive-class ECE goes into ``metrics`` right after ``ece``.
+    The positive-class ECE goes into ``metrics`` right after ``ece``. ``ranking``:
+    the evaluation's ranking of binary scores, which the positive-class bins reuse.
     """
     binary = report["task"] == "binary"
     positive: float | None = None
@@ -112,7 +129,8 @@ def add_calibration_estimators(report: Any, y: npt.NDArray[np.integer] | None,
     if unavailable is None and y is not None and proba is not None:
         top_label = (top_label_from_report(report["calibration"], bins)
                      if report["calibration"]["bins"] else None)
-        block, view = calibration_estimators(y, proba, bins, bootstrap, seed, top_label)
+        block, view = calibration_estimators(y, proba, bins, bootstrap, seed, top_label,
+                                             ranking)
         if view is not None:
             positive, reliability = view.ece, reliability_json(view)
     else:
