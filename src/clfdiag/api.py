@@ -92,7 +92,9 @@ def evaluate(
     else:
         run = evaluate_in_memory(preds, threshold=0.5 if cut is None else cut,
                                  min_confidence=min_confidence, top=0 if hard else top,
-                                 bins=bins, target_risk=target_risk)
+                                 bins=bins, target_risk=target_risk,
+                                 calibration_tests=None if hard or preds.proba.ndim != 2
+                                 else _calibration_test_settings(hl_groups, hl_method))
     notes = []
     if preds.logits is not None and isinstance(threshold, (int, float)):
         notes.append(f"--threshold {threshold:g} applies to the probability (the sigmoid or "
@@ -107,8 +109,11 @@ def evaluate(
         run = replace(run, slices=Slices(
             slices, tuple(slices_in_memory(preds, group_values, slices, cut, bins)),
             fairness_in_memory(preds, group_values, slices, decision)))
-    tests = None if preds.score_kind in ("hard", "scores") else _calibration_tests(
-        preds, run.evaluation.positive_ranking, hl_groups, hl_method)
+    tests: Any = None
+    if preds.score_kind not in ("hard", "scores"):
+        tests = (run.evaluation.class_calibration_tests if preds.proba.ndim == 2
+                 else _calibration_tests(preds, run.evaluation.positive_ranking, hl_groups,
+                                         hl_method))
     return evaluate_report(run, bins=bins, threshold_rule=rule, notes=notes, arrays=preds,
                            bootstrap=bootstrap, seed=seed, calibration_tests=tests,
                            likely_label_issues=_likely_label_issues(
@@ -131,22 +136,26 @@ def _likely_label_issues(preds: Predictions, threshold: float,
         preds.y, preds.proba, threshold=threshold, min_confidence=min_confidence))
 
 
-def _calibration_tests(preds: Predictions, ranking: Any, hl_groups: int,
-                       hl_method: str) -> Any:
-    """The calibration tests of an in-memory evaluation: binary, sharing its ranking."""
-    from clfdiag.core.calibration_tests import (
-        HL_METHODS,
-        calibration_tests,
-        calibration_tests_per_class,
-    )
+def _calibration_test_settings(hl_groups: int, hl_method: str) -> Any:
+    """The checked ``--hl-groups`` and ``--hl-method`` as calibration test settings."""
+    from clfdiag.core.calibration_tests import HL_METHODS, CalibrationTestSettings
 
     check_hl_options(hl_groups, hl_method)
-    method = next(m for m in HL_METHODS if m == hl_method)
-    if preds.proba.ndim == 2:
-        return calibration_tests_per_class(preds.y, preds.proba, weights=preds.weights,
-                                           hl_groups=hl_groups, hl_method=method)
+    return CalibrationTestSettings(hl_groups, next(m for m in HL_METHODS if m == hl_method))
+
+
+def _calibration_tests(preds: Predictions, ranking: Any, hl_groups: int,
+                       hl_method: str) -> Any:
+    """The calibration tests of an in-memory evaluation, sharing its ranking.
+
+    Multiclass evaluations compute theirs with their class rankings
+    (``Evaluation.class_calibration_tests``); this is binary.
+    """
+    from clfdiag.core.calibration_tests import calibration_tests
+
+    settings = _calibration_test_settings(hl_groups, hl_method)
     return calibration_tests(preds.y, preds.proba, weights=preds.weights, ranking=ranking,
-                             hl_groups=hl_groups, hl_method=method)
+                             hl_groups=settings.hl_groups, hl_method=settings.hl_method)
 
 
 def check_hl_options(hl_groups: int, hl_method: str) -> None:

@@ -18,6 +18,7 @@ from clfdiag.core.calibration_tests import (
     ONE_LOGIT,
     SEPARATED,
     WEIGHTED,
+    CalibrationTestSettings,
     calibration_tests,
     calibration_tests_per_class,
     chi2_sf,
@@ -29,6 +30,7 @@ from clfdiag.core.calibration_tests import (
     score_decomposition,
     score_groups,
 )
+from clfdiag.core.evaluation import evaluate_predictions
 from clfdiag.core.ranking import rank_binary, rank_weighted
 from tests.strategies import binary_problems, both_classes, multiclass_problems
 
@@ -543,3 +545,18 @@ def test_per_class_is_one_vs_rest(problem):
     assert len(per_class) == proba.shape[1]
     for c, t in enumerate(per_class):
         assert t == calibration_tests((y == c).astype(int), proba[:, c])
+
+
+@settings(max_examples=30, deadline=None)
+@given(multiclass_problems(max_size=60), st.integers(3, 6),
+       st.sampled_from(["quantile", "equal-count"]),
+       st.one_of(st.none(), st.integers(0, 3)))
+def test_the_evaluation_tests_each_class_from_its_auc_ranking(problem, g, method, weight_seed):
+    y, proba = problem
+    weights = (None if weight_seed is None else
+               np.random.default_rng(weight_seed).integers(0, 3, y.size).astype(float))
+    ev = evaluate_predictions(y, proba, weights=weights,
+                              calibration_tests=CalibrationTestSettings(g, method))
+    assert ev.class_calibration_tests == calibration_tests_per_class(
+        y, proba, weights=weights, hl_groups=g, hl_method=method)
+    assert evaluate_predictions(y, proba).class_calibration_tests is None

@@ -940,6 +940,31 @@ def _spiegelhalter(groups: ScoreGroups, undefined: dict[str, str]) -> Spiegelhal
     return Spiegelhalter(z, normal_two_sided(z))
 
 
+@dataclass(frozen=True)
+class CalibrationTestSettings:
+    """How the calibration tests group the Hosmer-Lemeshow test (:func:`calibration_tests`)."""
+
+    hl_groups: int = HL_GROUPS
+    hl_method: HlMethod = "quantile"
+
+
+def class_calibration_tests(y: npt.NDArray[np.integer], proba: FloatArray, c: int,
+                            ranking: BinaryRanking | WeightedRanking, *,
+                            weights: FloatArray | None = None,
+                            settings: CalibrationTestSettings | None = None,
+                            ) -> CalibrationTests:
+    """:func:`calibration_tests` of class ``c``'s probability against "the label is that class".
+
+    ``ranking`` is that class's one-vs-rest ranking (weighted when ``weights`` are
+    given), as the evaluation ranks it for the class's AUC: nothing here sorts again.
+    """
+    if settings is None:
+        settings = CalibrationTestSettings()
+    return calibration_tests((y == c).view(np.int8), np.ascontiguousarray(proba[:, c]),
+                             weights=weights, ranking=ranking, hl_groups=settings.hl_groups,
+                             hl_method=settings.hl_method)
+
+
 def calibration_tests_per_class(y: npt.NDArray[np.integer], proba: FloatArray, *,
                                 weights: FloatArray | None = None,
                                 rankings: Iterator[BinaryRanking | WeightedRanking] | None = None,
@@ -950,10 +975,12 @@ def calibration_tests_per_class(y: npt.NDArray[np.integer], proba: FloatArray, *
     ``rankings``, when given, yields each class's one-vs-rest ranking in class
     order (the evaluation's ``class_rankings()``).
     """
+    settings = CalibrationTestSettings(hl_groups, hl_method)
     out = []
     for c in range(proba.shape[1]):
-        ranking = next(rankings) if rankings is not None else None
-        out.append(calibration_tests((y == c).astype(np.int8), np.ascontiguousarray(proba[:, c]),
-                                     weights=weights, ranking=ranking, hl_groups=hl_groups,
-                                     hl_method=hl_method))
+        column = np.ascontiguousarray(proba[:, c])
+        ranking = (next(rankings) if rankings is not None
+                   else _ranking((y == c).view(np.int8), column, weights))
+        out.append(class_calibration_tests(y, proba, c, ranking, weights=weights,
+                                           settings=settings))
     return tuple(out)
