@@ -16,6 +16,7 @@ from statsmodels.nonparametric.smoothers_lowess import lowess
 from clfdiag.core.calibration_tests import (
     ONE_CLASS,
     ONE_LOGIT,
+    POOLED_GROUPS,
     SEPARATED,
     WEIGHTED,
     CalibrationTestSettings,
@@ -183,6 +184,30 @@ def test_calibration_in_the_large_differs_from_the_joint_intercept():
     assert t.calibration_slope == pytest.approx(joint.params[1], rel=1e-9)
     assert t.calibration_in_the_large == pytest.approx(offset.params[0], rel=1e-9)
     assert abs(t.calibration_in_the_large - t.calibration_intercept) > 0.05
+
+
+@pytest.mark.parametrize("ends", [0, 50])
+def test_fits_started_from_pooled_groups_match_statsmodels(ends):
+    # Above 2 POOLED_GROUPS distinct scores the fits start from the pooled groups;
+    # ``ends`` probabilities of exactly 0 and 1 stretch z over the clipped range.
+    rng = np.random.default_rng(11)
+    p = rng.beta(0.7, 1.3, 2 * POOLED_GROUPS + 5000)
+    p[:ends], p[ends:2 * ends] = 0.0, 1.0
+    y = (rng.uniform(size=p.size) < np.clip(p, 0.01, 0.99) ** 1.5).astype(int)
+    t = calibration_tests(y, p)
+    joint, offset = statsmodels_fits(y, p)
+    # Both are Newton iterations to convergence on the same likelihood: they meet to
+    # within ~n ulps of the score equations over the curvature.
+    assert t.calibration_intercept == pytest.approx(joint.params[0], rel=1e-9)
+    assert t.calibration_slope == pytest.approx(joint.params[1], rel=1e-9)
+    assert t.calibration_in_the_large == pytest.approx(offset.params[0], rel=1e-9)
+    t_ = t.calibration_in_the_large + clipped_logit(p)
+    se = 1 / np.sqrt(np.sum(expit(t_) * expit(-t_)))
+    assert t.calibration_in_the_large_se == pytest.approx(se, rel=1e-9)
+    # statsmodels' IRLS stops at its own tolerance, a little away from the maximum.
+    assert t.calibration_in_the_large_se == pytest.approx(offset.bse[0], rel=1e-6)
+    chi2 = deviance(y, clipped(p)) + 2 * joint.llf
+    assert t.unreliability.chi2 == pytest.approx(chi2, rel=1e-9)
 
 
 def test_perfect_calibration_has_intercept_zero_and_slope_one_in_the_limit():

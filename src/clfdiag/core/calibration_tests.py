@@ -402,8 +402,8 @@ STEP_TOLERANCE = 1e-6
 
 The step is then applied: by Newton's quadratic convergence the point it reaches
 is within about ``1e-12`` (relative) of the maximum."""
-SUBSAMPLE_GROUPS = 1 << 15
-"""Distinct scores in the systematic subsample whose fit starts Newton's iterations on all."""
+POOLED_GROUPS = 1 << 14
+"""Equal-width intervals of z whose pooled fit starts Newton's iterations on all the groups."""
 
 
 @dataclass(frozen=True)
@@ -480,11 +480,12 @@ def _fit_binomial(z: FloatArray, groups: ScoreGroups, start: FloatArray, *,
     """Maximum likelihood of ``P(y = 1) = sigmoid(a + b z)`` by Newton's method (IRLS).
 
     ``offset``: b is fixed at 1 (z an offset, R's ``glm(y ~ 1, offset = z)``) and
-    only a is fitted. Above ``4 SUBSAMPLE_GROUPS`` distinct scores the iterations
-    start from the fit of a systematic subsample of them (every k-th in order of
-    score), from which plain Newton steps converge in two or three passes over all
-    of them; should a step fail to halve the one before, the iterations go on as
-    below. Otherwise a step that raises the deviance is halved (as ``glm.fit``).
+    only a is fitted. Above ``2 POOLED_GROUPS`` distinct scores the iterations
+    start from the fit of the groups pooled in equal-width intervals of z
+    (:func:`_pooled_groups`), which is within about 1e-7 of the maximum: one plain
+    Newton step over all the groups then usually meets the stopping rule; should a
+    step fail to halve the one before, the iterations go on as below. Otherwise a
+    step that raises the deviance is halved (as ``glm.fit``).
     The iterations stop when the next step is below ``STEP_TOLERANCE`` and apply it;
     with ``offset`` the information is then computed at that point.
     The caller ensures the maximum exists (both classes, no separation); None
@@ -493,14 +494,11 @@ def _fit_binomial(z: FloatArray, groups: ScoreGroups, start: FloatArray, *,
     convergence.
     """
     careful = True
-    if groups.values.size > 4 * SUBSAMPLE_GROUPS:
-        stride = groups.values.size // SUBSAMPLE_GROUPS
-        pick = slice(stride // 2, None, stride)
-        sample = ScoreGroups(groups.values[pick], groups.count[pick], groups.positives[pick])
-        zs = np.ascontiguousarray(z[pick])
-        if (0 < float(sample.positives.sum()) < sample.total
-                and (offset or not _separated(zs, sample))):
-            rough = _fit_binomial(zs, sample, start, offset=offset)
+    if groups.values.size > 2 * POOLED_GROUPS:
+        pooled = _pooled_groups(z, groups, POOLED_GROUPS)
+        zs = pooled.values
+        if offset or not _separated(zs, pooled):
+            rough = _fit_binomial(zs, pooled, start, offset=offset)
             if rough is not None:
                 start = np.array([rough.intercept] if offset else [rough.intercept, rough.slope])
                 careful = False
@@ -518,6 +516,7 @@ def _fit_binomial(z: FloatArray, groups: ScoreGroups, start: FloatArray, *,
     coef = np.array(start, dtype=np.float64)
     grad, hess = at(coef)
     last = math.inf
+    reached: float | None = None
     for _ in range(MAX_NEWTON_STEPS):
         try:
             step = np.linalg.solve(hess, grad)
@@ -535,16 +534,49 @@ def _fit_binomial(z: FloatArray, groups: ScoreGroups, start: FloatArray, *,
         last = size
         candidate = coef - step
         if careful:
-            current = deviance(coef)
+            # The deviance of the point reached is kept: it is the next step's current one.
+            current = deviance(coef) if reached is None else reached
             rate = 1.0
             for _ in range(60):
-                if deviance(candidate) <= current * (1 + 1e-15) + 1e-300:
+                reached = deviance(candidate)
+                if reached <= current * (1 + 1e-15) + 1e-300:
                     break
                 rate /= 2
                 candidate = coef - rate * step
+            else:
+                reached = None
+        else:
+            reached = None
         coef = candidate
         grad, hess = at(coef)
     return None
+
+
+def _pooled_groups(z: FloatArray, groups: ScoreGroups, intervals: int) -> ScoreGroups:
+    """The examples pooled by label within ``intervals`` equal-width intervals of z (ascending).
+
+    Each interval gives a group of its positives and one of its negatives (empty
+    ones dropped), ``values`` holding the group's mean z. The label's part of the
+    log-likelihood, ``sum y (a + b z)``, is linear in z: pooled by label it is
+    exact, and only ``sum ln(1 + exp(a + b z))`` moves, by about
+    ``b^2 sigmoid' var / 2`` per example (``var`` the spread of z within an
+    interval). With 2^14 intervals the pooled fit lies within about 1e-7 of the
+    fit on all the groups: a start, never a result.
+    """
+    edges = np.linspace(float(z[0]), float(z[-1]), intervals + 1)[1:-1]
+    starts = np.unique(np.concatenate(([0], np.searchsorted(z, edges, side="left"))))
+    unit = bool(np.all(groups.count == 1))
+    count = np.add.reduceat(groups.count, starts)
+    z_sum = np.add.reduceat(z if unit else z * groups.count, starts)
+    positives = np.add.reduceat(groups.positives, starts)
+    positive_z_sum = np.add.reduceat(z * groups.positives, starts)
+    negatives = count - positives
+    count = np.concatenate((positives, negatives))
+    z_sum = np.concatenate((positive_z_sum, z_sum - positive_z_sum))
+    used = count > 0
+    count = count[used]
+    return ScoreGroups(z_sum[used] / count, count,
+                       np.concatenate((positives, np.zeros(negatives.size)))[used])
 
 
 def _bernoulli_deviance(groups: ScoreGroups, q: float) -> float:
