@@ -376,8 +376,7 @@ def compare(
                            [cmp.a.metrics.get(metric), cmp.b.metrics.get(metric)],
                            min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta)
     notes = [note] if (note := row_pairing_note(paired, a, b)) else []
-    change, slope_b = _decomposition_change(paired, cmp.loss_up_accuracy_up,
-                                            (cmp.a.positive_ranking, cmp.b.positive_ranking))
+    change, slope_b = _decomposition_change(paired, cmp.loss_up_accuracy_up, (cmp.a, cmp.b))
     fairness_change = None
     if by and group_values is not None:
         fairness_change, fairness_notes = _fairness_change(
@@ -599,13 +598,14 @@ def check_alpha(alpha: float) -> None:
 
 
 def _decomposition_change(paired: Any, flagged: bool,
-                          rankings: tuple[Any, Any] = (None, None)
+                          evaluations: tuple[Any, Any] = (None, None)
                           ) -> tuple[Any, float | None]:
     """Binary: the CORP parts of B minus A on the paired examples, and B's calibration slope.
 
     The slope (which says overconfident or underconfident) is fitted only when the
-    change is to be read, that is when loss and accuracy both rose. ``rankings``:
-    A's and B's rankings of the paired examples, when their evaluations kept them.
+    change is to be read, that is when loss and accuracy both rose. ``evaluations``:
+    A's and B's evaluations of the paired examples, whose rankings and mean log loss
+    and Brier score the decompositions reuse.
     """
     from clfdiag.core.calibration_tests import (
         calibration_tests,
@@ -615,8 +615,12 @@ def _decomposition_change(paired: Any, flagged: bool,
 
     if paired.proba_a.ndim != 1 or paired.y.shape[0] == 0:
         return None, None
-    before = score_decomposition(paired.y, paired.proba_a, paired.weights, rankings[0])
-    after = score_decomposition(paired.y, paired.proba_b, paired.weights, rankings[1])
+    before, after = (
+        score_decomposition(paired.y, proba, paired.weights)
+        if ev is None else score_decomposition(
+            paired.y, proba, paired.weights, ev.positive_ranking,
+            score_means=(ev.metrics["log_loss"], ev.metrics["brier"]))
+        for proba, ev in ((paired.proba_a, evaluations[0]), (paired.proba_b, evaluations[1])))
     if before is None or after is None:
         return None, None
     slope = None

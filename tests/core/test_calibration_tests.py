@@ -585,3 +585,19 @@ def test_the_evaluation_tests_each_class_from_its_auc_ranking(problem, g, method
     assert ev.class_calibration_tests == calibration_tests_per_class(
         y, proba, weights=weights, hl_groups=g, hl_method=method)
     assert evaluate_predictions(y, proba).class_calibration_tests is None
+
+
+@given(binary_problems(min_size=1, max_size=150), st.booleans())
+def test_decomposition_from_the_evaluations_means(problem, weighted):
+    y, p = problem
+    weights = np.random.default_rng(y.size).uniform(0.5, 2, y.size) if weighted else None
+    ev = evaluate_predictions(y, p, weights=weights)
+    reused = score_decomposition(y, p, weights, ev.positive_ranking,
+                                 score_means=(ev.metrics["log_loss"], ev.metrics["brier"]))
+    own = score_decomposition(y, p, weights)
+    # The same means summed in another order: the parts agree to the rounding of sums of
+    # terms up to -ln(eps) ~ 36.
+    for got, want in ((reused.log_loss, own.log_loss), (reused.brier, own.brier)):
+        for part in ("score", "miscalibration", "discrimination", "uncertainty"):
+            assert getattr(got, part) == pytest.approx(getattr(want, part), rel=1e-12,
+                                                       abs=1e-13)

@@ -305,6 +305,7 @@ def clipped_logs(values: FloatArray) -> tuple[FloatArray, FloatArray]:
 
 def corp_decomposition(groups: ScoreGroups,
                        logs: tuple[FloatArray, FloatArray] | None = None,
+                       score_means: tuple[float, float] | None = None,
                        ) -> Decomposition | None:
     """The CORP decomposition of the log loss and the Brier score (Dimitriadis et al. 2021).
 
@@ -313,6 +314,9 @@ def corp_decomposition(groups: ScoreGroups,
     when weighted). ``S(p)`` of the log loss clips p as ``metrics.log_loss``, so the
     two agree; ``S(iso)`` and ``S(ybar)`` take ``0 ln 0 = 0``. None without examples.
     ``logs``: :func:`clipped_logs` of ``groups.values``, when the caller has them.
+    ``score_means``: the mean log loss and Brier score of p itself, when the caller
+    has them (an evaluation's ``log_loss`` and ``brier``, over the same examples):
+    they save a logarithm of every distinct score and a pass over them.
 
     Examples
     --------
@@ -329,12 +333,16 @@ def corp_decomposition(groups: ScoreGroups,
     _, iso = _isotonic_fit_blocks(groups)
     positives = float(groups.positives.sum())
     base = ScoreGroups(np.array([positives / total]), np.array([total]), np.array([positives]))
-    log_p, log_q = clipped_logs(groups.values) if logs is None else logs
-    given = -(_dot(groups.positives, log_p) + _dot(groups.count - groups.positives, log_q))
+    if score_means is not None:
+        given, given_brier = score_means[0] * total, score_means[1] * total
+    else:
+        log_p, log_q = clipped_logs(groups.values) if logs is None else logs
+        given = -(_dot(groups.positives, log_p) + _dot(groups.count - groups.positives, log_q))
+        given_brier = _brier_sum(groups, groups.values)
     log_loss = _parts(given,
                       _log_loss_sum(iso, iso.values),
                       _log_loss_sum(base, base.values), total)
-    brier = _parts(_brier_sum(groups, groups.values), _brier_sum(iso, iso.values),
+    brier = _parts(given_brier, _brier_sum(iso, iso.values),
                    _brier_sum(base, base.values), total)
     return Decomposition(log_loss, brier)
 
@@ -348,14 +356,17 @@ def _parts(given: float, fitted: float, climatology: float, total: float) -> Sco
 def score_decomposition(y: npt.NDArray[np.integer], p: FloatArray,
                         weights: FloatArray | None = None,
                         ranking: BinaryRanking | WeightedRanking | None = None,
+                        score_means: tuple[float, float] | None = None,
                         ) -> Decomposition | None:
     """:func:`corp_decomposition` of labels and positive-class probabilities.
 
     ``ranking``, the ranking of ``(y, p)`` (weighted when ``weights`` are given),
-    saves its sort when the caller already has it.
+    saves its sort when the caller already has it; ``score_means``, the mean log
+    loss and Brier score of p (weighted means when weighted), their logarithms.
     """
     return corp_decomposition(score_groups(ranking if ranking is not None
-                                           else _ranking(y, p, weights)))
+                                           else _ranking(y, p, weights)),
+                              score_means=score_means)
 
 
 @dataclass(frozen=True)
