@@ -365,7 +365,7 @@ def compare(
     settings = ComparisonSettings(
         threshold=cut, min_confidence=min_confidence, top=top, n_bins=bins,
         min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
-        bootstrap=bootstrap, seed=seed, sample_points=sample_points)
+        bootstrap=bootstrap, seed=seed, sample_points=sample_points, decompose=True)
     cmp = compare_predictions(paired.y, paired.proba_a, paired.proba_b, settings,
                               weights=paired.weights)
     metric_scan = None
@@ -376,7 +376,7 @@ def compare(
                            [cmp.a.metrics.get(metric), cmp.b.metrics.get(metric)],
                            min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta)
     notes = [note] if (note := row_pairing_note(paired, a, b)) else []
-    change, slope_b = _decomposition_change(paired, cmp.loss_up_accuracy_up, (cmp.a, cmp.b))
+    change, slope_b = _decomposition_change(paired, cmp.loss_up_accuracy_up, cmp.decompositions)
     fairness_change = None
     if by and group_values is not None:
         fairness_change, fairness_notes = _fairness_change(
@@ -597,30 +597,19 @@ def check_alpha(alpha: float) -> None:
                            "give a level above 0 and below 1, e.g. --alpha 0.05")
 
 
-def _decomposition_change(paired: Any, flagged: bool,
-                          evaluations: tuple[Any, Any] = (None, None)
+def _decomposition_change(paired: Any, flagged: bool, decompositions: Any,
                           ) -> tuple[Any, float | None]:
     """Binary: the CORP parts of B minus A on the paired examples, and B's calibration slope.
 
     The slope (which says overconfident or underconfident) is fitted only when the
-    change is to be read, that is when loss and accuracy both rose. ``evaluations``:
-    A's and B's evaluations of the paired examples, whose rankings and mean log loss
-    and Brier score the decompositions reuse.
+    change is to be read, that is when loss and accuracy both rose.
+    ``decompositions``: A's and B's, as the comparison computed them (None: not binary).
     """
-    from clfdiag.core.calibration_tests import (
-        calibration_tests,
-        decomposition_change,
-        score_decomposition,
-    )
+    from clfdiag.core.calibration_tests import calibration_tests, decomposition_change
 
-    if paired.proba_a.ndim != 1 or paired.y.shape[0] == 0:
+    if decompositions is None:
         return None, None
-    before, after = (
-        score_decomposition(paired.y, proba, paired.weights)
-        if ev is None else score_decomposition(
-            paired.y, proba, paired.weights, ev.positive_ranking,
-            score_means=(ev.metrics["log_loss"], ev.metrics["brier"]))
-        for proba, ev in ((paired.proba_a, evaluations[0]), (paired.proba_b, evaluations[1])))
+    before, after = decompositions
     if before is None or after is None:
         return None, None
     slope = None
