@@ -603,7 +603,8 @@ def _pooled_groups(z: FloatArray, groups: ScoreGroups, intervals: int) -> ScoreG
     fit on all the groups: a start, never a result.
     """
     edges = np.linspace(float(z[0]), float(z[-1]), intervals + 1)[1:-1]
-    starts = np.unique(np.concatenate(([0], np.searchsorted(z, edges, side="left"))))
+    starts = np.concatenate(([0], np.searchsorted(z, edges, side="left")))
+    starts = starts[np.append(True, starts[1:] != starts[:-1])]  # empty intervals out
     unit = bool(np.all(groups.count == 1))
     count = np.add.reduceat(groups.count, starts)
     z_sum = np.add.reduceat(z if unit else z * groups.count, starts)
