@@ -92,7 +92,9 @@ def evaluate(
     else:
         run = evaluate_in_memory(preds, threshold=0.5 if cut is None else cut,
                                  min_confidence=min_confidence, top=0 if hard else top,
-                                 bins=bins, target_risk=target_risk)
+                                 bins=bins, target_risk=target_risk,
+                                 calibration_tests=None if hard or preds.proba.ndim != 2
+                                 else _calibration_test_settings(hl_groups, hl_method))
     notes = []
     if preds.logits is not None and isinstance(threshold, (int, float)):
         notes.append(f"--threshold {threshold:g} applies to the probability (the sigmoid or "
@@ -107,8 +109,11 @@ def evaluate(
         run = replace(run, slices=Slices(
             slices, tuple(slices_in_memory(preds, group_values, slices, cut, bins)),
             fairness_in_memory(preds, group_values, slices, decision)))
-    tests = None if preds.score_kind in ("hard", "scores") else _calibration_tests(
-        preds, run.evaluation.positive_ranking, hl_groups, hl_method)
+    tests: Any = None
+    if preds.score_kind not in ("hard", "scores"):
+        tests = (run.evaluation.class_calibration_tests if preds.proba.ndim == 2
+                 else _calibration_tests(preds, run.evaluation.positive_ranking, hl_groups,
+                                         hl_method))
     return evaluate_report(run, bins=bins, threshold_rule=rule, notes=notes, arrays=preds,
                            bootstrap=bootstrap, seed=seed, calibration_tests=tests,
                            likely_label_issues=_likely_label_issues(
@@ -131,22 +136,26 @@ def _likely_label_issues(preds: Predictions, threshold: float,
         preds.y, preds.proba, threshold=threshold, min_confidence=min_confidence))
 
 
-def _calibration_tests(preds: Predictions, ranking: Any, hl_groups: int,
-                       hl_method: str) -> Any:
-    """The calibration tests of an in-memory evaluation: binary, sharing its ranking."""
-    from clfdiag.core.calibration_tests import (
-        HL_METHODS,
-        calibration_tests,
-        calibration_tests_per_class,
-    )
+def _calibration_test_settings(hl_groups: int, hl_method: str) -> Any:
+    """The checked ``--hl-groups`` and ``--hl-method`` as calibration test settings."""
+    from clfdiag.core.calibration_tests import HL_METHODS, CalibrationTestSettings
 
     check_hl_options(hl_groups, hl_method)
-    method = next(m for m in HL_METHODS if m == hl_method)
-    if preds.proba.ndim == 2:
-        return calibration_tests_per_class(preds.y, preds.proba, weights=preds.weights,
-                                           hl_groups=hl_groups, hl_method=method)
+    return CalibrationTestSettings(hl_groups, next(m for m in HL_METHODS if m == hl_method))
+
+
+def _calibration_tests(preds: Predictions, ranking: Any, hl_groups: int,
+                       hl_method: str) -> Any:
+    """The calibration tests of an in-memory evaluation, sharing its ranking.
+
+    Multiclass evaluations compute theirs with their class rankings
+    (``Evaluation.class_calibration_tests``); this is binary.
+    """
+    from clfdiag.core.calibration_tests import calibration_tests
+
+    settings = _calibration_test_settings(hl_groups, hl_method)
     return calibration_tests(preds.y, preds.proba, weights=preds.weights, ranking=ranking,
-                             hl_groups=hl_groups, hl_method=method)
+                             hl_groups=settings.hl_groups, hl_method=settings.hl_method)
 
 
 def check_hl_options(hl_groups: int, hl_method: str) -> None:
@@ -356,7 +365,7 @@ def compare(
     settings = ComparisonSettings(
         threshold=cut, min_confidence=min_confidence, top=top, n_bins=bins,
         min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
-        bootstrap=bootstrap, seed=seed, sample_points=sample_points)
+        bootstrap=bootstrap, seed=seed, sample_points=sample_points, decompose=True)
     cmp = compare_predictions(paired.y, paired.proba_a, paired.proba_b, settings,
                               weights=paired.weights)
     metric_scan = None
@@ -367,8 +376,7 @@ def compare(
                            [cmp.a.metrics.get(metric), cmp.b.metrics.get(metric)],
                            min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta)
     notes = [note] if (note := row_pairing_note(paired, a, b)) else []
-    change, slope_b = _decomposition_change(paired, cmp.loss_up_accuracy_up,
-                                            (cmp.a.positive_ranking, cmp.b.positive_ranking))
+    change, slope_b = _decomposition_change(paired, cmp.loss_up_accuracy_up, cmp.decompositions)
     fairness_change = None
     if by and group_values is not None:
         fairness_change, fairness_notes = _fairness_change(
@@ -589,25 +597,19 @@ def check_alpha(alpha: float) -> None:
                            "give a level above 0 and below 1, e.g. --alpha 0.05")
 
 
-def _decomposition_change(paired: Any, flagged: bool,
-                          rankings: tuple[Any, Any] = (None, None)
+def _decomposition_change(paired: Any, flagged: bool, decompositions: Any,
                           ) -> tuple[Any, float | None]:
     """Binary: the CORP parts of B minus A on the paired examples, and B's calibration slope.
 
     The slope (which says overconfident or underconfident) is fitted only when the
-    change is to be read, that is when loss and accuracy both rose. ``rankings``:
-    A's and B's rankings of the paired examples, when their evaluations kept them.
+    change is to be read, that is when loss and accuracy both rose.
+    ``decompositions``: A's and B's, as the comparison computed them (None: not binary).
     """
-    from clfdiag.core.calibration_tests import (
-        calibration_tests,
-        decomposition_change,
-        score_decomposition,
-    )
+    from clfdiag.core.calibration_tests import calibration_tests, decomposition_change
 
-    if paired.proba_a.ndim != 1 or paired.y.shape[0] == 0:
+    if decompositions is None:
         return None, None
-    before = score_decomposition(paired.y, paired.proba_a, paired.weights, rankings[0])
-    after = score_decomposition(paired.y, paired.proba_b, paired.weights, rankings[1])
+    before, after = decompositions
     if before is None or after is None:
         return None, None
     slope = None

@@ -96,7 +96,9 @@ def pair_predictions(a: Predictions, b: Predictions, allow_partial: bool = False
         left_out["only_in_a"] = _values(a, only_a, by)
         left_out["only_in_b"] = _values(b, only_b, by)
 
-    mismatch = np.flatnonzero(a.y[index_a] != y_b[index_b])
+    # Every example in order in both files (the usual case): no gathers of the labels.
+    in_order = _identity(index_a, len(a)) and _identity(index_b, len(b))
+    mismatch = np.flatnonzero(a.y != y_b if in_order else a.y[index_a] != y_b[index_b])
     if mismatch.size:
         labels = [(a.classes[a.y[index_a[i]]], a.classes[y_b[index_b[i]]]) for i in mismatch]
         key = _values(a, index_a[mismatch], by)
@@ -112,10 +114,11 @@ def pair_predictions(a: Predictions, b: Predictions, allow_partial: bool = False
         keep = np.ones(len(index_a), dtype=bool)
         keep[mismatch] = False
         index_a, index_b = index_a[keep], index_b[keep]
+        in_order = False
     if len(index_a) == 0:
         raise ClfdiagError(f"{name_a} and {name_b} have no example in common")
     weights = _paired_weights(a, b, index_a, index_b, by)
-    if _identity(index_a, len(a)) and _identity(index_b, len(b)):
+    if in_order:
         return Paired(y=a.y, proba_a=a.proba, proba_b=proba_b, classes=a.classes,
                       index_a=index_a, index_b=index_b, by=by, only_in_a=0, only_in_b=0,
                       label_mismatch=0, examples_left_out=left_out, ids_only_in=one_sided,
@@ -192,9 +195,22 @@ def _match_rows(a: Predictions, b: Predictions) -> tuple[Any, Any, Any, Any, str
     return index_a.astype(np.int64), index_b.astype(np.int64), only_a, only_b, "row"
 
 
+IDENTITY_BLOCK = 1 << 16
+
+
 def _identity(index: npt.NDArray[np.integer], n: int) -> bool:
-    """True when ``index`` is 0, 1, ..., n - 1 (every example, in order)."""
-    return index.shape[0] == n and bool((index == np.arange(n)).all())
+    """True when ``index`` is 0, 1, ..., n - 1 (every example, in order).
+
+    Checked block by block against one small range: no array of n positions.
+    """
+    if index.shape[0] != n:
+        return False
+    block = np.arange(IDENTITY_BLOCK, dtype=np.int64)
+    for start in range(0, n, IDENTITY_BLOCK):
+        part = index[start:start + IDENTITY_BLOCK]
+        if not np.array_equal(part, block[:part.shape[0]] + start):
+            return False
+    return True
 
 
 def _values(p: Predictions, index: npt.NDArray[np.integer], by: str) -> list[Any]:

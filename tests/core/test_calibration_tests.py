@@ -16,8 +16,10 @@ from statsmodels.nonparametric.smoothers_lowess import lowess
 from clfdiag.core.calibration_tests import (
     ONE_CLASS,
     ONE_LOGIT,
+    POOLED_GROUPS,
     SEPARATED,
     WEIGHTED,
+    CalibrationTestSettings,
     calibration_tests,
     calibration_tests_per_class,
     chi2_sf,
@@ -29,6 +31,7 @@ from clfdiag.core.calibration_tests import (
     score_decomposition,
     score_groups,
 )
+from clfdiag.core.evaluation import evaluate_predictions
 from clfdiag.core.ranking import rank_binary, rank_weighted
 from tests.strategies import binary_problems, both_classes, multiclass_problems
 
@@ -181,6 +184,30 @@ def test_calibration_in_the_large_differs_from_the_joint_intercept():
     assert t.calibration_slope == pytest.approx(joint.params[1], rel=1e-9)
     assert t.calibration_in_the_large == pytest.approx(offset.params[0], rel=1e-9)
     assert abs(t.calibration_in_the_large - t.calibration_intercept) > 0.05
+
+
+@pytest.mark.parametrize("ends", [0, 50])
+def test_fits_started_from_pooled_groups_match_statsmodels(ends):
+    # Above 2 POOLED_GROUPS distinct scores the fits start from the pooled groups;
+    # ``ends`` probabilities of exactly 0 and 1 stretch z over the clipped range.
+    rng = np.random.default_rng(11)
+    p = rng.beta(0.7, 1.3, 2 * POOLED_GROUPS + 5000)
+    p[:ends], p[ends:2 * ends] = 0.0, 1.0
+    y = (rng.uniform(size=p.size) < np.clip(p, 0.01, 0.99) ** 1.5).astype(int)
+    t = calibration_tests(y, p)
+    joint, offset = statsmodels_fits(y, p)
+    # Both are Newton iterations to convergence on the same likelihood: they meet to
+    # within ~n ulps of the score equations over the curvature.
+    assert t.calibration_intercept == pytest.approx(joint.params[0], rel=1e-9)
+    assert t.calibration_slope == pytest.approx(joint.params[1], rel=1e-9)
+    assert t.calibration_in_the_large == pytest.approx(offset.params[0], rel=1e-9)
+    t_ = t.calibration_in_the_large + clipped_logit(p)
+    se = 1 / np.sqrt(np.sum(expit(t_) * expit(-t_)))
+    assert t.calibration_in_the_large_se == pytest.approx(se, rel=1e-9)
+    # statsmodels' IRLS stops at its own tolerance, a little away from the maximum.
+    assert t.calibration_in_the_large_se == pytest.approx(offset.bse[0], rel=1e-6)
+    chi2 = deviance(y, clipped(p)) + 2 * joint.llf
+    assert t.unreliability.chi2 == pytest.approx(chi2, rel=1e-9)
 
 
 def test_perfect_calibration_has_intercept_zero_and_slope_one_in_the_limit():
@@ -543,3 +570,34 @@ def test_per_class_is_one_vs_rest(problem):
     assert len(per_class) == proba.shape[1]
     for c, t in enumerate(per_class):
         assert t == calibration_tests((y == c).astype(int), proba[:, c])
+
+
+@settings(max_examples=30, deadline=None)
+@given(multiclass_problems(max_size=60), st.integers(3, 6),
+       st.sampled_from(["quantile", "equal-count"]),
+       st.one_of(st.none(), st.integers(0, 3)))
+def test_the_evaluation_tests_each_class_from_its_auc_ranking(problem, g, method, weight_seed):
+    y, proba = problem
+    weights = (None if weight_seed is None else
+               np.random.default_rng(weight_seed).integers(0, 3, y.size).astype(float))
+    ev = evaluate_predictions(y, proba, weights=weights,
+                              calibration_tests=CalibrationTestSettings(g, method))
+    assert ev.class_calibration_tests == calibration_tests_per_class(
+        y, proba, weights=weights, hl_groups=g, hl_method=method)
+    assert evaluate_predictions(y, proba).class_calibration_tests is None
+
+
+@given(binary_problems(min_size=1, max_size=150), st.booleans())
+def test_decomposition_from_the_evaluations_means(problem, weighted):
+    y, p = problem
+    weights = np.random.default_rng(y.size).uniform(0.5, 2, y.size) if weighted else None
+    ev = evaluate_predictions(y, p, weights=weights)
+    reused = score_decomposition(y, p, weights, ev.positive_ranking,
+                                 score_means=(ev.metrics["log_loss"], ev.metrics["brier"]))
+    own = score_decomposition(y, p, weights)
+    # The same means summed in another order: the parts agree to the rounding of sums of
+    # terms up to -ln(eps) ~ 36.
+    for got, want in ((reused.log_loss, own.log_loss), (reused.brier, own.brier)):
+        for part in ("score", "miscalibration", "discrimination", "uncertainty"):
+            assert getattr(got, part) == pytest.approx(getattr(want, part), rel=1e-12,
+                                                       abs=1e-13)

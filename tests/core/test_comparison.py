@@ -4,6 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from clfdiag.core.calibration_tests import score_decomposition
 from clfdiag.core.comparison import ComparisonSettings, compare_predictions
 from tests.strategies import multiclass_problems, probability
 
@@ -190,3 +191,25 @@ def test_evaluations_of_a_comparison_equal_evaluate_without_its_details():
         assert (ev.selective, ev.roc_auc_ci, ev.accuracy_ci) == (None, None, None)
         assert full.selective is not None
         assert full.roc_auc_ci is not None
+
+
+@given(st.integers(1, 200).flatmap(lambda n: st.tuples(
+    hnp.arrays(np.int64, n, elements=st.integers(0, 1)),
+    hnp.arrays(np.float64, n, elements=probability),
+    hnp.arrays(np.float64, n, elements=probability))), st.booleans())
+def test_decompositions_are_each_models_own(arrays, weighted):
+    y, a, b = arrays
+    weights = np.random.default_rng(y.size).uniform(0.5, 2, y.size) if weighted else None
+    cmp = compare_predictions(y, a, b, ComparisonSettings(decompose=True), weights=weights)
+    assert compare_predictions(y, a, b, weights=weights).decompositions is None
+    for got, proba in zip(cmp.decompositions, (a, b), strict=True):
+        want = score_decomposition(y, proba, weights)
+        # From the evaluation's means, summed in another order than the decomposition's
+        # own sums of terms up to -ln(eps) ~ 36: equal to their rounding.
+        for g, w in ((got.log_loss, want.log_loss), (got.brier, want.brier)):
+            for part in ("score", "miscalibration", "discrimination", "uncertainty"):
+                assert getattr(g, part) == pytest.approx(getattr(w, part), rel=1e-12,
+                                                         abs=1e-13)
+    # The rankings are let go once decomposed.
+    assert cmp.a.positive_ranking is None
+    assert cmp.b.positive_ranking is None

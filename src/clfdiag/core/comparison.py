@@ -8,12 +8,13 @@ the diagnosis of "loss and accuracy both went up" is arithmetic, not a guess.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 import numpy as np
 import numpy.typing as npt
 
+from clfdiag.core.calibration_tests import Decomposition, score_decomposition
 from clfdiag.core.evaluation import Evaluation, evaluate_predictions
 from clfdiag.core.losses import EPS, log_loss_terms, true_class_probability
 from clfdiag.core.stats import (
@@ -131,6 +132,9 @@ class Comparison:
     no larger is no change."""
     accuracy_noise: float = 0.0
     """The float64 noise of ``accuracy_delta`` (:func:`mean_noise` of A plus B's)."""
+    decompositions: tuple[Decomposition | None, Decomposition | None] | None = None
+    """Binary, when asked (``ComparisonSettings.decompose``): the CORP decomposition of A's
+    and of B's scores (:func:`~clfdiag.core.calibration_tests.score_decomposition`)."""
 
     def loss_moved(self, change: float) -> bool:
         """Whether a change of the mean log loss (or a group's share of it) exceeds the noise."""
@@ -279,7 +283,8 @@ class ComparisonSettings:
     of examples whose loss rose most; ``min_loss_delta`` and ``min_accuracy_delta``
     the rises below which ``loss_up_accuracy_up`` is not raised; ``bootstrap``
     resamples (0: the paired t test) of the log-loss difference, seeded by ``seed``;
-    ``sample_points`` examples sampled for a scatter plot (0: none).
+    ``sample_points`` examples sampled for a scatter plot (0: none); ``decompose``:
+    also the CORP decomposition of each model's scores (binary).
     """
 
     threshold: float = 0.5
@@ -291,6 +296,7 @@ class ComparisonSettings:
     bootstrap: int = 0
     seed: int | None = None
     sample_points: int = 0
+    decompose: bool = False
 
 
 def compare_predictions(
@@ -318,13 +324,13 @@ def compare_predictions(
     if y.shape[0] == 0:
         # Log loss and accuracy are undefined (null) without examples; no delta is 0.
         raise ValueError("no examples to compare")
-    ev_a, ev_b = (evaluate_predictions(y, proba, threshold=threshold,
-                                       min_confidence=settings.min_confidence, top=top,
-                                       n_bins=settings.n_bins, weights=weights, details=False)
-                  for proba in (proba_a, proba_b))
+    (ev_a, distinct_a, decomposition_a), (ev_b, distinct_b, decomposition_b) = (
+        _evaluation(y, proba, settings, weights) for proba in (proba_a, proba_b))
+    distinct = (distinct_a, distinct_b)
+    decompositions = ((decomposition_a, decomposition_b)
+                      if settings.decompose and proba_a.ndim == 1 else None)
     # DeLong's test first: its sorts need the most memory, before the per-example terms.
-    delong = (delong_paired(y, proba_a, proba_b, distinct=(
-                  _all_distinct(ev_a), _all_distinct(ev_b)))
+    delong = (delong_paired(y, proba_a, proba_b, distinct=distinct)
               if proba_a.ndim == 1 and weights is None else None)
     loss_a, correct_a, noise_a = _loss_terms(y, proba_a, threshold, weights)
     diff, correct_b, noise_b = _loss_terms(y, proba_b, threshold, weights)
@@ -375,7 +381,27 @@ def compare_predictions(
                     if k != "delong" or proba_a.ndim == 1} if weights is not None else {}),
         loss_noise=loss_noise,
         accuracy_noise=accuracy_noise,
+        decompositions=decompositions,
     )
+
+
+def _evaluation(y: npt.NDArray[np.integer], proba: FloatArray, settings: ComparisonSettings,
+                weights: FloatArray | None) -> tuple[Evaluation, bool, Decomposition | None]:
+    """One model's evaluation; whether its scores are all distinct; their decomposition.
+
+    The decomposition (binary, when ``settings.decompose``) derives from the
+    evaluation's ranking and means. Nothing after needs the ranking (three arrays
+    of up to n each): it is let go here, before the next model is ranked.
+    """
+    ev = evaluate_predictions(y, proba, threshold=settings.threshold,
+                              min_confidence=settings.min_confidence, top=settings.top,
+                              n_bins=settings.n_bins, weights=weights, details=False)
+    decomposition = None
+    if settings.decompose and proba.ndim == 1:
+        decomposition = score_decomposition(
+            y, proba, weights, ev.positive_ranking,
+            score_means=(_defined(ev, "log_loss"), _defined(ev, "brier")))
+    return replace(ev, positive_ranking=None), _all_distinct(ev), decomposition
 
 
 def _all_distinct(ev: Evaluation) -> bool:

@@ -8,7 +8,7 @@ examples and the scores, ranked exactly (one sort) or from a histogram
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,9 @@ from clfdiag.core.ranking import (
     sample,
 )
 from clfdiag.core.selective import Selective, selective, selective_from_ranking
+
+if TYPE_CHECKING:
+    from clfdiag.core.calibration_tests import CalibrationTests, CalibrationTestSettings
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -102,6 +105,9 @@ class Evaluation:
         default=None, repr=False, compare=False)
     """Binary, ranked exactly in memory: the ranking of the positive-class scores, kept
     for the calibration tests (:mod:`clfdiag.core.calibration_tests`), which share it."""
+    class_calibration_tests: tuple[CalibrationTests, ...] | None = None
+    """Multiclass, ranked exactly, when asked for: each class's calibration tests
+    (one-vs-rest), computed from the ranking that gives the class's AUC."""
 
 
 UNWEIGHTED_ONLY = ("{what} is undefined with sample weights: its variance needs a number of "
@@ -132,6 +138,7 @@ def evaluate_predictions(
     weights: FloatArray | None = None,
     target_risk: float | None = None,
     details: bool = True,
+    calibration_tests: CalibrationTestSettings | None = None,
 ) -> Evaluation:
     """Evaluate ``(n,)`` positive-class or ``(n, K)`` class probabilities against ``y``.
 
@@ -153,6 +160,8 @@ def evaluate_predictions(
     that many copies of it.
     ``target_risk`` is that of ``selective.coverage_at_risk`` (None: half the error rate).
     ``details=False`` leaves out what only a report of one model shows (see :func:`finish`).
+    ``calibration_tests`` (multiclass): also each class's calibration tests, with these
+    settings, from the rankings of its AUC (see :func:`finish`).
 
     Examples
     --------
@@ -183,10 +192,11 @@ def evaluate_predictions(
         weighted=weights is not None))
     if weights is not None:
         state.update(y, proba, weights)
-        return finish(state, details=details)
+        return finish(state, details=details, calibration_tests=calibration_tests)
     if proba.ndim == 2 or y.shape[0] < PARALLEL_MIN:
         state.update(y, proba)
-        return finish(state, target_risk=target_risk, details=details)
+        return finish(state, target_risk=target_risk, details=details,
+                      calibration_tests=calibration_tests)
     # The sums and the sort are independent, and numpy releases the GIL: on a
     # multi-core machine they overlap.
     from concurrent.futures import ThreadPoolExecutor
@@ -234,7 +244,8 @@ class WeightedClassRanking(WeightedRanking):
 def finish(state: EvaluationState | ClassificationSums,
            ranking: BinaryRanking | None = None, *,
            histogram: ScoreHistogram | None = None,
-           target_risk: float | None = None, details: bool = True) -> Evaluation:
+           target_risk: float | None = None, details: bool = True,
+           calibration_tests: CalibrationTestSettings | None = None) -> Evaluation:
     """Turn an evaluation's accumulated state into an :class:`Evaluation`.
 
     The sums alone may be given with the binary ranking or histogram of the
@@ -246,6 +257,9 @@ def finish(state: EvaluationState | ClassificationSums,
     ``details=False`` leaves out the selective section and the binary intervals
     (``accuracy_ci``, ``roc_auc_ci``): a comparison of two models reports neither,
     and they cost a sort of the confidences and a pass over the ranking.
+    ``calibration_tests`` (multiclass, ranked exactly): each class's calibration tests
+    with these settings, computed while that class's full ranking is at hand (the
+    evaluation keeps only a sample of each), so that they need no sort of their own.
     """
     if isinstance(state, ClassificationSums):
         scores: ExactScores | HistogramScores
@@ -269,8 +283,10 @@ def finish(state: EvaluationState | ClassificationSums,
         if isinstance(scores, ExactScores):
             ev = replace(ev, positive_ranking=scores.positive_ranking())
         return ev
-    ev = _finish_multiclass(sums, [_summarise(r) for r in scores.class_rankings()],
-                            scores.auc_error_bound())
+    summaries, tests = _class_summaries(scores, calibration_tests)
+    ev = _finish_multiclass(sums, summaries, scores.auc_error_bound())
+    if tests is not None:
+        ev = replace(ev, class_calibration_tests=tests)
     if not details:
         return ev
     if sums.settings.weighted:
@@ -283,6 +299,25 @@ def finish(state: EvaluationState | ClassificationSums,
     predicted = proba.argmax(axis=1)
     return replace(ev, selective=selective(proba[np.arange(proba.shape[0]), predicted],
                                            predicted == y, target_risk=target_risk))
+
+
+def _class_summaries(scores: ExactScores | HistogramScores,
+                     settings: CalibrationTestSettings | None,
+                     ) -> tuple[list[ClassRanking | WeightedClassRanking],
+                                tuple[CalibrationTests, ...] | None]:
+    """Each class's summarised ranking, and its calibration tests when asked (exact only)."""
+    if settings is None or not isinstance(scores, ExactScores):
+        return [_summarise(r) for r in scores.class_rankings()], None
+    from clfdiag.core.calibration_tests import class_calibration_tests
+
+    y, proba = scores.examples()
+    weights = scores.joined_weights() if scores.settings.weighted else None
+    summaries, tests = [], []
+    for c, ranking in enumerate(scores.class_rankings()):
+        tests.append(class_calibration_tests(y, proba, c, ranking, weights=weights,
+                                             settings=settings))
+        summaries.append(_summarise(ranking))
+    return summaries, tuple(tests)
 
 
 UNWEIGHTED_SELECTIVE = ("selective prediction (risk-coverage) is not weighted by sample "

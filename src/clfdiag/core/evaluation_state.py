@@ -103,7 +103,8 @@ class ExactScores(Accumulator[ScoreLayout]):
         np.equal(predicted, y == 1, out=predicted)
         return rank_binary(predicted.view(np.int8), confidence)
 
-    def _joined_weights(self) -> FloatArray:
+    def joined_weights(self) -> FloatArray:
+        """The sample weights of every example added, in order (weighted layouts)."""
         if len(self.weights) == 1:
             return self.weights[0]
         return np.concatenate(self.weights) if self.weights else np.zeros(0)
@@ -112,7 +113,7 @@ class ExactScores(Accumulator[ScoreLayout]):
         """Binary: the exact ranking of the positive-class scores."""
         if "_positive" not in self.__dict__:
             self.__dict__["_positive"] = (
-                rank_weighted(*self._joined(), self._joined_weights())
+                rank_weighted(*self._joined(), self.joined_weights())
                 if self.settings.weighted else rank_binary(*self._joined()))
         ranking: BinaryRanking | WeightedRanking = self.__dict__["_positive"]
         return ranking
@@ -120,7 +121,7 @@ class ExactScores(Accumulator[ScoreLayout]):
     def class_rankings(self) -> Iterator[BinaryRanking | WeightedRanking]:
         """Multiclass: each class's exact one-vs-rest ranking, one at a time."""
         y, proba = self._joined()
-        weights = self._joined_weights() if self.settings.weighted else None
+        weights = self.joined_weights() if self.settings.weighted else None
         for c in range(self.settings.n_classes):
             yield (rank_binary(y == c, proba[:, c]) if weights is None
                    else rank_weighted(y == c, proba[:, c], weights))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from clfdiag.core.calibration_tests import CalibrationTestSettings
 from clfdiag.core.evaluation import evaluate_predictions
 from clfdiag.engines.result import EvaluationRun
 from clfdiag.predictions import Predictions
@@ -9,11 +10,18 @@ from clfdiag.predictions import Predictions
 
 def evaluate_in_memory(preds: Predictions, *, threshold: float = 0.5,
                        min_confidence: float = 0.9, top: int = 10,
-                       bins: int = 15, target_risk: float | None = None) -> EvaluationRun:
-    """The evaluation of predictions held in memory."""
+                       bins: int = 15, target_risk: float | None = None,
+                       calibration_tests: CalibrationTestSettings | None = None,
+                       ) -> EvaluationRun:
+    """The evaluation of predictions held in memory.
+
+    ``calibration_tests`` (multiclass): also each class's calibration tests, from the
+    rankings the evaluation sorts for the classes' AUCs.
+    """
     ev = evaluate_predictions(preds.y, preds.proba, threshold=threshold,
                               min_confidence=min_confidence, top=top, n_bins=bins,
-                              weights=preds.weights, target_risk=target_risk)
+                              weights=preds.weights, target_risk=target_risk,
+                              calibration_tests=calibration_tests)
     listed = ev.overconfident.top
     return EvaluationRun(preds.source, preds.classes, ev, preds.row_numbers(listed),
                          preds.id_values(listed))
