@@ -1,19 +1,15 @@
 """`compare --by`: each disparity under A and B (Fairlearn's), its change and a paired interval."""
 
 import json
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from tests.conftest import SAMPLES
+from tests.fairlearn_oracle import TOL, fairlearn_disparities
 from tests.test_cli import run
 
-fairlearn_metrics = pytest.importorskip("fairlearn.metrics")
-
-# The disparities are max/min/abs of ratios of (weight) sums: a few ulps of the rates.
-TOL = 1e-12
 DISPARITIES = ("demographic_parity_difference", "demographic_parity_ratio",
                "equalized_odds_difference", "equalized_odds_ratio",
                "equal_opportunity_difference", "equal_opportunity_ratio")
@@ -38,22 +34,6 @@ def two_models(tmp_path_factory):
     a.to_csv(folder / "a.csv", index=False)
     b.to_csv(folder / "b.csv", index=False)
     return folder / "a.csv", folder / "b.csv", a, b
-
-
-def fairlearn_disparities(y, pred, features, weights=None, method="between_groups",
-                          agg="worst_case"):
-    fm = fairlearn_metrics
-    kw = {"sensitive_features": features, "method": method, "sample_weight": weights}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return {
-            "demographic_parity_difference": fm.demographic_parity_difference(y, pred, **kw),
-            "demographic_parity_ratio": fm.demographic_parity_ratio(y, pred, **kw),
-            "equalized_odds_difference": fm.equalized_odds_difference(y, pred, agg=agg, **kw),
-            "equalized_odds_ratio": fm.equalized_odds_ratio(y, pred, agg=agg, **kw),
-            "equal_opportunity_difference": fm.equal_opportunity_difference(y, pred, **kw),
-            "equal_opportunity_ratio": fm.equal_opportunity_ratio(y, pred, **kw),
-        }
 
 
 def expected(a, b, columns, weighted=False, **options):
