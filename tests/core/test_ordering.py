@@ -58,10 +58,18 @@ def test_negative_zero_ties_with_zero(values):
     assert np.array_equal(ascending_order(scores), stable_argsort(scores))
 
 
-def test_mostly_tied_scores_take_the_stable_argsort():
-    # Three distinct values among 1000 rows: past the share of ties where the runs are
-    # reordered, the order comes from the argsort, still stable.
+def test_exactly_tied_scores_keep_their_row_order():
+    # Three distinct values among 1000 rows: every row ties on its leading bits with
+    # others, but the runs are already in order, and stay in row order.
     scores = np.random.default_rng(3).choice([-0.25, 0.0, 0.75], size=1000)
+    assert np.array_equal(ascending_order(scores), stable_argsort(scores))
+
+
+def test_one_run_of_every_row_out_of_order():
+    # Within 2^6 ulps of 0.3, 1000 scores tie on their 54 leading bits: one run, out
+    # of order, re-sorted as a whole.
+    ulps = np.random.default_rng(4).integers(0, 1 << 6, 1000)
+    scores = 0.3 + ulps * np.spacing(0.3)
     assert np.array_equal(ascending_order(scores), stable_argsort(scores))
 
 

