@@ -6,7 +6,6 @@ from hypothesis.extra import numpy as hnp
 from scipy import stats
 
 from clfdiag.core.stats import (
-    ascending_order,
     binomial_two_sided,
     delong_paired,
     mcnemar_exact,
@@ -151,46 +150,3 @@ def test_delong_paired_told_the_scores_are_distinct_matches_definition(arrays):
     if var > 1e-20:
         # Placement means against sums of cumulative counts: a few ulps apart.
         assert result.z == pytest.approx(z, rel=1e-6, abs=1e-9)
-
-
-@st.composite
-def near_ties(draw):
-    """Scores a few ulps apart around a few values: runs that tie on their leading bits."""
-    n = draw(st.integers(0, 200))
-    pool = draw(st.lists(st.floats(-1e3, 1e3) | st.sampled_from([0.0, -0.0, 1.0, np.inf,
-                                                                   -np.inf]),
-                         min_size=1, max_size=4))
-    base = np.array(draw(st.lists(st.sampled_from(pool), min_size=n, max_size=n)),
-                    dtype=np.float64)
-    # Spread over 2^6 ulps most scores tie on their leading bits, over 2^20 a few do.
-    spread = draw(st.sampled_from([1 << 6, 1 << 12, 1 << 20]))
-    ulps = draw(hnp.arrays(np.int64, n, elements=st.integers(0, spread)))
-    finite = np.isfinite(base)
-    base[finite] += ulps[finite] * np.spacing(base[finite])
-    return base
-
-
-@given(near_ties())
-def test_ascending_order_sorts_like_argsort(scores):
-    order = ascending_order(scores)
-    assert sorted(order.tolist()) == list(range(scores.size))
-    # Ties may come in any order: the sorted values themselves must agree.
-    assert np.array_equal(scores[order], np.sort(scores))
-
-
-@pytest.mark.parametrize("sign", [1.0, -1.0])
-def test_ascending_order_reorders_runs_that_tie_on_leading_bits(sign):
-    # 200 scores within 2^20 ulps of 0.5: a few pairs share all but their last 8 bits.
-    ulps = np.random.default_rng(2).integers(0, 1 << 20, 200)
-    scores = sign * (0.5 + ulps * np.spacing(0.5))
-    scores = np.append(scores, [0.0, 1.0])  # a non-negative score beside the negatives
-    order = ascending_order(scores)
-    assert np.array_equal(scores[order], np.sort(scores))
-
-
-def test_ascending_order_of_distinct_scores_at_scale():
-    scores = np.random.default_rng(5).uniform(size=200_000)
-    scores[::7] = -scores[::7]
-    order = ascending_order(scores)
-    assert np.array_equal(scores[order], np.sort(scores))
-    assert np.array_equal(np.sort(order), np.arange(scores.size))

@@ -57,6 +57,7 @@ import numpy as np
 import numpy.typing as npt
 
 from clfdiag.core.losses import EPS
+from clfdiag.core.ordering import ascending_order
 from clfdiag.core.ranking import (
     BinaryRanking,
     WeightedRanking,
@@ -891,7 +892,7 @@ def smoothed_calibration_errors(y: npt.NDArray[np.integer], p: FloatArray,
     read at each p with tied p averaged (R's ``approx(..., ties = mean)``); E_90 is
     the type-7 90th percentile.
     """
-    order = np.argsort(p, kind="stable")
+    order = ascending_order(np.asarray(p, dtype=np.float64))
     x = np.ascontiguousarray(p[order], dtype=np.float64)
     fit = lowess_fit(x, y[order].astype(np.float64), delta=0.01 * float(x[-1] - x[0]))
     opens = np.empty(x.size, dtype=bool)

@@ -17,6 +17,8 @@ from typing import overload
 import numpy as np
 import numpy.typing as npt
 
+from clfdiag.core.ordering import ascending_order
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 UIntArray = npt.NDArray[np.uint64]
@@ -191,8 +193,9 @@ def rank_weighted(y: npt.NDArray[np.integer], scores: FloatArray,
         y, scores, weights = y[used], scores[used], weights[used]
     if scores.shape[0] == 0:
         return WeightedRanking(np.zeros(0), np.zeros(0), np.zeros(0), 0.0, 0.0)
-    # Sums at the end of each tie group do not depend on the order within it: no stable sort.
-    order = np.argsort(scores)[::-1]
+    # The integer sort of :func:`~clfdiag.core.ordering.ascending_order`, about a quarter
+    # of the CPU of an argsort at 10^7 rows.
+    order = ascending_order(scores)[::-1]
     ordered = scores[order]
     w = weights[order]
     ends = np.append(np.flatnonzero(ordered[1:] != ordered[:-1]), ordered.shape[0] - 1)

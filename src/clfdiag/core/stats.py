@@ -13,6 +13,8 @@ from statistics import NormalDist
 import numpy as np
 import numpy.typing as npt
 
+from clfdiag.core.ordering import BLOCK, ascending_order
+
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -76,91 +78,6 @@ def mcnemar_exact(correct_a: npt.NDArray[np.bool_], correct_b: npt.NDArray[np.bo
     b01 = int(np.count_nonzero(~correct_a & correct_b))
     b10 = int(np.count_nonzero(correct_a & ~correct_b))
     return McNemar(b01, b10, binomial_two_sided(b01, b01 + b10))
-
-
-SIGN_BIT = np.uint64(1 << 63)
-BLOCK = 1 << 20
-"""Rows per block where a pass over the rows in sorted order keeps its temporaries small
-(8 MB of float64), in blocks few enough that two threads seldom wait for each other."""
-
-
-def ascending_order(scores: FloatArray,
-                    out: npt.NDArray[np.uint64] | None = None) -> npt.NDArray[np.int64]:
-    """An order that sorts ``scores`` ascending, as ``numpy.argsort`` (ties in any order).
-
-    An integer sort instead of an argsort (about 2 s for 10^7 floats): each key
-    packs the leading bits of the score's order-preserving bit pattern above the
-    row index (``log2 n`` bits), so one ``np.sort`` orders the rows by those
-    leading bits; only the runs of rows whose leading bits tie are ordered again
-    by their full scores. With 10^7 rows 40 leading bits are kept (sign,
-    exponent and 28 bits of the fraction), and runs are rare and short.
-    The bit pattern of a non-negative float64 (its sign bit dropped, for -0.0)
-    orders like its value; with negative scores present, negative ones have every
-    bit flipped and the others the sign bit set (-0.0 then sorts just below 0.0:
-    ties are in any order). ``out``: a buffer of n uint64 for the keys, which the
-    order then occupies (allocated here when not given).
-    """
-    n = scores.shape[0]
-    index_bits = max(1, (n - 1).bit_length())
-    shift = np.uint64(index_bits)
-    key = np.ascontiguousarray(scores, dtype=np.float64).view(np.uint64)
-    if n and scores.min() < 0:
-        flip = key >> np.uint64(63)
-        np.negative(flip, out=flip)  # all ones for a negative score
-        flip |= SIGN_BIT
-        key = np.bitwise_xor(key, flip, out=out)
-        del flip
-        key >>= shift
-    else:
-        key = np.left_shift(key, np.uint64(1), out=out)  # the sign bit out: -0.0 is 0.0
-        key >>= np.uint64(index_bits + 1)
-    key <<= shift
-    for start in range(0, n, BLOCK):  # the row index, without an array of n of them
-        key[start:start + BLOCK] |= np.arange(start, min(start + BLOCK, n), dtype=np.uint64)
-    # One thread: DeLong's test orders its two models' scores on the two cores at once.
-    key.sort()
-    tied = np.empty(max(n - 1, 0), dtype=bool)
-    for start in range(0, n - 1, BLOCK):
-        stop = min(start + BLOCK, n - 1)
-        np.equal(key[start + 1:stop + 1] >> shift, key[start:stop] >> shift,
-                 out=tied[start:stop])
-    order = key.view(np.int64)
-    np.bitwise_and(key, np.uint64((1 << index_bits) - 1), out=key)
-    ties = int(np.count_nonzero(tied))
-    if ties > n // 4:
-        # Scores mostly tied (rounded, or few distinct values): reordering the runs
-        # would gather most rows twice, which costs more than the argsort.
-        return np.argsort(scores)
-    if ties:
-        _order_tied_runs(order, scores, tied)
-    return order
-
-
-def _order_tied_runs(order: npt.NDArray[np.int64], scores: FloatArray,
-                     tied: npt.NDArray[np.bool_]) -> None:
-    """Order by full score, in place, the runs of ``order`` whose leading bits tie.
-
-    ``tied[i]``: position i + 1 ties with position i. Runs of equal scores, or
-    already in order, are left as they are.
-    """
-    in_run = np.zeros(order.shape[0], dtype=bool)
-    in_run[1:] = tied
-    in_run[:-1] |= tied
-    rows = np.flatnonzero(in_run)
-    del in_run
-    opens = np.ones(rows.shape[0], dtype=bool)  # a row that does not tie with the one before
-    opens[1:] = ~tied[rows[1:] - 1]
-    run = np.cumsum(opens)
-    members = order[rows]
-    values = scores[members]
-    descents = values[1:] < values[:-1]
-    descents &= ~opens[1:]
-    if not descents.any():
-        return
-    unordered = np.zeros(int(run[-1]) + 1, dtype=bool)
-    unordered[run[1:][descents]] = True
-    pick = unordered[run]
-    order[rows[pick]] = members[pick][np.lexsort((values[pick], run[pick]))]
 
 
 def structural_components(y: npt.NDArray[np.integer], scores: FloatArray,
