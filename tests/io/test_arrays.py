@@ -38,6 +38,9 @@ def test_reading_a_file_does_not_import_pandas(tmp_path):
     code = ("import sys; from clfdiag.io import read_predictions, ReadOptions; "
             f"read_predictions({str(path)!r}, ReadOptions(drop_invalid=True)); "
             "print('pandas' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
-    assert out.stdout.strip() == "False"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
+    # The reading itself succeeded (it printed). On a loaded machine about 1 in 100 such
+    # processes then aborts in pyarrow's thread-pool teardown at interpreter exit ("terminate
+    # called without an active exception", apache/arrow#34314); that is not what this tests.
+    assert out.returncode in (0, -6), out.stderr
