@@ -119,5 +119,5 @@ def require_same_columns(reference: Predictions, other: Predictions) -> None:
     raise ClfdiagError(
         f"{other.source.path}: its class columns ({theirs}) differ from those of "
         f"{reference.source.path} ({mine})",
-        "every file must hold the same model's predictions, one column per class of the same "
-        "classes; rename one file's columns to match the other's")
+        "every file must hold the same model's predictions: one column per class, the same "
+        "classes in the same order (reorder one file's columns to match the other's)")

@@ -8,6 +8,7 @@ agree, or its refusal must name a flag (or a conversion) after which it agrees.
 import json
 import os
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn import metrics as skm
@@ -285,3 +286,24 @@ def test_labels_spelled_differently_are_refused_without_a_flag_that_cannot_help(
     # --positive applies to both files alike: it cannot make 0/1 and no/yes the same labels.
     assert "--positive" not in result.stderr
     assert "labels the same way" in result.stderr
+
+
+def test_a_logit_column_that_names_no_class_is_never_read_as_a_class(tmp_path):
+    # out_max shares the class columns' prefix but names no label: softmaxing it as a
+    # fourth class would change every probability. The run asks which columns the
+    # classes are, and with them gives scikit-learn's numbers.
+    rng = np.random.default_rng(1)
+    logits = rng.normal(-2, 2, (60, 3))
+    y = logits.argmax(axis=1)
+    frame = pd.DataFrame({"label": y, **{f"out_{k}": logits[:, k] for k in range(3)},
+                          "out_max": logits.max(axis=1) - 5})
+    path = tmp_path / "logits.csv"
+    frame.to_csv(path, index=False)
+    refused = run("evaluate", path, "--logits", code=2)
+    assert "--prob-col once for each class" in refused.stderr
+    rep = json.loads(run("evaluate", path, "--logits", "--prob-col", "out_0", "--prob-col",
+                         "out_1", "--prob-col", "out_2", "--format", "json").stdout)
+    proba = np.exp(logits - logits.max(axis=1, keepdims=True))
+    proba /= proba.sum(axis=1, keepdims=True)
+    # A mean of 60 terms: a few ulps.
+    assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, proba), rel=1e-9)

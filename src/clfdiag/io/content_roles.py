@@ -174,8 +174,12 @@ def settle_by_content(name: str, roles: ColumnRoles, table: Any,
     if len(usable) > 1:
         listed = ", ".join(f"{c!r} ({KIND_TEXT[kinds[c]]})" for c in usable)
         flags = " or ".join(f"--prob-col {_flag(c)}" for c in usable)
+        # With more than two labels one score column cannot be the reading: name the
+        # columns of the classes, one --prob-col each.
+        hint = (f"choose one: pass {flags}" if len(label_values) <= 2 else
+                "pass --prob-col once for each class's column, in the order of the classes")
         raise ClfdiagError(f"{name}: several columns could be the score by their content: "
-                           f"{listed}", f"choose one: pass {flags}")
+                           f"{listed}", hint)
     percent = [c for c in candidates if kinds[c] == "percent"]
     raw = [c for c in candidates if kinds[c] == "raw"]
     if roles.prediction is not None:
@@ -219,14 +223,21 @@ def _prefixed_class_columns(candidates: tuple[str, ...], kinds: dict[str, str],
     names alone could be features (``x_0, x_1``) beside labels 0 and 1.
     """
     from clfdiag.io.header_roles import shared_prefix_classes
+    from clfdiag.io.labels import canonical
 
     for kind in ("probability", "raw"):
         columns = [c for c in candidates if kinds[c] == kind]
-        if len(columns) < 2 or shared_prefix_classes(tuple(columns), label_values) is None:
+        classes = shared_prefix_classes(tuple(columns), label_values) if len(columns) > 1 \
+            else None
+        if classes is None:
             continue
         if kind == "raw":
+            # Raw scores have no sum to check: a column that shares the prefix but names
+            # no label (out_max beside out_0..out_2) would be softmaxed as a class. Only
+            # columns naming exactly the labels are taken; anything else is asked about.
             others = [c for c in candidates if kinds[c] == "probability"]
-            return [] if others else columns
+            exact = {canonical(c) for c in classes} == label_values
+            return columns if exact and not others else []
         matrix = np.column_stack([to_numpy(_as_float(table[c])) for c in columns])
         rows = matrix[np.isfinite(matrix).all(axis=1)]
         if rows.size and bool((np.abs(rows.sum(axis=1) - 1.0) <= SUM_TOLERANCE).all()):

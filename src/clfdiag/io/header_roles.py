@@ -257,7 +257,10 @@ def class_names(columns: tuple[str, ...]) -> tuple[str | None, ...]:
 
 
 def shared_prefix_classes(columns: tuple[str, ...], labels: set[str]) -> tuple[str, ...] | None:
-    """The classes after the longest prefix ``columns`` share, when they name every label.
+    """The classes after the longest prefix ``columns`` share, when every label is among them.
+
+    Suffixes beyond the labels are allowed (a class no example has); callers that
+    cannot check the columns' content otherwise require the suffixes to be the labels.
 
     ``predictions_0, predictions_1`` or CatBoost's ``Probability:Class=0, ...`` with
     labels 0 and 1 give ``('0', '1')``. None when there is no shared prefix, a suffix
