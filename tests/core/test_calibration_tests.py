@@ -20,6 +20,8 @@ from clfdiag.core.calibration_tests import (
     SEPARATED,
     WEIGHTED,
     CalibrationTestSettings,
+    ScoreGroups,
+    _separated,
     calibration_tests,
     calibration_tests_per_class,
     chi2_sf,
@@ -538,6 +540,22 @@ def test_separated_classes_have_no_slope():
     assert t.undefined["calibration_slope"] == SEPARATED
     assert t.calibration_in_the_large is not None
     assert t.dxy == 1.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 3), st.integers(0, 3)),
+                min_size=1, max_size=12))
+def test_separation_on_ascending_logits_matches_a_brute_force_look(cells):
+    """The ascending shortcut against every threshold between and at the logits, ties included."""
+    z = np.sort(np.array([float(v) for v, _, _ in cells]))  # ties at the clip, as in practice
+    positives = np.array([float(p) for _, p, _ in cells])
+    count = positives + np.array([float(q) for _, _, q in cells])
+    groups = ScoreGroups(z, count, positives)
+    pos, neg = z[positives > 0], z[count > positives]
+    brute = (pos.size == 0 or neg.size == 0 or neg.max() <= pos.min()
+             or pos.max() <= neg.min())
+    assert _separated(z, groups, ascending=True) == brute
+    assert _separated(z, groups) == brute
 
 
 def test_a_single_probability_has_no_slope():

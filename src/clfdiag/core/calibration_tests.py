@@ -649,14 +649,24 @@ def _bernoulli_deviance(groups: ScoreGroups, q: float) -> float:
                    + (negatives * math.log1p(-q) if negatives else 0.0))
 
 
-def _separated(z: FloatArray, groups: ScoreGroups) -> bool:
+def _separated(z: FloatArray, groups: ScoreGroups, *, ascending: bool = False) -> bool:
     """Whether some threshold on z puts every positive on one side and every negative on the other.
 
     Ties at the threshold included (quasi-complete separation): the slope then
-    runs off to infinity.
+    runs off to infinity. ``ascending``: z is non-decreasing (the groups of
+    :func:`score_groups`), so each class's extremes are its first and last group.
     """
     has_pos = groups.positives > 0
     has_neg = groups.count > groups.positives
+    if ascending:
+        # A class with no group has extremes +inf and -inf below: separated.
+        if not (has_pos.any() and has_neg.any()):
+            return True
+        last = z.shape[0] - 1
+        # argmax of a boolean array stops at the first True: no masked pass over z.
+        pos_min, pos_max = z[int(has_pos.argmax())], z[last - int(has_pos[::-1].argmax())]
+        neg_min, neg_max = z[int(has_neg.argmax())], z[last - int(has_neg[::-1].argmax())]
+        return bool(neg_max <= pos_min or pos_max <= neg_min)
     # Masked reductions: no copies of the selected z.
     pos_min, pos_max = (float(np.min(z, where=has_pos, initial=np.inf)),
                         float(np.max(z, where=has_pos, initial=-np.inf)))
@@ -1005,7 +1015,7 @@ def _unweighted_tests(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatA
     if np.all(z == z[0]):
         undefined.update(dict.fromkeys(joint_keys, ONE_LOGIT))
         return out
-    if _separated(z, groups):
+    if _separated(z, groups, ascending=True):  # z: the logits of ascending scores
         undefined.update(dict.fromkeys(joint_keys, SEPARATED))
         return out
     joint = _fit_binomial(z, groups, np.array([0.0, 1.0]))

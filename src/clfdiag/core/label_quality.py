@@ -278,7 +278,19 @@ def _joint_of_guesses(y: npt.NDArray[np.integer], guess: npt.NDArray[np.integer]
                       counted: BoolArray, k: int, thresholds: FloatArray,
                       label_counts: IntArray) -> ConfidentJoint:
     """The confident joint from each example's confident class (counted ones only)."""
-    raw = np.bincount(y[counted] * k + guess[counted], minlength=k * k).reshape(k, k)
+    if k == 2:
+        # Two classes: four counts of boolean masks, instead of gathering the counted rows
+        # and a bincount of their pair codes (a third of the time at 10^7 rows).
+        is_one, guessed_one = y.astype(np.bool_), guess.astype(np.bool_)
+        counted_one = counted & guessed_one
+        counted_zero = counted & ~guessed_one
+        one_one = np.count_nonzero(counted_one & is_one)
+        one_zero = np.count_nonzero(counted_zero & is_one)
+        raw = np.array([[np.count_nonzero(counted_zero) - one_zero,
+                         np.count_nonzero(counted_one) - one_one],
+                        [one_zero, one_one]], dtype=np.int64)
+    else:
+        raw = np.bincount(y[counted] * k + guess[counted], minlength=k * k).reshape(k, k)
     np.fill_diagonal(raw, np.maximum(raw.diagonal(), 1))
     return ConfidentJoint(
         thresholds=thresholds, label_counts=label_counts.astype(np.int64), raw=raw,
