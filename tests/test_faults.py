@@ -165,3 +165,17 @@ def test_internal_error_is_one_line_and_debug_gives_the_traceback():
                            capture_output=True, text=True, timeout=120)
     assert "Traceback" in debug.stderr
     assert "second line" in debug.stderr
+
+
+@pytest.mark.parametrize(("given", "seen"), [(None, "0"), ("1", "1")])
+def test_the_command_line_leaves_numpy_huge_pages_off_unless_the_user_asks(given, seen):
+    # Set before numpy's first import, so it is checked in a fresh interpreter.
+    env = {k: v for k, v in os.environ.items() if k != "NUMPY_MADVISE_HUGEPAGE"}
+    if given is not None:
+        env["NUMPY_MADVISE_HUGEPAGE"] = given
+    code = ("import os, clfdiag.cli.app as app, clfdiag.entry as entry\n"
+            "app.main = lambda: print(os.environ['NUMPY_MADVISE_HUGEPAGE'])\n"
+            "entry.main()\n")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert out.stdout.strip() == seen, out.stderr
