@@ -22,6 +22,7 @@ from clfdiag.core.calibration_tests import (
     CalibrationTestSettings,
     ScoreGroups,
     _separated,
+    _type7_quantiles,
     calibration_tests,
     calibration_tests_per_class,
     chi2_sf,
@@ -269,6 +270,19 @@ def r_type7(sorted_x, prob):
     if index > lo and sorted_x[hi - 1] != q:
         q = (1 - h) * q + h * sorted_x[hi - 1]
     return q
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=40), st.booleans(),
+       st.integers(3, 12))
+def test_type7_quantiles_of_groups_equal_rs_on_the_rows(values, distinct, g):
+    """Both ways to the order statistics: one example a group (distinct) and counted ties."""
+    p = np.array(sorted(set(values)) if distinct else values)
+    y = np.zeros(p.size, dtype=np.int8)
+    probs = np.array([min(k * (1.0 / g), 1.0) for k in range(g + 1)])
+    ours = _type7_quantiles(score_groups(rank_binary(y, p)), probs)
+    xs = sorted(p.tolist())
+    assert ours.tolist() == [r_type7(xs, q) for q in probs]
 
 
 def brute_hl(y, p, g, method):

@@ -514,7 +514,8 @@ def _binomial_terms(z: FloatArray, groups: ScoreGroups, intercept: float, slope:
 
 
 def _fit_binomial(z: FloatArray, groups: ScoreGroups, start: FloatArray, *,
-                  offset: bool = False) -> _BinomialFit | None:
+                  offset: bool = False, pooled: ScoreGroups | None = None
+                  ) -> _BinomialFit | None:
     """Maximum likelihood of ``P(y = 1) = sigmoid(a + b z)`` by Newton's method (IRLS).
 
     ``offset``: b is fixed at 1 (z an offset, R's ``glm(y ~ 1, offset = z)``) and
@@ -522,7 +523,8 @@ def _fit_binomial(z: FloatArray, groups: ScoreGroups, start: FloatArray, *,
     start from the fit of the groups pooled in equal-width intervals of z
     (:func:`_pooled_groups`), which is within about 1e-7 of the maximum: one plain
     Newton step over all the groups then usually meets the stopping rule; should a
-    step fail to halve the one before, the iterations go on as below. Otherwise a
+    step fail to halve the one before, the iterations go on as below (``pooled``:
+    those pooled groups, when the caller has them for another fit). Otherwise a
     step that raises the deviance is halved (as ``glm.fit``).
     The iterations stop when the next step is below ``STEP_TOLERANCE`` and apply it;
     with ``offset`` the information is then computed at that point.
@@ -533,7 +535,8 @@ def _fit_binomial(z: FloatArray, groups: ScoreGroups, start: FloatArray, *,
     """
     careful = True
     if groups.values.size > 2 * POOLED_GROUPS:
-        pooled = _pooled_groups(z, groups, POOLED_GROUPS)
+        if pooled is None:
+            pooled = _pooled_groups(z, groups, POOLED_GROUPS)
         zs = pooled.values
         if offset or not _separated(zs, pooled):
             rough = _fit_binomial(zs, pooled, start, offset=offset)
@@ -628,7 +631,9 @@ def _pooled_groups(z: FloatArray, groups: ScoreGroups, intervals: int) -> ScoreG
     starts = np.concatenate(([0], np.searchsorted(z, edges, side="left")))
     starts = starts[np.append(True, starts[1:] != starts[:-1])]  # empty intervals out
     unit = bool(np.all(groups.count == 1))
-    count = np.add.reduceat(groups.count, starts)
+    # One example a group: an interval's count is its length, not a sum over the rows.
+    count = (np.diff(np.append(starts, z.shape[0])).astype(np.float64) if unit
+             else np.add.reduceat(groups.count, starts))
     z_sum = np.add.reduceat(z if unit else z * groups.count, starts)
     positives = np.add.reduceat(groups.positives, starts)
     positive_z_sum = np.add.reduceat(z * groups.positives, starts)
@@ -721,17 +726,24 @@ def chi2_sf(x: float, df: int) -> float:
 def _type7_quantiles(groups: ScoreGroups, probs: FloatArray) -> FloatArray:
     """R's ``quantile(p, probs, type = 7)`` from the counted distinct values.
 
-    Index ``h = (n - 1) q``; between the order statistics ``x[lo] != x[hi]`` the
-    value is ``(1 - f) x[lo] + f x[hi]`` in R's own arithmetic, so that breaks equal
-    R's to the last bit (a score on a break belongs to the group below it).
+    R's 1-based index ``h = 1 + (n - 1) q``; between the order statistics
+    ``x[lo] != x[hi]`` the value is ``(1 - f) x[lo] + f x[hi]`` with ``f = h - lo``,
+    in R's own arithmetic (the 1 added first), so that breaks equal R's to the last
+    bit (a score on a break belongs to the group below it).
     """
     n = round(groups.total)
-    ends = np.cumsum(groups.count)
-    index = (n - 1) * probs
+    index = 1.0 + (n - 1) * probs
     lo = np.floor(index)
     hi = np.ceil(index)
-    x_lo = groups.values[np.searchsorted(ends, lo, side="right")]
-    x_hi = groups.values[np.searchsorted(ends, hi, side="right")]
+    if groups.values.size == n and n and float(groups.count.min()) >= 1.0:
+        # n groups of at least one example each among n: one example a group, and the
+        # order statistic k (1-based) is group k - 1 (no running count of 10^7 ones).
+        x_lo = groups.values[lo.astype(np.int64) - 1]
+        x_hi = groups.values[hi.astype(np.int64) - 1]
+    else:
+        ends = np.cumsum(groups.count)  # order statistic k lies in the first group ending >= k
+        x_lo = groups.values[np.searchsorted(ends, lo, side="left")]
+        x_hi = groups.values[np.searchsorted(ends, hi, side="left")]
     frac = index - lo
     out = x_lo.copy()
     between = (index > lo) & (x_hi != x_lo)
@@ -997,7 +1009,10 @@ def _unweighted_tests(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatA
     if positives in (0.0, n):
         undefined.update(dict.fromkeys(logistic, ONE_CLASS))
         return out
-    offset = _fit_binomial(z, groups, np.zeros(1), offset=True)
+    # Both fits start from the same pooled groups: pooled once.
+    pooled = (_pooled_groups(z, groups, POOLED_GROUPS)
+              if groups.values.size > 2 * POOLED_GROUPS else None)
+    offset = _fit_binomial(z, groups, np.zeros(1), offset=True, pooled=pooled)
     if offset is None:
         undefined.update(dict.fromkeys(("calibration_in_the_large",
                                         "calibration_in_the_large_se"), NOT_FITTED))
@@ -1018,7 +1033,7 @@ def _unweighted_tests(groups: ScoreGroups, y: npt.NDArray[np.integer], p: FloatA
     if _separated(z, groups, ascending=True):  # z: the logits of ascending scores
         undefined.update(dict.fromkeys(joint_keys, SEPARATED))
         return out
-    joint = _fit_binomial(z, groups, np.array([0.0, 1.0]))
+    joint = _fit_binomial(z, groups, np.array([0.0, 1.0]), pooled=pooled)
     if joint is None:
         undefined.update(dict.fromkeys(joint_keys, NOT_FITTED))
         return out
