@@ -273,6 +273,19 @@ def test_weighted_pav_matches_scikit_learn(points):
                                isotonic_regression(v, sample_weight=w), atol=1e-9)
 
 
+@given(st.lists(st.sampled_from([0.0, 1.0]), min_size=1, max_size=80))
+def test_pav_of_one_example_a_group_equals_explicit_unit_weights(labels):
+    """Score groups of distinct scores pass a broadcast 1 as the weights: the same blocks."""
+    v = np.array(labels)
+    ones = np.broadcast_to(np.float64(1.0), v.shape)
+    shared = pool_adjacent_violators(ones, v)
+    explicit = pool_adjacent_violators(np.ones(v.size), v)
+    for a, b in zip(shared, explicit, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(expand_blocks(*shared, v.size), isotonic_regression(v),
+                               atol=1e-12)
+
+
 def test_pav_staircase_needs_many_passes():
     # Each pass pools one more step of the staircase: more than the vectorised
     # passes allow, so the stack finishes the job.

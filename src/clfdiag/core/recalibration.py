@@ -477,8 +477,11 @@ def pool_adjacent_violators(weight: FloatArray,
     # The first index of each block, as an index into the input; None while every
     # block is still one input entry (no identity array of the input's length).
     start: IntArray | None = None
+    # One example a group (a read-only broadcast 1, as score groups of distinct scores
+    # give it): the first pass's means are the totals, its block weights their lengths.
+    unit = weight.ndim == 1 and weight.size > 0 and weight.strides[0] == 0 and weight[0] == 1.0
     for _ in range(64):
-        mean = total / weight
+        mean = total if unit else total / weight
         down = mean[1:] <= mean[:-1]
         if not down.any():
             break
@@ -487,7 +490,9 @@ def pool_adjacent_violators(weight: FloatArray,
         # Found from one mask, so that the positions are made once (10^7 of them: 80 MB).
         first = np.flatnonzero(np.concatenate(([True], ~down)))
         start = first if start is None else start[first]
-        weight = np.add.reduceat(weight, first)
+        weight = (np.diff(np.append(first, weight.size)).astype(np.float64) if unit
+                  else np.add.reduceat(weight, first))
+        unit = False
         total = np.add.reduceat(total, first)
     else:
         assert start is not None
