@@ -108,6 +108,30 @@ def test_partial_overlap(tmp_path):
     assert report["pairing"]["left_out"] == {"only_in_a": ["w"], "only_in_b": ["q"]}
 
 
+def test_files_with_no_example_in_common_are_not_offered_allow_partial(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("id,label,prob\nx,1,0.9\ny,0,0.2\n")
+    b.write_text("id,label,prob\nu,1,0.8\nv,0,0.1\n")
+    result = run("compare", a, b, code=2)
+    assert "no example in common" in result.stderr
+    assert "2 ids only in" in result.stderr
+    assert "--allow-partial" not in result.stderr
+    run("compare", a, b, "--allow-partial", code=2)
+
+
+def test_labels_that_differ_on_every_pair_are_not_offered_allow_partial(tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("id,label,prob\nx,1,0.9\ny,0,0.2\n")
+    b.write_text("id,label,prob\nx,0,0.8\ny,1,0.1\n")
+    result = run("compare", a, b, code=2)
+    assert "labels differ for 2 paired examples" in result.stderr
+    assert "--allow-partial" not in result.stderr
+    a.write_text("id,label,prob\nx,1,0.9\ny,0,0.2\nz,1,0.7\n")
+    b.write_text("id,label,prob\nx,0,0.8\ny,0,0.1\nz,1,0.6\n")
+    assert "--allow-partial" in run("compare", a, b, code=2).stderr
+    assert compare_json(a, b, "--allow-partial")["pairing"]["n"] == 2
+
+
 def test_mismatched_tasks(tmp_path):
     b = tmp_path / "multi.csv"
     b.write_text("label,p_a,p_b,p_c\na,0.2,0.3,0.5\n")

@@ -87,6 +87,11 @@ def pair_predictions(a: Predictions, b: Predictions, allow_partial: bool = False
         what = "ids" if by == "id" else "rows"
         shown_a = _shown(a, only_a, by)
         shown_b = _shown(b, only_b, by)
+        if len(index_a) == 0:  # --allow-partial would keep nothing: not a hint to give
+            raise ClfdiagError(
+                f"{name_a} and {name_b} have no example in common: {len(only_a)} {what} only in "
+                f"{name_a} (e.g. {shown_a}) and {len(only_b)} only in {name_b} (e.g. {shown_b})",
+                "compare predictions of the same examples")
         if not allow_partial:
             raise ClfdiagError(
                 f"{len(only_a)} {what} only in {name_a} (e.g. {shown_a}) and {len(only_b)} only "
@@ -104,12 +109,14 @@ def pair_predictions(a: Predictions, b: Predictions, allow_partial: bool = False
         key = _values(a, index_a[mismatch], by)
         shown = ", ".join(f"{k} ({la!r} vs {lb!r})"
                           for k, (la, lb) in zip(key[:SHOW], labels[:SHOW], strict=False))
-        if not allow_partial:
+        if not allow_partial or mismatch.size == len(index_a):
             hint = ("are the rows in the same order? add an id column to both files"
                     if by == "row" else "the files disagree on the truth")
+            # Every pair differing, --allow-partial would leave nothing to compare.
             raise ClfdiagError(
                 f"labels differ for {mismatch.size} paired examples ({by} {shown})",
-                hint + ", or pass --allow-partial to leave them out")
+                hint if mismatch.size == len(index_a)
+                else hint + ", or pass --allow-partial to leave them out")
         left_out["label_mismatch"] = key
         keep = np.ones(len(index_a), dtype=bool)
         keep[mismatch] = False

@@ -95,6 +95,9 @@ FailOver = Annotated[list[str] | None, typer.Option(
 Junit = Annotated[str | None, typer.Option(
     "--junit", metavar="FILE", help="Write the gates as JUnit XML test cases.",
     rich_help_panel="Gates")]
+FORMATS_READ = "CSV, TSV, JSON Lines, Parquet or Arrow, optionally .gz/.bz2/.xz/.zip"
+"""The formats of a predictions file, as the help of a FILE argument names them."""
+
 OUTPUT_FLAGS: tuple[tuple[str, Any, Any], ...] = (
     ("output_format", FormatOpt, Format.table),
     ("output", OutputOpt, None),

@@ -8,6 +8,7 @@ import typer
 
 from clfdiag.cli.delivery import emit, input_paths, refuse_overwriting, say
 from clfdiag.cli.options import (
+    FORMATS_READ,
     Format,
     FormatOpt,
     MinConfidence,
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 @reads_predictions(without=("pred_col", "scores", "weight_col"))
 def calibrate(
     file: Annotated[str, typer.Argument(
-        help="Predictions with true labels: CSV/TSV/Parquet, optionally compressed.")],
+        help=f"Predictions with true labels: {FORMATS_READ}.")],
     *,
     method: Annotated[list[str] | None, typer.Option(
         "--method", help="temperature, platt, isotonic, beta, histogram (binary); "

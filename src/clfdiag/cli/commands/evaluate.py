@@ -10,6 +10,7 @@ import typer
 
 from clfdiag.cli.delivery import finish, input_paths, refuse_overwriting
 from clfdiag.cli.options import (
+    FORMATS_READ,
     Bins,
     By,
     Delivery,
@@ -49,7 +50,7 @@ class HlMethodChoice(str, Enum):
 @reads_predictions(multilabel=True)
 def evaluate(
     file: Annotated[str, typer.Argument(
-        help="Predictions: CSV/TSV/Parquet, optionally .gz/.bz2/.xz/.zip; '-' for stdin.")],
+        help=f"Predictions: {FORMATS_READ}; '-' for stdin.")],
     *,
     options: ReadOptions,
     multi: MultilabelOptions | None,

@@ -9,6 +9,7 @@ import typer
 
 from clfdiag.cli.delivery import finish, input_paths, refuse_overwriting, say
 from clfdiag.cli.options import (
+    FORMATS_READ,
     Delivery,
     Top,
     delivers,
@@ -65,7 +66,7 @@ def label_health_bound(conditions: list[str]) -> float | None:
 def label_issues(
     file: Annotated[str, typer.Argument(
         help="Out-of-sample predictions (cross-validated or held out) with the given labels: "
-             "CSV/TSV/Parquet, optionally .gz/.bz2/.xz/.zip; '-' for stdin.")],
+             f"{FORMATS_READ}; '-' for stdin.")],
     *,
     options: ReadOptions,
     filter_by: Annotated[FilterChoice, typer.Option(
@@ -86,9 +87,9 @@ def label_issues(
 ) -> None:
     """Find the examples whose given label is probably wrong (confident learning).
 
-    The probabilities must be out of sample: cross-validated, or from data the model
-    was not fitted to. On its own training data a model agrees with the labels,
-    wrong ones included.
+    The probabilities must be out of sample (cross-validated, or from held-out data).
+
+    On its own training data a model agrees with the labels, wrong ones included.
     """
     from clfdiag.api import label_issues as find_label_issues
     from clfdiag.gates import FlagCheck

@@ -8,6 +8,7 @@ import typer
 
 from clfdiag.cli.delivery import finish, input_paths, refuse_overwriting
 from clfdiag.cli.options import (
+    FORMATS_READ,
     Delivery,
     delivers,
     reads_predictions,
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 @reads_predictions(without=("pred_col", "weight_col"))
 def threshold(
     file: Annotated[str, typer.Argument(
-        help="Predictions: CSV/TSV/Parquet, optionally .gz/.bz2/.xz/.zip.")],
+        help=f"Predictions: {FORMATS_READ}.")],
     *,
     optimize: Annotated[str | None, typer.Option(
         "--optimize", metavar="NAME", help="Criterion: youden, closest-topleft, f1, fbeta:B, "

@@ -187,7 +187,8 @@ def _likely_label_issues(report: dict[str, Any]) -> list[Any]:
     path = report["input"]["path"]
     return [Paragraph(f"{flagged:,} of these {over['count']:,} errors are flagged as likely "
                       "label issues (the label, not the model, is probably wrong); "
-                      f"clfdiag label-issues {path} lists them", "quiet")]
+                      f"clfdiag label-issues {path} ranks them among every flagged example "
+                      "(--top sets how many it lists)", "quiet")]
 
 
 def _slices(report: dict[str, Any]) -> list[Any]:
