@@ -304,6 +304,18 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
         classes: tuple[str, ...] = (negative, positive)
         lookup = {negative: 0, positive: 1}
         proba = scores[:, 0]
+        named = roles.classes[0]
+        if (predicted_class is None and named is not None
+                and canonical(named).lower() == negative.lower() != positive.lower()):
+            # The column's name says it is the other class's score (``prob_no`` under
+            # --positive yes): P(positive) is its complement, never the column itself.
+            proba = -proba if kind == "scores" else 1.0 - proba
+            raw = None if raw is None else -raw
+            notes.append(f"column {roles.scores[0]!r} is the score of {negative!r}, as its name "
+                         f"says: read as P({positive}) = 1 - {roles.scores[0]}"
+                         if kind != "scores" else
+                         f"column {roles.scores[0]!r} is the score of {negative!r}, as its name "
+                         f"says: its negation is the score of {positive!r}")
         if predicted_class is not None:
             proba = _from_confidence(invalid, proba, predicted_class, classes, roles)
             notes.append(
