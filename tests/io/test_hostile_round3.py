@@ -77,3 +77,47 @@ def test_an_inverted_named_column_is_not_sent_to_positive(tmp_path):
     check(rep, Y, np.round(1 - P, 4))
     note = next(n for n in rep["notes"] if "below 0.5" in n)
     assert "--positive" not in note and "rename" in note
+
+
+def _multiclass(k=4, present=3, n=90):
+    """Labels 0..present-1 and softmax probabilities over k classes (the last never occurs)."""
+    rng = np.random.default_rng(11)
+    y = rng.integers(0, present, n)
+    logits = rng.normal(0, 1, (n, k))
+    logits[np.arange(n), y] += 1.5
+    p = np.exp(logits)
+    p /= p.sum(axis=1, keepdims=True)
+    p = p.round(5)
+    p[:, -1] = 1 - p[:, :-1].sum(axis=1)
+    return y, p
+
+
+@pytest.mark.parametrize("names,label", [(["0", "1", "2", "3"], "{:.1f}"),
+                                         (["zebra", "ant", "moose", "bee"], None)])
+@pytest.mark.parametrize("flags", [(), ("--renormalize",)])
+def test_class_named_columns_keep_a_class_no_label_holds(tmp_path, names, label, flags):
+    """``predict_proba`` columns named as the classes, one class absent from the labels.
+
+    The three columns named after labels do not sum to 1: never renormalised alone.
+    """
+    y, p = _multiclass()
+    text = [label.format(v) if label else names[v] for v in y]
+    path = write(tmp_path, "proba.csv", "y," + ",".join(names) + "\n" + "".join(
+        f"{t}," + ",".join(f"{v:.5f}" for v in row) + "\n" for t, row in zip(text, p)))
+    rep = evaluate(path, *flags)
+    assert rep["classes"] == names
+    m = rep["metrics"]
+    assert m["log_loss"] == pytest.approx(skm.log_loss(y, p, labels=[0, 1, 2, 3]), rel=1e-9)
+    assert m["accuracy"] == pytest.approx(skm.accuracy_score(y, p.argmax(axis=1)), rel=1e-12)
+
+
+def test_prob_col_joined_by_commas_is_told_to_repeat(tmp_path):
+    y, p = _multiclass()
+    path = write(tmp_path, "proba.csv", "y,a,b,c,d\n" + "".join(
+        f"{'abcd'[t]}," + ",".join(f"{v:.5f}" for v in row) + "\n" for t, row in zip(y, p)))
+    err = run("evaluate", path, "--prob-col", "a,b,c,d", code=2).stderr
+    flags = "--prob-col a --prob-col b --prob-col c --prob-col d"
+    assert flags in err
+    rep = evaluate(path, *flags.split())
+    assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p, labels=[0, 1, 2, 3]),
+                                                       rel=1e-9)

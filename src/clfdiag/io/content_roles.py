@@ -139,6 +139,8 @@ def settle_by_content(name: str, roles: ColumnRoles, table: Any,
              else column_kind(table[c], label_values) for c in roles.candidates}
     class_named = [c for c in roles.candidates if canonical(c.strip()) in label_values
                    and kinds[c] in ("hard", "probability", "percent", "raw", "labels")]
+    if len(class_named) >= 2:
+        class_named = _with_absent_classes(roles.candidates, kinds, class_named, table)
     if len(class_named) < 2:
         class_named = _prefixed_class_columns(roles.candidates, kinds, label_values, table)
     if len(class_named) >= 2:
@@ -243,6 +245,32 @@ def _prefixed_class_columns(candidates: tuple[str, ...], kinds: dict[str, str],
         if rows.size and bool((np.abs(rows.sum(axis=1) - 1.0) <= SUM_TOLERANCE).all()):
             return columns
     return []
+
+
+def _with_absent_classes(candidates: tuple[str, ...], kinds: dict[str, str],
+                         class_named: list[str], table: Any) -> list[str]:
+    """The columns named after the labels, with those of classes no label holds.
+
+    ``setosa,versicolor,virginica`` beside labels that never say ``virginica``: the
+    columns named after the labels do not sum to 1, but with the other columns of
+    probabilities (a class never predicted may hold only zeros) they do on every row,
+    so those are the classes no example has. Otherwise the columns are left as named
+    (and refused when they do not sum to 1).
+    """
+    others = [c for c in candidates if c not in class_named
+              and kinds[c] in ("probability", "hard")]
+    if not others:
+        return class_named
+
+    def sums_to_one(columns: list[str]) -> bool:
+        matrix = np.column_stack([to_numpy(_as_float(table[c])) for c in columns])
+        rows = matrix[np.isfinite(matrix).all(axis=1)]
+        return bool(rows.size) and bool(
+            (np.abs(rows.sum(axis=1) - 1.0) <= SUM_TOLERANCE).all())
+
+    if sums_to_one(class_named) or not sums_to_one(class_named + others):
+        return class_named
+    return [c for c in candidates if c in class_named or c in others]
 
 
 def _without_loose(roles: ColumnRoles, kinds: dict[str, str]) -> list[str]:
