@@ -121,3 +121,23 @@ def test_prob_col_joined_by_commas_is_told_to_repeat(tmp_path):
     rep = evaluate(path, *flags.split())
     assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p, labels=[0, 1, 2, 3]),
                                                        rel=1e-9)
+
+
+def test_class_columns_short_of_one_beside_another_probability_column_ask_which(tmp_path):
+    """Sigmoids named after three labels beside a fourth column of probabilities.
+
+    --renormalize would rescale three of them, so the columns are asked for.
+    """
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 3, 50)
+    p = rng.uniform(0.01, 0.99, (50, 4)).round(3)
+    path = write(tmp_path, "sig.csv", "label,a,b,c,d\n" + "".join(
+        f"{'abc'[t]}," + ",".join(map(str, row)) + "\n" for t, row in zip(y, p)))
+    assert "--renormalize" in run("evaluate", path, code=2).stderr
+    err = run("evaluate", path, "--renormalize", code=2).stderr
+    assert "--prob-col a --prob-col b --prob-col c --prob-col d if 'd' is a class" in err
+    q = p / p.sum(axis=1, keepdims=True)
+    rep = evaluate(path, *"--prob-col a --prob-col b --prob-col c --prob-col d".split(),
+                   "--renormalize")
+    assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, q, labels=[0, 1, 2, 3]),
+                                                       rel=1e-9)

@@ -144,8 +144,10 @@ def settle_by_content(name: str, roles: ColumnRoles, table: Any,
     if len(class_named) < 2:
         class_named = _prefixed_class_columns(roles.candidates, kinds, label_values, table)
     if len(class_named) >= 2:
-        return replace(_class_columns(name, roles, table, class_named, label_values, options),
-                       kinds=tuple(kinds.items()))
+        others = [c for c in roles.candidates if c not in class_named
+                  and kinds[c] == "probability"]
+        return replace(_class_columns(name, roles, table, class_named, label_values, options,
+                                      others), kinds=tuple(kinds.items()))
     candidates = _without_loose(roles, kinds)
     accepted = {"probability"} | ({"percent"} if options.percent else set()) | (
         {"raw"} if options.logits or options.scores else set())
@@ -301,8 +303,14 @@ def _vector_kind(table: Any, columns: list[str]) -> str:
 
 
 def _class_columns(name: str, roles: ColumnRoles, table: Any, columns: list[str],
-                   label_values: set[str], options: ReadOptions) -> ColumnRoles:
-    """Columns named after the classes: probabilities when each row sums to 1."""
+                   label_values: set[str], options: ReadOptions,
+                   others: list[str] | None = None) -> ColumnRoles:
+    """Columns named after the classes: probabilities when each row sums to 1.
+
+    ``others`` are columns of probabilities left out: when the class columns do not
+    sum to 1 they may be classes no label holds, so rescaling the class columns alone
+    under ``--renormalize`` is refused, naming ``--prob-col`` for each class column.
+    """
     matrix = np.column_stack([to_numpy(_as_float(table[c])) for c in columns])
     rows = np.isfinite(matrix).all(axis=1)
     total = matrix[rows].sum(axis=1)
@@ -321,6 +329,18 @@ def _class_columns(name: str, roles: ColumnRoles, table: Any, columns: list[str]
 
         refuse_soft_labels(name, roles.label, columns, matrix,
                            [None if v is None else canonical(str(v)) for v in labels.to_pylist()])
+    if others and options.renormalize and not sums_to_one and not roles.explicit:
+        raise ClfdiagError(
+            f"{name}: columns {', '.join(columns)} are named after the classes but their rows "
+            f"do not sum to 1 (e.g. {float(total[0]) if total.size else float('nan'):.4g}), "
+            f"and {', '.join(map(repr, others))} also "
+            + ("holds probabilities: it may be a class" if len(others) == 1 else
+               "hold probabilities: they may be classes") + " no label holds",
+            "pass --prob-col once for each class's column, in the order of the classes: "
+            f"{' '.join(f'--prob-col {_flag(c)}' for c in [*columns, *others])} if "
+            f"{', '.join(map(repr, others))} "
+            + ("is a class" if len(others) == 1 else "are classes")
+            + f", else {' '.join(f'--prob-col {_flag(c)}' for c in columns)}")
     if not (sums_to_one or options.logits or options.renormalize or options.scores):
         listed = ", ".join(columns)
         if bool((matrix[rows] < 0).any()):
