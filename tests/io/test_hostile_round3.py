@@ -141,3 +141,19 @@ def test_class_columns_short_of_one_beside_another_probability_column_ask_which(
                    "--renormalize")
     assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, q, labels=[0, 1, 2, 3]),
                                                        rel=1e-9)
+
+
+def test_json_lines_arrays_of_probabilities_are_class_vectors(tmp_path):
+    """``{"label": 1, "probs": [0.2, 0.8]}``: entry k is class k, as Spark's vectors."""
+    path = tmp_path / "preds.jsonl"
+    path.write_text("".join(json.dumps({"label": int(t), "probs": [round(1 - q, 4), q],
+                                        "tags": ["a", "b"]}) + "\n" for t, q in zip(Y, P)))
+    rep = evaluate(path)
+    check(rep, Y, P)
+    logits = tmp_path / "logits.jsonl"
+    z = np.round(np.column_stack([-2 * P, 2 * P]), 4)
+    logits.write_text("".join(json.dumps({"label": int(t), "logits": list(map(float, r))})
+                              + "\n" for t, r in zip(Y, z)))
+    assert "--logits" in run("evaluate", logits, code=2).stderr
+    e = np.exp(z)
+    check(evaluate(logits, "--logits"), Y, e[:, 1] / e.sum(axis=1))

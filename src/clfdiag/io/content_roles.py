@@ -55,6 +55,8 @@ def column_kind(column: Any, label_values: set[str]) -> str:
     kind = column.type
     if pa.types.is_null(kind) or column.null_count == len(column):
         return "empty"
+    if pa.types.is_nested(kind) or pa.types.is_binary(kind) or pa.types.is_temporal(kind):
+        return "text"  # lists of numbers are split by expand_vectors before this
     if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)
             or pa.types.is_boolean(kind)):
         values = {canonical(str(v)) for v in pc.unique(column).drop_null().to_pylist()}
@@ -101,14 +103,21 @@ def expand_vectors(table: Any, candidates: tuple[str, ...]) -> tuple[Any, dict[s
 
     groups: dict[str, list[str]] = {}
     for column in candidates:
-        if not pa.types.is_string(table[column].type):
+        kind = table[column].type
+        if _numeric_list(kind):
+            # JSON Lines' ``"probs": [0.2, 0.8]``, a Parquet list column: the same vectors.
+            rows = [None if v is None or None in v else [float(x) for x in v]
+                    for v in table[column].to_pylist()]
+            if not any(rows):
+                continue
+        elif pa.types.is_string(kind):
+            head = pc.drop_null(table[column].slice(0, 100)).to_pylist()
+            if not head or not all(VECTOR.match(v) for v in head):
+                continue
+            rows = [None if v is None else [float(x) for x in v.strip().strip("[]").split(",")]
+                    for v in table[column].to_pylist()]
+        else:
             continue
-        head = pc.drop_null(table[column].slice(0, 100)).to_pylist()
-        if not head or not all(VECTOR.match(v) for v in head):
-            continue
-        cells = table[column].to_pylist()
-        rows = [None if v is None else [float(x) for x in v.strip().strip("[]").split(",")]
-                for v in cells]
         width = {len(r) for r in rows if r is not None}
         if len(width) != 1:
             raise ClfdiagError(f"column {column!r} holds vectors of different lengths "
@@ -120,6 +129,17 @@ def expand_vectors(table: Any, candidates: tuple[str, ...]) -> tuple[Any, dict[s
             table = table.append_column(new, pa.array(values, pa.float64()))
         groups[column] = names
     return table, groups
+
+
+def _numeric_list(kind: Any) -> bool:
+    """Whether an Arrow type is a list of numbers (one vector per row)."""
+    import pyarrow as pa
+
+    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)
+            or pa.types.is_fixed_size_list(kind)):
+        return False
+    value = kind.value_type
+    return bool(pa.types.is_floating(value) or pa.types.is_integer(value))
 
 
 def settle_by_content(name: str, roles: ColumnRoles, table: Any,
