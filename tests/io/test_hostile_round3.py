@@ -157,3 +157,21 @@ def test_json_lines_arrays_of_probabilities_are_class_vectors(tmp_path):
     assert "--logits" in run("evaluate", logits, code=2).stderr
     e = np.exp(z)
     check(evaluate(logits, "--logits"), Y, e[:, 1] / e.sum(axis=1))
+
+
+def test_a_delimiter_ending_every_line_is_no_id(tmp_path):
+    """``label,prob,`` and ``0,0.2,``: an empty column with an empty name, not a pandas index."""
+    path = write(tmp_path, "trailing.csv", "label,prob,\n"
+                 + "".join(f"{t},{q},\n" for t, q in zip(Y, P)))
+    rep = evaluate(path)
+    check(rep, Y, P)
+    assert rep["input"]["id_column"] is None
+    assert "--in-memory" in run("evaluate", path, "--streaming", code=2).stderr
+
+
+@pytest.mark.parametrize("rows,needle", [
+    ("".join(f"{t},{q},\n" for t, q in zip(Y, P)), "remove the delimiter at the end"),
+    ("".join(f'"{i}",{t},{q}\n' for i, (t, q) in enumerate(zip(Y, P))), "row.names = FALSE")])
+def test_rows_one_field_wider_than_the_header_say_why(tmp_path, rows, needle):
+    path = write(tmp_path, "wide.csv", "label,prob\n" + rows)
+    assert needle in run("evaluate", path, code=2).stderr

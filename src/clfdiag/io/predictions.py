@@ -25,7 +25,13 @@ from clfdiag.io.content_roles import (
     settle_by_content,
     values_kind,
 )
-from clfdiag.io.header_roles import ColumnRoles, detect_columns, shared_prefix_classes
+from clfdiag.io.header_roles import (
+    INDEX_NAMES,
+    ColumnRoles,
+    detect_columns,
+    name_key,
+    shared_prefix_classes,
+)
 from clfdiag.io.joined import LabelsJoin
 from clfdiag.io.labels import (
     KNOWN_PAIRS,
@@ -215,6 +221,11 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
             "evaluate with --in-memory, where the whole file's content decides (a confidence "
             "of the predicted class is read there, or with --confidence-of-predicted); or "
             "name the score with --prob-col if it is the probability of the positive class")
+    if (whole and roles.id is not None and options.id_col is None
+            and name_key(roles.id) in INDEX_NAMES and table[roles.id].null_count == n):
+        # A header and rows that end in a delimiter (``label,prob,``) leave an empty column
+        # with an empty name: no pandas index, and no id to read.
+        roles = replace(roles, id=None)
     invalid = _RowProblems(name, n, first_row)
     labelled = options.labels_required
     labels_codes = _LabelCodes.of(table[roles.label] if labelled
@@ -825,7 +836,10 @@ def _deduplicate_ids(name: str, ids: Any, y: npt.NDArray[np.integer],
         shown_rows = [int(i) + 1 if rows is None else int(rows[i]) for i in where[:SHOW_ROWS]]
         raise ClfdiagError(f"{name}: column {column!r}: {len(where)} rows have no id "
                            f"(rows {', '.join(map(str, shown_rows))})",
-                           "fill in the ids, or choose another column with --id-col")
+                           "fill in the ids, or choose another column with --id-col"
+                           if name_key(column) not in INDEX_NAMES else
+                           "fill in the ids; an empty column with an empty name (a delimiter "
+                           "ending every line) is left out when the file is read --in-memory")
     if known_distinct or _distinct(ids):
         return ids, y, proba, rows, 0
     import pyarrow.compute as pc
