@@ -175,3 +175,12 @@ def test_a_delimiter_ending_every_line_is_no_id(tmp_path):
 def test_rows_one_field_wider_than_the_header_say_why(tmp_path, rows, needle):
     path = write(tmp_path, "wide.csv", "label,prob\n" + rows)
     assert needle in run("evaluate", path, code=2).stderr
+
+
+def test_percentages_with_a_sign_are_sent_to_percent(tmp_path):
+    text = "".join(f"{t},{q * 100:.2f}%\n" for t, q in zip(Y, P))
+    path = write(tmp_path, "signed.csv", "label,prob\n" + text)
+    err = run("evaluate", path, code=2).stderr
+    assert "'%' sign" in err and "--percent" in err
+    plain = write(tmp_path, "plain.csv", "label,prob\n" + text.replace("%", ""))
+    check(evaluate(plain, "--percent"), Y, np.round(P * 100, 2) / 100)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import re
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
@@ -29,6 +30,8 @@ from clfdiag.io.source import HEADER_BYTES, Source, json_record, shorten
 BLOCK_BYTES = 1 << 24
 """Arrow's CSV block size for in-memory reads (16 MiB): fewer, larger blocks parse faster."""
 SHOW_ROWS = 5
+PERCENT_SIGN = re.compile(r"^\s*[+-]?(\d+[.,]?\d*|[.,]\d+)\s*%\s*$")
+"""A cell such as ``25.16%``: a percentage with its sign."""
 NUMBER = (r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
           r"|^[+-]?(inf|Inf|INF|infinity|Infinity|nan|NaN|NAN)$")
 
@@ -577,6 +580,9 @@ def _non_numeric(source: Source, roles: ColumnRoles, arrow_message: str) -> Clfd
                     if counts[column] > SHOW_ROWS else "")
             hint = ("probabilities must be numbers; fix these cells or pass --prob-col to "
                     "choose another column")
+            if found[column] and all(PERCENT_SIGN.match(cell) for _, cell in found[column]):
+                hint = ("the values are percentages written with a '%' sign: remove the signs "
+                        "(e.g. sed 's/%//g'), then pass --percent to divide them by 100")
             if source.decimal_comma:
                 hint = ("the file writes decimals with a comma, so '.' is not a decimal mark "
                         "here; " + hint)
