@@ -184,3 +184,18 @@ def test_percentages_with_a_sign_are_sent_to_percent(tmp_path):
     assert "'%' sign" in err and "--percent" in err
     plain = write(tmp_path, "plain.csv", "label,prob\n" + text.replace("%", ""))
     check(evaluate(plain, "--percent"), Y, np.round(P * 100, 2) / 100)
+
+
+def test_predicted_classes_with_a_class_no_label_holds_are_predictions(tmp_path):
+    """``label,pred,conf``: pred holds 0..3, the labels 0..2; never a probability column."""
+    y, p = _multiclass()
+    pred = p.argmax(axis=1)
+    assert 3 in pred
+    path = write(tmp_path, "mc.csv", "label,pred,conf\n" + "".join(
+        f"{t},{h},{c:.5f}\n" for t, h, c in zip(y, pred, p.max(axis=1))))
+    rep = evaluate(path)
+    assert rep["input"]["prediction_column"] == "pred"
+    assert rep["metrics"]["accuracy"] == pytest.approx(skm.accuracy_score(y, pred), rel=1e-12)
+    assert rep["metrics"]["macro_f1"] == pytest.approx(
+        skm.f1_score(y, pred, average="macro", labels=[0, 1, 2, 3]), rel=1e-12)
+    assert rep["metrics"]["log_loss"] is None

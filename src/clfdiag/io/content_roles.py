@@ -69,7 +69,13 @@ def column_kind(column: Any, label_values: set[str]) -> str:
     integral = bool((values == np.round(values)).all())
     if integral and float(values.min()) >= 0 and float(values.max()) <= 1:
         return "hard"
-    if integral and {canonical(f"{v:g}") for v in np.unique(values)} <= label_values:
+    distinct = {canonical(f"{v:g}") for v in np.unique(values)}
+    if integral and distinct <= label_values:
+        return "labels"
+    if integral and float(values.max()) > 1 and len(distinct - label_values) < len(
+            distinct & label_values):
+        # Mostly the labels, and a class no label holds (a model predicting class 3 of
+        # labels 0..2): predicted classes, never probabilities.
         return "labels"
     return values_kind(values)
 
