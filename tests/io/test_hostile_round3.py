@@ -199,3 +199,15 @@ def test_predicted_classes_with_a_class_no_label_holds_are_predictions(tmp_path)
     assert rep["metrics"]["macro_f1"] == pytest.approx(
         skm.f1_score(y, pred, average="macro", labels=[0, 1, 2, 3]), rel=1e-12)
     assert rep["metrics"]["log_loss"] is None
+
+
+def test_sas_class_columns_name_the_flags_that_read_them(tmp_path):
+    """SAS's ``P_Target1, P_Target0`` beside labels 1/0: no class by name, each column offered."""
+    path = write(tmp_path, "sas.csv", "F_Target,I_Target,P_Target1,P_Target0\n" + "".join(
+        f"{t},{int(q >= 0.5)},{q},{1 - q:.4f}\n" for t, q in zip(Y, P)))
+    err = run("evaluate", path, "--label-col", "F_Target", code=2).stderr
+    assert "--prob-col P_Target1 --positive 1 if 'P_Target1' is the probability of '1'" in err
+    check(evaluate(path, "--label-col", "F_Target", "--prob-col", "P_Target1", "--positive", "1"),
+          Y, P)
+    check(evaluate(path, "--label-col", "F_Target", "--prob-col", "P_Target0", "--positive", "0"),
+          1 - Y, np.round(1 - P, 4))

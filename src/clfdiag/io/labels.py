@@ -127,7 +127,8 @@ def binary_classes(
     )
 
 
-def class_lookup(name: str, labels: list[str], classes: tuple[str, ...]) -> dict[str, int]:
+def class_lookup(name: str, labels: list[str], classes: tuple[str, ...],
+                 columns: tuple[str, ...] = ()) -> dict[str, int]:
     """Map each label value to the index of its class column (exact, then case-insensitive).
 
     Labels that match no class are left out (the caller reports those rows);
@@ -144,13 +145,36 @@ def class_lookup(name: str, labels: list[str], classes: tuple[str, ...]) -> dict
         elif len(folded.get(value.lower(), [])) == 1:
             lookup[value] = folded[value.lower()][0]
     if labels and not lookup:
+        hint = ("probability columns map to classes by name (p_<class>); rename them so that "
+                "each names its class")
+        pairs = _suffix_pairs(labels, classes, columns)
+        if pairs:
+            # Two classes: the positive class's column alone is read as its probability.
+            hint += "; or name the positive class's column alone: " + ", or ".join(
+                f"--prob-col {c} --positive {v} if {c!r} is the probability of {v!r}"
+                for c, v in pairs)
         raise ClfdiagError(
             f"{name}: no label value matches a probability column's class; labels are "
-            f"{_head(labels)}, columns give classes {_head(list(classes))}",
-            "probability columns map to classes by name (p_<class>); rename them or use "
-            "--prob-col in class order with matching names",
-        )
+            f"{_head(labels)}, columns give classes {_head(list(classes))}", hint)
     return lookup
+
+
+def _suffix_pairs(labels: list[str], classes: tuple[str, ...],
+                  columns: tuple[str, ...]) -> list[tuple[str, str]]:
+    """For two labels and two columns, each column with the one label its name ends with.
+
+    SAS's ``P_Target1, P_Target0`` beside labels 1 and 0. Empty unless each column's
+    name ends with exactly one label, a different one for each column.
+    """
+    if len(labels) != 2 or len(columns) != 2 or len(classes) != 2:
+        return []
+    pairs = []
+    for column in columns:
+        ends = [v for v in labels if column.strip().lower().endswith(v.lower())]
+        if len(ends) != 1 or " " in column:
+            return []
+        pairs.append((column, ends[0]))
+    return pairs if pairs[0][1] != pairs[1][1] else []
 
 
 def _known_pair(values: list[str]) -> tuple[str, str] | None:
