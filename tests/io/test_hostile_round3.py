@@ -211,3 +211,17 @@ def test_sas_class_columns_name_the_flags_that_read_them(tmp_path):
           Y, P)
     check(evaluate(path, "--label-col", "F_Target", "--prob-col", "P_Target0", "--positive", "0"),
           1 - Y, np.round(1 - P, 4))
+
+
+def test_compare_reads_each_file_by_the_class_its_column_names(tmp_path):
+    """A scores ``p_dog``, B ``p_cat``: under --positive dog, B is 1 - p_cat, not p_cat."""
+    labels = np.array(["cat", "dog"])[Y]
+    q = np.clip(P + RNG.normal(0, 0.1, N), 0.01, 0.99).round(4)
+    a = write(tmp_path, "a.csv", "id,label,p_dog\n" + "".join(
+        f"{i},{t},{v}\n" for i, (t, v) in enumerate(zip(labels, P))))
+    b = write(tmp_path, "b.csv", "id,label,p_cat\n" + "".join(
+        f"{i},{t},{1 - v:.4f}\n" for i, (t, v) in enumerate(zip(labels, q))))
+    rep = json.loads(run("compare", a, b, "--positive", "dog", "--format", "json").stdout)
+    assert rep["b"]["log_loss"] == pytest.approx(skm.log_loss(Y, q), rel=1e-9)
+    assert rep["b"]["roc_auc"] == pytest.approx(skm.roc_auc_score(Y, q), rel=1e-12)
+    assert rep["a"]["roc_auc"] == pytest.approx(skm.roc_auc_score(Y, P), rel=1e-12)
