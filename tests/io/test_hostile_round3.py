@@ -225,3 +225,25 @@ def test_compare_reads_each_file_by_the_class_its_column_names(tmp_path):
     assert rep["b"]["log_loss"] == pytest.approx(skm.log_loss(Y, q), rel=1e-9)
     assert rep["b"]["roc_auc"] == pytest.approx(skm.roc_auc_score(Y, q), rel=1e-12)
     assert rep["a"]["roc_auc"] == pytest.approx(skm.roc_auc_score(Y, P), rel=1e-12)
+
+
+def test_a_repeated_header_line_is_named(tmp_path):
+    """``cat fold*.csv > oof.csv`` keeps every header: the hint says so, not --prob-col."""
+    half = N // 2
+    rows = ["".join(f"{t},{q}\n" for t, q in zip(Y[s], P[s]))
+            for s in (slice(0, half), slice(half, N))]
+    path = write(tmp_path, "joined.csv", "label,prob\n" + rows[0] + "label,prob\n" + rows[1])
+    err = run("evaluate", path, code=2).stderr
+    assert f"row {half + 1} repeats the header line" in err
+
+
+@pytest.mark.parametrize("mode", ["--in-memory", "--streaming"])
+def test_a_total_row_is_a_row_problem_before_a_third_class(tmp_path, mode):
+    """A spreadsheet's ``Total,`` row: its missing probability is named, and dropped."""
+    path = write(tmp_path, "total.csv", "label,prob\n"
+                 + "".join(f"{t},{q}\n" for t, q in zip(Y, P)) + "Total,\n")
+    err = run("evaluate", path, mode, code=2).stderr
+    assert f"rows {N + 1}" in err and "--drop-invalid" in err
+    rep = evaluate(path, mode, "--drop-invalid")
+    check(rep, Y, P)
+    assert rep["input"]["dropped"] == 1

@@ -309,6 +309,14 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
         invalid.resolve(options.drop_invalid)
         raise one_value
     notes = []
+    if scores.shape[1] == 1 and labelled and len(distinct) > 2 and not options.classes:
+        # A third label only on rows already invalid (a spreadsheet's "Total" row with no
+        # probability): the row problem comes first, and dropping it leaves two classes.
+        bad = invalid.any_bad() | labels_codes.missing
+        kept = sorted({labels_codes.names[c] for c in np.unique(labels_codes.codes[~bad])})
+        if bad.any() and len(kept) == 2:
+            invalid.resolve(options.drop_invalid)
+            distinct = kept
     if scores.shape[1] == 1:
         negative, positive = (binary_classes(name, distinct, options.positive, roles.classes[0])
                               if labelled else _nominal_binary_classes(options, roles))

@@ -580,7 +580,14 @@ def _non_numeric(source: Source, roles: ColumnRoles, arrow_message: str) -> Clfd
                     if counts[column] > SHOW_ROWS else "")
             hint = ("probabilities must be numbers; fix these cells or pass --prob-col to "
                     "choose another column")
-            if found[column] and all(PERCENT_SIGN.match(cell) for _, cell in found[column]):
+            repeated = [row for row, cell in found[column]
+                        if cell.strip().strip('"') == column.strip()]
+            if repeated:
+                # ``cat fold*.csv > oof.csv`` keeps each file's header line.
+                hint = (f"row {repeated[0]} repeats the header line (files joined with their "
+                        "headers?): remove the repeated header lines; --drop-invalid does "
+                        "not drop non-numeric cells")
+            elif found[column] and all(PERCENT_SIGN.match(cell) for _, cell in found[column]):
                 hint = ("the values are percentages written with a '%' sign: remove the signs "
                         "(e.g. sed 's/%//g'), then pass --percent to divide them by 100")
             if source.decimal_comma:
