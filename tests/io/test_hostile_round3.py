@@ -247,3 +247,10 @@ def test_a_total_row_is_a_row_problem_before_a_third_class(tmp_path, mode):
     rep = evaluate(path, mode, "--drop-invalid")
     check(rep, Y, P)
     assert rep["input"]["dropped"] == 1
+
+
+def test_excel_sep_directive_is_named(tmp_path):
+    path = write(tmp_path, "excel.csv", "sep=,\nlabel,prob\n"
+                 + "".join(f"{t},{q}\n" for t, q in zip(Y, P)))
+    err = run("evaluate", path, code=2).stderr
+    assert "Excel's delimiter directive" in err and "--label-col" not in err

@@ -274,6 +274,11 @@ def _text_source(name: str, compression: str | None, opener: Callable[[], IO[byt
     rows_at = [n - numbers[0] for n in numbers]
     if lines[0].lstrip().startswith("{") or name.lower().endswith(JSON_LINES_SUFFIXES):
         return Source(name, "jsonl", compression, opener, _json_header(name, lines))
+    if re.fullmatch(r"\s*\"?sep=.?\"?\s*", lines[0], flags=re.IGNORECASE) and len(lines) > 1:
+        raise ClfdiagError(
+            f"{name}: the first line {lines[0].strip()!r} is Excel's delimiter directive, not "
+            "the header; the header is the next line",
+            "delete the first line (e.g. tail -n +2 FILE > FIXED.csv) and read FIXED.csv")
     try:
         delimiter = _delimiter(name, lines, rows_at)
         header = next(csv.reader([lines[0]], delimiter=delimiter))
