@@ -254,3 +254,25 @@ def test_excel_sep_directive_is_named(tmp_path):
                  + "".join(f"{t},{q}\n" for t, q in zip(Y, P)))
     err = run("evaluate", path, code=2).stderr
     assert "Excel's delimiter directive" in err and "--label-col" not in err
+
+
+@pytest.mark.parametrize("form", ["{:05d}", "{:.1f}"])
+def test_labels_joined_by_ids_a_spreadsheet_rewrote(tmp_path, form):
+    """``00012`` or ``12.0`` in the predictions, ``12`` in the ground truth (shuffled)."""
+    order = np.random.default_rng(3).permutation(N)
+    pred = write(tmp_path, "pred.csv", "id,prob\n" + "".join(
+        f"{form.format(i)},{q}\n" for i, q in enumerate(P)))
+    truth = write(tmp_path, "truth.csv", "id,label\n" + "".join(f"{i},{Y[i]}\n" for i in order))
+    rep = evaluate(pred, "--labels", truth)
+    check(rep, Y, P)
+    assert rep["input"]["labels_joined_by"] == "id"
+    assert any("whole numbers" in note for note in rep["notes"])
+
+
+def test_a_submission_of_one_column_joins_its_labels_by_row(tmp_path):
+    pred = write(tmp_path, "sub.csv", "prob\n" + "".join(f"{q}\n" for q in P))
+    truth = write(tmp_path, "truth.csv", "id,label\n" + "".join(
+        f"{i},{t}\n" for i, t in enumerate(Y)))
+    rep = evaluate(pred, "--labels", truth)
+    check(rep, Y, P)
+    assert rep["input"]["labels_joined_by"] == "row"

@@ -87,7 +87,13 @@ def read_predictions(
     """
     options = options or ReadOptions()
     check_options(options)
-    source = open_source(path, stdin, options.no_header)
+    if options.labels_file is not None and stdin is None and path != "-" \
+            and not options.no_header:
+        from clfdiag.io.joined import open_one_column
+
+        source = open_one_column(path)
+    else:
+        source = open_source(path, stdin, options.no_header)
     header = table_header(source)
     hand_over_multilabel(source, header, options)
     if not options.labels_required:
