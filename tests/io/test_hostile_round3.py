@@ -276,3 +276,17 @@ def test_a_submission_of_one_column_joins_its_labels_by_row(tmp_path):
     rep = evaluate(pred, "--labels", truth)
     check(rep, Y, P)
     assert rep["input"]["labels_joined_by"] == "row"
+
+
+def test_compare_pairs_ids_a_spreadsheet_rewrote(tmp_path):
+    """A's ids ``00012``, B's ``12`` in another order: paired as numbers, with a note."""
+    order = np.random.default_rng(4).permutation(N)
+    q = np.clip(P + RNG.normal(0, 0.1, N), 0.01, 0.99).round(4)
+    a = write(tmp_path, "a.csv", "id,label,prob\n" + "".join(
+        f"{i:05d},{t},{v}\n" for i, (t, v) in enumerate(zip(Y, P))))
+    b = write(tmp_path, "b.csv", "id,label,prob\n" + "".join(
+        f"{i},{Y[i]},{q[i]}\n" for i in order))
+    rep = json.loads(run("compare", a, b, "--format", "json").stdout)
+    assert rep["b"]["log_loss"] == pytest.approx(skm.log_loss(Y, q), rel=1e-9)
+    assert rep["b"]["roc_auc"] == pytest.approx(skm.roc_auc_score(Y, q), rel=1e-12)
+    assert any("whole numbers" in note for note in rep["notes"])

@@ -86,7 +86,7 @@ def _by_id(pred_name: str, true_name: str, predictions: Any, truth: Any, id_pred
     found = ~null_mask(position)
     numeric_note = ""
     if not found.all():
-        as_numbers = _as_whole_numbers(ids_pred), _as_whole_numbers(ids_true)
+        as_numbers = as_whole_numbers(ids_pred), as_whole_numbers(ids_true)
         if as_numbers[0] is not None and as_numbers[1] is not None:
             # ``00012`` beside ``12``, ``12.0`` beside ``12``: a spreadsheet or pandas
             # rewrote whole-number ids; they are joined as numbers when that matches more.
@@ -123,14 +123,14 @@ def _by_id(pred_name: str, true_name: str, predictions: Any, truth: Any, id_pred
     return table, LabelsJoin(true_name, "id", note, rows)
 
 
-def _as_whole_numbers(ids: Any) -> Any:
+def as_whole_numbers(ids: Any) -> Any:
     """Text ids as int64 when every one is a whole number and no two become equal, else None."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if ids.null_count:
         return None
-    text = pc.utf8_trim_whitespace(ids)
+    text = pc.utf8_trim_whitespace(pc.cast(ids, pa.string()))
     if not bool(pc.all(pc.match_substring_regex(text, r"^[+-]?\d{1,18}(\.0*)?$")).as_py()):
         return None
     numbers = pc.cast(pc.cast(text, pa.float64()), pa.int64()) if bool(
