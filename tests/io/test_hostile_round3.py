@@ -290,3 +290,14 @@ def test_compare_pairs_ids_a_spreadsheet_rewrote(tmp_path):
     assert rep["b"]["log_loss"] == pytest.approx(skm.log_loss(Y, q), rel=1e-9)
     assert rep["b"]["roc_auc"] == pytest.approx(skm.roc_auc_score(Y, q), rel=1e-12)
     assert any("whole numbers" in note for note in rep["notes"])
+
+
+@pytest.mark.parametrize("column,names,flags", [("0", ("0", "1"), ()),
+                                                ("no", ("no", "yes"), ("--positive", "yes"))])
+def test_a_lone_column_named_as_a_label_is_that_class(tmp_path, column, names, flags):
+    """``label,0`` (pandas' ``predict_proba(X)[:, [0]]``): P(0), never P(1)."""
+    labels = np.array(names)[Y]
+    path = write(tmp_path, "lone.csv", f"label,{column}\n"
+                 + "".join(f"{t},{1 - q:.4f}\n" for t, q in zip(labels, P)))
+    rep = evaluate(path, *flags)
+    check(rep, Y, P)

@@ -188,8 +188,11 @@ def settle_by_content(name: str, roles: ColumnRoles, table: Any,
     if len(usable) == 1:
         chosen = usable[0]
         prediction = roles.prediction or (hard[0] if len(hard) == 1 else None)
-        settled = replace(settled, scores=(chosen,), classes=class_names((chosen,)),
-                          prediction=prediction)
+        # A lone column named exactly as a label (``0`` beside labels 0 and 1, pandas'
+        # ``predict_proba(X)[:, [0]]``) is that class's probability, as a p_<class> is.
+        named = ((chosen.strip(),) if canonical(chosen.strip()) in label_values
+                 else class_names((chosen,)))
+        settled = replace(settled, scores=(chosen,), classes=named, prediction=prediction)
         if prediction is None:
             return settled
         try:
