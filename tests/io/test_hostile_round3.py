@@ -301,3 +301,14 @@ def test_a_lone_column_named_as_a_label_is_that_class(tmp_path, column, names, f
                  + "".join(f"{t},{1 - q:.4f}\n" for t, q in zip(labels, P)))
     rep = evaluate(path, *flags)
     check(rep, Y, P)
+
+
+def test_index_named_columns_beside_text_labels_offer_each_reading(tmp_path):
+    """``prob_0, prob_1`` beside labels no/yes (a LabelEncoder's indices)."""
+    labels = np.array(["no", "yes"])[Y]
+    path = write(tmp_path, "idx.csv", "label,prob_0,prob_1\n" + "".join(
+        f"{t},{1 - q:.4f},{q}\n" for t, q in zip(labels, P)))
+    err = run("evaluate", path, code=2).stderr
+    assert "--prob-col prob_1 --positive yes if 'prob_1' is the probability of 'yes'" in err
+    check(evaluate(path, "--prob-col", "prob_1", "--positive", "yes"), Y, P)
+    check(evaluate(path, "--prob-col", "prob_0", "--positive", "no"), 1 - Y, np.round(1 - P, 4))

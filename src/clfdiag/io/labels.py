@@ -161,20 +161,30 @@ def class_lookup(name: str, labels: list[str], classes: tuple[str, ...],
 
 def _suffix_pairs(labels: list[str], classes: tuple[str, ...],
                   columns: tuple[str, ...]) -> list[tuple[str, str]]:
-    """For two labels and two columns, each column with the one label its name ends with.
+    """For two labels and two columns, each column with the label it may be the probability of.
 
-    SAS's ``P_Target1, P_Target0`` beside labels 1 and 0. Empty unless each column's
-    name ends with exactly one label, a different one for each column.
+    SAS's ``P_Target1, P_Target0`` beside labels 1 and 0: the label each name ends
+    with. ``prob_0, prob_1`` beside labels no/yes: the label of that index in sorted
+    order (scikit-learn's ``classes_``). The hint offers each pair conditionally.
     """
-    if len(labels) != 2 or len(columns) != 2 or len(classes) != 2:
+    if len(labels) != 2 or len(columns) != 2 or len(classes) != 2 or any(
+            " " in c for c in columns):
         return []
     pairs = []
     for column in columns:
         ends = [v for v in labels if column.strip().lower().endswith(v.lower())]
-        if len(ends) != 1 or " " in column:
-            return []
+        if len(ends) != 1:
+            break
         pairs.append((column, ends[0]))
-    return pairs if pairs[0][1] != pairs[1][1] else []
+    else:
+        if pairs[0][1] != pairs[1][1]:
+            return pairs
+    if sorted(canonical(c) for c in classes) == ["0", "1"]:
+        # Class indices (``prob_0, prob_1`` beside labels no/yes): scikit-learn's classes_
+        # are the sorted labels, so index k is the k-th label in sorted order.
+        ordered = sorted(labels)
+        return [(c, ordered[int(canonical(k))]) for c, k in zip(columns, classes, strict=True)]
+    return []
 
 
 def _known_pair(values: list[str]) -> tuple[str, str] | None:
