@@ -141,8 +141,11 @@ def pair_predictions(a: Predictions, b: Predictions, allow_partial: bool = False
 
 
 def row_pairing_note(paired: Paired, a: Predictions, b: Predictions) -> str | None:
-    """The sentence that says ids were ignored because only one of the files has them,
-    or that they were paired as whole numbers."""
+    """The note on how ids were used, or None.
+
+    Ids are ignored when only one of the files has them, and paired as whole numbers
+    when the files write them differently.
+    """
     if paired.ids_as_numbers:
         return (f"ids paired as whole numbers: {a.source.path} and {b.source.path} write them "
                 f"differently (e.g. {a.ids[0].as_py()!r} and {b.ids[0].as_py()!r})")
