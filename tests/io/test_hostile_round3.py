@@ -319,3 +319,18 @@ def test_index_named_columns_beside_text_labels_offer_each_reading(tmp_path):
     assert "--prob-col prob_1 --positive yes if 'prob_1' is the probability of 'yes'" in err
     check(evaluate(path, "--prob-col", "prob_1", "--positive", "yes"), Y, P)
     check(evaluate(path, "--prob-col", "prob_0", "--positive", "no"), 1 - Y, np.round(1 - P, 4))
+
+
+@pytest.mark.parametrize("mode", ["--in-memory", "--streaming"])
+def test_a_stray_label_is_left_out_with_the_classes_named(tmp_path, mode):
+    """A binary file with one mistyped label ``2``: --classes 0,1 --drop-invalid reads it."""
+    labels = Y.astype(str)
+    labels[7] = "2"
+    path = write(tmp_path, "typo.csv", "label,prob\n"
+                 + "".join(f"{t},{q}\n" for t, q in zip(labels, P, strict=True)))
+    assert "--classes A,B and pass --drop-invalid" in run("evaluate", path, code=2).stderr
+    assert "--drop-invalid" in run("evaluate", path, "--classes", "0,1", code=2).stderr
+    keep = np.arange(N) != 7
+    rep = evaluate(path, "--classes", "0,1", "--drop-invalid", mode)
+    check(rep, Y[keep], P[keep])
+    assert rep["input"]["dropped"] == 1

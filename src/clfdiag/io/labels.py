@@ -51,12 +51,14 @@ def one_value_error(name: str, column: str, value: str, rows: int) -> ClfdiagErr
 
 
 def declared_classes(name: str, column: str, present: list[str], rows: int,
-                     classes: tuple[str, ...]) -> list[str]:
+                     classes: tuple[str, ...], drop: bool = False) -> list[str]:
     """The classes of the problem: ``classes`` (``--classes``) when given, else the labels present.
 
     ``present`` are the distinct canonical labels and ``rows`` the rows that hold
     one. Without ``classes`` a single distinct label is an error
-    (:func:`one_value_error`); with them every label must be one of them.
+    (:func:`one_value_error`); with them every label must be one of them, unless
+    ``drop`` (``--drop-invalid``): the rows of other labels are then left out and
+    counted by the caller, as labels with no probability column.
     """
     if not classes:
         if len(present) == 1:
@@ -68,11 +70,12 @@ def declared_classes(name: str, column: str, present: list[str], rows: int,
                            "name every class that exists, separated by commas, e.g. "
                            "--classes 0,1")
     unknown = [v for v in present if _match(v, declared) is None]
-    if unknown:
+    if unknown and not drop:
         raise ClfdiagError(
             f"{name}: column {column!r} holds {_head(unknown)}, which --classes "
             f"({', '.join(declared)}) does not list",
-            "list every class that exists with --classes")
+            "list every class that exists with --classes, or pass --drop-invalid to leave "
+            "out the rows of other labels (they are counted)")
     # Spelled as in the labels ("Yes" for --classes yes), so that the labels find their class.
     spelled = {_match(v, declared): v for v in present}
     return [spelled.get(d, d) for d in declared]
@@ -98,7 +101,10 @@ def binary_classes(
         raise ClfdiagError(
             f"{name}: the label column has {len(values)} classes ({_head(values)}) but there is "
             "one probability column",
-            "for a multiclass problem give one probability column per class, e.g. p_<class>",
+            "for a multiclass problem give one probability column per class, e.g. p_<class>; "
+            "if the problem is binary and other labels are mistakes, name the two classes with "
+            "--classes A,B and pass --drop-invalid to leave the other rows out (they are "
+            "counted)",
         )
     if positive is not None:
         pos = _match(canonical(positive), values)

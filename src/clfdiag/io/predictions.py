@@ -253,7 +253,8 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
         one_value = one_value_error(name, roles.label, distinct[0],
                                     n - int(np.count_nonzero(labels_codes.missing)))
     elif labelled and options.classes:
-        distinct = declared_classes(name, roles.label, distinct, 0, options.classes)
+        distinct = declared_classes(name, roles.label, distinct, 0, options.classes,
+                                    options.drop_invalid)
     hard_only = not roles.scores
     if hard_only:
         assert roles.prediction is not None
