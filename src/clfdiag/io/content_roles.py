@@ -47,8 +47,13 @@ KIND_TEXT = {
 }
 
 
-def column_kind(column: Any, label_values: set[str]) -> str:
-    """Classify one Arrow column by content: see the module docstring for the kinds."""
+def column_kind(column: Any, label_values: set[str], predicted: bool = False) -> str:
+    """Classify one Arrow column by content: see the module docstring for the kinds.
+
+    ``predicted``: the column's name says it holds predictions (``pred``,
+    ``prediction_label``); whole numbers mostly among the labels are then the
+    predicted classes even with a class no label holds.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -72,8 +77,8 @@ def column_kind(column: Any, label_values: set[str]) -> str:
     distinct = {canonical(f"{v:g}") for v in np.unique(values)}
     if integral and distinct <= label_values:
         return "labels"
-    if integral and float(values.max()) > 1 and len(distinct - label_values) < len(
-            distinct & label_values):
+    if predicted and integral and float(values.max()) > 1 and len(
+            distinct - label_values) < len(distinct & label_values):
         # Mostly the labels, and a class no label holds (a model predicting class 3 of
         # labels 0..2): predicted classes, never probabilities.
         return "labels"
@@ -137,6 +142,14 @@ def expand_vectors(table: Any, candidates: tuple[str, ...]) -> tuple[Any, dict[s
     return table, groups
 
 
+def _named_as_predictions(column: str) -> bool:
+    """Whether a column's name says it holds predictions (``pred``, ``prediction_label``)."""
+    from clfdiag.io.header_roles import PREDICTION_NAMES, name_key
+
+    key = name_key(column)
+    return key in PREDICTION_NAMES or key.startswith(("pred", "y_pred"))
+
+
 def _numeric_list(kind: Any) -> bool:
     """Whether an Arrow type is a list of numbers (one vector per row)."""
     import pyarrow as pa
@@ -162,7 +175,8 @@ def settle_by_content(name: str, roles: ColumnRoles, table: Any,
     vectors = {c: [n for n in table.column_names if n.startswith(f"{c}[")]
                for c in roles.candidates if f"{c}[0]" in table.column_names}
     kinds = {c: _vector_kind(table, vectors[c]) if c in vectors
-             else column_kind(table[c], label_values) for c in roles.candidates}
+             else column_kind(table[c], label_values, _named_as_predictions(c))
+             for c in roles.candidates}
     class_named = [c for c in roles.candidates if canonical(c.strip()) in label_values
                    and kinds[c] in ("hard", "probability", "percent", "raw", "labels")]
     if len(class_named) >= 2:
@@ -491,7 +505,8 @@ def explicit_confidence(name: str, roles: ColumnRoles, table: Any,
                         pc.unique(table[roles.label]).drop_null().to_pylist()} - {""}
         taken = {roles.label, roles.id, roles.weight, *roles.scores, *roles.unused}
         hard = [c for c in table.column_names if c not in taken and "[" not in c
-                and column_kind(table[c], label_values) in ("hard", "labels")]
+                and column_kind(table[c], label_values, _named_as_predictions(c))
+                in ("hard", "labels")]
         if len(hard) != 1:
             raise ClfdiagError(
                 f"{name}: --confidence-of-predicted needs the column of predicted classes; "
