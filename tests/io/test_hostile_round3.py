@@ -334,3 +334,13 @@ def test_a_stray_label_is_left_out_with_the_classes_named(tmp_path, mode):
     rep = evaluate(path, "--classes", "0,1", "--drop-invalid", mode)
     check(rep, Y[keep], P[keep])
     assert rep["input"]["dropped"] == 1
+
+
+def test_a_lone_index_zero_column_beside_text_labels_asks_for_the_class(tmp_path):
+    """``prob_0`` beside labels no/yes is P(no) by scikit-learn's order: never P(yes) silently."""
+    labels = np.array(["no", "yes"])[Y]
+    path = write(tmp_path, "p0.csv", "label,prob_0\n" + "".join(
+        f"{t},{1 - q:.4f}\n" for t, q in zip(labels, P, strict=True)))
+    err = run("evaluate", path, code=2).stderr
+    assert "--positive no if it is the probability of 'no'" in err
+    check(evaluate(path, "--positive", "no"), 1 - Y, np.round(1 - P, 4))

@@ -122,6 +122,15 @@ def binary_classes(
             others = [v for v in values if v != pos]
             return (others[0] if others else _partner(pos) or f"not {pos}"), pos
     pair = _known_pair(values)
+    if pair is not None and named is not None and canonical(named) == "0" and len(values) == 2:
+        # ``prob_0`` beside labels no/yes: class index 0 is the first label in sorted order
+        # (scikit-learn's classes_), the negative one, never the positive the pair gives.
+        ordered = sorted(values)
+        raise ClfdiagError(
+            f"{name}: the probability column names class '0', which is no label; labels are "
+            f"{shown}, and index 0 would be {ordered[0]!r}",
+            f"pass --positive {ordered[0]} if it is the probability of {ordered[0]!r}, or "
+            f"--positive {ordered[1]} if it is the probability of {ordered[1]!r}")
     if pair is not None:
         pos_key, neg_key = pair
         by_lower = {v.lower(): v for v in values}
