@@ -344,3 +344,16 @@ def test_a_lone_index_zero_column_beside_text_labels_asks_for_the_class(tmp_path
     err = run("evaluate", path, code=2).stderr
     assert "--positive no if it is the probability of 'no'" in err
     check(evaluate(path, "--positive", "no"), 1 - Y, np.round(1 - P, 4))
+
+
+def test_spark_probability_vectors_named_by_the_header_are_split(tmp_path):
+    """``predictions.select("label", "probability")``: the named column holds vectors."""
+    path = write(tmp_path, "spark.csv", "label,probability\n" + "".join(
+        f'{t},"[{1 - q:.4f},{q}]"\n' for t, q in zip(Y, P, strict=True)))
+    check(evaluate(path), Y, P)
+    assert "--in-memory" in run("evaluate", path, "--streaming", code=2).stderr
+    text = write(tmp_path, "spark_text.csv", "label,probability\n" + "".join(
+        f'{["cat", "dog"][t]},"[{1 - q:.4f},{q}]"\n' for t, q in zip(Y, P, strict=True)))
+    err = run("evaluate", text, code=2).stderr
+    assert "class indices" in err
+    assert "--prob-col" not in err

@@ -163,7 +163,12 @@ def class_lookup(name: str, labels: list[str], classes: tuple[str, ...],
         hint = ("probability columns map to classes by name (p_<class>); rename them so that "
                 "each names its class")
         pairs = _suffix_pairs(labels, classes, columns)
-        if pairs:
+        if columns and all(c.endswith("]") and "[" in c for c in columns):
+            # Entries of a vector column (``probability[0]``): no --prob-col names them.
+            hint = ("the entries of a vector column are class indices 0..K-1: write the labels "
+                    "as the indices the model was trained with (Spark's StringIndexer numbers "
+                    "the most frequent label 0)")
+        elif pairs:
             # Two classes: the positive class's column alone is read as its probability.
             hint += "; or name the positive class's column alone: " + ", or ".join(
                 f"--prob-col {c} --positive {v} if {c!r} is the probability of {v!r}"

@@ -50,7 +50,7 @@ from clfdiag.io.multilabel import (
 )
 from clfdiag.io.options import ReadOptions
 from clfdiag.io.source import Source, open_source
-from clfdiag.io.tables import read_table, table_header
+from clfdiag.io.tables import VectorColumn, read_table, table_header
 from clfdiag.predictions import InputSummary, Predictions
 
 SUM_TOLERANCE = 1e-3
@@ -119,8 +119,17 @@ def read_predictions(
     if roles.needs_content or roles.prediction is not None or roles.weight is not None:
         return _from_wide_table(source, read_columns(source, roles.columns(), roles.id), roles,
                                 options)
-    return predictions_from_table(source.name, read_table(source, roles), roles, options,
-                                  source)
+    try:
+        table = read_table(source, roles)
+    except VectorColumn as exc:
+        if roles.explicit or roles.scores != (exc.column,):
+            raise
+        # A named score column of vectors (Spark's ``probability``): its entries are the
+        # classes' columns, settled by content as any vector column is.
+        roles = replace(roles, scores=(), classes=(), candidates=(exc.column,))
+        return _from_wide_table(source, read_columns(source, roles.columns(), roles.id), roles,
+                                options)
+    return predictions_from_table(source.name, table, roles, options, source)
 
 
 def _from_one_hot(source: Source, header: tuple[str, ...], pairs: ClassColumns,

@@ -534,6 +534,14 @@ def _malformed(source: Source, arrow_message: str) -> ClfdiagError:
                         "every row must have as many fields as the header")
 
 
+class VectorColumn(ClfdiagError):
+    """A score column named by the header holds vectors (``[0.2,0.8]``), not numbers."""
+
+    def __init__(self, message: str, hint: str, column: str) -> None:
+        super().__init__(message, hint)
+        self.column = column
+
+
 def _non_numeric(source: Source, roles: ColumnRoles, arrow_message: str) -> ClfdiagError:
     """Find the rows whose probability cell is not a number, for a message that names them.
 
@@ -593,6 +601,16 @@ def _non_numeric(source: Source, roles: ColumnRoles, arrow_message: str) -> Clfd
             if source.decimal_comma:
                 hint = ("the file writes decimals with a comma, so '.' is not a decimal mark "
                         "here; " + hint)
+            from clfdiag.io.content_roles import VECTOR
+
+            if counts[column] == first_row - 1 and all(VECTOR.match(cell)
+                                                       for _, cell in found[column]):
+                # Spark's ``label,probability`` with one vector per row: read by content.
+                return VectorColumn(
+                    f"{source.name}: column {column!r} holds one vector per row "
+                    f"(e.g. {found[column][0][1]!r}), not one number",
+                    "read it --in-memory, where its entries are split into one column per "
+                    "class index", column=column)
             return ClfdiagError(
                 f"{source.name}: column {column!r}: {counts[column]} non-numeric values "
                 f"(rows {shown}{more})", hint)
