@@ -299,10 +299,11 @@ def test_compare_pairs_ids_a_spreadsheet_rewrote(tmp_path):
     assert any("whole numbers" in note for note in rep["notes"])
 
 
-@pytest.mark.parametrize(("column", "names", "flags"), [("0", ("0", "1"), ()),
-                                                ("no", ("no", "yes"), ("--positive", "yes"))])
+@pytest.mark.parametrize(("column", "names", "flags"), [
+    ("no", ("no", "yes"), ("--positive", "yes")), ("no", ("no", "yes"), ()),
+    ("0", ("0", "1"), ("--positive", "0"))])
 def test_a_lone_column_named_as_a_label_is_that_class(tmp_path, column, names, flags):
-    """``label,0`` (pandas' ``predict_proba(X)[:, [0]]``): P(0), never P(1)."""
+    """``label,no`` is P(no), under any --positive; a lone ``0`` is P(--positive)."""
     labels = np.array(names)[Y]
     path = write(tmp_path, "lone.csv", f"label,{column}\n"
                  + "".join(f"{t},{1 - q:.4f}\n" for t, q in zip(labels, P, strict=True)))
@@ -357,3 +358,12 @@ def test_spark_probability_vectors_named_by_the_header_are_split(tmp_path):
     err = run("evaluate", text, code=2).stderr
     assert "class indices" in err
     assert "--prob-col" not in err
+
+
+def test_a_lone_zero_column_asks_which_class_it_scores(tmp_path):
+    """``DataFrame(model.predict(X))`` names a Keras sigmoid ``0``: P(1), not P(0)."""
+    path = write(tmp_path, "keras.csv", "label,0\n" + "".join(
+        f"{t},{q}\n" for t, q in zip(Y, P, strict=True)))
+    err = run("evaluate", path, code=2).stderr
+    assert "--positive 1 if it is the probability of 1" in err
+    check(evaluate(path, "--positive", "1"), Y, P)

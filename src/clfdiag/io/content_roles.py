@@ -100,6 +100,7 @@ def values_kind(values: npt.NDArray[np.float64]) -> str:
     return "raw"
 
 
+INTEGER = re.compile(r"^[+-]?\d+$")
 VECTOR = re.compile(r"^\s*\[\s*[-+0-9.eE]+(\s*,\s*[-+0-9.eE]+)+\s*\]\s*$")
 
 
@@ -202,9 +203,19 @@ def settle_by_content(name: str, roles: ColumnRoles, table: Any,
     if len(usable) == 1:
         chosen = usable[0]
         prediction = roles.prediction or (hard[0] if len(hard) == 1 else None)
-        # A lone column named exactly as a label (``0`` beside labels 0 and 1, pandas'
-        # ``predict_proba(X)[:, [0]]``) is that class's probability, as a p_<class> is.
-        named = ((chosen.strip(),) if canonical(chosen.strip()) in label_values
+        # A lone column named exactly as a text label (``no`` beside labels no and yes) is
+        # that class's probability, as a p_<class> is. A lone ``0`` is also pandas' name
+        # for the one column of ``DataFrame(model.predict(X))`` (a sigmoid: P(1)) as well
+        # as ``predict_proba(X)[:, [0]]`` (P(0)): the class is asked for.
+        key = canonical(chosen.strip())
+        if key == "0" and options.positive is None and label_values == {"0", "1"}:
+            raise ClfdiagError(
+                f"{name}: the score column is named '0': pandas names the one column of "
+                "DataFrame(model.predict(X)) 0 (a sigmoid, the probability of 1), and "
+                "predict_proba(X)[:, [0]] is the probability of 0",
+                "pass --positive 1 if it is the probability of 1, or --positive 0 if it is "
+                "the probability of 0")
+        named = ((chosen.strip(),) if key in label_values and not INTEGER.match(key)
                  else class_names((chosen,)))
         settled = replace(settled, scores=(chosen,), classes=named, prediction=prediction)
         if prediction is None:

@@ -285,7 +285,13 @@ def inverted_score_note(task: str, auc: float | None, columns: Sequence[str],
     from clfdiag.io.labels import canonical
 
     column = ", ".join(repr(c) for c in columns) or "the score column"
-    named = (class_names(tuple(columns))[0] or columns[0].strip()) if len(columns) == 1 else None
+    named = None
+    if len(columns) == 1:
+        # A lone text-named column names its class (``no``); a lone ``0`` or ``1`` does not:
+        # --positive says which class it scores, as the reader takes it.
+        bare = columns[0].strip()
+        named = class_names(tuple(columns))[0] or (
+            None if bare.lstrip("+-").isdigit() else bare)
     if named is not None and canonical(named).lower() in {c.lower() for c in classes}:
         # Its name says which class it scores, and --positive never overrides a name: a
         # hint to pass it would read the same column the same way.
