@@ -367,3 +367,8 @@ def test_a_lone_zero_column_asks_which_class_it_scores(tmp_path):
     err = run("evaluate", path, code=2).stderr
     assert "--positive 1 if it is the probability of 1" in err
     check(evaluate(path, "--positive", "1"), Y, P)
+
+
+def test_a_headerless_score_in_column_zero_is_not_asked_about(tmp_path):
+    path = write(tmp_path, "nh.csv", "".join(f"{q},{t}\n" for t, q in zip(Y, P, strict=True)))
+    check(evaluate(path, "--no-header", "--label-col", "1"), Y, P)

@@ -208,7 +208,8 @@ def settle_by_content(name: str, roles: ColumnRoles, table: Any,
         # for the one column of ``DataFrame(model.predict(X))`` (a sigmoid: P(1)) as well
         # as ``predict_proba(X)[:, [0]]`` (P(0)): the class is asked for.
         key = canonical(chosen.strip())
-        if key == "0" and options.positive is None and label_values == {"0", "1"}:
+        if (key == "0" and options.positive is None and not options.no_header
+                and label_values == {"0", "1"}):
             raise ClfdiagError(
                 f"{name}: the score column is named '0': pandas names the one column of "
                 "DataFrame(model.predict(X)) 0 (a sigmoid, the probability of 1), and "
