@@ -42,6 +42,8 @@ class Paired:
     """``"a"`` or ``"b"`` when only that file has ids (so they were not used), else None."""
     weights: npt.NDArray[np.float64] | None = None
     """Sample weights of the paired examples (the same in both files), or None."""
+    ids_as_numbers: bool = False
+    """The ids were paired as whole numbers (``00012`` with ``12``)."""
 
     def __len__(self) -> int:
         return int(self.y.shape[0])
@@ -77,8 +79,14 @@ def pair_predictions(a: Predictions, b: Predictions, allow_partial: bool = False
         to_a = np.argsort(order)  # b's class index -> a's class index
         y_b = to_a[b.y]
 
+    as_numbers = False
     if a.ids is not None and b.ids is not None:
         index_a, index_b, only_a, only_b, by = _match_ids(a, b)
+        if len(only_a) or len(only_b):
+            numeric = _match_whole_number_ids(a, b)
+            if numeric is not None and len(numeric[0]) > len(index_a):
+                index_a, index_b, only_a, only_b, by = numeric
+                as_numbers = True
     else:
         index_a, index_b, only_a, only_b, by = _match_rows(a, b)
     one_sided = None if (a.ids is None) == (b.ids is None) else ("a" if b.ids is None else "b")
@@ -129,17 +137,25 @@ def pair_predictions(a: Predictions, b: Predictions, allow_partial: bool = False
         return Paired(y=a.y, proba_a=a.proba, proba_b=proba_b, classes=a.classes,
                       index_a=index_a, index_b=index_b, by=by, only_in_a=0, only_in_b=0,
                       label_mismatch=0, examples_left_out=left_out, ids_only_in=one_sided,
-                      weights=weights)
+                      weights=weights, ids_as_numbers=as_numbers)
     return Paired(
         y=a.y[index_a], proba_a=a.proba[index_a], proba_b=proba_b[index_b],
         classes=a.classes, index_a=index_a, index_b=index_b, by=by,
         only_in_a=len(only_a), only_in_b=len(only_b), label_mismatch=int(mismatch.size),
         examples_left_out=left_out, ids_only_in=one_sided, weights=weights,
+        ids_as_numbers=as_numbers,
     )
 
 
 def row_pairing_note(paired: Paired, a: Predictions, b: Predictions) -> str | None:
-    """The sentence that says ids were ignored because only one of the files has them."""
+    """The note on how ids were used, or None.
+
+    Ids are ignored when only one of the files has them, and paired as whole numbers
+    when the files write them differently.
+    """
+    if paired.ids_as_numbers:
+        return (f"ids paired as whole numbers: {a.source.path} and {b.source.path} write them "
+                f"differently (e.g. {a.ids[0].as_py()!r} and {b.ids[0].as_py()!r})")
     if paired.ids_only_in is None:
         return None
     has, lacks = (a, b) if paired.ids_only_in == "a" else (b, a)
@@ -190,6 +206,17 @@ def _match_ids(a: Predictions, b: Predictions) -> tuple[Any, Any, Any, Any, str]
     matched_a = np.zeros(len(a), dtype=bool)
     matched_a[index_a] = True
     return (index_a, index_b, np.flatnonzero(~matched_a), np.flatnonzero(~found), "id")
+
+
+def _match_whole_number_ids(a: Predictions, b: Predictions
+                            ) -> tuple[Any, Any, Any, Any, str] | None:
+    """:func:`_match_ids` on ids read as whole numbers, when every id of both files is one."""
+    from clfdiag.io.joined import as_whole_numbers
+
+    numbers_a, numbers_b = as_whole_numbers(a.ids), as_whole_numbers(b.ids)
+    if numbers_a is None or numbers_b is None:
+        return None
+    return _match_ids(replace(a, ids=numbers_a), replace(b, ids=numbers_b))
 
 
 def _match_rows(a: Predictions, b: Predictions) -> tuple[Any, Any, Any, Any, str]:

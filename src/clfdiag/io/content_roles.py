@@ -47,14 +47,21 @@ KIND_TEXT = {
 }
 
 
-def column_kind(column: Any, label_values: set[str]) -> str:
-    """Classify one Arrow column by content: see the module docstring for the kinds."""
+def column_kind(column: Any, label_values: set[str], predicted: bool = False) -> str:
+    """Classify one Arrow column by content: see the module docstring for the kinds.
+
+    ``predicted``: the column's name says it holds predictions (``pred``,
+    ``prediction_label``); whole numbers mostly among the labels are then the
+    predicted classes even with a class no label holds.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     kind = column.type
     if pa.types.is_null(kind) or column.null_count == len(column):
         return "empty"
+    if pa.types.is_nested(kind) or pa.types.is_binary(kind) or pa.types.is_temporal(kind):
+        return "text"  # lists of numbers are split by expand_vectors before this
     if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)
             or pa.types.is_boolean(kind)):
         values = {canonical(str(v)) for v in pc.unique(column).drop_null().to_pylist()}
@@ -67,7 +74,13 @@ def column_kind(column: Any, label_values: set[str]) -> str:
     integral = bool((values == np.round(values)).all())
     if integral and float(values.min()) >= 0 and float(values.max()) <= 1:
         return "hard"
-    if integral and {canonical(f"{v:g}") for v in np.unique(values)} <= label_values:
+    distinct = {canonical(f"{v:g}") for v in np.unique(values)}
+    if integral and distinct <= label_values:
+        return "labels"
+    if predicted and integral and float(values.max()) > 1 and len(
+            distinct - label_values) < len(distinct & label_values):
+        # Mostly the labels, and a class no label holds (a model predicting class 3 of
+        # labels 0..2): predicted classes, never probabilities.
         return "labels"
     return values_kind(values)
 
@@ -87,6 +100,7 @@ def values_kind(values: npt.NDArray[np.float64]) -> str:
     return "raw"
 
 
+INTEGER = re.compile(r"^[+-]?\d+$")
 VECTOR = re.compile(r"^\s*\[\s*[-+0-9.eE]+(\s*,\s*[-+0-9.eE]+)+\s*\]\s*$")
 
 
@@ -101,14 +115,21 @@ def expand_vectors(table: Any, candidates: tuple[str, ...]) -> tuple[Any, dict[s
 
     groups: dict[str, list[str]] = {}
     for column in candidates:
-        if not pa.types.is_string(table[column].type):
+        kind = table[column].type
+        if _numeric_list(kind):
+            # JSON Lines' ``"probs": [0.2, 0.8]``, a Parquet list column: the same vectors.
+            rows = [None if v is None or None in v else [float(x) for x in v]
+                    for v in table[column].to_pylist()]
+            if not any(rows):
+                continue
+        elif pa.types.is_string(kind):
+            head = pc.drop_null(table[column].slice(0, 100)).to_pylist()
+            if not head or not all(VECTOR.match(v) for v in head):
+                continue
+            rows = [None if v is None else [float(x) for x in v.strip().strip("[]").split(",")]
+                    for v in table[column].to_pylist()]
+        else:
             continue
-        head = pc.drop_null(table[column].slice(0, 100)).to_pylist()
-        if not head or not all(VECTOR.match(v) for v in head):
-            continue
-        cells = table[column].to_pylist()
-        rows = [None if v is None else [float(x) for x in v.strip().strip("[]").split(",")]
-                for v in cells]
         width = {len(r) for r in rows if r is not None}
         if len(width) != 1:
             raise ClfdiagError(f"column {column!r} holds vectors of different lengths "
@@ -120,6 +141,25 @@ def expand_vectors(table: Any, candidates: tuple[str, ...]) -> tuple[Any, dict[s
             table = table.append_column(new, pa.array(values, pa.float64()))
         groups[column] = names
     return table, groups
+
+
+def _named_as_predictions(column: str) -> bool:
+    """Whether a column's name says it holds predictions (``pred``, ``prediction_label``)."""
+    from clfdiag.io.header_roles import PREDICTION_NAMES, name_key
+
+    key = name_key(column)
+    return key in PREDICTION_NAMES or key.startswith(("pred", "y_pred"))
+
+
+def _numeric_list(kind: Any) -> bool:
+    """Whether an Arrow type is a list of numbers (one vector per row)."""
+    import pyarrow as pa
+
+    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)
+            or pa.types.is_fixed_size_list(kind)):
+        return False
+    value = kind.value_type
+    return bool(pa.types.is_floating(value) or pa.types.is_integer(value))
 
 
 def settle_by_content(name: str, roles: ColumnRoles, table: Any,
@@ -136,14 +176,19 @@ def settle_by_content(name: str, roles: ColumnRoles, table: Any,
     vectors = {c: [n for n in table.column_names if n.startswith(f"{c}[")]
                for c in roles.candidates if f"{c}[0]" in table.column_names}
     kinds = {c: _vector_kind(table, vectors[c]) if c in vectors
-             else column_kind(table[c], label_values) for c in roles.candidates}
+             else column_kind(table[c], label_values, _named_as_predictions(c))
+             for c in roles.candidates}
     class_named = [c for c in roles.candidates if canonical(c.strip()) in label_values
                    and kinds[c] in ("hard", "probability", "percent", "raw", "labels")]
+    if len(class_named) >= 2:
+        class_named = _with_absent_classes(roles.candidates, kinds, class_named, table)
     if len(class_named) < 2:
         class_named = _prefixed_class_columns(roles.candidates, kinds, label_values, table)
     if len(class_named) >= 2:
-        return replace(_class_columns(name, roles, table, class_named, label_values, options),
-                       kinds=tuple(kinds.items()))
+        others = [c for c in roles.candidates if c not in class_named
+                  and kinds[c] == "probability"]
+        return replace(_class_columns(name, roles, table, class_named, label_values, options,
+                                      others), kinds=tuple(kinds.items()))
     candidates = _without_loose(roles, kinds)
     accepted = {"probability"} | ({"percent"} if options.percent else set()) | (
         {"raw"} if options.logits or options.scores else set())
@@ -158,8 +203,22 @@ def settle_by_content(name: str, roles: ColumnRoles, table: Any,
     if len(usable) == 1:
         chosen = usable[0]
         prediction = roles.prediction or (hard[0] if len(hard) == 1 else None)
-        settled = replace(settled, scores=(chosen,), classes=class_names((chosen,)),
-                          prediction=prediction)
+        # A lone column named exactly as a text label (``no`` beside labels no and yes) is
+        # that class's probability, as a p_<class> is. A lone ``0`` is also pandas' name
+        # for the one column of ``DataFrame(model.predict(X))`` (a sigmoid: P(1)) as well
+        # as ``predict_proba(X)[:, [0]]`` (P(0)): the class is asked for.
+        key = canonical(chosen.strip())
+        if (key == "0" and options.positive is None and not options.no_header
+                and label_values == {"0", "1"}):
+            raise ClfdiagError(
+                f"{name}: the score column is named '0': pandas names the one column of "
+                "DataFrame(model.predict(X)) 0 (a sigmoid, the probability of 1), and "
+                "predict_proba(X)[:, [0]] is the probability of 0",
+                "pass --positive 1 if it is the probability of 1, or --positive 0 if it is "
+                "the probability of 0")
+        named = ((chosen.strip(),) if key in label_values and not INTEGER.match(key)
+                 else class_names((chosen,)))
+        settled = replace(settled, scores=(chosen,), classes=named, prediction=prediction)
         if prediction is None:
             return settled
         try:
@@ -245,6 +304,32 @@ def _prefixed_class_columns(candidates: tuple[str, ...], kinds: dict[str, str],
     return []
 
 
+def _with_absent_classes(candidates: tuple[str, ...], kinds: dict[str, str],
+                         class_named: list[str], table: Any) -> list[str]:
+    """The columns named after the labels, with those of classes no label holds.
+
+    ``setosa,versicolor,virginica`` beside labels that never say ``virginica``: the
+    columns named after the labels do not sum to 1, but with the other columns of
+    probabilities (a class never predicted may hold only zeros) they do on every row,
+    so those are the classes no example has. Otherwise the columns are left as named
+    (and refused when they do not sum to 1).
+    """
+    others = [c for c in candidates if c not in class_named
+              and kinds[c] in ("probability", "hard")]
+    if not others:
+        return class_named
+
+    def sums_to_one(columns: list[str]) -> bool:
+        matrix = np.column_stack([to_numpy(_as_float(table[c])) for c in columns])
+        rows = matrix[np.isfinite(matrix).all(axis=1)]
+        return bool(rows.size) and bool(
+            (np.abs(rows.sum(axis=1) - 1.0) <= SUM_TOLERANCE).all())
+
+    if sums_to_one(class_named) or not sums_to_one(class_named + others):
+        return class_named
+    return [c for c in candidates if c in class_named or c in others]
+
+
 def _without_loose(roles: ColumnRoles, kinds: dict[str, str]) -> list[str]:
     """The candidates, with the loose ones kept only where one of them can be the score.
 
@@ -273,8 +358,14 @@ def _vector_kind(table: Any, columns: list[str]) -> str:
 
 
 def _class_columns(name: str, roles: ColumnRoles, table: Any, columns: list[str],
-                   label_values: set[str], options: ReadOptions) -> ColumnRoles:
-    """Columns named after the classes: probabilities when each row sums to 1."""
+                   label_values: set[str], options: ReadOptions,
+                   others: list[str] | None = None) -> ColumnRoles:
+    """Columns named after the classes: probabilities when each row sums to 1.
+
+    ``others`` are columns of probabilities left out: when the class columns do not
+    sum to 1 they may be classes no label holds, so rescaling the class columns alone
+    under ``--renormalize`` is refused, naming ``--prob-col`` for each class column.
+    """
     matrix = np.column_stack([to_numpy(_as_float(table[c])) for c in columns])
     rows = np.isfinite(matrix).all(axis=1)
     total = matrix[rows].sum(axis=1)
@@ -293,6 +384,18 @@ def _class_columns(name: str, roles: ColumnRoles, table: Any, columns: list[str]
 
         refuse_soft_labels(name, roles.label, columns, matrix,
                            [None if v is None else canonical(str(v)) for v in labels.to_pylist()])
+    if others and options.renormalize and not sums_to_one and not roles.explicit:
+        raise ClfdiagError(
+            f"{name}: columns {', '.join(columns)} are named after the classes but their rows "
+            f"do not sum to 1 (e.g. {float(total[0]) if total.size else float('nan'):.4g}), "
+            f"and {', '.join(map(repr, others))} also "
+            + ("holds probabilities: it may be a class" if len(others) == 1 else
+               "hold probabilities: they may be classes") + " no label holds",
+            "pass --prob-col once for each class's column, in the order of the classes: "
+            f"{' '.join(f'--prob-col {_flag(c)}' for c in [*columns, *others])} if "
+            f"{', '.join(map(repr, others))} "
+            + ("is a class" if len(others) == 1 else "are classes")
+            + f", else {' '.join(f'--prob-col {_flag(c)}' for c in columns)}")
     if not (sums_to_one or options.logits or options.renormalize or options.scores):
         listed = ", ".join(columns)
         if bool((matrix[rows] < 0).any()):
@@ -414,7 +517,8 @@ def explicit_confidence(name: str, roles: ColumnRoles, table: Any,
                         pc.unique(table[roles.label]).drop_null().to_pylist()} - {""}
         taken = {roles.label, roles.id, roles.weight, *roles.scores, *roles.unused}
         hard = [c for c in table.column_names if c not in taken and "[" not in c
-                and column_kind(table[c], label_values) in ("hard", "labels")]
+                and column_kind(table[c], label_values, _named_as_predictions(c))
+                in ("hard", "labels")]
         if len(hard) != 1:
             raise ClfdiagError(
                 f"{name}: --confidence-of-predicted needs the column of predicted classes; "

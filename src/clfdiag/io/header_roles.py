@@ -108,7 +108,15 @@ def detect_columns(
         matches = by_key.get(name_key(wanted), [])
         exact = [c for c in matches if c == wanted] or matches
         if not exact:
-            raise ClfdiagError(f"{name}: {flag} {wanted!r} is not a column; columns are: {found}")
+            parts = [p.strip() for p in wanted.split(",")]
+            # ``--prob-col a,b,c`` where each is a column: the flag is repeated, not joined.
+            repeat = (" ".join(f"{flag} {p!r}" if " " in p else f"{flag} {p}" for p in parts)
+                      if flag == "--prob-col"
+                      and len(parts) > 1 and all(name_key(p) in by_key for p in parts)
+                      else None)
+            raise ClfdiagError(f"{name}: {flag} {wanted!r} is not a column; columns are: {found}",
+                               None if repeat is None else
+                               f"give {flag} once for each column: {repeat}")
         if len(exact) > 1:
             raise ClfdiagError(
                 f"{name}: column {wanted!r} appears {len(exact)} times in the header",

@@ -43,7 +43,7 @@ def join_labels(source: Source, header: tuple[str, ...],
                 options: ReadOptions) -> tuple[Any, str, LabelsJoin]:
     """The predictions table with the true labels added as a column, and that column's name."""
     assert options.labels_file is not None
-    labels_source = _open_labels(options.labels_file)
+    labels_source = open_one_column(options.labels_file)
     labels_header = table_header(labels_source)
     label = _pick(labels_source.name, labels_header, options.label_col, LABEL_NAMES,
                   "label", "--label-col")
@@ -84,11 +84,22 @@ def _by_id(pred_name: str, true_name: str, predictions: Any, truth: Any, id_pred
     ids_pred = pc.cast(predictions[id_pred], pa.string())
     position = pc.index_in(ids_pred, value_set=ids_true)
     found = ~null_mask(position)
+    numeric_note = ""
+    if not found.all():
+        as_numbers = as_whole_numbers(ids_pred), as_whole_numbers(ids_true)
+        if as_numbers[0] is not None and as_numbers[1] is not None:
+            # ``00012`` beside ``12``, ``12.0`` beside ``12``: a spreadsheet or pandas
+            # rewrote whole-number ids; they are joined as numbers when that matches more.
+            by_number = pc.index_in(as_numbers[0], value_set=as_numbers[1])
+            if int(pc.count(by_number).as_py()) > int(np.count_nonzero(found)):
+                position, found = by_number, ~null_mask(by_number)
+                numeric_note = (f"ids joined as whole numbers (e.g. {ids_pred[0].as_py()!r} "
+                                f"in {pred_name} is {as_numbers[0][0].as_py()})")
     matched = np.zeros(len(ids_true), dtype=bool)
     matched[to_numpy(pc.drop_null(position)).astype(np.int64)] = True
     only_pred = np.flatnonzero(~found)
     only_true = np.flatnonzero(~matched)
-    note = ""
+    note = numeric_note
     if only_pred.size or only_true.size:
         shown_p = ", ".join(repr(ids_pred[int(i)].as_py()) for i in only_pred[:SHOW])
         shown_t = ", ".join(repr(ids_true[int(i)].as_py()) for i in only_true[:SHOW])
@@ -99,7 +110,7 @@ def _by_id(pred_name: str, true_name: str, predictions: Any, truth: Any, id_pred
         if not drop:
             raise ClfdiagError(text, "join files holding the same examples, or pass "
                                "--drop-invalid to keep the ids in both (the rest is reported)")
-        note = f"left out: {text}"
+        note = "; ".join(n for n in (numeric_note, f"left out: {text}") if n)
     from clfdiag.io.arrays import boolean_array
 
     kept = predictions.filter(boolean_array(found))
@@ -112,8 +123,29 @@ def _by_id(pred_name: str, true_name: str, predictions: Any, truth: Any, id_pred
     return table, LabelsJoin(true_name, "id", note, rows)
 
 
-def _open_labels(path: str) -> Source:
-    """Open a labels file; unlike a predictions file it may hold a single column."""
+def as_whole_numbers(ids: Any) -> Any:
+    """Text ids as int64 when every one is a whole number and no two become equal, else None."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if ids.null_count:
+        return None
+    text = pc.utf8_trim_whitespace(pc.cast(ids, pa.string()))
+    if not bool(pc.all(pc.match_substring_regex(text, r"^[+-]?\d{1,18}(\.0*)?$")).as_py()):
+        return None
+    numbers = pc.cast(pc.cast(text, pa.float64()), pa.int64()) if bool(
+        pc.any(pc.match_substring(text, ".")).as_py()) else pc.cast(text, pa.int64())
+    if int(pc.count_distinct(numbers).as_py()) != len(numbers):
+        return None
+    return numbers
+
+
+def open_one_column(path: str) -> Source:
+    """Open a file that may hold a single column: a labels file, or predictions joined to one.
+
+    A predictions file alone needs a label and a score; beside ``--labels`` a Kaggle
+    submission without ids holds only the score column.
+    """
     try:
         return open_source(path)
     except ClfdiagError as exc:
@@ -132,7 +164,7 @@ def _open_labels(path: str) -> Source:
 def labels_columns(path: str, columns: list[str], id_col: str | None
                    ) -> tuple[Any, str | None]:
     """Columns of a labels file as text, and its id column (None without one)."""
-    source = _open_labels(path)
+    source = open_one_column(path)
     header = table_header(source)
     ident = _pick(source.name, header, id_col, ID_NAMES, "id", "--id-col", required=False)
     missing = [c for c in columns if c not in header]

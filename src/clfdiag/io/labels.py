@@ -51,12 +51,14 @@ def one_value_error(name: str, column: str, value: str, rows: int) -> ClfdiagErr
 
 
 def declared_classes(name: str, column: str, present: list[str], rows: int,
-                     classes: tuple[str, ...]) -> list[str]:
+                     classes: tuple[str, ...], drop: bool = False) -> list[str]:
     """The classes of the problem: ``classes`` (``--classes``) when given, else the labels present.
 
     ``present`` are the distinct canonical labels and ``rows`` the rows that hold
     one. Without ``classes`` a single distinct label is an error
-    (:func:`one_value_error`); with them every label must be one of them.
+    (:func:`one_value_error`); with them every label must be one of them, unless
+    ``drop`` (``--drop-invalid``): the rows of other labels are then left out and
+    counted by the caller, as labels with no probability column.
     """
     if not classes:
         if len(present) == 1:
@@ -68,11 +70,12 @@ def declared_classes(name: str, column: str, present: list[str], rows: int,
                            "name every class that exists, separated by commas, e.g. "
                            "--classes 0,1")
     unknown = [v for v in present if _match(v, declared) is None]
-    if unknown:
+    if unknown and not drop:
         raise ClfdiagError(
             f"{name}: column {column!r} holds {_head(unknown)}, which --classes "
             f"({', '.join(declared)}) does not list",
-            "list every class that exists with --classes")
+            "list every class that exists with --classes, or pass --drop-invalid to leave "
+            "out the rows of other labels (they are counted)")
     # Spelled as in the labels ("Yes" for --classes yes), so that the labels find their class.
     spelled = {_match(v, declared): v for v in present}
     return [spelled.get(d, d) for d in declared]
@@ -98,7 +101,10 @@ def binary_classes(
         raise ClfdiagError(
             f"{name}: the label column has {len(values)} classes ({_head(values)}) but there is "
             "one probability column",
-            "for a multiclass problem give one probability column per class, e.g. p_<class>",
+            "for a multiclass problem give one probability column per class, e.g. p_<class>; "
+            "if the problem is binary and other labels are mistakes, name the two classes with "
+            "--classes A,B and pass --drop-invalid to leave the other rows out (they are "
+            "counted)",
         )
     if positive is not None:
         pos = _match(canonical(positive), values)
@@ -116,6 +122,15 @@ def binary_classes(
             others = [v for v in values if v != pos]
             return (others[0] if others else _partner(pos) or f"not {pos}"), pos
     pair = _known_pair(values)
+    if pair is not None and named is not None and canonical(named) == "0" and len(values) == 2:
+        # ``prob_0`` beside labels no/yes: class index 0 is the first label in sorted order
+        # (scikit-learn's classes_), the negative one, never the positive the pair gives.
+        ordered = sorted(values)
+        raise ClfdiagError(
+            f"{name}: the probability column names class '0', which is no label; labels are "
+            f"{shown}, and index 0 would be {ordered[0]!r}",
+            f"pass --positive {ordered[0]} if it is the probability of {ordered[0]!r}, or "
+            f"--positive {ordered[1]} if it is the probability of {ordered[1]!r}")
     if pair is not None:
         pos_key, neg_key = pair
         by_lower = {v.lower(): v for v in values}
@@ -127,7 +142,8 @@ def binary_classes(
     )
 
 
-def class_lookup(name: str, labels: list[str], classes: tuple[str, ...]) -> dict[str, int]:
+def class_lookup(name: str, labels: list[str], classes: tuple[str, ...],
+                 columns: tuple[str, ...] = ()) -> dict[str, int]:
     """Map each label value to the index of its class column (exact, then case-insensitive).
 
     Labels that match no class are left out (the caller reports those rows);
@@ -144,13 +160,51 @@ def class_lookup(name: str, labels: list[str], classes: tuple[str, ...]) -> dict
         elif len(folded.get(value.lower(), [])) == 1:
             lookup[value] = folded[value.lower()][0]
     if labels and not lookup:
+        hint = ("probability columns map to classes by name (p_<class>); rename them so that "
+                "each names its class")
+        pairs = _suffix_pairs(labels, classes, columns)
+        if columns and all(c.endswith("]") and "[" in c for c in columns):
+            # Entries of a vector column (``probability[0]``): no --prob-col names them.
+            hint = ("the entries of a vector column are class indices 0..K-1: write the labels "
+                    "as the indices the model was trained with (Spark's StringIndexer numbers "
+                    "the most frequent label 0)")
+        elif pairs:
+            # Two classes: the positive class's column alone is read as its probability.
+            hint += "; or name the positive class's column alone: " + ", or ".join(
+                f"--prob-col {c} --positive {v} if {c!r} is the probability of {v!r}"
+                for c, v in pairs)
         raise ClfdiagError(
             f"{name}: no label value matches a probability column's class; labels are "
-            f"{_head(labels)}, columns give classes {_head(list(classes))}",
-            "probability columns map to classes by name (p_<class>); rename them or use "
-            "--prob-col in class order with matching names",
-        )
+            f"{_head(labels)}, columns give classes {_head(list(classes))}", hint)
     return lookup
+
+
+def _suffix_pairs(labels: list[str], classes: tuple[str, ...],
+                  columns: tuple[str, ...]) -> list[tuple[str, str]]:
+    """For two labels and two columns, each column with the label it may be the probability of.
+
+    SAS's ``P_Target1, P_Target0`` beside labels 1 and 0: the label each name ends
+    with. ``prob_0, prob_1`` beside labels no/yes: the label of that index in sorted
+    order (scikit-learn's ``classes_``). The hint offers each pair conditionally.
+    """
+    if len(labels) != 2 or len(columns) != 2 or len(classes) != 2 or any(
+            " " in c for c in columns):
+        return []
+    pairs = []
+    for column in columns:
+        ends = [v for v in labels if column.strip().lower().endswith(v.lower())]
+        if len(ends) != 1:
+            break
+        pairs.append((column, ends[0]))
+    else:
+        if pairs[0][1] != pairs[1][1]:
+            return pairs
+    if sorted(canonical(c) for c in classes) == ["0", "1"]:
+        # Class indices (``prob_0, prob_1`` beside labels no/yes): scikit-learn's classes_
+        # are the sorted labels, so index k is the k-th label in sorted order.
+        ordered = sorted(labels)
+        return [(c, ordered[int(canonical(k))]) for c, k in zip(columns, classes, strict=True)]
+    return []
 
 
 def _known_pair(values: list[str]) -> tuple[str, str] | None:

@@ -25,7 +25,13 @@ from clfdiag.io.content_roles import (
     settle_by_content,
     values_kind,
 )
-from clfdiag.io.header_roles import ColumnRoles, detect_columns, shared_prefix_classes
+from clfdiag.io.header_roles import (
+    INDEX_NAMES,
+    ColumnRoles,
+    detect_columns,
+    name_key,
+    shared_prefix_classes,
+)
 from clfdiag.io.joined import LabelsJoin
 from clfdiag.io.labels import (
     KNOWN_PAIRS,
@@ -44,7 +50,7 @@ from clfdiag.io.multilabel import (
 )
 from clfdiag.io.options import ReadOptions
 from clfdiag.io.source import Source, open_source
-from clfdiag.io.tables import read_table, table_header
+from clfdiag.io.tables import VectorColumn, read_table, table_header
 from clfdiag.predictions import InputSummary, Predictions
 
 SUM_TOLERANCE = 1e-3
@@ -81,7 +87,13 @@ def read_predictions(
     """
     options = options or ReadOptions()
     check_options(options)
-    source = open_source(path, stdin, options.no_header)
+    if options.labels_file is not None and stdin is None and path != "-" \
+            and not options.no_header:
+        from clfdiag.io.joined import open_one_column
+
+        source = open_one_column(path)
+    else:
+        source = open_source(path, stdin, options.no_header)
     header = table_header(source)
     hand_over_multilabel(source, header, options)
     if not options.labels_required:
@@ -107,8 +119,17 @@ def read_predictions(
     if roles.needs_content or roles.prediction is not None or roles.weight is not None:
         return _from_wide_table(source, read_columns(source, roles.columns(), roles.id), roles,
                                 options)
-    return predictions_from_table(source.name, read_table(source, roles), roles, options,
-                                  source)
+    try:
+        table = read_table(source, roles)
+    except VectorColumn as exc:
+        if roles.explicit or roles.scores != (exc.column,):
+            raise
+        # A named score column of vectors (Spark's ``probability``): its entries are the
+        # classes' columns, settled by content as any vector column is.
+        roles = replace(roles, scores=(), classes=(), candidates=(exc.column,))
+        return _from_wide_table(source, read_columns(source, roles.columns(), roles.id), roles,
+                                options)
+    return predictions_from_table(source.name, table, roles, options, source)
 
 
 def _from_one_hot(source: Source, header: tuple[str, ...], pairs: ClassColumns,
@@ -215,6 +236,11 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
             "evaluate with --in-memory, where the whole file's content decides (a confidence "
             "of the predicted class is read there, or with --confidence-of-predicted); or "
             "name the score with --prob-col if it is the probability of the positive class")
+    if (whole and roles.id is not None and options.id_col is None
+            and name_key(roles.id) in INDEX_NAMES and table[roles.id].null_count == n):
+        # A header and rows that end in a delimiter (``label,prob,``) leave an empty column
+        # with an empty name: no pandas index, and no id to read.
+        roles = replace(roles, id=None)
     invalid = _RowProblems(name, n, first_row)
     labelled = options.labels_required
     labels_codes = _LabelCodes.of(table[roles.label] if labelled
@@ -236,7 +262,8 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
         one_value = one_value_error(name, roles.label, distinct[0],
                                     n - int(np.count_nonzero(labels_codes.missing)))
     elif labelled and options.classes:
-        distinct = declared_classes(name, roles.label, distinct, 0, options.classes)
+        distinct = declared_classes(name, roles.label, distinct, 0, options.classes,
+                                    options.drop_invalid)
     hard_only = not roles.scores
     if hard_only:
         assert roles.prediction is not None
@@ -298,12 +325,32 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
         invalid.resolve(options.drop_invalid)
         raise one_value
     notes = []
+    if scores.shape[1] == 1 and labelled and len(distinct) > 2 and not options.classes:
+        # A third label only on rows already invalid (a spreadsheet's "Total" row with no
+        # probability): the row problem comes first, and dropping it leaves two classes.
+        bad = invalid.any_bad() | labels_codes.missing
+        kept = sorted({labels_codes.names[c] for c in np.unique(labels_codes.codes[~bad])})
+        if bad.any() and len(kept) == 2:
+            invalid.resolve(options.drop_invalid)
+            distinct = kept
     if scores.shape[1] == 1:
         negative, positive = (binary_classes(name, distinct, options.positive, roles.classes[0])
                               if labelled else _nominal_binary_classes(options, roles))
         classes: tuple[str, ...] = (negative, positive)
         lookup = {negative: 0, positive: 1}
         proba = scores[:, 0]
+        named = roles.classes[0]
+        if (predicted_class is None and named is not None
+                and canonical(named).lower() == negative.lower() != positive.lower()):
+            # The column's name says it is the other class's score (``prob_no`` under
+            # --positive yes): P(positive) is its complement, never the column itself.
+            proba = -proba if kind == "scores" else 1.0 - proba
+            raw = None if raw is None else -raw
+            notes.append(f"column {roles.scores[0]!r} is the score of {negative!r}, as its name "
+                         f"says: read as P({positive}) = 1 - {roles.scores[0]}"
+                         if kind != "scores" else
+                         f"column {roles.scores[0]!r} is the score of {negative!r}, as its name "
+                         f"says: its negation is the score of {positive!r}")
         if predicted_class is not None:
             proba = _from_confidence(invalid, proba, predicted_class, classes, roles)
             notes.append(
@@ -335,7 +382,7 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
                                f"({', '.join(column_classes)})",
                                "list the classes of the probability columns with --classes, "
                                "or leave it out")
-        lookup = class_lookup(name, distinct, column_classes)
+        lookup = class_lookup(name, distinct, column_classes, roles.scores)
         classes = tuple(canonical(c) for c in column_classes)
         proba = scores
         if len(classes) == 2:
@@ -813,7 +860,10 @@ def _deduplicate_ids(name: str, ids: Any, y: npt.NDArray[np.integer],
         shown_rows = [int(i) + 1 if rows is None else int(rows[i]) for i in where[:SHOW_ROWS]]
         raise ClfdiagError(f"{name}: column {column!r}: {len(where)} rows have no id "
                            f"(rows {', '.join(map(str, shown_rows))})",
-                           "fill in the ids, or choose another column with --id-col")
+                           "fill in the ids, or choose another column with --id-col"
+                           if name_key(column) not in INDEX_NAMES else
+                           "fill in the ids; an empty column with an empty name (a delimiter "
+                           "ending every line) is left out when the file is read --in-memory")
     if known_distinct or _distinct(ids):
         return ids, y, proba, rows, 0
     import pyarrow.compute as pc

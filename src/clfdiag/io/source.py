@@ -274,6 +274,11 @@ def _text_source(name: str, compression: str | None, opener: Callable[[], IO[byt
     rows_at = [n - numbers[0] for n in numbers]
     if lines[0].lstrip().startswith("{") or name.lower().endswith(JSON_LINES_SUFFIXES):
         return Source(name, "jsonl", compression, opener, _json_header(name, lines))
+    if re.fullmatch(r"\s*\"?sep=.?\"?\s*", lines[0], flags=re.IGNORECASE) and len(lines) > 1:
+        raise ClfdiagError(
+            f"{name}: the first line {lines[0].strip()!r} is Excel's delimiter directive, not "
+            "the header; the header is the next line",
+            "delete the first line (e.g. tail -n +2 FILE > FIXED.csv) and read FIXED.csv")
     try:
         delimiter = _delimiter(name, lines, rows_at)
         header = next(csv.reader([lines[0]], delimiter=delimiter))
@@ -421,13 +426,21 @@ def _delimiter(name: str, lines: list[str], rows_at: list[int]) -> str:
             "check the delimiter: comma, tab, semicolon and | are recognised",
         )
     d = max(candidates, key=lambda c: header_width[c])
-    counts = [len(r) for r in csv.reader(lines[1:50], delimiter=d)]
+    parsed = list(csv.reader(lines[1:50], delimiter=d))
+    counts = [len(r) for r in parsed]
     bad = next(i for i, c in enumerate(counts, start=1) if c != header_width[d])
+    hint = "every row must have as many fields as the header"
+    if parsed and all(len(r) == header_width[d] + 1 for r in parsed):
+        if all(r[-1].strip() == "" for r in parsed):
+            hint += (f"; each row ends in a {d!r} the header does not: remove the delimiter "
+                     "at the end of the lines")
+        else:
+            hint += ("; each row has one field more than the header, as R's write.table writes "
+                     "row names: write the file with row.names = FALSE (or write.csv, which "
+                     "names that column), or add a name for the first column to the header")
     raise ClfdiagError(
         f"{name}: the header has {header_width[d]} fields but row {rows_at[bad]} has "
-        f"{counts[bad - 1]} (delimiter {d!r})",
-        "every row must have as many fields as the header",
-    )
+        f"{counts[bad - 1]} (delimiter {d!r})", hint)
 
 
 def _uses_decimal_comma(rows: list[list[str]]) -> bool:

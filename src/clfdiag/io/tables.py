@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import re
 from collections.abc import Callable, Iterator
 from typing import IO, Any
 
@@ -29,6 +30,8 @@ from clfdiag.io.source import HEADER_BYTES, Source, json_record, shorten
 BLOCK_BYTES = 1 << 24
 """Arrow's CSV block size for in-memory reads (16 MiB): fewer, larger blocks parse faster."""
 SHOW_ROWS = 5
+PERCENT_SIGN = re.compile(r"^\s*[+-]?(\d+[.,]?\d*|[.,]\d+)\s*%\s*$")
+"""A cell such as ``25.16%``: a percentage with its sign."""
 NUMBER = (r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
           r"|^[+-]?(inf|Inf|INF|infinity|Infinity|nan|NaN|NAN)$")
 
@@ -531,6 +534,14 @@ def _malformed(source: Source, arrow_message: str) -> ClfdiagError:
                         "every row must have as many fields as the header")
 
 
+class VectorColumn(ClfdiagError):
+    """A score column named by the header holds vectors (``[0.2,0.8]``), not numbers."""
+
+    def __init__(self, message: str, hint: str, column: str) -> None:
+        super().__init__(message, hint)
+        self.column = column
+
+
 def _non_numeric(source: Source, roles: ColumnRoles, arrow_message: str) -> ClfdiagError:
     """Find the rows whose probability cell is not a number, for a message that names them.
 
@@ -577,9 +588,29 @@ def _non_numeric(source: Source, roles: ColumnRoles, arrow_message: str) -> Clfd
                     if counts[column] > SHOW_ROWS else "")
             hint = ("probabilities must be numbers; fix these cells or pass --prob-col to "
                     "choose another column")
+            repeated = [row for row, cell in found[column]
+                        if cell.strip().strip('"') == column.strip()]
+            if repeated:
+                # ``cat fold*.csv > oof.csv`` keeps each file's header line.
+                hint = (f"row {repeated[0]} repeats the header line (files joined with their "
+                        "headers?): remove the repeated header lines; --drop-invalid does "
+                        "not drop non-numeric cells")
+            elif found[column] and all(PERCENT_SIGN.match(cell) for _, cell in found[column]):
+                hint = ("the values are percentages written with a '%' sign: remove the signs "
+                        "(e.g. sed 's/%//g'), then pass --percent to divide them by 100")
             if source.decimal_comma:
                 hint = ("the file writes decimals with a comma, so '.' is not a decimal mark "
                         "here; " + hint)
+            from clfdiag.io.content_roles import VECTOR
+
+            if counts[column] == first_row - 1 and all(VECTOR.match(cell)
+                                                       for _, cell in found[column]):
+                # Spark's ``label,probability`` with one vector per row: read by content.
+                return VectorColumn(
+                    f"{source.name}: column {column!r} holds one vector per row "
+                    f"(e.g. {found[column][0][1]!r}), not one number",
+                    "read it --in-memory, where its entries are split into one column per "
+                    "class index", column=column)
             return ClfdiagError(
                 f"{source.name}: column {column!r}: {counts[column]} non-numeric values "
                 f"(rows {shown}{more})", hint)
