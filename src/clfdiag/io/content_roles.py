@@ -30,6 +30,7 @@ from clfdiag.errors import ClfdiagError
 from clfdiag.io.arrays import to_numpy
 from clfdiag.io.header_roles import ColumnRoles, class_names
 from clfdiag.io.labels import canonical
+from clfdiag.io.tables import VECTOR
 
 if TYPE_CHECKING:
     from clfdiag.io.options import ReadOptions
@@ -101,7 +102,6 @@ def values_kind(values: npt.NDArray[np.float64]) -> str:
 
 
 INTEGER = re.compile(r"^[+-]?\d+$")
-VECTOR = re.compile(r"^\s*\[\s*[-+0-9.eE]+(\s*,\s*[-+0-9.eE]+)+\s*\]\s*$")
 
 
 def expand_vectors(table: Any, candidates: tuple[str, ...]) -> tuple[Any, dict[str, list[str]]]:

@@ -32,6 +32,8 @@ BLOCK_BYTES = 1 << 24
 SHOW_ROWS = 5
 PERCENT_SIGN = re.compile(r"^\s*[+-]?(\d+[.,]?\d*|[.,]\d+)\s*%\s*$")
 """A cell such as ``25.16%``: a percentage with its sign."""
+VECTOR = re.compile(r"^\s*\[\s*[-+0-9.eE]+(\s*,\s*[-+0-9.eE]+)+\s*\]\s*$")
+"""A cell such as ``[0.2,0.8]``: one vector of numbers (Spark's probability column)."""
 NUMBER = (r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
           r"|^[+-]?(inf|Inf|INF|infinity|Infinity|nan|NaN|NAN)$")
 
@@ -601,8 +603,6 @@ def _non_numeric(source: Source, roles: ColumnRoles, arrow_message: str) -> Clfd
             if source.decimal_comma:
                 hint = ("the file writes decimals with a comma, so '.' is not a decimal mark "
                         "here; " + hint)
-            from clfdiag.io.content_roles import VECTOR
-
             if counts[column] == first_row - 1 and all(VECTOR.match(cell)
                                                        for _, cell in found[column]):
                 # Spark's ``label,probability`` with one vector per row: read by content.
