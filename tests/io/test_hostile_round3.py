@@ -372,3 +372,31 @@ def test_a_lone_zero_column_asks_which_class_it_scores(tmp_path):
 def test_a_headerless_score_in_column_zero_is_not_asked_about(tmp_path):
     path = write(tmp_path, "nh.csv", "".join(f"{q},{t}\n" for t, q in zip(Y, P, strict=True)))
     check(evaluate(path, "--no-header", "--label-col", "1"), Y, P)
+
+
+def test_whole_numbers_up_to_100_are_never_sent_to_percent_alone(tmp_path):
+    # Token counts beside a label: --percent would read them as probabilities.
+    counts = tmp_path / "counts.csv"
+    counts.write_text("label,n_tokens\n0,3\n1,13\n0,5\n1,7\n0,2\n1,11\n")
+    result = CliRunner().invoke(app, ["evaluate", str(counts)])
+    assert result.exit_code == 2
+    assert "percentages or counts" in result.stderr
+    assert "pass --percent if they are percentages" in result.stderr
+    assert "--prob-col" in result.stderr
+    percent = tmp_path / "percent.csv"
+    percent.write_text("label,conf\n0,3.5\n1,73.2\n0,25.1\n1,87\n")
+    result = CliRunner().invoke(app, ["evaluate", str(percent)])
+    assert result.exit_code == 2
+    assert "pass --percent to divide it by 100" in result.stderr
+
+
+@pytest.mark.parametrize("mode", ["--in-memory", "--streaming"])
+def test_float32_overshoot_is_named_with_where_to_clip(tmp_path, mode):
+    path = tmp_path / "float32.csv"
+    path.write_text("label,prob\n0,0.2\n1,1.0000001\n1,0.7\n0,-0.00000002\n")
+    result = CliRunner().invoke(app, ["evaluate", str(path), mode])
+    assert result.exit_code == 2
+    assert "values outside [0, 1] in 2 of 4 rows" in result.stderr
+    assert "float32 rounding" in result.stderr
+    assert "numpy.clip(p, 0, 1)" in result.stderr
+    assert "--scores" not in result.stderr

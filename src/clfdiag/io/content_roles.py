@@ -246,12 +246,9 @@ def settle_by_content(name: str, roles: ColumnRoles, table: Any,
     hard_too = (f", or pass --pred-col {_flag(hard[0])} to evaluate only the hard predictions"
                 if hard else "")
     if percent:
-        raise ClfdiagError(
-            f"{name}: column {percent[0]!r} holds percentages (values up to "
-            f"{_maximum(table[percent[0]]):g}, none below 0), not probabilities",
-            "pass --percent to divide it by 100"
-            + (f" (and --prob-col {_flag(percent[0])})" if len(percent) > 1 else "")
-            + hard_too)
+        raise percent_refusal(
+            name, percent[0], to_numpy(_as_float(table[percent[0]])),
+            (f" (and --prob-col {_flag(percent[0])})" if len(percent) > 1 else "") + hard_too)
     if raw:
         raise ClfdiagError(
             f"{name}: column {raw[0]!r} holds raw scores (values outside [0, 1]), not "
@@ -572,9 +569,25 @@ def _as_float(column: Any) -> Any:
         return pa.nulls(len(column), pa.float64())
 
 
-def _maximum(column: Any) -> float:
-    values = to_numpy(_as_float(column))
-    return float(np.nanmax(values))
+def percent_refusal(name: str, column: str, values: npt.NDArray[np.float64],
+                    more: str = "") -> ClfdiagError:
+    """The error for a column of percentages: ``--percent`` named plainly only when it can be.
+
+    Whole numbers in [0, 100] may as well be counts (tokens, visits): then ``--percent``
+    would read a wrong probability, so the message says when it applies and what else to
+    do. ``more``: the rest of the hint (other flags that may apply).
+    """
+    finite = values[np.isfinite(values)]
+    top = f"{float(finite.max()):g}" if finite.size else "nan"
+    if finite.size and bool((finite == np.round(finite)).all()):
+        return ClfdiagError(
+            f"{name}: column {column!r} holds whole numbers up to {top}, none below 0: "
+            "percentages or counts, not probabilities",
+            "pass --percent if they are percentages (the probability times 100); if they are "
+            "counts or another quantity, name the score column with --prob-col" + more)
+    return ClfdiagError(f"{name}: column {column!r} holds percentages (values up to {top}, "
+                        "none below 0), not probabilities",
+                        "pass --percent to divide it by 100" + more)
 
 
 def _flag(column: str) -> str:

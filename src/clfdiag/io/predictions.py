@@ -21,6 +21,7 @@ from clfdiag.io.content_roles import (
     as_score_table,
     expand_vectors,
     explicit_confidence,
+    percent_refusal,
     read_columns,
     settle_by_content,
     values_kind,
@@ -796,6 +797,10 @@ class _RowProblems:
         return counts
 
 
+ROUNDING = 1e-6
+"""How far outside [0, 1] a probability lies when float32 rounding put it there."""
+
+
 def _check_scores(invalid: _RowProblems, scores: npt.NDArray[np.float64],
                   columns: tuple[str, ...], options: ReadOptions) -> None:
     for j, column in enumerate(columns):
@@ -811,13 +816,20 @@ def _check_scores(invalid: _RowProblems, scores: npt.NDArray[np.float64],
         outside = (col < 0) | (col > 1)
         if not outside.any():
             continue
+        if bool((np.abs(col[outside] - np.clip(col[outside], 0.0, 1.0)) <= ROUNDING).all()):
+            # 1.0000001 from a float32 softmax: which probability the writer meant is not for
+            # the reader to guess (scikit-learn refuses them too), and dropping them would
+            # drop the most confident rows: say where to clip.
+            invalid.add(outside, _columns([column]), "values outside [0, 1]",
+                        f"each lies within {ROUNDING:g} of [0, 1], as float32 rounding leaves "
+                        "them: clip the probabilities to [0, 1] where they are written "
+                        "(numpy.clip(p, 0, 1)), which keeps the most confident rows",
+                        values=col)
+            continue
         finite = col[np.isfinite(col)]
         kind = values_kind(finite) if finite.size else "probability"
         if kind == "percent" and not options.percent:
-            raise ClfdiagError(
-                f"{invalid.name}: column {column!r} holds percentages (values up to "
-                f"{float(finite.max()):g}, none below 0), not probabilities",
-                "pass --percent to divide it by 100")
+            raise percent_refusal(invalid.name, column, finite)
         if kind == "raw" and np.count_nonzero(outside) * 2 >= len(col):
             raise ClfdiagError(
                 f"{invalid.name}: column {column!r} holds raw scores ({np.count_nonzero(outside)}"
