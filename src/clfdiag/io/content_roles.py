@@ -73,12 +73,14 @@ def column_kind(column: Any, label_values: set[str], predicted: bool = False) ->
     if values.size == 0:
         return "empty"
     integral = bool((values == np.round(values)).all())
-    if integral and float(values.min()) >= 0 and float(values.max()) <= 1:
+    if not integral:  # no class names to read among 10^7 distinct probabilities
+        return values_kind(values)
+    if float(values.min()) >= 0 and float(values.max()) <= 1:
         return "hard"
     distinct = {canonical(f"{v:g}") for v in np.unique(values)}
-    if integral and distinct <= label_values:
+    if distinct <= label_values:
         return "labels"
-    if predicted and integral and float(values.max()) > 1 and len(
+    if predicted and float(values.max()) > 1 and len(
             distinct - label_values) < len(distinct & label_values):
         # Mostly the labels, and a class no label holds (a model predicting class 3 of
         # labels 0..2): predicted classes, never probabilities.

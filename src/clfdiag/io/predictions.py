@@ -130,7 +130,11 @@ def read_predictions(
         roles = replace(roles, scores=(), classes=(), candidates=(exc.column,))
         return _from_wide_table(source, read_columns(source, roles.columns(), roles.id), roles,
                                 options)
-    return predictions_from_table(source.name, table, roles, options, source)
+    # Handed over, not held: predictions_from_table frees the table's columns once they are
+    # converted, which a name in this frame would keep alive (150 MB at 10^7 rows).
+    handed = [table]
+    del table
+    return predictions_from_table(source.name, handed.pop(), roles, options, source)
 
 
 def _from_one_hot(source: Source, header: tuple[str, ...], pairs: ClassColumns,
