@@ -33,6 +33,9 @@ class InputSummary:
     """The separate file the true labels were joined from (``--labels``), or None."""
     labels_joined_by: str | None = None
     """How the labels were joined: ``id`` or ``row`` (by row position)."""
+    named_class: str | None = None
+    """The class a lone score column's name says it scores (``p_fraud``: ``fraud``), as the
+    reader took it; None when the name says none."""
 
 
 @dataclass(frozen=True)

@@ -330,6 +330,7 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
         invalid.resolve(options.drop_invalid)
         raise one_value
     notes = []
+    named_class: str | None = None
     if scores.shape[1] == 1 and labelled and len(distinct) > 2 and not options.classes:
         # A third label only on rows already invalid (a spreadsheet's "Total" row with no
         # probability): the row problem comes first, and dropping it leaves two classes.
@@ -345,6 +346,7 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
         lookup = {negative: 0, positive: 1}
         proba = scores[:, 0]
         named = roles.classes[0]
+        named_class = None if named is None else canonical(named)
         if (predicted_class is None and named is not None
                 and canonical(named).lower() == negative.lower() != positive.lower()):
             # The column's name says it is the other class's score (``prob_no`` under
@@ -454,6 +456,7 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
         weight_column=roles.weight, score_kind=kind,
         labels_file=None if labels is None else labels.file,
         labels_joined_by=None if labels is None else labels.by,
+        named_class=named_class,
     )
     if not labelled:
         y = np.full(len(y), -1, dtype=np.int8)

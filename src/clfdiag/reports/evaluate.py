@@ -205,7 +205,8 @@ def evaluate_report(run: EvaluationRun, *, bins: int, threshold_rule: dict[str, 
         hard_prediction_report(report)
     else:
         report["notes"] += inverted_score_note(report["task"], report["metrics"].get("roc_auc"),
-                                               run.source.probability_columns, run.classes)
+                                               run.source.probability_columns, run.classes,
+                                               run.source.named_class)
     sliced = {} if run.slices is None else {
         "slices": slices_json(run.slices.options.by, list(run.slices.results)),
         "slice_test": slice_test_json(run.slices.options.metric, run.slices.options.min_group,
@@ -277,26 +278,20 @@ def _estimators_unavailable(run: EvaluationRun, branch: Branch,
 
 
 def inverted_score_note(task: str, auc: float | None, columns: Sequence[str],
-                        classes: Sequence[str]) -> list[str]:
-    """A binary ROC AUC below 0.5: the score may be the other class's probability."""
+                        classes: Sequence[str], named_class: str | None = None) -> list[str]:
+    """A binary ROC AUC below 0.5: the score may be the other class's probability.
+
+    ``named_class``: the class the column's name gave it, as the reader took it
+    (:attr:`~clfdiag.predictions.InputSummary.named_class`).
+    """
     if task != "binary" or auc is None or auc >= 0.5:
         return []
-    from clfdiag.io.header_roles import class_names
-    from clfdiag.io.labels import canonical
-
     column = ", ".join(repr(c) for c in columns) or "the score column"
-    named = None
-    if len(columns) == 1:
-        # A lone text-named column names its class (``no``); a lone ``0`` or ``1`` does not:
-        # --positive says which class it scores, as the reader takes it.
-        bare = columns[0].strip()
-        named = class_names(tuple(columns))[0] or (
-            None if bare.lstrip("+-").isdigit() else bare)
-    if named is not None and canonical(named).lower() in {c.lower() for c in classes}:
+    if named_class is not None and named_class.lower() in {c.lower() for c in classes}:
         # Its name says which class it scores, and --positive never overrides a name: a
         # hint to pass it would read the same column the same way.
         return [f"ROC AUC is {auc:.4f}, below 0.5: {column} is read as the probability of "
-                f"{canonical(named)!r}, as its name says; if it holds the other class's "
+                f"{named_class!r}, as its name says; if it holds the other class's "
                 "probability, the column is misnamed: rename it"]
     return [f"ROC AUC is {auc:.4f}, below 0.5: {column} may be the probability of "
             f"{classes[0]!r} rather than of {classes[1]!r}; if so, pass "
