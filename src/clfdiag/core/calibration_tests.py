@@ -106,6 +106,11 @@ class ScoreGroups:
         """The number of examples (or their total weight)."""
         return float(self.count.sum())
 
+    @property
+    def one_each(self) -> bool:
+        """Whether every group holds one example (every score distinct, no weights)."""
+        return bool(np.all(self.count == 1))
+
 
 @dataclass(frozen=True)
 class Spiegelhalter:
@@ -544,7 +549,7 @@ def _fit_binomial(z: FloatArray, groups: ScoreGroups, start: FloatArray, *,
                 start = np.array([rough.intercept] if offset else [rough.intercept, rough.slope])
                 careful = False
     k = 1 if offset else 2
-    unit = bool(np.all(groups.count == 1))
+    unit = groups.one_each
 
     information_change = 0.0  # offset: the derivative of the information in the intercept
 
@@ -630,7 +635,7 @@ def _pooled_groups(z: FloatArray, groups: ScoreGroups, intervals: int) -> ScoreG
     edges = np.linspace(float(z[0]), float(z[-1]), intervals + 1)[1:-1]
     starts = np.concatenate(([0], np.searchsorted(z, edges, side="left")))
     starts = starts[np.append(True, starts[1:] != starts[:-1])]  # empty intervals out
-    unit = bool(np.all(groups.count == 1))
+    unit = groups.one_each
     # One example a group: an interval's count is its length, not a sum over the rows.
     count = (np.diff(np.append(starts, z.shape[0])).astype(np.float64) if unit
              else np.add.reduceat(groups.count, starts))
@@ -735,9 +740,9 @@ def _type7_quantiles(groups: ScoreGroups, probs: FloatArray) -> FloatArray:
     index = 1.0 + (n - 1) * probs
     lo = np.floor(index)
     hi = np.ceil(index)
-    if groups.values.size == n and n and float(groups.count.min()) >= 1.0:
-        # n groups of at least one example each among n: one example a group, and the
-        # order statistic k (1-based) is group k - 1 (no running count of 10^7 ones).
+    if n and groups.one_each:
+        # One example a group: the order statistic k (1-based) is group k - 1 (no running
+        # count of 10^7 ones).
         x_lo = groups.values[lo.astype(np.int64) - 1]
         x_hi = groups.values[hi.astype(np.int64) - 1]
     else:

@@ -28,7 +28,13 @@ import numpy.typing as npt
 
 from clfdiag.errors import ClfdiagError
 from clfdiag.io.arrays import to_numpy
-from clfdiag.io.header_roles import ColumnRoles, class_names
+from clfdiag.io.header_roles import (
+    PREDICTION_NAMES,
+    ColumnRoles,
+    class_names,
+    flag_value,
+    name_key,
+)
 from clfdiag.io.labels import canonical
 from clfdiag.io.tables import VECTOR
 
@@ -147,8 +153,6 @@ def expand_vectors(table: Any, candidates: tuple[str, ...]) -> tuple[Any, dict[s
 
 def _named_as_predictions(column: str) -> bool:
     """Whether a column's name says it holds predictions (``pred``, ``prediction_label``)."""
-    from clfdiag.io.header_roles import PREDICTION_NAMES, name_key
-
     key = name_key(column)
     return key in PREDICTION_NAMES or key.startswith(("pred", "y_pred"))
 
@@ -234,7 +238,7 @@ def settle_by_content(name: str, roles: ColumnRoles, table: Any,
             return replace(settled, scores=(), classes=(), prediction=prediction)
     if len(usable) > 1:
         listed = ", ".join(f"{c!r} ({KIND_TEXT[kinds[c]]})" for c in usable)
-        flags = " or ".join(f"--prob-col {_flag(c)}" for c in usable)
+        flags = " or ".join(f"--prob-col {flag_value(c)}" for c in usable)
         # With more than two labels one score column cannot be the reading: name the
         # columns of the classes, one --prob-col each.
         hint = (f"choose one: pass {flags}" if len(label_values) <= 2 else
@@ -245,24 +249,24 @@ def settle_by_content(name: str, roles: ColumnRoles, table: Any,
     raw = [c for c in candidates if kinds[c] == "raw"]
     if roles.prediction is not None:
         return replace(settled, prediction=roles.prediction)
-    hard_too = (f", or pass --pred-col {_flag(hard[0])} to evaluate only the hard predictions"
+    hard_too = (f", or pass --pred-col {flag_value(hard[0])} to evaluate only the hard predictions"
                 if hard else "")
     if percent:
         raise percent_refusal(
             name, percent[0], to_numpy(_as_float(table[percent[0]])),
-            (f" (and --prob-col {_flag(percent[0])})" if len(percent) > 1 else "") + hard_too)
+            (f" (and --prob-col {flag_value(percent[0])})" if len(percent) > 1 else "") + hard_too)
     if raw:
         raise ClfdiagError(
             f"{name}: column {raw[0]!r} holds raw scores (values outside [0, 1]), not "
             "probabilities",
             "pass --scores if they are real-valued scores (higher = more positive), or --logits "
             "if they are logits (sigmoid/softmax is applied)"
-            + (f"; choose the column with --prob-col {_flag(raw[0])}" if len(raw) > 1 else "")
+            + (f"; choose the column with --prob-col {flag_value(raw[0])}" if len(raw) > 1 else "")
             + hard_too)
     if len(hard) == 1:
         return replace(settled, prediction=hard[0])
     if hard:
-        flags = " or ".join(f"--pred-col {_flag(c)}" for c in hard)
+        flags = " or ".join(f"--pred-col {flag_value(c)}" for c in hard)
         raise ClfdiagError(f"{name}: several columns hold hard predictions: "
                            f"{', '.join(map(repr, hard))}", f"choose one: pass {flags}")
     listed = ", ".join(f"{c!r} ({KIND_TEXT[k]})" for c, k in kinds.items())
@@ -296,9 +300,7 @@ def _prefixed_class_columns(candidates: tuple[str, ...], kinds: dict[str, str],
             others = [c for c in candidates if kinds[c] == "probability"]
             exact = {canonical(c) for c in classes} == label_values
             return columns if exact and not others else []
-        matrix = np.column_stack([to_numpy(_as_float(table[c])) for c in columns])
-        rows = matrix[np.isfinite(matrix).all(axis=1)]
-        if rows.size and bool((np.abs(rows.sum(axis=1) - 1.0) <= SUM_TOLERANCE).all()):
+        if _rows_sum_to_one(table, columns):
             return columns
     return []
 
@@ -315,18 +317,17 @@ def _with_absent_classes(candidates: tuple[str, ...], kinds: dict[str, str],
     """
     others = [c for c in candidates if c not in class_named
               and kinds[c] in ("probability", "hard")]
-    if not others:
-        return class_named
-
-    def sums_to_one(columns: list[str]) -> bool:
-        matrix = np.column_stack([to_numpy(_as_float(table[c])) for c in columns])
-        rows = matrix[np.isfinite(matrix).all(axis=1)]
-        return bool(rows.size) and bool(
-            (np.abs(rows.sum(axis=1) - 1.0) <= SUM_TOLERANCE).all())
-
-    if sums_to_one(class_named) or not sums_to_one(class_named + others):
+    if not others or _rows_sum_to_one(table, class_named) or not _rows_sum_to_one(
+            table, class_named + others):
         return class_named
     return [c for c in candidates if c in class_named or c in others]
+
+
+def _rows_sum_to_one(table: Any, columns: list[str]) -> bool:
+    """Whether the columns' complete rows (some at least) each sum to 1 within SUM_TOLERANCE."""
+    matrix = np.column_stack([to_numpy(_as_float(table[c])) for c in columns])
+    rows = matrix[np.isfinite(matrix).all(axis=1)]
+    return bool(rows.size) and bool((np.abs(rows.sum(axis=1) - 1.0) <= SUM_TOLERANCE).all())
 
 
 def _without_loose(roles: ColumnRoles, kinds: dict[str, str]) -> list[str]:
@@ -391,10 +392,10 @@ def _class_columns(name: str, roles: ColumnRoles, table: Any, columns: list[str]
             + ("holds probabilities: it may be a class" if len(others) == 1 else
                "hold probabilities: they may be classes") + " no label holds",
             "pass --prob-col once for each class's column, in the order of the classes: "
-            f"{' '.join(f'--prob-col {_flag(c)}' for c in [*columns, *others])} if "
+            f"{' '.join(f'--prob-col {flag_value(c)}' for c in [*columns, *others])} if "
             f"{', '.join(map(repr, others))} "
             + ("is a class" if len(others) == 1 else "are classes")
-            + f", else {' '.join(f'--prob-col {_flag(c)}' for c in columns)}")
+            + f", else {' '.join(f'--prob-col {flag_value(c)}' for c in columns)}")
     if not (sums_to_one or options.logits or options.renormalize or options.scores):
         listed = ", ".join(columns)
         if bool((matrix[rows] < 0).any()):
@@ -490,7 +491,7 @@ def score_beside_prediction(name: str, roles: ColumnRoles, table: Any,
     raise ClfdiagError(
         f"{name}: column {score!r} beside the predicted classes in {prediction!r} could be "
         f"the probability of {positive!r} or the confidence of the predicted class: {why}",
-        f"if it is the probability of {positive!r} pass --prob-col {_flag(score)}; if it is "
+        f"if it is the probability of {positive!r} pass --prob-col {flag_value(score)}; if it is "
         f"the confidence of the class in {prediction!r} pass --confidence-of-predicted")
 
 
@@ -537,7 +538,7 @@ def _many_classes(name: str, roles: ColumnRoles, classes: list[str],
             f"{name}: --confidence-of-predicted applies to two classes, but the labels hold "
             f"{len(classes)}: the other classes' probabilities cannot be recovered from the "
             "confidence of the predicted class",
-            f"pass --pred-col {_flag(prediction or '')} to evaluate the hard predictions, or "
+            f"pass --pred-col {flag_value(prediction or '')} to evaluate the hard predictions, or "
             "give one probability column per class (--prob-col, once per class)")
     if options.pred_col is not None:
         return replace(roles, scores=(), classes=())
@@ -545,7 +546,7 @@ def _many_classes(name: str, roles: ColumnRoles, classes: list[str],
         f"{name}: column {score!r} is one score column beside the predicted classes in "
         f"{prediction!r}, but the labels hold {len(classes)} classes: one column cannot be "
         "their probabilities (it may be the confidence of the predicted class)",
-        f"pass --pred-col {_flag(prediction or '')} to evaluate the hard predictions, or give "
+        f"pass --pred-col {flag_value(prediction or '')} to evaluate the hard predictions, or give "
         "one probability column per class (--prob-col, once per class)")
 
 
@@ -590,11 +591,6 @@ def percent_refusal(name: str, column: str, values: npt.NDArray[np.float64],
     return ClfdiagError(f"{name}: column {column!r} holds percentages (values up to {top}, "
                         "none below 0), not probabilities",
                         "pass --percent to divide it by 100" + more)
-
-
-def _flag(column: str) -> str:
-    """A column name as it must be typed after a flag (quoted when it has spaces)."""
-    return repr(column) if any(ch.isspace() for ch in column) or not column else column
 
 
 def read_columns(source: Source, columns: list[str], id_column: str | None) -> Any:

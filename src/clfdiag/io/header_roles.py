@@ -83,6 +83,11 @@ class ColumnRoles:
         return list(dict.fromkeys(c for c in wanted if c is not None))
 
 
+def flag_value(column: str) -> str:
+    """A column name as it must be typed after a flag (quoted when it has spaces)."""
+    return repr(column) if any(ch.isspace() for ch in column) or not column else column
+
+
 def detect_columns(
     name: str,
     header: tuple[str, ...],
@@ -110,7 +115,7 @@ def detect_columns(
         if not exact:
             parts = [p.strip() for p in wanted.split(",")]
             # ``--prob-col a,b,c`` where each is a column: the flag is repeated, not joined.
-            repeat = (" ".join(f"{flag} {p!r}" if " " in p else f"{flag} {p}" for p in parts)
+            repeat = (" ".join(f"{flag} {flag_value(p)}" for p in parts)
                       if flag == "--prob-col"
                       and len(parts) > 1 and all(name_key(p) in by_key for p in parts)
                       else None)
