@@ -87,13 +87,14 @@ def evaluate(
         check_slice_options(slices, preds.task, preds.score_kind, preds.weights)
     hard = preds.score_kind == "hard"
     cut, rule = decision_rule(preds, threshold)
+    decision = 0.5 if cut is None else cut
     if preds.score_kind == "scores":
         run = evaluate_scores_in_memory(preds, threshold=cut, bins=bins)
     else:
-        run = evaluate_in_memory(preds, threshold=0.5 if cut is None else cut,
+        run = evaluate_in_memory(preds, threshold=decision,
                                  min_confidence=min_confidence, top=0 if hard else top,
                                  bins=bins, target_risk=target_risk,
-                                 calibration_tests=None if hard or preds.proba.ndim != 2
+                                 calibration_tests=None if hard
                                  else _calibration_test_settings(hl_groups, hl_method))
     notes = []
     if preds.logits is not None and isinstance(threshold, (int, float)):
@@ -105,19 +106,17 @@ def evaluate(
 
         if group_values is None or len(group_values) != len(slices.by):
             raise ValueError("give one array of group values per --by column")
-        decision = 0.5 if cut is None else cut
         run = replace(run, slices=Slices(
             slices, tuple(slices_in_memory(preds, group_values, slices, cut, bins)),
             fairness_in_memory(preds, group_values, slices, decision)))
     tests: Any = None
     if preds.score_kind not in ("hard", "scores"):
         tests = (run.evaluation.class_calibration_tests if preds.proba.ndim == 2
-                 else _calibration_tests(preds, run.evaluation.positive_ranking, hl_groups,
-                                         hl_method))
+                 else run.evaluation.calibration_tests)
     return evaluate_report(run, bins=bins, threshold_rule=rule, notes=notes, arrays=preds,
                            bootstrap=bootstrap, seed=seed, calibration_tests=tests,
-                           likely_label_issues=_likely_label_issues(
-                               preds, 0.5 if cut is None else cut, min_confidence))
+                           likely_label_issues=_likely_label_issues(preds, decision,
+                                                                    min_confidence))
 
 
 def _likely_label_issues(preds: Predictions, threshold: float,
@@ -142,20 +141,6 @@ def _calibration_test_settings(hl_groups: int, hl_method: str) -> Any:
 
     check_hl_options(hl_groups, hl_method)
     return CalibrationTestSettings(hl_groups, next(m for m in HL_METHODS if m == hl_method))
-
-
-def _calibration_tests(preds: Predictions, ranking: Any, hl_groups: int,
-                       hl_method: str) -> Any:
-    """The calibration tests of an in-memory evaluation, sharing its ranking.
-
-    Multiclass evaluations compute theirs with their class rankings
-    (``Evaluation.class_calibration_tests``); this is binary.
-    """
-    from clfdiag.core.calibration_tests import calibration_tests
-
-    settings = _calibration_test_settings(hl_groups, hl_method)
-    return calibration_tests(preds.y, preds.proba, weights=preds.weights, ranking=ranking,
-                             hl_groups=settings.hl_groups, hl_method=settings.hl_method)
 
 
 def check_hl_options(hl_groups: int, hl_method: str) -> None:

@@ -16,6 +16,7 @@ import numpy.typing as npt
 from clfdiag.core import confusion as cmx
 from clfdiag.core.accumulators import ClassificationSums, ScoreHistogram
 from clfdiag.core.calibration import Calibration, calibration_from_sums
+from clfdiag.core.concurrency import alongside
 from clfdiag.core.evaluation_state import (
     EvaluationSettings,
     EvaluationState,
@@ -108,6 +109,9 @@ class Evaluation:
     class_calibration_tests: tuple[CalibrationTests, ...] | None = None
     """Multiclass, ranked exactly, when asked for: each class's calibration tests
     (one-vs-rest), computed from the ranking that gives the class's AUC."""
+    calibration_tests: CalibrationTests | None = None
+    """Binary, ranked exactly, when asked for: the calibration tests of the positive-class
+    probability, computed from the ranking that gives the AUC."""
 
 
 UNWEIGHTED_ONLY = ("{what} is undefined with sample weights: its variance needs a number of "
@@ -160,8 +164,8 @@ def evaluate_predictions(
     that many copies of it.
     ``target_risk`` is that of ``selective.coverage_at_risk`` (None: half the error rate).
     ``details=False`` leaves out what only a report of one model shows (see :func:`finish`).
-    ``calibration_tests`` (multiclass): also each class's calibration tests, with these
-    settings, from the rankings of its AUC (see :func:`finish`).
+    ``calibration_tests``: also the calibration tests, with these settings, from the
+    rankings of the AUCs (see :func:`finish`).
 
     Examples
     --------
@@ -197,16 +201,13 @@ def evaluate_predictions(
         state.update(y, proba)
         return finish(state, target_risk=target_risk, details=details,
                       calibration_tests=calibration_tests)
-    # The sums and the sort are independent, and numpy releases the GIL: on a
-    # multi-core machine they overlap.
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(state.sums.update, y, proba)
+    # The sums and the sort are independent: on a multi-core machine they overlap.
+    with alongside(lambda: state.sums.update(y, proba)) as summed:
         state.scores.update(y, proba)
         state.scores.positive_ranking()
-        pending.result()
-    return finish(state, target_risk=target_risk, details=details)
+        summed()
+    return finish(state, target_risk=target_risk, details=details,
+                  calibration_tests=calibration_tests)
 
 
 CLASS_CURVE_POINTS = 101
@@ -257,9 +258,10 @@ def finish(state: EvaluationState | ClassificationSums,
     ``details=False`` leaves out the selective section and the binary intervals
     (``accuracy_ci``, ``roc_auc_ci``): a comparison of two models reports neither,
     and they cost a sort of the confidences and a pass over the ranking.
-    ``calibration_tests`` (multiclass, ranked exactly): each class's calibration tests
-    with these settings, computed while that class's full ranking is at hand (the
-    evaluation keeps only a sample of each), so that they need no sort of their own.
+    ``calibration_tests`` (ranked exactly): the calibration tests with these settings,
+    from the rankings of the AUCs, so that they need no sort of their own. Binary: those
+    of the positive-class probability. Multiclass: each class's, computed while that
+    class's full ranking is at hand (the evaluation keeps only a sample of each).
     """
     if isinstance(state, ClassificationSums):
         scores: ExactScores | HistogramScores
@@ -281,7 +283,8 @@ def finish(state: EvaluationState | ClassificationSums,
         if details:
             ev = _with_selective(ev, scores, sums.threshold, target_risk)
         if isinstance(scores, ExactScores):
-            ev = replace(ev, positive_ranking=scores.positive_ranking())
+            ev = replace(ev, positive_ranking=scores.positive_ranking(),
+                         calibration_tests=_binary_calibration_tests(scores, calibration_tests))
         return ev
     summaries, tests = _class_summaries(scores, calibration_tests)
     ev = _finish_multiclass(sums, summaries, scores.auc_error_bound())
@@ -299,6 +302,19 @@ def finish(state: EvaluationState | ClassificationSums,
     predicted = proba.argmax(axis=1)
     return replace(ev, selective=selective(proba[np.arange(proba.shape[0]), predicted],
                                            predicted == y, target_risk=target_risk))
+
+
+def _binary_calibration_tests(scores: ExactScores, settings: CalibrationTestSettings | None,
+                              ) -> CalibrationTests | None:
+    """The positive-class probability's calibration tests, from its ranking; None if not asked."""
+    if settings is None:
+        return None
+    from clfdiag.core.calibration_tests import calibration_tests
+
+    y, p = scores.examples()
+    return calibration_tests(y, p, ranking=scores.positive_ranking(),
+                             weights=scores.joined_weights() if scores.settings.weighted else None,
+                             hl_groups=settings.hl_groups, hl_method=settings.hl_method)
 
 
 def _class_summaries(scores: ExactScores | HistogramScores,

@@ -15,8 +15,8 @@ def evaluate_in_memory(preds: Predictions, *, threshold: float = 0.5,
                        ) -> EvaluationRun:
     """The evaluation of predictions held in memory.
 
-    ``calibration_tests`` (multiclass): also each class's calibration tests, from the
-    rankings the evaluation sorts for the classes' AUCs.
+    ``calibration_tests``: also the calibration tests (binary) or each class's
+    (multiclass), from the rankings the evaluation sorts for the AUCs.
     """
     ev = evaluate_predictions(preds.y, preds.proba, threshold=threshold,
                               min_confidence=min_confidence, top=top, n_bins=bins,

@@ -31,8 +31,10 @@ from pathlib import Path
 from typing import Any
 
 from clfdiag.errors import ClfdiagError
-from clfdiag.io.source import UTF16_BOMS, not_utf8
+from clfdiag.io.source import UTF16_BOMS, csv_field_limit, not_utf8
 
+LOG_FIELD_LIMIT = 131_072
+"""The longest field of a training log, in characters (Python's csv module's default)."""
 LOSS_NAMES = ("val_loss", "validation_loss", "valid_loss", "eval_loss", "val_nll", "test_loss")
 ACC_NAMES = ("val_accuracy", "val_acc", "validation_accuracy", "valid_accuracy", "valid_acc",
              "eval_accuracy", "eval_acc", "val_categorical_accuracy", "val_binary_accuracy",
@@ -194,13 +196,14 @@ def _csv_rows(path: str, text: str) -> list[list[str]]:
     rows: list[list[str]] = []
     start = 1  # the line where the row being read begins
     try:
-        for row in reader:
-            rows.append(row)
-            start = reader.line_num + 1
+        with csv_field_limit(LOG_FIELD_LIMIT):
+            for row in reader:
+                rows.append(row)
+                start = reader.line_num + 1
     except csv.Error as exc:
         if "field limit" in str(exc):
             raise ClfdiagError(f"{path}: line {start}: a field longer than "
-                               f"{csv.field_size_limit():,} characters",
+                               f"{LOG_FIELD_LIMIT:,} characters",
                                "not a training log: pass the CSV written by the "
                                "logger") from None
         raise ClfdiagError(f"{path}: line {start}: not valid CSV ({exc})") from None

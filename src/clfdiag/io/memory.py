@@ -36,6 +36,7 @@ def _libc_function(name: str) -> Any:
 
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
+M_ARENA_MAX = -8
 LARGEST_INT = 2**31 - 1
 
 
@@ -55,4 +56,7 @@ def reuse_freed_memory() -> None:
     if mallopt is not None:
         mallopt(M_MMAP_THRESHOLD, LARGEST_INT)
         mallopt(M_TRIM_THRESHOLD, LARGEST_INT)
+        # One arena for every thread: another thread's arena is made of heaps of
+        # 64 MiB at most, so its large blocks would be mapped afresh each time.
+        mallopt(M_ARENA_MAX, 1)
 

@@ -25,7 +25,7 @@ import stat
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import IO, Any
 
@@ -52,6 +52,20 @@ DELIMITERS = (",", "\t", ";", "|")
 DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d*,\d+(?:[eE][+-]?\d+)?\s*$")
 DECIMAL_POINT = re.compile(r"^\s*[+-]?\d*\.\d+(?:[eE][+-]?\d+)?\s*$")
 
+
+
+@contextlib.contextmanager
+def csv_field_limit(limit: int) -> Iterator[None]:
+    """Python's csv module reading fields of up to ``limit`` characters, then as before.
+
+    The limit is the process's: set for good, it would change what every later
+    reader of CSV in the process accepts.
+    """
+    before = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(before)
 
 @dataclass(frozen=True)
 class Source:
