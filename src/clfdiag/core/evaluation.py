@@ -16,7 +16,7 @@ import numpy.typing as npt
 from clfdiag.core import confusion as cmx
 from clfdiag.core.accumulators import ClassificationSums, ScoreHistogram
 from clfdiag.core.calibration import Calibration, calibration_from_sums
-from clfdiag.core.concurrency import alongside
+from clfdiag.core.concurrency import alongside, each
 from clfdiag.core.evaluation_state import (
     EvaluationSettings,
     EvaluationState,
@@ -321,19 +321,29 @@ def _class_summaries(scores: ExactScores | HistogramScores,
                      settings: CalibrationTestSettings | None,
                      ) -> tuple[list[ClassRanking | WeightedClassRanking],
                                 tuple[CalibrationTests, ...] | None]:
-    """Each class's summarised ranking, and its calibration tests when asked (exact only)."""
-    if settings is None or not isinstance(scores, ExactScores):
+    """Each class's summarised ranking, and its calibration tests when asked (exact only).
+
+    Exact rankings are sorted class by class on two threads: each class's sort and
+    tests are independent of the others', and hold one class's arrays at a time.
+    """
+    if not isinstance(scores, ExactScores):
         return [_summarise(r) for r in scores.class_rankings()], None
     from clfdiag.core.calibration_tests import class_calibration_tests
 
     y, proba = scores.examples()
     weights = scores.joined_weights() if scores.settings.weighted else None
-    summaries, tests = [], []
-    for c, ranking in enumerate(scores.class_rankings()):
-        tests.append(class_calibration_tests(y, proba, c, ranking, weights=weights,
-                                             settings=settings))
-        summaries.append(_summarise(ranking))
-    return summaries, tuple(tests)
+
+    def one_class(c: int) -> tuple[ClassRanking | WeightedClassRanking, CalibrationTests | None]:
+        ranking = scores.class_ranking(c)
+        tests = None if settings is None else class_calibration_tests(
+            y, proba, c, ranking, weights=weights, settings=settings)
+        return _summarise(ranking), tests
+
+    classes = each(one_class, scores.settings.n_classes)
+    summaries = [summary for summary, _ in classes]
+    if settings is None:
+        return summaries, None
+    return summaries, tuple(t for _, t in classes if t is not None)
 
 
 UNWEIGHTED_SELECTIVE = ("selective prediction (risk-coverage) is not weighted by sample "

@@ -78,7 +78,11 @@ class ExactScores(Accumulator[ScoreLayout]):
             layout = self.settings
             shape = (0, layout.n_classes) if layout.columns else (0,)
             return np.zeros(0, np.int64), np.zeros(shape)
-        return np.concatenate(self.labels), np.concatenate(self.scores)
+        # Joined once: the batches give way to their concatenation.
+        self.labels, self.scores = [np.concatenate(self.labels)], [np.concatenate(self.scores)]
+        if self.weights:
+            self.weights = [np.concatenate(self.weights)]
+        return self.labels[0], self.scores[0]
 
     def examples(self) -> tuple[npt.NDArray[np.integer], FloatArray]:
         """The class indices and scores of every example added, in order."""
@@ -120,11 +124,14 @@ class ExactScores(Accumulator[ScoreLayout]):
 
     def class_rankings(self) -> Iterator[BinaryRanking | WeightedRanking]:
         """Multiclass: each class's exact one-vs-rest ranking, one at a time."""
+        return (self.class_ranking(c) for c in range(self.settings.n_classes))
+
+    def class_ranking(self, c: int) -> BinaryRanking | WeightedRanking:
+        """Multiclass: class ``c``'s exact one-vs-rest ranking."""
         y, proba = self._joined()
-        weights = self.joined_weights() if self.settings.weighted else None
-        for c in range(self.settings.n_classes):
-            yield (rank_binary(y == c, proba[:, c]) if weights is None
-                   else rank_weighted(y == c, proba[:, c], weights))
+        if self.settings.weighted:
+            return rank_weighted(y == c, proba[:, c], self.joined_weights())
+        return rank_binary(y == c, proba[:, c])
 
     def auc_error_bound(self) -> float | None:
         """None: exact rankings have no error."""
