@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-PIECES_MIN_BYTES = 1 << 26
-"""Files below 64 MiB are read in one piece: a second parser would save little."""
+PIECES_MIN_BYTES = 1 << 22
+"""Files below 4 MiB are read in one piece: a second parser would save less than it costs."""
 MAX_PIECES = 8
 
 
