@@ -38,7 +38,7 @@ def each(work: Callable[[int], T], count: int) -> list[T]:
     For independent parts whose numpy loops release the GIL (one class's ranking
     and tests each); on one core, or for one part, simply in turn.
     """
-    workers = min(EACH_WORKERS, count, _cores())
+    workers = min(EACH_WORKERS, count, cores())
     if workers < 2:
         return [work(i) for i in range(count)]
     from concurrent.futures import ThreadPoolExecutor
@@ -47,7 +47,7 @@ def each(work: Callable[[int], T], count: int) -> list[T]:
         return list(pool.map(work, range(count)))
 
 
-def _cores() -> int:
+def cores() -> int:
     """The cores this process may run on."""
     try:
         return len(os.sched_getaffinity(0))

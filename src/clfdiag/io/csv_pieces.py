@@ -93,11 +93,9 @@ def pieces_of(path: str, count: int) -> list[Piece]:
 
 def parser_threads() -> int:
     """The cores this process may run on, at most :data:`MAX_PIECES`."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on every platform
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_PIECES))
+    from clfdiag.core.concurrency import cores
+
+    return max(1, min(cores(), MAX_PIECES))
 
 
 def header_as_parsed(path: str, header: tuple[str, ...], delimiter: str) -> bool:
