@@ -98,4 +98,65 @@ def test_a_header_cell_beyond_the_csv_modules_limit_is_read_whole(tmp_path):
     name = "p" * 200_000
     path = tmp_path / "wide.csv"
     path.write_text(f"label,{name}\n1,0.9\n0,0.2\n")
-    assert not csv_pieces.header_as_parsed(str(path), ("label", name), ",")
+    assert csv_pieces.plain_header(str(path), ("label", name), ",", ord('"')) is None
+
+
+def rows_around_a_cut(before: str, after: str, filler: int = 3000) -> str:
+    """A file whose two-piece cut falls between the lines ``before`` and ``after``.
+
+    The quotes come after :data:`csv_pieces.HEAD_BYTES`, so that only the pieces see them.
+    """
+    prefix = "label,prob,text\n" + "".join(f"{i % 2},0.{i % 9 + 1},review {i} was fine\n"
+                                            for i in range(filler))
+    assert len(prefix) > csv_pieces.HEAD_BYTES
+    middle = "".join((before, "\n", after, "\n"))
+    # The file's size is twice the start of `before`, plus 2: its middle byte lies in `before`.
+    rest = 2 * len(prefix) + 2 - len(prefix) - len(middle)
+    rows = "".join(f"{i % 2},0.5,more {i}\n" for i in range(rest // 16))
+    last = rest - len(rows)
+    assert last >= 8
+    return prefix + middle + rows + "1,0.5," + "x" * (last - 7) + "\n"
+
+
+@pytest.mark.parametrize(("before", "after"), [
+    # A quoted value spanning the cut: the second line has the row's field count.
+    ('1,0.9,"Summary table:', '0,0.2,see above"'),
+    # A quote never closed: the whole read refuses the file, naming the line.
+    ('1,0.9,"opening never closed', "0,0.2,plain"),
+])
+def test_a_quote_in_the_rows_sends_the_file_to_the_whole_read(tmp_path, monkeypatch, before,
+                                                               after):
+    path = tmp_path / "quoted.csv"
+    path.write_text(rows_around_a_cut(before, after))
+    monkeypatch.setattr(csv_pieces, "PIECES_MIN_BYTES", 0)
+    text = path.read_bytes()
+    cut = csv_pieces.pieces_of(str(path), 2)[1].start
+    assert text[:cut].endswith((before + "\n").encode())
+    assert read(str(path), 2) == read(str(path), 1)
+    assert csv_pieces.read_in_pieces(str(path), ("label", "prob", "text"), ",", *arrow_options(
+        ("label", "prob"))) is None
+
+
+def arrow_options(columns: tuple[str, ...]) -> tuple[object, object, object]:
+    import pyarrow.csv as pacsv
+
+    return (pacsv.ParseOptions(), pacsv.ConvertOptions(include_columns=list(columns)),
+            pacsv.ReadOptions(block_size=1 << 16))
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=csv_texts(), pieces=st.integers(2, 5), quote_at=st.floats(0, 1))
+def test_no_file_with_a_quote_in_its_rows_is_read_in_pieces(tmp_path_factory, text, pieces,
+                                                            quote_at):
+    # A quote anywhere after the header line, beyond the head that is looked at first.
+    header, _, rows = text.partition("\n")
+    rows = "0,0.5,x\n" * (csv_pieces.HEAD_BYTES // 8) + rows
+    at = int(quote_at * len(rows))
+    rows = rows[:at] + '"' + rows[at:]
+    path = tmp_path_factory.mktemp("quoted") / "q.csv"
+    path.write_bytes(f"{header}\n{rows}".encode())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(csv_pieces, "PIECES_MIN_BYTES", 0)
+        patch.setattr(csv_pieces, "parser_threads", lambda: pieces)
+        assert csv_pieces.read_in_pieces(str(path), ("id", "label", "prob"), ",",
+                                         *arrow_options(("label", "prob"))) is None
