@@ -38,7 +38,17 @@ def _on_unraisable(unraisable: Any) -> None:
     if isinstance(unraisable.exc_value, SystemExit) and \
             unraisable.exc_value.code == EXIT_INTERRUPTED:
         os._exit(EXIT_INTERRUPTED)
+    if isinstance(unraisable.exc_value, UnicodeDecodeError) and _from_row_handler(unraisable):
+        # Arrow decodes a row of the wrong width before handing it to the handler; a row
+        # that is not UTF-8 fails there, the parse then fails, and the error names the byte.
+        return
     sys.__unraisablehook__(unraisable)
+
+
+def _from_row_handler(unraisable: Any) -> bool:
+    """Whether Arrow was calling the CSV reader's handler of rows of the wrong width."""
+    tables = sys.modules.get("clfdiag.io.tables")
+    return tables is not None and unraisable.object is tables.skip_space_only_row
 
 
 def main() -> None:

@@ -160,3 +160,19 @@ def test_no_file_with_a_quote_in_its_rows_is_read_in_pieces(tmp_path_factory, te
         patch.setattr(csv_pieces, "parser_threads", lambda: pieces)
         assert csv_pieces.read_in_pieces(str(path), ("id", "label", "prob"), ",",
                                          *arrow_options(("label", "prob"))) is None
+
+
+def test_a_too_wide_row_that_is_not_utf8_is_refused_without_an_ignored_exception(
+        tmp_path):
+    import subprocess
+    import sys
+
+    # Beyond the head the sniffer reads, so that Arrow meets the byte first.
+    rows = "".join(f"{i},{i % 2},0.{i % 9 + 1}\n" for i in range(20_000))
+    path = tmp_path / "latin.csv"
+    path.write_bytes(("id,label,prob\n" + rows).encode() + b"zz,1,0.5,\xff\n" + rows.encode())
+    done = subprocess.run([sys.executable, "-m", "clfdiag", "evaluate", str(path)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert "malformed CSV: row 20001 (line 20002): 4 fields where the header has 3" in done.stderr
+    assert "Exception ignored" not in done.stderr
