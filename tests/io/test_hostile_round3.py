@@ -400,3 +400,19 @@ def test_float32_overshoot_is_named_with_where_to_clip(tmp_path, mode):
     assert "float32 rounding" in result.stderr
     assert "numpy.clip(p, 0, 1)" in result.stderr
     assert "--scores" not in result.stderr
+
+
+def test_predicted_classes_whose_one_hot_matrix_would_not_fit_are_refused(tmp_path,
+                                                                           monkeypatch):
+    # A column of probabilities taken for predicted classes: each value its own class.
+    from clfdiag.io import predictions
+
+    path = tmp_path / "hard.csv"
+    path.write_text("label,pred\n" + "".join(f"{i % 2},0.{i:04d}1\n" for i in range(300)))
+    monkeypatch.setattr(predictions, "available_memory", lambda: 1 << 20)
+    result = CliRunner().invoke(app, ["evaluate", str(path), "--pred-col", "pred"])
+    assert result.exit_code == 2, result.output
+    assert "holds 302 classes" in result.output
+    assert "--prob-col pred" in result.output
+    monkeypatch.setattr(predictions, "available_memory", lambda: 1 << 40)
+    assert CliRunner().invoke(app, ["evaluate", str(path), "--pred-col", "pred"]).exit_code == 0

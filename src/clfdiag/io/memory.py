@@ -9,6 +9,7 @@ array that follows.
 
 from __future__ import annotations
 
+import os
 import sys
 from functools import cache
 from typing import Any
@@ -60,3 +61,35 @@ def reuse_freed_memory() -> None:
         # 64 MiB at most, so its large blocks would be mapped afresh each time.
         mallopt(M_ARENA_MAX, 1)
 
+
+def available_memory() -> int:
+    """Bytes of memory available to this process.
+
+    Linux ``MemAvailable`` (else the total), and no more than what an address
+    space limit (``ulimit -v``) leaves.
+    """
+    import resource
+
+    limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if limit != resource.RLIM_INFINITY:
+        return max(0, limit - _address_space())
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+
+
+def _address_space() -> int:
+    """Bytes of address space this process uses now (Linux ``VmSize``)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0

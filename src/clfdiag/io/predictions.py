@@ -42,7 +42,7 @@ from clfdiag.io.labels import (
     declared_classes,
     one_value_error,
 )
-from clfdiag.io.memory import release_freed_memory
+from clfdiag.io.memory import available_memory, release_freed_memory
 from clfdiag.io.multilabel import (
     ClassColumns,
     hand_over_multilabel,
@@ -552,6 +552,27 @@ def _class_side(value: str, negative: str, positive: str) -> int:
     return -1
 
 
+ONE_HOT_COPIES = 4
+"""Matrices of a one-hot evaluation's size held at once, at most (the matrix, its checks)."""
+
+
+def _check_one_hot_memory(name: str, column: str | None, rows: int, classes: int) -> None:
+    """Refuse (exit 2) predicted classes whose one-hot matrix would not fit in memory.
+
+    A column of numbers taken for predicted classes (each distinct value one class)
+    would otherwise ask for rows x values float64 at once and fail with no message.
+    """
+    need = rows * classes * 8 * ONE_HOT_COPIES
+    if need <= available_memory():
+        return
+    raise ClfdiagError(
+        f"{name}: column {column!r}, read as predicted classes, holds {classes:,} classes; "
+        f"one probability column per class for {rows:,} rows needs about "
+        f"{need / 2**30:.1f} GiB, more than the memory available",
+        f"if the column holds probabilities of the positive class, name it with --prob-col "
+        f"{column}; predicted classes this many need a machine with more memory")
+
+
 def _one_hot(name: str, predicted: _LabelCodes, labels: list[str], positive: str | None,
              column: str | None = None, declared: bool = False
              ) -> tuple[npt.NDArray[np.float64], tuple[str, ...]]:
@@ -579,6 +600,7 @@ def _one_hot(name: str, predicted: _LabelCodes, labels: list[str], positive: str
     cls = code_to_class[predicted.codes]
     cls[predicted.missing] = -1
     k = max(len(names), 2)
+    _check_one_hot_memory(name, column, len(cls), k)
     out = np.zeros((len(cls), k), dtype=np.float64)
     out[np.arange(len(cls)), np.maximum(cls, 0)] = 1.0
     out[cls < 0] = np.nan

@@ -15,6 +15,7 @@ from dataclasses import replace
 from clfdiag.errors import ClfdiagError
 from clfdiag.io.header_roles import ColumnRoles, detect_columns
 from clfdiag.io.labels import binary_classes, one_value_error
+from clfdiag.io.memory import available_memory
 from clfdiag.io.predictions import ReadOptions, predictions_from_table
 from clfdiag.io.source import MAGIC, open_source, readable_path
 from clfdiag.io.tables import iter_tables, table_header
@@ -61,38 +62,6 @@ def _decompressed_size(path: str, budget: float) -> int:
         return 0
     return total
 
-
-def available_memory() -> int:
-    """Bytes of memory available to this process.
-
-    Linux ``MemAvailable`` (else the total), and no more than what an address
-    space limit (``ulimit -v``) leaves.
-    """
-    import resource
-
-    limit, _ = resource.getrlimit(resource.RLIMIT_AS)
-    if limit != resource.RLIM_INFINITY:
-        return max(0, limit - _address_space())
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
-
-
-def _address_space() -> int:
-    """Bytes of address space this process uses now (Linux ``VmSize``)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmSize:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
 
 
 def stream_predictions(path: str, options: ReadOptions | None = None,
