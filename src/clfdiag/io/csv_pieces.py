@@ -200,7 +200,7 @@ def read_in_pieces(path: str, header: tuple[str, ...], delimiter: str, parse_opt
         with ThreadPoolExecutor(len(pieces) - 1) as pool:
             later = [pool.submit(parse, k) for k in range(1, len(pieces))]
             tables = [parse(0)] + [pending.result() for pending in later]
-    except (pa.ArrowInvalid, QuotedValue, Abandoned):
+    except (pa.ArrowException, QuotedValue, Abandoned):
         return None
     finally:
         for stream in streams:

@@ -563,7 +563,7 @@ def _check_one_hot_memory(name: str, column: str | None, rows: int, classes: int
     would otherwise ask for rows x values float64 at once and fail with no message.
     """
     need = rows * classes * 8 * ONE_HOT_COPIES
-    if need <= available_memory():
+    if classes <= 2 or need <= available_memory():
         return
     raise ClfdiagError(
         f"{name}: column {column!r}, read as predicted classes, holds {classes:,} classes; "

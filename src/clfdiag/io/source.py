@@ -53,7 +53,6 @@ DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d*,\d+(?:[eE][+-]?\d+)?\s*$")
 DECIMAL_POINT = re.compile(r"^\s*[+-]?\d*\.\d+(?:[eE][+-]?\d+)?\s*$")
 
 
-
 @contextlib.contextmanager
 def csv_field_limit(limit: int) -> Iterator[None]:
     """Python's csv module reading fields of up to ``limit`` characters, then as before.
@@ -66,6 +65,7 @@ def csv_field_limit(limit: int) -> Iterator[None]:
         yield
     finally:
         csv.field_size_limit(before)
+
 
 @dataclass(frozen=True)
 class Source:

@@ -63,7 +63,6 @@ def _decompressed_size(path: str, budget: float) -> int:
     return total
 
 
-
 def stream_predictions(path: str, options: ReadOptions | None = None,
                        batch_bytes: int = BATCH_BYTES) -> Iterator[Predictions]:
     """Yield the file's predictions batch by batch; rows and ids refer to the whole file.
