@@ -199,7 +199,8 @@ def test_a_real_local_cluster_with_two_worker_processes(tmp_path):
     df.to_parquet(whole_file, index=False)
     memory = json.loads(run("evaluate", str(whole_file), "-f", "json").stdout)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
+                      dashboard_address=None,
+                      scheduler_kwargs={"dashboard_address": ":0"}) as cluster:
         assert len(cluster.workers) == 2
         result = run("evaluate", directory, "--engine", "dask", "--scheduler",
                      cluster.scheduler_address, "-f", "json", "--by", "site")

@@ -294,8 +294,11 @@ def _on_cluster(parts: list[str], options: ReadOptions, settings: StreamSettings
         with client:
             return run(client)
     workers = max(1, min(os.cpu_count() or 1, len(parts)))
+    # No dashboard, and the scheduler's HTTP routes on a free port: on 8787 (the default)
+    # another cluster on the machine would make this one warn or, with warnings as errors, fail.
     with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
+                                  dashboard_address=None,
+                                  scheduler_kwargs={"dashboard_address": ":0"}) as cluster, \
             distributed.Client(cluster) as client:
         return run(client)
 
