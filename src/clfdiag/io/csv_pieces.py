@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -104,8 +105,6 @@ def pieces_of(path: str, count: int) -> list[Piece]:
 
     Fewer when cuts coincide (a line longer than a piece); one for a small file.
     """
-    import os
-
     size = os.path.getsize(path)
     if count < 2 or size < PIECES_MIN_BYTES:
         return [Piece(0, size)]

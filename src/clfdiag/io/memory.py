@@ -72,24 +72,20 @@ def available_memory() -> int:
 
     limit, _ = resource.getrlimit(resource.RLIMIT_AS)
     if limit != resource.RLIM_INFINITY:
-        return max(0, limit - _address_space())
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
+        return max(0, limit - (_proc_bytes("/proc/self/status", "VmSize") or 0))
+    available = _proc_bytes("/proc/meminfo", "MemAvailable")
+    if available is not None:
+        return available
     return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
 
 
-def _address_space() -> int:
-    """Bytes of address space this process uses now (Linux ``VmSize``)."""
+def _proc_bytes(path: str, key: str) -> int | None:
+    """The ``key:  N kB`` line of a Linux ``/proc`` file, in bytes; None where there is none."""
     try:
-        with open("/proc/self/status") as f:
+        with open(path) as f:
             for line in f:
-                if line.startswith("VmSize:"):
+                if line.startswith(key + ":"):
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
-    return 0
+    return None
