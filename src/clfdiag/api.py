@@ -88,6 +88,9 @@ def evaluate(
     hard = preds.score_kind == "hard"
     cut, rule = decision_rule(preds, threshold)
     decision = 0.5 if cut is None else cut
+    # Before the evaluation: its arrays (a few of n) are then freed before the scores are
+    # ranked, instead of adding to the ranking's at the peak.
+    likely_label_issues = _likely_label_issues(preds, decision, min_confidence)
     if preds.score_kind == "scores":
         run = evaluate_scores_in_memory(preds, threshold=cut, bins=bins)
     else:
@@ -115,8 +118,7 @@ def evaluate(
                  else run.evaluation.calibration_tests)
     return evaluate_report(run, bins=bins, threshold_rule=rule, notes=notes, arrays=preds,
                            bootstrap=bootstrap, seed=seed, calibration_tests=tests,
-                           likely_label_issues=_likely_label_issues(preds, decision,
-                                                                    min_confidence))
+                           likely_label_issues=likely_label_issues)
 
 
 def _likely_label_issues(preds: Predictions, threshold: float,

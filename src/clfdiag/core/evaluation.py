@@ -36,7 +36,7 @@ from clfdiag.core.ranking import (
     roc_curve,
     sample,
 )
-from clfdiag.core.selective import Selective, selective, selective_from_ranking
+from clfdiag.core.selective import Selective, selective
 
 if TYPE_CHECKING:
     from clfdiag.core.calibration_tests import CalibrationTests, CalibrationTestSettings
@@ -354,8 +354,7 @@ def _with_selective(ev: Evaluation, scores: ExactScores | HistogramScores, thres
                     target_risk: float | None) -> Evaluation:
     if ev.weight_sum is not None:
         return replace(ev, notes=(*ev.notes, UNWEIGHTED_SELECTIVE))
-    confidence = scores.top_label_ranking(threshold)
-    return replace(ev, selective=selective_from_ranking(confidence, target_risk=target_risk))
+    return replace(ev, selective=scores.selective(threshold, target_risk))
 
 
 def _total(sums: ClassificationSums) -> float:

@@ -27,7 +27,12 @@ from clfdiag.core.ranking import (
     ranking_from_counts,
     weighted_ranking_from_sums,
 )
-from clfdiag.core.selective import top_label_ranking
+from clfdiag.core.selective import (
+    Selective,
+    selective_from_ranking,
+    top_label_ranking,
+    top_label_selective,
+)
 from clfdiag.core.state import Accumulator, merged, state
 
 FloatArray = npt.NDArray[np.float64]
@@ -98,9 +103,32 @@ class ExactScores(Accumulator[ScoreLayout]):
         confidences. Scores outside [0, 1] (which have no top-label confidence) and
         weighted rankings take that sort instead.
         """
+        positive = self._probability_ranking()
+        if positive is not None:
+            return top_label_ranking(positive, threshold)
+        return self._sorted_top_label_ranking(threshold)
+
+    def selective(self, threshold: float, target_risk: float | None) -> Selective:
+        """Binary: the risk-coverage analysis of the top-label confidence.
+
+        From the ranking of ``p`` a slice at a time
+        (:func:`~clfdiag.core.selective.top_label_selective`), so that the
+        confidences' ranking is never held whole; else as :meth:`top_label_ranking`.
+        """
+        positive = self._probability_ranking()
+        if positive is not None:
+            return top_label_selective(positive, threshold, target_risk=target_risk)
+        return selective_from_ranking(self._sorted_top_label_ranking(threshold),
+                                      target_risk=target_risk)
+
+    def _probability_ranking(self) -> BinaryRanking | None:
+        """The positive-class ranking when it is unweighted and of scores in [0, 1]."""
         positive = self.positive_ranking() if self.labels else None
         if isinstance(positive, BinaryRanking) and _probabilities(positive.thresholds):
-            return top_label_ranking(positive, threshold)
+            return positive
+        return None
+
+    def _sorted_top_label_ranking(self, threshold: float) -> BinaryRanking:
         y, p = self._joined()
         predicted = p >= threshold
         confidence = np.where(predicted, p, 1.0 - p)
@@ -191,6 +219,10 @@ class HistogramScores(Accumulator[ScoreLayout]):
         assert isinstance(positive, BinaryRanking), "selective prediction is not weighted"
         return top_label_ranking(positive, threshold,
                                  below=np.ascontiguousarray(mirrored))
+
+    def selective(self, threshold: float, target_risk: float | None) -> Selective:
+        """Binary: the risk-coverage analysis of the top-label confidence, one group per bin."""
+        return selective_from_ranking(self.top_label_ranking(threshold), target_risk=target_risk)
 
     def class_rankings(self) -> Iterator[BinaryRanking | WeightedRanking]:
         """Multiclass: each class's one-vs-rest ranking from its histogram."""

@@ -325,14 +325,20 @@ def sample(r: BinaryRanking | WeightedRanking, points: int) -> BinaryRanking | W
     Each kept threshold is an exact point of the curves; the ones between are
     left out, which is all a plot or a report needs from a curve of 10^7 points.
     """
-    g = r.thresholds.shape[0]
-    if g <= points:
+    idx = sample_indices(r.thresholds.shape[0], points)
+    if idx is None:
         return r
-    idx = np.unique(np.linspace(0, g - 1, points).round().astype(np.int64))
     if isinstance(r, WeightedRanking):
         return WeightedRanking(r.thresholds[idx], r.tps[idx], r.fps[idx], r.positives,
                                r.negatives)
     return BinaryRanking(r.thresholds[idx], r.tps[idx], r.fps[idx], r.positives, r.negatives)
+
+
+def sample_indices(groups: int, points: int) -> IntArray | None:
+    """The groups :func:`sample` keeps, ascending; None when it keeps them all."""
+    if groups <= points:
+        return None
+    return np.unique(np.linspace(0, groups - 1, points).round().astype(np.int64))
 
 
 def groups_at_or_above(r: BinaryRanking, threshold: float) -> int:
@@ -417,10 +423,43 @@ def roc_auc(r: BinaryRanking | WeightedRanking) -> float | None:
         for tps, fps, tps_before, fps_before in _chunks(r):
             area += float(np.dot(fps - fps_before, tps_before + tps))
         return area / (2 * r.positives) / r.negatives
-    twice_area = 0
-    for tps, fps, tps_before, fps_before in _chunks(r):
-        twice_area += int(np.dot(fps - fps_before, tps_before + tps))
-    return twice_area / (2 * r.positives * r.negatives)
+    exact = RocArea()
+    for start in range(0, r.tps.shape[0], CHUNK):
+        exact.add(r.tps[start:start + CHUNK], r.fps[start:start + CHUNK])
+    return exact.value(r.positives, r.negatives)
+
+
+class RocArea:
+    """:func:`roc_auc` of an unweighted ranking given slice by slice, highest scores first.
+
+    Twice the Mann-Whitney area is summed in integers (exact): each group adds its
+    negatives times the positives above it plus half its own positives,
+    ``(fps - fps_before) * (tps_before + tps)``.
+    """
+
+    def __init__(self) -> None:
+        self.twice_area = 0
+        self.tps_before = 0
+        self.fps_before = 0
+
+    def add(self, tps: IntArray, fps: IntArray) -> None:
+        """The next consecutive groups' cumulative counts (an empty slice adds nothing)."""
+        if tps.shape[0] == 0:
+            return
+        tps_before = np.empty_like(tps)
+        fps_before = np.empty_like(fps)
+        tps_before[0], fps_before[0] = self.tps_before, self.fps_before
+        tps_before[1:], fps_before[1:] = tps[:-1], fps[:-1]
+        np.subtract(fps, fps_before, out=fps_before)
+        tps_before += tps
+        self.twice_area += int(np.dot(fps_before, tps_before))
+        self.tps_before, self.fps_before = int(tps[-1]), int(fps[-1])
+
+    def value(self, positives: int, negatives: int) -> float | None:
+        """The area over the groups added; None when only one class is present."""
+        if positives == 0 or negatives == 0:
+            return None
+        return self.twice_area / (2 * positives * negatives)
 
 
 def average_precision(r: BinaryRanking | WeightedRanking) -> float | None:
