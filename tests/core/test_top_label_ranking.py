@@ -130,10 +130,15 @@ def assert_same_selective(a, b):
         np.testing.assert_array_equal(getattr(a.curve, name), getattr(b.curve, name))
 
 
-@given(st.one_of(binary_problems(),
-                 st.lists(st.tuples(st.floats(0.0, 1.0), st.integers(0, 1)), min_size=1,
-                          max_size=80, unique_by=lambda t: t[0]).map(
-                     lambda rows: (np.array([v for _, v in rows]), np.array([p for p, _ in rows])))),
+def _columns(rows):
+    return np.array([label for _, label in rows]), np.array([p for p, _ in rows])
+
+
+distinct_problems = st.lists(st.tuples(st.floats(0.0, 1.0), st.integers(0, 1)), min_size=1,
+                             max_size=80, unique_by=lambda t: t[0]).map(_columns)
+
+
+@given(st.one_of(binary_problems(), distinct_problems),
        st.sampled_from([0.5, 0.3, 0.7, 0.0, 1.0]), st.sampled_from([1, 2, 5, 1 << 16]),
        st.sampled_from([2, 5, 200]), st.sampled_from([None, 0.0, 0.1, 1.5]))
 def test_selective_in_slices_equals_the_whole_ranking_and_a_direct_sort(

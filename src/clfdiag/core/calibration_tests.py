@@ -935,16 +935,34 @@ def smoothed_calibration_errors(y: npt.NDArray[np.integer], p: FloatArray,
 # --- all of it ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RankedScores:
+    """What the tests take from the ranking of the scores: its groups and its AUC.
+
+    Taken apart from the ranking, so that a caller can let the ranking go (three
+    arrays of n) before the tests add theirs.
+    """
+
+    groups: ScoreGroups
+    auc: float | None
+
+    @classmethod
+    def of(cls, ranking: BinaryRanking | WeightedRanking) -> RankedScores:
+        """The groups and the AUC of ``ranking``."""
+        return cls(score_groups(ranking), roc_auc(ranking))
+
+
 def calibration_tests(y: npt.NDArray[np.integer], p: FloatArray, *,
                       weights: FloatArray | None = None,
-                      ranking: BinaryRanking | WeightedRanking | None = None,
+                      ranking: BinaryRanking | WeightedRanking | RankedScores | None = None,
                       hl_groups: int = HL_GROUPS, hl_method: HlMethod = "quantile",
                       ) -> CalibrationTests:
     """Every test and summary of :class:`CalibrationTests` for labels y (0/1) and probabilities p.
 
     ``ranking`` is the ranking of ``(y, p)`` (:func:`~clfdiag.core.ranking.rank_binary`,
-    or :func:`~clfdiag.core.ranking.rank_weighted` with ``weights``) when the caller
-    has it: then nothing here sorts the rows again, except the lowess smoother.
+    or :func:`~clfdiag.core.ranking.rank_weighted` with ``weights``), or what the
+    tests take from it (:class:`RankedScores`), when the caller has it: then
+    nothing here sorts the rows again, except the lowess smoother.
 
     Definitions (n rows, ``z = logit(p)`` of p clipped to ``[eps, 1 - eps]``,
     deviances ``-2 ln L``):
@@ -959,16 +977,16 @@ def calibration_tests(y: npt.NDArray[np.integer], p: FloatArray, *,
     - ``dxy = 2 AUC - 1``, exact over all pairs, ties counting one half.
     """
     undefined: dict[str, str] = {}
-    if ranking is None:
-        ranking = _ranking(y, p, weights)
-    groups = score_groups(ranking)
+    ranked = (ranking if isinstance(ranking, RankedScores)
+              else RankedScores.of(_ranking(y, p, weights) if ranking is None else ranking))
+    del ranking
+    groups, auc = ranked.groups, ranked.auc
     n = int(p.shape[0])
     clipped = int(np.count_nonzero((p < EPS) | (p > 1.0 - EPS)))
     z, given_loss = logits_and_loss(groups)
     decomposition = corp_decomposition(groups, given_loss)
     if decomposition is None:
         undefined["decomposition"] = "no examples"
-    auc = roc_auc(ranking)
     if auc is None:
         undefined["dxy"] = ONE_CLASS if groups.total > 0 else "no examples"
     tests: dict[str, Any] = dict.fromkeys(_TEST_KEYS)

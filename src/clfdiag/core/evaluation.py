@@ -23,6 +23,7 @@ from clfdiag.core.evaluation_state import (
     ExactScores,
     HistogramScores,
     ScoreLayout,
+    probabilities,
 )
 from clfdiag.core.intervals import auc_interval, wilson_interval
 from clfdiag.core.overconfidence import Overconfidence
@@ -39,6 +40,7 @@ from clfdiag.core.ranking import (
 from clfdiag.core.selective import Selective, selective
 
 if TYPE_CHECKING:
+    from clfdiag.core.calibration_error import BinnedCalibration, Binning
     from clfdiag.core.calibration_tests import CalibrationTests, CalibrationTestSettings
 
 FloatArray = npt.NDArray[np.float64]
@@ -104,8 +106,14 @@ class Evaluation:
     """Risk-coverage analysis of the top-label confidence; None for multiclass histograms."""
     positive_ranking: BinaryRanking | WeightedRanking | None = field(
         default=None, repr=False, compare=False)
-    """Binary, ranked exactly in memory: the ranking of the positive-class scores, kept
-    for the calibration tests (:mod:`clfdiag.core.calibration_tests`), which share it."""
+    """Binary, ranked exactly in memory, without calibration tests: the ranking of the
+    positive-class scores, for the score decomposition, which shares it. With the tests,
+    None: they take what they need from it and let it go."""
+    positive_class_calibration: dict[Binning, BinnedCalibration] | None = field(
+        default=None, repr=False, compare=False)
+    """Binary probabilities ranked exactly, with the calibration tests: the positive-class
+    bins of each binning (``calibration.bins`` of them), read from the ranking before it
+    is let go."""
     class_calibration_tests: tuple[CalibrationTests, ...] | None = None
     """Multiclass, ranked exactly, when asked for: each class's calibration tests
     (one-vs-rest), computed from the ranking that gives the class's AUC."""
@@ -282,10 +290,13 @@ def finish(state: EvaluationState | ClassificationSums,
                             scores.ap_error_bound(), intervals=details)
         if details:
             ev = _with_selective(ev, scores, sums.threshold, target_risk)
-        if isinstance(scores, ExactScores):
-            ev = replace(ev, positive_ranking=scores.positive_ranking(),
-                         calibration_tests=_binary_calibration_tests(scores, calibration_tests))
-        return ev
+        if not isinstance(scores, ExactScores):
+            return ev
+        if calibration_tests is None:
+            return replace(ev, positive_ranking=scores.positive_ranking())
+        return replace(ev, positive_class_calibration=_positive_class_calibration(scores,
+                                                                                  sums.n_bins),
+                       calibration_tests=_binary_calibration_tests(scores, calibration_tests))
     summaries, tests = _class_summaries(scores, calibration_tests)
     ev = _finish_multiclass(sums, summaries, scores.auc_error_bound())
     if tests is not None:
@@ -304,15 +315,30 @@ def finish(state: EvaluationState | ClassificationSums,
                                            predicted == y, target_risk=target_risk))
 
 
-def _binary_calibration_tests(scores: ExactScores, settings: CalibrationTestSettings | None,
-                              ) -> CalibrationTests | None:
-    """The positive-class probability's calibration tests, from its ranking; None if not asked."""
-    if settings is None:
+def _positive_class_calibration(scores: ExactScores, n_bins: int,
+                                ) -> dict[Binning, BinnedCalibration] | None:
+    """The positive-class bins of each binning, read from the ranking of ``p`` (in [0, 1])."""
+    from clfdiag.core.calibration_error import BINNINGS, ranked_calibration
+
+    ranking = scores.positive_ranking()
+    if not isinstance(ranking, BinaryRanking) or not probabilities(ranking.thresholds):
         return None
-    from clfdiag.core.calibration_tests import calibration_tests
+    return {binning: ranked_calibration(ranking, n_bins, binning) for binning in BINNINGS}
+
+
+def _binary_calibration_tests(scores: ExactScores, settings: CalibrationTestSettings,
+                              ) -> CalibrationTests:
+    """The positive-class probability's calibration tests, from its ranking.
+
+    The ranking is let go once the tests have what they need from it (its groups
+    and its AUC): nothing after them reads it, and its three arrays of n would
+    otherwise be held beside the tests' own.
+    """
+    from clfdiag.core.calibration_tests import RankedScores, calibration_tests
 
     y, p = scores.examples()
-    return calibration_tests(y, p, ranking=scores.positive_ranking(),
+    ranked = RankedScores.of(scores.release_positive_ranking())
+    return calibration_tests(y, p, ranking=ranked,
                              weights=scores.joined_weights() if scores.settings.weighted else None,
                              hl_groups=settings.hl_groups, hl_method=settings.hl_method)
 

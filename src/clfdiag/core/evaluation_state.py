@@ -124,7 +124,7 @@ class ExactScores(Accumulator[ScoreLayout]):
     def _probability_ranking(self) -> BinaryRanking | None:
         """The positive-class ranking when it is unweighted and of scores in [0, 1]."""
         positive = self.positive_ranking() if self.labels else None
-        if isinstance(positive, BinaryRanking) and _probabilities(positive.thresholds):
+        if isinstance(positive, BinaryRanking) and probabilities(positive.thresholds):
             return positive
         return None
 
@@ -150,6 +150,16 @@ class ExactScores(Accumulator[ScoreLayout]):
         ranking: BinaryRanking | WeightedRanking = self.__dict__["_positive"]
         return ranking
 
+    def release_positive_ranking(self) -> BinaryRanking | WeightedRanking:
+        """Binary: the ranking of the positive-class scores, no longer kept here.
+
+        For its last reader, which can then let its arrays go; a later
+        :meth:`positive_ranking` sorts the scores again.
+        """
+        ranking = self.positive_ranking()
+        del self.__dict__["_positive"]
+        return ranking
+
     def class_rankings(self) -> Iterator[BinaryRanking | WeightedRanking]:
         """Multiclass: each class's exact one-vs-rest ranking, one at a time."""
         return (self.class_ranking(c) for c in range(self.settings.n_classes))
@@ -170,7 +180,7 @@ class ExactScores(Accumulator[ScoreLayout]):
         return None
 
 
-def _probabilities(descending: FloatArray) -> bool:
+def probabilities(descending: FloatArray) -> bool:
     """Whether descending scores all lie in [0, 1] (an empty array does)."""
     return descending.shape[0] == 0 or bool(descending[0] <= 1.0 and descending[-1] >= 0.0)
 

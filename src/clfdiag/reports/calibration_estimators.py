@@ -20,6 +20,7 @@ says why.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -28,15 +29,14 @@ import numpy.typing as npt
 from clfdiag.core.calibration_error import (
     BINNINGS,
     BinnedCalibration,
+    Binning,
     calibration_from_bins,
     calibration_view,
     classwise_calibration,
     ece_bootstrap_interval,
-    ranked_calibration,
     smooth_ece,
     top_label_view,
 )
-from clfdiag.core.ranking import BinaryRanking
 from clfdiag.reports.calibrate import reliability_json
 
 MAX_CLASSWISE_CELLS = 10**7
@@ -62,26 +62,27 @@ def top_label_from_report(calibration: dict[str, Any], bins: int) -> BinnedCalib
 def calibration_estimators(y: npt.NDArray[np.integer], proba: npt.NDArray[np.float64], bins: int,
                            bootstrap: int = 0, seed: int | None = None,
                            top_label: BinnedCalibration | None = None,
-                           ranking: BinaryRanking | None = None,
+                           positive_class: Mapping[Binning, BinnedCalibration] | None = None,
                            ) -> tuple[dict[str, Any], BinnedCalibration | None]:
     """The ``calibration_estimators`` block of an in-memory evaluation.
 
     Equal-mass binning and the smooth ECE are computed for the main view only
     (binary: positive class; multiclass: top label), which keeps the cost at
     about one sort and a few passes over the rows. ``top_label`` (equal-width)
-    is reused when given, and so is ``ranking``, the evaluation's ranking of the
-    binary positive-class probabilities: the positive-class bins are then read
-    from it (:func:`~clfdiag.core.calibration_error.ranked_calibration`) instead
-    of binning the rows twice and sorting them again. Also returns the
-    equal-width positive-class calibration (binary), else None.
+    is reused when given, and so are ``positive_class``, the binary positive-class
+    bins of each binning that the evaluation read from its ranking
+    (:func:`~clfdiag.core.calibration_error.ranked_calibration`), instead of
+    binning the rows twice and sorting them again. Also returns the equal-width
+    positive-class calibration (binary), else None.
     """
     binary = proba.ndim == 1
     main: Literal["positive_class", "top_label"] = "positive_class" if binary else "top_label"
     computed = {("top_label", "equal_width"):
                 top_label or calibration_view(y, proba, "top_label", bins)}
-    if binary and isinstance(ranking, BinaryRanking) and _probabilities(ranking):
+    if binary and positive_class is not None and all(
+            positive_class[b].n_bins == bins for b in BINNINGS):
         for binning in BINNINGS:
-            computed["positive_class", binning] = ranked_calibration(ranking, bins, binning)
+            computed["positive_class", binning] = positive_class[binning]
     else:
         if binary:
             computed["positive_class", "equal_width"] = calibration_view(y, proba, main, bins)
@@ -109,19 +110,16 @@ def calibration_estimators(y: npt.NDArray[np.integer], proba: npt.NDArray[np.flo
     return block, computed.get(("positive_class", "equal_width"))
 
 
-def _probabilities(r: BinaryRanking) -> bool:
-    """Whether the ranked scores all lie in [0, 1], where the bins are."""
-    return r.thresholds.size == 0 or bool(r.thresholds[0] <= 1.0 and r.thresholds[-1] >= 0.0)
-
-
 def add_calibration_estimators(report: Any, y: npt.NDArray[np.integer] | None,
                                proba: npt.NDArray[np.float64] | None, bins: int,
                                bootstrap: int = 0, seed: int | None = None,
-                               unavailable: str | None = None, ranking: Any = None) -> None:
+                               unavailable: str | None = None,
+                               positive_class: Mapping[Binning, BinnedCalibration] | None = None,
+                               ) -> None:
     """Add the estimators to an ``evaluate`` report, or nulls with ``unavailable`` as the reason.
 
-    The positive-class ECE goes into ``metrics`` right after ``ece``. ``ranking``:
-    the evaluation's ranking of binary scores, which the positive-class bins reuse.
+    The positive-class ECE goes into ``metrics`` right after ``ece``.
+    ``positive_class``: the evaluation's positive-class bins of each binning, reused.
     """
     binary = report["task"] == "binary"
     positive: float | None = None
@@ -130,7 +128,7 @@ def add_calibration_estimators(report: Any, y: npt.NDArray[np.integer] | None,
         top_label = (top_label_from_report(report["calibration"], bins)
                      if report["calibration"]["bins"] else None)
         block, view = calibration_estimators(y, proba, bins, bootstrap, seed, top_label,
-                                             ranking)
+                                             positive_class)
         if view is not None:
             positive, reliability = view.ece, reliability_json(view)
     else:
