@@ -25,7 +25,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from bench import CLFDIAG, HERE, PYTHON, ROOT, Run, ensure, once
+from bench import CLFDIAG, HERE, PYTHON, ROOT, Run, compile_package, ensure, once
 
 
 def main() -> None:
@@ -38,6 +38,7 @@ def main() -> None:
     parser.add_argument("--max-memory", type=float, default=1.8,
                         help="largest allowed peak memory of clfdiag / the floor's (default 1.8)")
     args = parser.parse_args()
+    compile_package()
     args.data.mkdir(parents=True, exist_ok=True)
     path = args.data / f"binary_{args.rows}.csv"
     ensure(path, f"bench.write_binary(Path({str(path)!r}), {args.rows}, 1)")
