@@ -191,10 +191,8 @@ class _Scan:
         self.start += size
 
     def curve_points(self, positives: int, negatives: int) -> BinaryRanking:
-        """The points kept for the curve, as a ranking."""
-        parts = list(zip(*self.sampled, strict=True)) or [(np.zeros(0),), (np.zeros(0, np.int64),),
-                                                          (np.zeros(0, np.int64),)]
-        thresholds, tps, fps = (np.concatenate(p) for p in parts)
+        """The points kept for the curve, as a ranking (at least one point was added)."""
+        thresholds, tps, fps = (np.concatenate(p) for p in zip(*self.sampled, strict=True))
         return BinaryRanking(thresholds, tps, fps, positives, negatives)
 
 
@@ -337,7 +335,7 @@ class _MergedConfidences:
     def __init__(self, r: BinaryRanking, threshold: float,
                  below: FloatArray | None = None) -> None:
         self.r = r
-        self.k = k = groups_at_or_above(r, threshold)
+        k = groups_at_or_above(r, threshold)
         self.single = below is None and r.positives + r.negatives == r.thresholds.shape[0]
         key = _confidence_keys(r, k, below, correct_bit=self.single)
         np.invert(key, out=key)
