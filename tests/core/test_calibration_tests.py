@@ -633,3 +633,40 @@ def test_decomposition_from_the_evaluations_means(problem, weighted):
         for part in ("score", "miscalibration", "discrimination", "uncertainty"):
             assert getattr(got, part) == pytest.approx(getattr(want, part), rel=1e-12,
                                                        abs=1e-13)
+
+
+@settings(max_examples=40, deadline=None)
+@given(binary_problems(min_size=1, max_size=150), st.integers(3, 6),
+       st.sampled_from(["quantile", "equal-count"]), st.one_of(st.none(), st.integers(0, 3)),
+       st.sampled_from([1, 2, 15]))
+def test_the_binary_evaluation_tests_from_its_ranking_then_lets_it_go(
+        problem, g, method, weight_seed, n_bins):
+    # The evaluation hands the tests the groups and the AUC of its ranking, and reads the
+    # positive-class bins from the ranking before it lets it go: each equals its own
+    # computation from the rows.
+    from clfdiag.core.calibration_error import BINNINGS, calibration_view
+
+    y, p = problem
+    weights = (None if weight_seed is None else
+               np.random.default_rng(weight_seed).integers(0, 3, y.size).astype(float))
+    ev = evaluate_predictions(y, p, weights=weights, n_bins=n_bins,
+                              calibration_tests=CalibrationTestSettings(g, method))
+    assert ev.calibration_tests == calibration_tests(y, p, weights=weights, hl_groups=g,
+                                                     hl_method=method)
+    assert ev.positive_ranking is None
+    if weights is not None:
+        assert ev.positive_class_calibration is None
+        return
+    assert ev.positive_class_calibration is not None
+    for binning in BINNINGS:
+        got = ev.positive_class_calibration[binning]
+        want = calibration_view(y, p, "positive_class", n_bins, binning)
+        assert (got.binning, got.n_bins) == (want.binning, want.n_bins)
+        assert [(b.count, b.lower, b.upper) for b in got.bins] == [
+            (b.count, b.lower, b.upper) for b in want.bins]
+        for name in ("ece", "mce", "l2", "debiased_l2"):
+            assert getattr(got, name) == pytest.approx(getattr(want, name), rel=1e-12,
+                                                       abs=1e-15)
+    without = evaluate_predictions(y, p, n_bins=n_bins)
+    assert without.positive_ranking is not None
+    assert without.positive_class_calibration is None
