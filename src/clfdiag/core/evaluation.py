@@ -259,10 +259,11 @@ def finish(state: EvaluationState | ClassificationSums,
 
     The sums alone may be given with the binary ranking or histogram of the
     scores kept apart (``finish(sums, ranking)``, ``finish(sums, histogram=h)``).
-    The selective section ranks the top-label confidence: in memory by one more
-    sort of the confidences; for a binary histogram it is derived from the bins
-    (:func:`~clfdiag.core.selective.top_label_ranking`, one tie group per bin);
-    multiclass histograms do not keep the confidences, so it is None there.
+    The selective section ranks the top-label confidence: binary, from the ranking
+    of ``p`` (merged from its two ordered runs, exactly in memory, one tie group per
+    bin for a histogram: :mod:`clfdiag.core.selective`); multiclass in memory, by
+    one more sort of the confidences; multiclass histograms do not keep the
+    confidences, so it is None there.
     ``details=False`` leaves out the selective section and the binary intervals
     (``accuracy_ci``, ``roc_auc_ci``): a comparison of two models reports neither,
     and they cost a sort of the confidences and a pass over the ranking.
