@@ -416,3 +416,15 @@ def test_predicted_classes_whose_one_hot_matrix_would_not_fit_are_refused(tmp_pa
     assert "--prob-col pred" in result.output
     monkeypatch.setattr(predictions, "available_memory", lambda: 1 << 40)
     assert CliRunner().invoke(app, ["evaluate", str(path), "--pred-col", "pred"]).exit_code == 0
+
+
+def test_the_one_hot_refusal_quotes_a_column_name_with_spaces(tmp_path, monkeypatch):
+    # The hint is typed as written: a name with a space must come quoted after --prob-col.
+    from clfdiag.io import predictions
+
+    path = tmp_path / "hard.csv"
+    path.write_text("label,my pred\n" + "".join(f"{i % 2},0.{i:04d}1\n" for i in range(300)))
+    monkeypatch.setattr(predictions, "available_memory", lambda: 1 << 20)
+    result = CliRunner().invoke(app, ["evaluate", str(path), "--pred-col", "my pred"])
+    assert result.exit_code == 2, result.output
+    assert "--prob-col 'my pred'" in " ".join(result.output.split())

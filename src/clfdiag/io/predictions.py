@@ -30,6 +30,7 @@ from clfdiag.io.header_roles import (
     INDEX_NAMES,
     ColumnRoles,
     detect_columns,
+    flag_value,
     name_key,
     shared_prefix_classes,
 )
@@ -570,7 +571,8 @@ def _check_one_hot_memory(name: str, column: str | None, rows: int, classes: int
         f"one probability column per class for {rows:,} rows needs about "
         f"{need / 2**30:.1f} GiB, more than the memory available",
         f"if the column holds probabilities of the positive class, name it with --prob-col "
-        f"{column}; predicted classes this many need a machine with more memory")
+        f"{flag_value(column or '')}; predicted classes this many need a machine with more "
+        "memory")
 
 
 def _one_hot(name: str, predicted: _LabelCodes, labels: list[str], positive: str | None,
