@@ -66,6 +66,7 @@ from clfdiag.core.ranking import (
     roc_auc,
 )
 from clfdiag.core.recalibration import pool_adjacent_violators
+from clfdiag.core.transforms import softplus
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -461,7 +462,7 @@ def _deviance(z: FloatArray, groups: ScoreGroups, intercept: float, slope: float
     for start in range(0, z.size, CHUNK):
         t = z[start:start + CHUNK] * slope
         t += intercept
-        total += (_dot(groups.count[start:start + CHUNK], np.logaddexp(0.0, t))
+        total += (_dot(groups.count[start:start + CHUNK], softplus(t))
                   - _dot(groups.positives[start:start + CHUNK], t))
     return 2.0 * total
 

@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from clfdiag.core.calibration_error import equal_mass_edges
 from clfdiag.core.losses import EPS
-from clfdiag.core.transforms import sigmoid, softmax
+from clfdiag.core.transforms import sigmoid, softmax, softplus
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
@@ -302,12 +302,7 @@ def fit_logistic(columns: Sequence[FloatArray], target: FloatArray,
 
 def _logistic_loss(t: FloatArray, target: FloatArray) -> tuple[float, FloatArray]:
     """Mean ``softplus(t) - target * t`` and ``sigmoid(t)``."""
-    softplus = np.abs(t)
-    np.negative(softplus, out=softplus)
-    np.exp(softplus, out=softplus)
-    np.log1p(softplus, out=softplus)
-    softplus += np.maximum(t, 0.0)
-    loss = float(softplus.mean() - _dot(target, t) / t.size)
+    loss = float(softplus(t).mean() - _dot(target, t) / t.size)
     return loss, sigmoid(t)
 
 
