@@ -90,3 +90,14 @@ def test_binary_issues_among_counts_cleanlabs_flags(seed, n):
     assume(tie_free(y, as_class_matrix(p)))
     among = rng.random(n) < 0.5
     assert issues_among(y, p, among) == int(np.count_nonzero(cleanlab_flags(y, p) & among))
+
+
+@given(binary_problems(), THRESHOLDS, MIN_CONFIDENCE)
+def test_binary_issues_among_the_confident_errors_equal_the_two_column_matrix(
+        problem, threshold, min_confidence):
+    # The mask evaluate passes: the most confident errors, which mostly lie within
+    # the flagged margins (counted without a partition), sometimes not.
+    y, p = problem
+    among = confident_errors(y, p, threshold=threshold, min_confidence=min_confidence)
+    assert issues_among(y.astype(np.int8), p, among) == issues_among(y, as_class_matrix(p),
+                                                                    among)

@@ -583,17 +583,41 @@ def _binary_issues_among(y: npt.NDArray[np.integer], p: FloatArray, among: BoolA
     cj = _joint_of_guesses(y, guess.view(np.int8), counted, 2, thresholds, label_counts)
     del guess, counted
     prune_counts = keep_at_least_one_per_class(cj.calibrated)
-    flagged = np.zeros(p.shape[0], dtype=np.bool_)
+    # The examples that count if flagged: marked in among and not unflagged at the end.
+    candidates = np.flatnonzero(among)
+    candidates = candidates[~given_is_near_argmax(y[candidates].astype(np.int64),
+                                                  p[candidates])]
+    given_labels = y[candidates]
+    total = 0
     for c, class_rows in enumerate(rows):
-        other = 1 - c
-        if class_rows.size > 1 and prune_counts[c, other]:
-            given = p[class_rows]
-            q = 1.0 - given
-            margin = q - given if c == 0 else given - q  # p_given - p_other, as the matrix's
-            flagged[class_rows[_smallest(margin, int(prune_counts[c, other]))]] = True
-    counted_rows = np.flatnonzero(flagged & among)
-    return int(np.count_nonzero(~given_is_near_argmax(y[counted_rows].astype(np.int64),
-                                                       p[counted_rows])))
+        k = int(prune_counts[c, 1 - c])
+        counting = candidates[given_labels == c]
+        if class_rows.size <= 1 or not k or not counting.size:
+            continue
+        # Flagged: the k smallest margins p_given - p_other of the class (ties: file order).
+        # Every candidate is flagged when no more than k of the class have a margin
+        # at or below the largest candidate's, which a count decides without a partition.
+        largest = float(np.max(_binary_margins(p[counting], c)))
+        if _margins_at_most(y, p, c, largest) <= k:
+            total += counting.size
+            continue
+        flagged = class_rows[_smallest(_binary_margins(p[class_rows], c), k)]
+        total += int(np.count_nonzero(np.isin(counting, flagged, assume_unique=True)))
+    return total
+
+
+def _binary_margins(p: FloatArray, c: int) -> FloatArray:
+    """``p_c - p_other`` of the class matrix ``[1 - p, p]``, rounded as the matrix's columns."""
+    q = 1.0 - p
+    return q - p if c == 0 else p - q
+
+
+def _margins_at_most(y: npt.NDArray[np.integer], p: FloatArray, c: int, bound: float) -> int:
+    """How many examples labelled ``c`` have a margin (:func:`_binary_margins`) ``<= bound``."""
+    total = 0
+    for block in _row_blocks(p.shape[0], 2):
+        total += int(np.count_nonzero((_binary_margins(p[block], c) <= bound) & (y[block] == c)))
+    return total
 
 
 def label_issues(y: IntArray, proba: FloatArray, *, filter_by: Filter = "prune-by-noise-rate",
