@@ -171,11 +171,26 @@ def test_hard_predictions_leave_the_estimators_null_with_the_reason(tmp_path):
     assert "hard predictions" in result.stderr
 
 
-def test_classwise_left_out_with_a_note_beyond_the_budget(monkeypatch):
+def test_classwise_left_out_with_a_note_beyond_the_budget_of_counting_rows(monkeypatch):
     from clfdiag.reports import calibration_estimators
 
     monkeypatch.setattr(calibration_estimators, "MAX_CLASSWISE_CELLS", 100)
-    r = as_json(MULTI)
-    block = r["calibration_estimators"]
+    frame = pd.read_csv(MULTI)
+    proba = frame[[f"p_{k}" for k in range(10)]].to_numpy()
+    block, _ = calibration_estimators.calibration_estimators(frame["label"].to_numpy(), proba,
+                                                             15)
     assert "classwise" not in {e["view"] for e in block["binned"]}
     assert "class-wise ECE left out" in block["notes"][0]
+
+
+def test_classwise_read_from_the_class_rankings_at_any_size(monkeypatch):
+    # evaluate reads each class's bins from the ranking it sorts for the AUC, so the
+    # budget of counting them from the rows does not apply.
+    from clfdiag.reports import calibration_estimators
+
+    expected = {e["view"]: e for e in as_json(MULTI)["calibration_estimators"]["binned"]}
+    monkeypatch.setattr(calibration_estimators, "MAX_CLASSWISE_CELLS", 100)
+    block = as_json(MULTI)["calibration_estimators"]
+    assert block["notes"] == []
+    got = {e["view"]: e for e in block["binned"]}
+    assert got["classwise"] == expected["classwise"]

@@ -230,3 +230,31 @@ def test_smooth_ece_placed_in_slices_matches_relplot(problem, bandwidth):
 
 def test_smooth_ece_of_no_examples_is_undefined():
     assert smooth_ece(np.zeros(0), np.zeros(0)).smooth_ece is None
+
+
+@given(multiclass_problems(), st.sampled_from([1, 2, 15]), st.booleans())
+def test_the_multiclass_evaluation_reads_each_class_bins_from_its_ranking(
+        problem, n_bins, weighted):
+    # Ties, probabilities 0 and 1, classes absent from the labels: each class's bins,
+    # read from the ranking that gives its AUC, equal the bins counted from the rows.
+    from clfdiag.core.calibration_error import classwise_from
+    from clfdiag.core.evaluation import evaluate_predictions
+
+    y, proba = problem
+    weights = np.ones(y.size) if weighted else None
+    ev = evaluate_predictions(y, proba, weights=weights, n_bins=n_bins)
+    if weighted:
+        assert ev.class_calibration is None
+        return
+    assert ev.class_calibration is not None
+    want = classwise_calibration(y, proba, n_bins)
+    got = classwise_from(ev.class_calibration)
+    assert (got.binning, got.n_bins) == (want.binning, want.n_bins)
+    for g, w in zip(got.per_class, want.per_class, strict=True):
+        assert g.view == w.view
+        assert [(b.count, b.lower, b.upper) for b in g.bins] == [
+            (b.count, b.lower, b.upper) for b in w.bins]
+        for name in ("ece", "mce", "l2", "debiased_l2"):
+            assert getattr(g, name) == pytest.approx(getattr(w, name), rel=1e-12, abs=1e-15)
+    for name in ("ece", "debiased_l2"):
+        assert getattr(got, name) == pytest.approx(getattr(want, name), rel=1e-12, abs=1e-15)

@@ -308,9 +308,14 @@ def classwise_calibration(y: npt.NDArray[np.integer], proba: FloatArray, n_bins:
     """
     if proba.ndim == 1:
         proba = np.column_stack((1.0 - proba, proba))
-    per_class = tuple(binned_calibration(np.ascontiguousarray(proba[:, k]), y == k, n_bins,
-                                         binning, f"class {k}")
-                      for k in range(proba.shape[1]))
+    return classwise_from(tuple(binned_calibration(np.ascontiguousarray(proba[:, k]), y == k,
+                                                   n_bins, binning, f"class {k}")
+                                for k in range(proba.shape[1])))
+
+
+def classwise_from(per_class: tuple[BinnedCalibration, ...]) -> ClasswiseCalibration:
+    """:func:`classwise_calibration` from each class's one-vs-rest bins, however counted."""
+    binning, n_bins = per_class[0].binning, per_class[0].n_bins
     eces = [c.ece for c in per_class]
     squares = [c.debiased_l2 for c in per_class]
     if any(e is None for e in eces):

@@ -114,6 +114,11 @@ class Evaluation:
     """Binary probabilities ranked exactly, with the calibration tests: the positive-class
     bins of each binning (``calibration.bins`` of them), read from the ranking before it
     is let go."""
+    class_calibration: tuple[BinnedCalibration, ...] | None = field(
+        default=None, repr=False, compare=False)
+    """Multiclass probabilities ranked exactly, unweighted: each class's one-vs-rest
+    equal-width bins (``calibration.bins`` of them, the class-wise ECE's), read from the
+    ranking that gives the class's AUC."""
     class_calibration_tests: tuple[CalibrationTests, ...] | None = None
     """Multiclass, ranked exactly, when asked for: each class's calibration tests
     (one-vs-rest), computed from the ranking that gives the class's AUC."""
@@ -298,10 +303,9 @@ def finish(state: EvaluationState | ClassificationSums,
         return replace(ev, positive_class_calibration=_positive_class_calibration(scores,
                                                                                   sums.n_bins),
                        calibration_tests=_binary_calibration_tests(scores, calibration_tests))
-    summaries, tests = _class_summaries(scores, calibration_tests)
-    ev = _finish_multiclass(sums, summaries, scores.auc_error_bound())
-    if tests is not None:
-        ev = replace(ev, class_calibration_tests=tests)
+    summaries, tests, bins = _class_summaries(scores, calibration_tests, sums.n_bins)
+    ev = replace(_finish_multiclass(sums, summaries, scores.auc_error_bound()),
+                 class_calibration_tests=tests, class_calibration=bins)
     if not details:
         return ev
     if sums.settings.weighted:
@@ -345,32 +349,41 @@ def _binary_calibration_tests(scores: ExactScores, settings: CalibrationTestSett
 
 
 def _class_summaries(scores: ExactScores | HistogramScores,
-                     settings: CalibrationTestSettings | None,
+                     settings: CalibrationTestSettings | None, n_bins: int,
                      ) -> tuple[list[ClassRanking | WeightedClassRanking],
-                                tuple[CalibrationTests, ...] | None]:
-    """Each class's summarised ranking, and its calibration tests when asked (exact only).
+                                tuple[CalibrationTests, ...] | None,
+                                tuple[BinnedCalibration, ...] | None]:
+    """Each class's summarised ranking, calibration tests and equal-width bins.
 
-    Exact rankings are sorted class by class on two threads: each class's sort and
-    tests are independent of the others', and hold one class's arrays at a time.
+    The tests only when asked, and both only for exact rankings; the bins only for
+    unweighted probabilities. Exact rankings are sorted class by class on two
+    threads: each class's sort, bins and tests are independent of the others', and
+    hold one class's arrays at a time.
     """
     if not isinstance(scores, ExactScores):
-        return [_summarise(r) for r in scores.class_rankings()], None
+        return [_summarise(r) for r in scores.class_rankings()], None, None
+    from clfdiag.core.calibration_error import ranked_calibration
     from clfdiag.core.calibration_tests import class_calibration_tests
 
     y, proba = scores.examples()
     weights = scores.joined_weights() if scores.settings.weighted else None
 
-    def one_class(c: int) -> tuple[ClassRanking | WeightedClassRanking, CalibrationTests | None]:
+    def one_class(c: int) -> tuple[ClassRanking | WeightedClassRanking,
+                                   CalibrationTests | None, BinnedCalibration | None]:
         ranking = scores.class_ranking(c)
         tests = None if settings is None else class_calibration_tests(
             y, proba, c, ranking, weights=weights, settings=settings)
-        return _summarise(ranking), tests
+        bins = (ranked_calibration(ranking, n_bins, "equal_width", f"class {c}")
+                if isinstance(ranking, BinaryRanking) and probabilities(ranking.thresholds)
+                else None)
+        return _summarise(ranking), tests, bins
 
     classes = each(one_class, scores.settings.n_classes)
-    summaries = [summary for summary, _ in classes]
-    if settings is None:
-        return summaries, None
-    return summaries, tuple(t for _, t in classes if t is not None)
+    summaries = [summary for summary, _, _ in classes]
+    class_bins = tuple(b for _, _, b in classes if b is not None)
+    return (summaries,
+            None if settings is None else tuple(t for _, t, _ in classes if t is not None),
+            class_bins if len(class_bins) == len(classes) else None)
 
 
 UNWEIGHTED_SELECTIVE = ("selective prediction (risk-coverage) is not weighted by sample "

@@ -8,7 +8,8 @@ beside the top-label ``ece``) and its reliability bins with Wilson intervals
   and Kumar et al.'s ``debiased_l2`` (:mod:`clfdiag.core.calibration_error`):
   ``top_label`` equal-width; binary ``positive_class`` equal-width and
   equal-mass; multiclass ``top_label`` equal-mass and ``classwise``
-  equal-width (up to :data:`MAX_CLASSWISE_CELLS` probabilities);
+  equal-width (up to :data:`MAX_CLASSWISE_CELLS` probabilities when counted from
+  the rows; at any size when read from the evaluation's class rankings);
 - ``smooth_ece``: Blasiok & Nakkiran's smooth ECE of the main view
   (positive class for binary, top label for multiclass) and its bandwidth;
 - ``ece_interval``: with ``--bootstrap N``, the percentile interval of the
@@ -33,6 +34,7 @@ from clfdiag.core.calibration_error import (
     calibration_from_bins,
     calibration_view,
     classwise_calibration,
+    classwise_from,
     ece_bootstrap_interval,
     smooth_ece,
     top_label_view,
@@ -40,8 +42,9 @@ from clfdiag.core.calibration_error import (
 from clfdiag.reports.calibrate import reliability_json
 
 MAX_CLASSWISE_CELLS = 10**7
-"""Class-wise ECE costs one pass over the rows per class: beyond this many probabilities
-(rows x classes, about 0.4 s) it is left out, with a note."""
+"""Class-wise ECE from the rows costs one pass over them per class: beyond this many
+probabilities (rows x classes, about 0.4 s) it is left out, with a note, unless the
+evaluation read each class's bins from its class ranking."""
 
 
 def _entry(view: str, c: BinnedCalibration) -> dict[str, Any]:
@@ -63,6 +66,7 @@ def calibration_estimators(y: npt.NDArray[np.integer], proba: npt.NDArray[np.flo
                            bootstrap: int = 0, seed: int | None = None,
                            top_label: BinnedCalibration | None = None,
                            positive_class: Mapping[Binning, BinnedCalibration] | None = None,
+                           classwise: tuple[BinnedCalibration, ...] | None = None,
                            ) -> tuple[dict[str, Any], BinnedCalibration | None]:
     """The ``calibration_estimators`` block of an in-memory evaluation.
 
@@ -72,7 +76,9 @@ def calibration_estimators(y: npt.NDArray[np.integer], proba: npt.NDArray[np.flo
     is reused when given, and so are ``positive_class``, the binary positive-class
     bins of each binning that the evaluation read from its ranking
     (:func:`~clfdiag.core.calibration_error.ranked_calibration`), instead of
-    binning the rows twice and sorting them again. Also returns the equal-width
+    binning the rows twice and sorting them again; so are ``classwise``, each class's
+    equal-width bins that a multiclass evaluation read from its class rankings. Also
+    returns the equal-width
     positive-class calibration (binary), else None.
     """
     binary = proba.ndim == 1
@@ -90,8 +96,11 @@ def calibration_estimators(y: npt.NDArray[np.integer], proba: npt.NDArray[np.flo
     binned = [_entry(view, c) for (view, _), c in computed.items()]
     notes = []
     if not binary:
-        if proba.size <= MAX_CLASSWISE_CELLS:
-            cw = classwise_calibration(y, proba, bins)
+        ranked = (classwise is not None and len(classwise) == proba.shape[1]
+                  and all(c.n_bins == bins for c in classwise))
+        if ranked or proba.size <= MAX_CLASSWISE_CELLS:
+            cw = (classwise_from(classwise) if ranked and classwise is not None
+                  else classwise_calibration(y, proba, bins))
             binned.append({"view": "classwise", "binning": cw.binning, "ece": cw.ece,
                            "mce": None, "l2": None, "debiased_l2": cw.debiased_l2})
         else:
@@ -115,11 +124,13 @@ def add_calibration_estimators(report: Any, y: npt.NDArray[np.integer] | None,
                                bootstrap: int = 0, seed: int | None = None,
                                unavailable: str | None = None,
                                positive_class: Mapping[Binning, BinnedCalibration] | None = None,
+                               classwise: tuple[BinnedCalibration, ...] | None = None,
                                ) -> None:
     """Add the estimators to an ``evaluate`` report, or nulls with ``unavailable`` as the reason.
 
     The positive-class ECE goes into ``metrics`` right after ``ece``.
-    ``positive_class``: the evaluation's positive-class bins of each binning, reused.
+    ``positive_class``: the evaluation's positive-class bins of each binning, and
+    ``classwise``: its class-wise bins, reused.
     """
     binary = report["task"] == "binary"
     positive: float | None = None
@@ -128,7 +139,7 @@ def add_calibration_estimators(report: Any, y: npt.NDArray[np.integer] | None,
         top_label = (top_label_from_report(report["calibration"], bins)
                      if report["calibration"]["bins"] else None)
         block, view = calibration_estimators(y, proba, bins, bootstrap, seed, top_label,
-                                             positive_class)
+                                             positive_class, classwise)
         if view is not None:
             positive, reliability = view.ece, reliability_json(view)
     else:

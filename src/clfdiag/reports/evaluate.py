@@ -225,7 +225,8 @@ def evaluate_report(run: EvaluationRun, *, bins: int, threshold_rule: dict[str, 
         if arrays is None:
             raise ValueError("an in-memory evaluation of probabilities needs its arrays")
         add_calibration_estimators(report, arrays.y, arrays.proba, bins, bootstrap, seed,
-                                   positive_class=run.evaluation.positive_class_calibration)
+                                   positive_class=run.evaluation.positive_class_calibration,
+                                   classwise=run.evaluation.class_calibration)
     else:
         add_calibration_estimators(report, None, None, bins, unavailable=unavailable)
     _add_calibration_tests(report, run, branch, calibration_tests)
