@@ -101,3 +101,17 @@ def test_binary_issues_among_the_confident_errors_equal_the_two_column_matrix(
     among = confident_errors(y, p, threshold=threshold, min_confidence=min_confidence)
     assert issues_among(y.astype(np.int8), p, among) == issues_among(y, as_class_matrix(p),
                                                                     among)
+
+
+@given(multiclass_problems(), st.data())
+def test_issues_among_equals_the_flags_of_the_whole_filter(problem, data):
+    # With ties (cleanlab's own choice among them is unspecified): counting only the
+    # classes that hold a marked example flags exactly what the whole filter flags.
+    from clfdiag.core.label_quality import find_label_issues
+
+    y, proba = problem
+    among = (confident_errors(y, proba, min_confidence=data.draw(MIN_CONFIDENCE))
+             if data.draw(st.booleans()) else
+             np.array(data.draw(st.lists(st.booleans(), min_size=y.size, max_size=y.size))))
+    assert issues_among(y, proba, among) == int(np.count_nonzero(find_label_issues(y, proba)
+                                                                 & among))

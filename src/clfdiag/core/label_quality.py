@@ -550,10 +550,49 @@ def issues_among(y: IntArray, proba: FloatArray, among: BoolArray) -> int:
     order, bounds = _rows_by_label(y, proba.shape[1])
     cj = _confident_joint(y, proba, _thresholds(proba, order, bounds), np.diff(bounds),
                           proba.argmax(axis=1))
-    flagged = _prune_by_noise_rate(proba, order, bounds,
-                                   keep_at_least_one_per_class(cj.calibrated))
-    rows = np.flatnonzero(flagged & among)
-    return int(np.count_nonzero(~given_is_near_argmax(y[rows], proba[rows])))
+    candidates = np.flatnonzero(among)
+    candidates = candidates[~given_is_near_argmax(y[candidates], proba[candidates])]
+    return _flagged_among(proba, order, bounds, keep_at_least_one_per_class(cj.calibrated),
+                          candidates, y[candidates])
+
+
+def _flagged_among(proba: FloatArray, order: IntArray, bounds: IntArray,
+                   prune_counts: IntArray, candidates: IntArray, labels: IntArray) -> int:
+    """How many of ``candidates`` (given ``labels``) :func:`prune_by_noise_rate` flags.
+
+    The same cuts as :func:`_prune_by_noise_rate`, taken only in the classes that
+    hold a candidate, and only until each of their candidates is flagged: a
+    candidate is flagged by ``j`` when its margin is below the cut (the
+    ``prune_counts[k][j]``-th smallest), or at it and among the first rows there.
+    """
+    total = 0
+    for c, rows in _prunable_classes(order, bounds):
+        mine = candidates[labels == c]
+        if not mine.size:
+            continue
+        at = np.searchsorted(rows, mine)  # rows is in file order
+        own = proba[rows, c]
+        flagged = np.zeros(mine.size, dtype=np.bool_)
+        for j in np.flatnonzero(prune_counts[c]):
+            count = int(prune_counts[c, j])
+            if j == c:
+                continue
+            if count >= rows.size:
+                flagged[:] = True
+                break
+            margin = own - proba[rows, j]
+            cut = np.partition(margin, count - 1)[count - 1]
+            mine_margin = margin[at]
+            flagged |= mine_margin < cut
+            tied = mine_margin == cut
+            if tied.any():
+                below = int(np.count_nonzero(margin < cut))
+                first_at_cut = np.flatnonzero(margin == cut)[:count - below]
+                flagged |= tied & np.isin(at, first_at_cut)
+            if flagged.all():
+                break
+        total += int(np.count_nonzero(flagged))
+    return total
 
 
 def _binary_issues_among(y: npt.NDArray[np.integer], p: FloatArray, among: BoolArray) -> int:
