@@ -31,6 +31,7 @@ from clfdiag.core.calibration_error import (
     BINNINGS,
     BinnedCalibration,
     Binning,
+    binned_calibration,
     calibration_from_bins,
     calibration_view,
     classwise_calibration,
@@ -78,20 +79,23 @@ def calibration_estimators(y: npt.NDArray[np.integer], proba: npt.NDArray[np.flo
     (:func:`~clfdiag.core.calibration_error.ranked_calibration`), instead of
     binning the rows twice and sorting them again; so are ``classwise``, each class's
     equal-width bins that a multiclass evaluation read from its class rankings. Also
-    returns the equal-width
-    positive-class calibration (binary), else None.
+    returns the equal-width positive-class calibration (binary), else None.
     """
     binary = proba.ndim == 1
     main: Literal["positive_class", "top_label"] = "positive_class" if binary else "top_label"
+    # Multiclass: the top-label view (an argmax over the rows), taken once.
+    top = None if binary else top_label_view(y, proba)
     computed = {("top_label", "equal_width"):
-                top_label or calibration_view(y, proba, "top_label", bins)}
-    if binary and positive_class is not None and all(
-            positive_class[b].n_bins == bins for b in BINNINGS):
+                top_label or (calibration_view(y, proba, "top_label", bins) if top is None
+                              else binned_calibration(*top, bins, "equal_width", main))}
+    if top is not None:
+        computed[main, "equal_mass"] = binned_calibration(*top, bins, "equal_mass", main)
+    elif positive_class is not None and all(positive_class[b].n_bins == bins
+                                            for b in BINNINGS):
         for binning in BINNINGS:
             computed["positive_class", binning] = positive_class[binning]
     else:
-        if binary:
-            computed["positive_class", "equal_width"] = calibration_view(y, proba, main, bins)
+        computed["positive_class", "equal_width"] = calibration_view(y, proba, main, bins)
         computed[main, "equal_mass"] = calibration_view(y, proba, main, bins, "equal_mass")
     binned = [_entry(view, c) for (view, _), c in computed.items()]
     notes = []
@@ -106,7 +110,7 @@ def calibration_estimators(y: npt.NDArray[np.integer], proba: npt.NDArray[np.flo
         else:
             notes.append(f"class-wise ECE left out: {proba.shape[0]:,} rows x {proba.shape[1]:,} "
                          f"classes is more than {MAX_CLASSWISE_CELLS:,} probabilities")
-    smooth = smooth_ece(proba, y == 1) if binary else smooth_ece(*top_label_view(y, proba))
+    smooth = smooth_ece(proba, y == 1) if top is None else smooth_ece(*top)
     interval = None
     if bootstrap:
         pair = ece_bootstrap_interval(y, proba, bootstrap, seed, n_bins=bins)
