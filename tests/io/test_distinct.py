@@ -67,3 +67,26 @@ def test_many_rows_across_blocks(monkeypatch):
     values = [f"id-{i:05d}" for i in range(1000)]
     assert all_distinct(pa.array(values))
     assert not all_distinct(pa.array([*values, "id-00999"]))
+
+
+# Integer-looking ids (parsed as numbers in two halves), with leading zeros and signs
+# that make equal numbers of different texts, and an occasional word.
+ID_TEXT = st.one_of(st.integers(-3, 12).map(str), st.sampled_from(["007", "7", "+7", "-0", "0",
+                                                                     "x"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(ID_TEXT, max_size=40), st.lists(st.integers(0, 40), max_size=3))
+def test_the_id_check_equals_set_size(values, cuts):
+    from clfdiag.io.predictions import _distinct
+
+    assert _distinct(chunked(values, cuts)) == (len(set(values)) == len(values))
+
+
+@pytest.mark.parametrize("values", [["1", "2", "3", "3"], ["1", "3", "2", "4"],
+                                    ["3", "4", "1", "2"], ["1", "2", "2", "3"],
+                                    ["2", "1"], ["1", "1"], ["1", "2"]])
+def test_the_id_check_across_the_halves(values):
+    from clfdiag.io.predictions import _distinct
+
+    assert _distinct(pa.chunked_array([pa.array(values)])) == (len(set(values)) == len(values))
