@@ -22,6 +22,7 @@ import clfdiag
 from clfdiag.core.accumulators import ScoreHistogram
 from clfdiag.engines.slices import SliceOptions
 from clfdiag.errors import ClfdiagError
+from clfdiag.io.options import ReadOptions
 from tests.test_cli import run
 
 KEYS = {"column", "group", "n", "metrics", "intervals", "below_rest", "p_value"}
@@ -225,3 +226,63 @@ def test_forest_plot_is_drawn(tmp_path):
     fig = figures(report)["slices"]
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert sorted(labels) == sorted(f"{s['group']} (n={s['n']})" for s in report["slices"])
+
+
+def weighted_sklearn_metrics(y, p, w):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = {"accuracy": accuracy_score(y, p >= 0.5, sample_weight=w),
+               "balanced_accuracy": balanced_accuracy_score(y, p >= 0.5, sample_weight=w),
+               "log_loss": log_loss(y, p, labels=[0, 1], sample_weight=w),
+               "brier": brier_score_loss(y, p, pos_label=1, sample_weight=w)}
+        if len(set(y[w > 0])) == 2:
+            out["roc_auc"] = roc_auc_score(y, p, sample_weight=w)
+            out["pr_auc"] = average_precision_score(y, p, sample_weight=w)
+        return out
+
+
+@pytest.mark.parametrize("streaming", [False, True])
+@pytest.mark.parametrize("metric", ["accuracy", "roc_auc"])
+def test_weighted_group_metrics_equal_scikit_learn_and_tests_count_examples(
+        tmp_path, streaming, metric):
+    # The metrics are weighted as the whole's; rows of weight 0 are no examples; the
+    # tests against the rest count the examples, as the unweighted run of those rows.
+    df = frame(7, 1500)
+    rng = np.random.default_rng(7)
+    df["w"] = rng.choice([0.0, 0.5, 1.0, 4.0], len(df))
+    path = write(tmp_path, df)
+    report = clfdiag.evaluate_file(path, ReadOptions(weight_col="w"), streaming=streaming,
+                                   batch_bytes=4096,
+                                   slices=SliceOptions(("site",), metric=metric, min_group=30))
+    kept = df[df.w > 0]
+    counted = evaluate_by(write(tmp_path, kept.drop(columns="w"), "kept.csv"), "site",
+                          streaming=streaming, metric=metric, min_group=30)
+    for s, c in zip(report["slices"], counted["slices"], strict=True):
+        part = df[df.site == s["group"]]
+        assert s["n"] == int((part.w > 0).sum()) == c["n"]
+        want = weighted_sklearn_metrics(part.label.to_numpy(), part.prob.to_numpy(),
+                                        part.w.to_numpy())
+        for key, value in want.items():
+            if streaming and key in ("roc_auc", "pr_auc"):
+                continue  # a histogram's, within its bound (the unweighted test covers it)
+            assert s["metrics"][key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+        assert s["intervals"] == {"accuracy": None, "roc_auc": None}  # as the whole's
+        assert s["p_value"] == pytest.approx(c["p_value"], rel=1e-12)
+        assert s["below_rest"] == c["below_rest"]
+    assert any(s["p_value"] is not None for s in report["slices"])
+
+
+def test_weighted_slices_on_the_command_line(tmp_path):
+    path = tmp_path / "w.csv"
+    path.write_text("label,prob,weight,group\n1,0.9,1,a\n0,0.8,5,a\n1,0.7,1,a\n0,0.2,0,a\n"
+                    "1,0.6,1,b\n0,0.3,1,b\n1,0.4,1,b\n0,0.1,1,b\n")
+    for extra in ([], ["--streaming"]):
+        result = run("evaluate", str(path), "--weight-col", "weight", "--by", "group",
+                     "--fairness-bootstrap", "0", "-f", "json", *extra)
+        report = json.loads(result.stdout)
+        a = next(s for s in report["slices"] if s["group"] == "a")
+        assert a["n"] == 3
+        assert a["metrics"]["accuracy"] == pytest.approx(2 / 7)
+        fair = report["fairness"][0]["groups"]
+        assert a["metrics"]["accuracy"] == pytest.approx(
+            next(g for g in fair if g["group"] == "a")["accuracy"])

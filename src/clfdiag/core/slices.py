@@ -12,21 +12,27 @@ tested: their intervals are too wide for a test to mean anything.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from statistics import NormalDist
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from clfdiag.core.accumulators import ScoreHistogram
-from clfdiag.core.evaluation_state import EvaluationState, ExactScores, HistogramScores
+from clfdiag.core.evaluation_state import (
+    EvaluationSettings,
+    EvaluationState,
+    ExactScores,
+    HistogramScores,
+)
 from clfdiag.core.ranking import (
     BinaryRanking,
     WeightedRanking,
     delong_components,
     ranking_from_counts,
 )
+from clfdiag.core.state import merged, state
 
 IntArray = npt.NDArray[np.int64]
 
@@ -184,12 +190,43 @@ def merge_groups(a: dict[GroupKey, EvaluationState], b: dict[GroupKey, Evaluatio
     return out
 
 
+def _counting(settings: EvaluationSettings) -> EvaluationState:
+    return EvaluationState.of(replace(settings, sums=replace(settings.sums, weighted=False)))
+
+
+@dataclass(eq=False)
+class WeightedGroup(EvaluationState):
+    """A group's weighted state, and the unweighted state of its rows of non-zero weight.
+
+    The group's metrics are weighted as the whole's; its tests against the rest
+    count examples (:func:`counting`), which weighted sums cannot give back.
+    """
+
+    counts: EvaluationState = state(_counting, merged)
+
+    def update(self, y: npt.NDArray[np.integer], proba: npt.NDArray[np.float64],
+               weights: npt.NDArray[np.float64] | None = None, **where: Any) -> None:
+        """Add examples to the weighted state, and those of weight > 0 to the counts."""
+        super().update(y, proba, weights, **where)
+        if weights is None:
+            raise ValueError("a weighted group needs the sample weights")
+        used = weights > 0  # as the weighted sums count examples
+        self.counts.update(y[used], proba[used])
+
+
+def counting(state: EvaluationState) -> EvaluationState:
+    """The unweighted state a group's tests count: its own, or a weighted group's counts."""
+    return state.counts if isinstance(state, WeightedGroup) else state
+
+
 def update_groups(groups: dict[GroupKey, EvaluationState], template: EvaluationState,
                   keys: list[GroupKey], codes: IntArray, y: npt.NDArray[np.integer],
-                  proba: npt.NDArray[np.float64], where: IntArray | None = None) -> None:
+                  proba: npt.NDArray[np.float64], where: IntArray | None = None,
+                  weights: npt.NDArray[np.float64] | None = None) -> None:
     """Add a batch to the states of its groups; ``codes[i]`` indexes ``keys``.
 
-    ``where`` gives each example's position (its row), kept by the top errors.
+    ``where`` gives each example's position (its row), kept by the top errors;
+    ``weights``: the sample weights, given exactly when ``template`` is weighted.
     """
     order = np.argsort(codes, kind="stable")
     bounds = np.flatnonzero(np.diff(codes[order])) + 1
@@ -199,7 +236,7 @@ def update_groups(groups: dict[GroupKey, EvaluationState], template: EvaluationS
         key = keys[int(codes[part[0]])]
         if key not in groups:
             groups[key] = template.empty_like()
-        groups[key].update(y[part], proba[part],
+        groups[key].update(y[part], proba[part], None if weights is None else weights[part],
                            where=None if where is None else where[part])
 
 
@@ -240,12 +277,23 @@ def compare_slices(groups: dict[GroupKey, EvaluationState], total: EvaluationSta
     :func:`accuracy_below_rest`, ROC AUC (binary only) with :func:`auc_below_rest`;
     groups with fewer than ``min_group`` examples are not tested, and the
     p-values of the tested ones are adjusted together (:func:`holm_adjust`).
-    Intervals: Wilson for accuracy, DeLong for the ROC AUC (95%).
+    Intervals: Wilson for accuracy, DeLong for the ROC AUC (95%). Weighted
+    (:class:`WeightedGroup`): the metrics and intervals are the whole's, weighted
+    and restricted to the group; the tests count its examples of non-zero weight.
     ``leave_out`` names metrics the predictions do not support (hard predictions
     have no log loss).
     """
     from clfdiag.core.evaluation import finish
 
+    if total.settings.sums.weighted:
+        # The tests count examples: the whole is the sum of the groups' counts.
+        groups_counted = {key: counting(g) for key, g in groups.items()}
+        parts = list(groups_counted.values())
+        total = parts[0].empty_like() if parts else _counting(total.settings)
+        for part in parts:
+            total = total.merge(part)
+    else:
+        groups_counted = groups
     n_total = total.sums.n
     correct_total = int(np.trace(total.sums.confusion))
     out: list[tuple[GroupKey, int, dict[str, float | None],
@@ -259,16 +307,17 @@ def compare_slices(groups: dict[GroupKey, EvaluationState], total: EvaluationSta
         if "roc_auc" in metrics and ev.task == "binary":
             intervals["roc_auc"] = ev.roc_auc_ci
         n = ev.n
+        counted = groups_counted[key]
         test: BelowRest | None = None
         reason: str | None = None
         if n < min_group:
             reason = f"fewer than {min_group} examples: not tested"
         elif metric == "accuracy":
-            correct = int(np.trace(state.sums.confusion))
+            correct = int(np.trace(counted.sums.confusion))
             test = accuracy_below_rest(correct, n, correct_total - correct, n_total - n)
         else:
-            test = auc_below_rest(_unweighted(state.scores.positive_ranking()),
-                                  _rest_ranking(total, key, groups))
+            test = auc_below_rest(_unweighted(counted.scores.positive_ranking()),
+                                  _rest_ranking(total, key, groups_counted))
         if test is not None and test.p_value is None:
             reason = test.reason
         out.append((key, n, metrics, intervals, test, reason))

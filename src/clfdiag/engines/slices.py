@@ -47,8 +47,11 @@ class SliceOptions:
 def add_groups(groups: dict[GroupKey, EvaluationState], template: EvaluationState,
                values: list[npt.NDArray[np.object_]], y: npt.NDArray[np.integer],
                proba: npt.NDArray[np.float64],
-               where: npt.NDArray[np.int64] | None = None) -> None:
+               where: npt.NDArray[np.int64] | None = None,
+               weights: npt.NDArray[np.float64] | None = None) -> None:
     """Add examples to the states of their groups, the groups given by column values.
+
+    ``weights``: the sample weights, given exactly when ``template`` is weighted.
 
     With histogram rankings each group holds its own histograms (16 MB binary),
     so the number of groups is capped at ``MAX_HISTOGRAM_GROUPS``.
@@ -62,15 +65,22 @@ def add_groups(groups: dict[GroupKey, EvaluationState], template: EvaluationStat
             f"--by gives more than {MAX_HISTOGRAM_GROUPS} groups; streaming and Dask keep a "
             "histogram of 16 MB or more a group", "evaluate with --in-memory, or slice by "
             "a column with fewer values")
-    update_groups(groups, template, keys, codes, y, proba, where)
+    update_groups(groups, template, keys, codes, y, proba, where, weights)
 
 
 def group_template(total: EvaluationState) -> EvaluationState:
-    """An empty per-group state: the whole's settings without the list of top errors."""
+    """An empty per-group state: the whole's settings without the list of top errors.
+
+    Weighted, a :class:`~clfdiag.core.slices.WeightedGroup`: the tests count examples.
+    """
     from dataclasses import replace
 
-    sums = replace(total.settings.sums, top=0)
-    return EvaluationState.of(replace(total.settings, sums=sums))
+    from clfdiag.core.slices import WeightedGroup
+
+    settings = replace(total.settings, sums=replace(total.settings.sums, top=0))
+    if settings.sums.weighted:
+        return WeightedGroup.of(settings)
+    return EvaluationState.of(settings)
 
 
 def unsupported(score_kind: str) -> tuple[str, ...]:
@@ -96,10 +106,12 @@ def slices_in_memory(preds: Predictions, values: list[npt.NDArray[np.object_]],
     from clfdiag.core.evaluation_state import EvaluationSettings
 
     total = EvaluationState.of(EvaluationSettings.for_scores(
-        preds.proba, threshold=threshold, top=0, n_bins=bins))
-    total.update(preds.y, preds.proba)
+        preds.proba, threshold=threshold, top=0, n_bins=bins,
+        weighted=preds.weights is not None))
+    total.update(preds.y, preds.proba, preds.weights)
     groups: dict[GroupKey, EvaluationState] = {}
-    add_groups(groups, group_template(total), values, preds.y, preds.proba)
+    add_groups(groups, group_template(total), values, preds.y, preds.proba,
+               weights=preds.weights)
     return slice_results(groups, total, options, preds.score_kind)
 
 

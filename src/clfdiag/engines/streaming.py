@@ -104,7 +104,7 @@ def update(current: StreamState, batch: Predictions,
                               ids=None if batch.ids is None else _id_lookup(batch))
     if values is not None:
         add_groups(current.groups, group_template(current.evaluation), values, batch.y,
-                   batch.proba)
+                   batch.proba, weights=batch.weights)
         if batch.task == "binary":
             cut = current.evaluation.settings.sums.threshold
             current.fairness.update(batch.y == 1, batch.proba >= cut, values, batch.weights)

@@ -213,10 +213,12 @@ def evaluate_report(run: EvaluationRun, *, bins: int, threshold_rule: dict[str, 
                                       run.slices.options.alpha)}
     if run.slices is not None and run.slices.fairness:
         sliced["fairness"] = fairness_entries(run.slices.options.by, run.slices.fairness)
-        if run.source.weight_column is not None:
-            report["notes"].append(
-                "--by with weights: the fairness rates and disparities are weighted; the "
-                "per-group tests against the rest count examples, unweighted")
+    if run.slices is not None and run.source.weight_column is not None:
+        report["notes"].append(
+            "--by with weights: each group's metrics"
+            + (" and the fairness rates and disparities" if run.slices.fairness else "")
+            + " are weighted as the whole's; the per-group tests against the rest count "
+            "examples (the rows of non-zero weight), unweighted")
     if run.mode != "in-memory":
         # The order of the keys is the contract's: a folded run lists its slices first.
         report.update(sliced)  # type: ignore[typeddict-item]
