@@ -125,6 +125,56 @@ def test_streaming_refuses_rather_than_read_the_confidence_as_a_probability():
     assert "--confidence-of-predicted" in err
 
 
+@pytest.mark.parametrize("prediction", ["label_pred", "y_pred_class", "class_hat",
+                                        "model_prediction"])
+def test_a_predicted_class_column_named_otherwise_is_found(tmp_path, prediction):
+    frame, p = max_confidence()
+    path = tmp_path / "renamed.csv"
+    frame.rename(columns={"prediction": prediction, "probability": "confidence"}).to_csv(
+        path, index=False)
+    rep = report(path)
+    check_binary(rep, frame["label"], p)
+    assert rep["input"]["prediction_column"] == prediction
+
+
+@pytest.mark.parametrize("name", ["confidence", "conf", "max_prob", "Top Prob",
+                                  "model_confidence"])
+@pytest.mark.parametrize("streaming", [False, True])
+def test_a_lone_confidence_never_below_half_is_refused(tmp_path, name, streaming):
+    # max_k p_k beside the labels alone: P(positive) cannot be recovered from it.
+    frame, _ = max_confidence()
+    path = tmp_path / "alone.csv"
+    frame[["label", "probability"]].rename(columns={"probability": name}).to_csv(path,
+                                                                                index=False)
+    err = refused(path, *(["--streaming"] if streaming else []),
+                  needles=("confidence of the predicted class", "--confidence-of-predicted",
+                           "--prob-col"))
+    # Streaming settles by the header only: a name not known as a score is refused anyway.
+    assert "0.5 or more" in err or (streaming and name != "confidence")
+    rep = report(path, "--prob-col", name)  # said to be P(positive): read as such
+    check_binary(rep, frame["label"], frame["probability"])
+
+
+def test_a_confidence_named_column_below_half_is_the_probability(tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("label,confidence\n1,0.9\n0,0.2\n1,0.6\n0,0.4\n")
+    check_binary(report(path), [1, 0, 1, 0], [0.9, 0.2, 0.6, 0.4])
+
+
+def test_prediction_and_confidence_names():
+    from clfdiag.io.header_roles import confidence_name, prediction_name
+
+    for name in ("pred", "preds", "y_pred", "label_pred", "Pred Label", "y_hat", "class_hat",
+                 "predicted_class", "model_prediction", "pred_0"):
+        assert prediction_name(name), name
+    for name in ("prob", "precision", "label", "probability", "score", "hat_size"):
+        assert not prediction_name(name), name
+    for name in ("confidence", "CONF", "max_prob", "top_probability", "model_confidence"):
+        assert confidence_name(name), name
+    for name in ("prob", "probability", "conformal_set", "p_1"):
+        assert not confidence_name(name), name
+
+
 def frame_of(label, prediction, score):
     return pd.DataFrame({"label": label, "prediction": prediction, "probability": score})
 

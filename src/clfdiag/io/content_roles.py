@@ -29,11 +29,11 @@ import numpy.typing as npt
 from clfdiag.errors import ClfdiagError
 from clfdiag.io.arrays import to_numpy
 from clfdiag.io.header_roles import (
-    PREDICTION_NAMES,
     ColumnRoles,
     class_names,
+    confidence_name,
     flag_value,
-    name_key,
+    prediction_name,
 )
 from clfdiag.io.labels import canonical
 from clfdiag.io.tables import VECTOR
@@ -151,12 +151,6 @@ def expand_vectors(table: Any, candidates: tuple[str, ...]) -> tuple[Any, dict[s
     return table, groups
 
 
-def _named_as_predictions(column: str) -> bool:
-    """Whether a column's name says it holds predictions (``pred``, ``prediction_label``)."""
-    key = name_key(column)
-    return key in PREDICTION_NAMES or key.startswith(("pred", "y_pred"))
-
-
 def _numeric_list(kind: Any) -> bool:
     """Whether an Arrow type is a list of numbers (one vector per row)."""
     import pyarrow as pa
@@ -182,7 +176,7 @@ def settle_by_content(name: str, roles: ColumnRoles, table: Any,
     vectors = {c: [n for n in table.column_names if n.startswith(f"{c}[")]
                for c in roles.candidates if f"{c}[0]" in table.column_names}
     kinds = {c: _vector_kind(table, vectors[c]) if c in vectors
-             else column_kind(table[c], label_values, _named_as_predictions(c))
+             else column_kind(table[c], label_values, prediction_name(c))
              for c in roles.candidates}
     class_named = [c for c in roles.candidates if canonical(c.strip()) in label_values
                    and kinds[c] in ("hard", "probability", "percent", "raw", "labels")]
@@ -495,6 +489,38 @@ def score_beside_prediction(name: str, roles: ColumnRoles, table: Any,
         f"the confidence of the class in {prediction!r} pass --confidence-of-predicted")
 
 
+def refuse_confidence_alone(name: str, roles: ColumnRoles, table: Any,
+                            options: ReadOptions) -> None:
+    """Refuse a lone score column named as a confidence whose values say it may be one.
+
+    ``max_k p_k``, the confidence of the predicted class, is at least 1/2 on every
+    row of a binary problem; read as P(positive) it gives wrong numbers, and the
+    probability cannot be recovered from it without the predicted classes. A
+    column named so (:func:`~clfdiag.io.header_roles.confidence_name`) chosen by
+    its name alone, holding only values >= 1/2 beside labels of both classes, is
+    refused; ``--prob-col`` or ``--confidence-of-predicted`` say which it is.
+    """
+    import pyarrow.compute as pc
+
+    if (len(roles.scores) != 1 or roles.prediction is not None or roles.explicit
+            or options.confidence_of_predicted or not confidence_name(roles.scores[0])
+            or roles.label not in table.column_names):
+        return
+    score = roles.scores[0]
+    labels = {canonical(str(v)) for v in pc.unique(table[roles.label]).drop_null().to_pylist()}
+    values = to_numpy(_as_float(table[score]))
+    values = values[np.isfinite(values)] / (100.0 if options.percent else 1.0)
+    if len(labels - {""}) != 2 or not values.size or float(values.min()) < 0.5:
+        return
+    raise ClfdiagError(
+        f"{name}: column {score!r} holds only values of 0.5 or more: it reads as the "
+        "confidence of the predicted class (the largest probability), not the probability "
+        "of the positive class, and the probability cannot be recovered from it alone",
+        f"if it is the confidence, give the column of predicted classes with --pred-col and "
+        f"pass --confidence-of-predicted; if it is the probability of the positive class, "
+        f"pass --prob-col {flag_value(score)}")
+
+
 def explicit_confidence(name: str, roles: ColumnRoles, table: Any,
                         options: ReadOptions) -> ColumnRoles:
     """Roles under ``--confidence-of-predicted``: one score column and the predicted classes.
@@ -517,7 +543,7 @@ def explicit_confidence(name: str, roles: ColumnRoles, table: Any,
                         pc.unique(table[roles.label]).drop_null().to_pylist()} - {""}
         taken = {roles.label, roles.id, roles.weight, *roles.scores, *roles.unused}
         hard = [c for c in table.column_names if c not in taken and "[" not in c
-                and column_kind(table[c], label_values, _named_as_predictions(c))
+                and column_kind(table[c], label_values, prediction_name(c))
                 in ("hard", "labels")]
         if len(hard) != 1:
             raise ClfdiagError(

@@ -28,6 +28,12 @@ PREDICTION_NAMES = ("pred", "y_pred", "prediction", "predicted", "predicted_labe
                     "predicted_class", "y_hat", "preds", "predictions", "pred_label",
                     "pred_class", "predicted_labels", "predicted_classes", "yhat")
 """Names of a column that may hold hard predictions or probabilities: content decides."""
+PREDICTION_AFFIXES = (("pred", "y_pred"),
+                      ("_pred", "_preds", "_prediction", "_predictions", "_predicted", "_hat"))
+"""Beginnings and endings of such names (``label_pred``, ``y_pred_class``, ``class_hat``)."""
+CONFIDENCE_NAMES = ("confidence", "conf", "max_prob", "max_proba", "max_probability",
+                    "top_prob", "top_proba", "top_probability", "certainty")
+"""Names of a column that often holds the confidence of the predicted class, max_k p_k."""
 WEIGHT_NAMES = ("weight", "weights", "sample_weight", "sample_weights")
 CLASS_PREFIXES = ("probability_", "proba_", "prob_", "score_", "class_", "logit_", "p_")
 ID_NAMES = ("id", "row_id", "sample_id", "index", "uid", "object_id", "filename", "file_name",
@@ -39,6 +45,19 @@ INDEX_NAMES = ("", "unnamed:_0")
 def name_key(column: str) -> str:
     """How a header name is matched: case, surrounding spaces and space/underscore aside."""
     return re.sub(r"[\s_]+", "_", column.strip().lower())
+
+
+def prediction_name(column: str) -> bool:
+    """Whether a column's name says it holds predictions (``pred``, ``label_pred``)."""
+    key = name_key(column)
+    starts, ends = PREDICTION_AFFIXES
+    return key in PREDICTION_NAMES or key.startswith(starts) or key.endswith(ends)
+
+
+def confidence_name(column: str) -> bool:
+    """Whether a column's name says it may hold the confidence of the predicted class."""
+    key = name_key(column)
+    return key in CONFIDENCE_NAMES or key.endswith("_confidence")
 
 
 @dataclass(frozen=True)
@@ -173,7 +192,8 @@ def detect_columns(
                 break
     multi = {p: cols for p, cols in groups.items() if len(cols) >= 2}
     probability_named = _named(by_key, SCORE_NAMES, taken)
-    prediction_named = _named(by_key, PREDICTION_NAMES, taken)
+    prediction_named = [c for c in header if c not in taken and c not in probability_named
+                        and prediction_name(c)]
     in_group = {c for cols in multi.values() for c in cols}
     singles = [c for c in probability_named if c not in in_group]
     if len(multi) > 1 or (multi and singles):

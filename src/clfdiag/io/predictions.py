@@ -23,6 +23,7 @@ from clfdiag.io.content_roles import (
     explicit_confidence,
     percent_refusal,
     read_columns,
+    refuse_confidence_alone,
     settle_by_content,
     values_kind,
 )
@@ -131,6 +132,7 @@ def read_predictions(
         roles = replace(roles, scores=(), classes=(), candidates=(exc.column,))
         return _from_wide_table(source, read_columns(source, roles.columns(), roles.id), roles,
                                 options)
+    refuse_confidence_alone(source.name, roles, table, options)
     # Handed over, not held: predictions_from_table frees the table's columns once they are
     # converted, which a name in this frame would keep alive (150 MB at 10^7 rows).
     handed = [table]
@@ -175,6 +177,7 @@ def _settle_roles(name: str, table: Any, roles: ColumnRoles, options: ReadOption
         roles = settle_by_content(name, roles, table, options)
     if options.confidence_of_predicted and not roles.confidence:
         roles = explicit_confidence(name, roles, table, options)
+    refuse_confidence_alone(name, roles, table, options)
     return table, roles
 
 

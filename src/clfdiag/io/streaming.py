@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from clfdiag.errors import ClfdiagError
+from clfdiag.io.content_roles import refuse_confidence_alone
 from clfdiag.io.header_roles import ColumnRoles, detect_columns
 from clfdiag.io.labels import binary_classes, one_value_error
 from clfdiag.io.memory import available_memory
@@ -95,6 +96,8 @@ def stream_predictions(path: str, options: ReadOptions | None = None,
     for table in iter_tables(source, roles, batch_bytes):
         if table.num_rows == 0:
             continue
+        if first_row == 1:
+            refuse_confidence_alone(source.name, roles, table, options)
         batch = predictions_from_table(source.name, table, roles, options, source, first_row,
                                        whole=False)
         first_row += batch.source.rows
