@@ -522,3 +522,51 @@ def test_no_header_is_refused_for_a_file_that_names_its_columns(tmp_path):
     path = tmp_path / "p.parquet"
     pd.DataFrame({"label": [0, 1], "prob": [0.2, 0.7]}).to_parquet(path)
     refused(path, "--no-header", needles=("--no-header",))
+
+
+# --- hints that must not lead to a wrong reading ---------------------------------------------
+
+def test_one_based_labels_beside_zero_based_columns_are_refused_without_drop_invalid(tmp_path):
+    path = tmp_path / "k.csv"
+    path.write_text("label,p_0,p_1,p_2\n1,0.8,0.1,0.1\n2,0.1,0.8,0.1\n3,0.1,0.1,0.8\n"
+                    "1,0.7,0.2,0.1\n2,0.2,0.7,0.1\n3,0.2,0.1,0.7\n")
+    refused(path, needles=("1-based", "label - 1"), absent=("--drop-invalid",))
+    fixed = tmp_path / "fixed.csv"
+    frame = pd.read_csv(path)
+    frame["label"] -= 1
+    frame.to_csv(fixed, index=False)
+    rep = report(fixed)  # the fix the message names reads them right
+    probs = frame[["p_0", "p_1", "p_2"]].to_numpy()
+    assert rep["metrics"]["log_loss"] == pytest.approx(
+        skm.log_loss(frame["label"], probs), rel=1e-9)
+    assert rep["metrics"]["accuracy"] == 1.0
+
+
+def test_minus_one_and_one_beside_columns_zero_and_one_name_the_flags_that_read_them(tmp_path):
+    path = tmp_path / "m.csv"
+    path.write_text("label,p_0,p_1\n-1,0.8,0.2\n1,0.3,0.7\n-1,0.6,0.4\n1,0.1,0.9\n"
+                    "-1,0.7,0.3\n1,0.4,0.6\n")
+    err = refused(path, needles=("-1 and 1", "--prob-col p_1 --positive 1"),
+                  absent=("--drop-invalid",))
+    assert "write the labels as 0 and 1" in err
+    rep = report(path, "--prob-col", "p_1", "--positive", "1")
+    check_binary(rep, [0, 1, 0, 1, 0, 1], [0.2, 0.7, 0.4, 0.9, 0.3, 0.6])
+
+
+def test_percentages_of_a_rare_class_name_percent_before_dropping(tmp_path):
+    path = tmp_path / "pct.csv"
+    path.write_text("label,prob\n0,0.2\n0,0.5\n0,0.8\n0,0.3\n0,0.9\n0,0.6\n1,35.0\n1,12.5\n"
+                    "0,1.5\n1,60.0\n")
+    err = refused(path, needles=("--percent", "[0, 100]"))
+    assert err.index("--percent") < err.index("--drop-invalid")
+    p = np.array([0.2, 0.5, 0.8, 0.3, 0.9, 0.6, 35.0, 12.5, 1.5, 60.0]) / 100
+    check_binary(report(path, "--percent"), [0, 0, 0, 0, 0, 0, 1, 1, 0, 1], p)
+
+
+def test_rows_of_probabilities_not_summing_to_one_never_name_logits(tmp_path):
+    path = tmp_path / "sum.csv"
+    path.write_text("label,p_a,p_b,p_c\na,0.7,0.2,0.1\nb,0.2,0.7,0.1\nc,0.1,0.2,0.7\n"
+                    "a,0.6,0.3,0.1\nb,0.3,0.6,0.15\nc,0.2,0.2,0.6\n")
+    refused(path, needles=("--renormalize",), absent=("--logits",))
+    path.write_text("label,p_a,p_b,p_c\na,-2.5,0.2,1.3\nb,0.2,0.7,0.1\nc,0.1,0.2,0.7\n")
+    refused(path, needles=("--logits",))

@@ -411,6 +411,7 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
     y = labels_codes.classes(lookup, len(classes))
     unknown = (y < 0) & ~labels_codes.missing
     if unknown.any():
+        _refuse_shifted_labels(name, roles, distinct, column_classes)
         known = ", ".join(repr(c) for c in classes)
         invalid.add(unknown, _columns([roles.label]), "label with no probability column",
                     f"the probability columns give the classes {known}",
@@ -618,6 +619,41 @@ def _natural(value: str) -> tuple[int, float, str]:
         return (0, float(value), value)
     except ValueError:
         return (1, 0.0, value)
+
+
+def _refuse_shifted_labels(name: str, roles: ColumnRoles, labels: list[str],
+                           column_classes: tuple[str, ...]) -> None:
+    """Refuse labels that number the classes otherwise than the columns do.
+
+    Labels 1..K beside columns of the classes 0..K-1 (1-based classes against
+    0-based column indices), or -1 and 1 beside columns 0 and 1: matched by
+    name, labels 1..K-1 would be scored against the next class's column and the
+    rest left without one, so neither the match nor dropping rows reads them right.
+    """
+    try:
+        given = sorted({int(v) for v in labels})
+        indices = sorted(int(c) for c in column_classes)
+    except ValueError:
+        return
+    k = len(indices)
+    if indices != list(range(k)):
+        return
+    if given == [-1, 1] and k == 2:
+        positive = next((col for col, c in zip(roles.scores, column_classes, strict=False)
+                         if int(c) == 1), None)
+        raise ClfdiagError(
+            f"{name}: labels are -1 and 1 beside probability columns of the classes 0 and 1: "
+            "-1 is presumably class 0, which matching by name would not find",
+            (f"pass --prob-col {flag_value(positive)} --positive 1 if {positive!r} is the "
+             "probability of 1; or " if positive is not None else "")
+            + "write the labels as 0 and 1")
+    if given and given[0] >= 1 and given[-1] == k:
+        raise ClfdiagError(
+            f"{name}: labels run from {given[0]} to {k} beside probability columns of the "
+            f"classes 0 to {k - 1}: the labels look 1-based and the columns 0-based, and "
+            f"matched by name each label would be scored against the next class's column",
+            f"write the labels as column indices (label - 1), or name the columns after the "
+            f"labels (1 to {k}), so that each label names its own column")
 
 
 def _refuse_label_lists(name: str, column: str, distinct: list[str]) -> None:
@@ -875,15 +911,25 @@ def _check_scores(invalid: _RowProblems, scores: npt.NDArray[np.float64],
                 f"{float(finite.max()):g}), not probabilities",
                 "pass --scores if they are real-valued scores (higher = more positive), or "
                 "--logits if they are logits (sigmoid/softmax is applied)")
-        hint = ("pass --scores if these are real-valued scores (higher = more positive), or "
-                "--logits if they are logits (sigmoid/softmax is applied)" if kind == "raw"
-                else "probabilities lie in [0, 1]; fix these values")
+        if kind == "raw":
+            hint = ("pass --scores if these are real-valued scores (higher = more positive), "
+                    "or --logits if they are logits (sigmoid/softmax is applied)")
+        elif not options.percent and np.count_nonzero(finite > 1) >= 2 and finite.max() > 2:
+            # Within [0, 100], mostly at most 1, several well above it: also the percentages
+            # of a rare class (a stray 1.5 among probabilities is not sent to --percent).
+            hint = ("every value lies in [0, 100]: if the column holds percentages (the "
+                    "probability times 100, most of them small for a rare class), pass "
+                    "--percent; if only these rows are wrong, fix them")
+        else:
+            hint = "probabilities lie in [0, 1]; fix these values"
         invalid.add(outside, _columns([column]), "values outside [0, 1]", hint, values=col)
     if len(columns) > 1 and not options.renormalize:
         with np.errstate(over="ignore"):  # an overflowing sum is infinite: far from 1, flagged
             total = scores.sum(axis=1)
+        # Within [0, 1] they are no logits: a softmax of probabilities is no reading.
         invalid.add(np.abs(total - 1.0) > SUM_TOLERANCE, _columns(columns),
                     f"probabilities that do not sum to 1 (tolerance {SUM_TOLERANCE:g})",
+                    "pass --renormalize to divide each row by its sum" if within else
                     "pass --logits if these are raw scores, or --renormalize to divide each "
                     "row by its sum", values=total)
 
