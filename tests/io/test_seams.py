@@ -570,3 +570,22 @@ def test_rows_of_probabilities_not_summing_to_one_never_name_logits(tmp_path):
     refused(path, needles=("--renormalize",), absent=("--logits",))
     path.write_text("label,p_a,p_b,p_c\na,-2.5,0.2,1.3\nb,0.2,0.7,0.1\nc,0.1,0.2,0.7\n")
     refused(path, needles=("--logits",))
+
+
+@pytest.mark.parametrize("column", ["prob_1", "score_1", "p_1"])
+def test_a_class_that_is_also_the_other_labels_index_is_refused(tmp_path, column):
+    # prob_1 beside labels 1 and 2: P(1) by its name, P(2) as predict_proba(X)[:, 1].
+    rng = np.random.default_rng(0)
+    y = rng.integers(1, 3, 200)
+    p2 = np.clip(rng.beta(2, 2, 200) * 0.5 + 0.5 * (y == 2), 0, 1)
+    path = tmp_path / "p.csv"
+    pd.DataFrame({"label": y, column: p2}).to_csv(path, index=False)
+    err = refused(path, needles=("index of label '2'", "--positive 1", "rename the column"))
+    assert "--positive 2 if" not in err  # no flag reads the column as P(2): only a rename
+    renamed = tmp_path / "renamed.csv"
+    pd.DataFrame({"label": y, "prob_2": p2}).to_csv(renamed, index=False)
+    check_binary(report(renamed), (y == 2).astype(int), p2)
+    check_binary(report(path, "--positive", "1"), (y == 1).astype(int), p2)
+    zero_one = tmp_path / "zero_one.csv"
+    pd.DataFrame({"label": y - 1, column: p2}).to_csv(zero_one, index=False)
+    check_binary(report(zero_one), y - 1, p2)  # labels 0 and 1 name their own index

@@ -115,6 +115,7 @@ def binary_classes(
         others = [v for v in values if v != pos]
         return (others[0] if others else _partner(pos) or f"not {pos}"), pos
     if named is not None:
+        _refuse_name_or_index(name, values, canonical(named))
         pos = _match(canonical(named), values)
         pair = _known_pair(values)
         if pos is not None or (pair and canonical(named).lower() in map(str.lower, pair)):
@@ -140,6 +141,33 @@ def binary_classes(
         f"{name}: cannot tell which label is the positive class among {shown}",
         f"pass {choices}; guessing wrong would silently invert the AUC",
     )
+
+
+def _refuse_name_or_index(name: str, values: list[str], named: str) -> None:
+    """Refuse a column class that is a label and the index of the other label.
+
+    ``prob_1`` beside labels 1 and 2: the probability of label 1 by its name, or of
+    label 2 as index 1 of scikit-learn's ``classes_`` (``predict_proba(X)[:, 1]``,
+    the labels in sorted order). Labels 0 and 1 (or -1 and 1) name their own index.
+    """
+    try:
+        numbers = sorted(int(v) for v in values)
+        index = int(named)
+    except ValueError:
+        return
+    if len(numbers) != 2 or not 0 <= index < 2 or index not in numbers:
+        return
+    by_index = numbers[index]
+    if by_index == index:
+        return
+    raise ClfdiagError(
+        f"{name}: the probability column names class '{named}', which is a label and also "
+        f"the index of label '{by_index}' in sorted order (scikit-learn's "
+        f"predict_proba(X)[:, {index}] is the probability of {by_index!r}); labels are "
+        f"{numbers[0]!r}, {numbers[1]!r}",
+        f"pass --positive {index} if it is the probability of {index!r}; if it is the "
+        f"probability of {by_index!r}, rename the column (prob_{by_index}, or prob with "
+        f"--positive {by_index})")
 
 
 def class_lookup(name: str, labels: list[str], classes: tuple[str, ...],
