@@ -589,3 +589,19 @@ def test_a_class_that_is_also_the_other_labels_index_is_refused(tmp_path, column
     zero_one = tmp_path / "zero_one.csv"
     pd.DataFrame({"label": y - 1, column: p2}).to_csv(zero_one, index=False)
     check_binary(report(zero_one), y - 1, p2)  # labels 0 and 1 name their own index
+
+
+def test_logits_on_class_probabilities_are_refused(tmp_path):
+    path = tmp_path / "sum.csv"
+    path.write_text("label,p_a,p_b,p_c\na,0.7,0.2,0.1\nb,0.2,0.7,0.1\nc,0.1,0.2,0.7\n"
+                    "a,0.6,0.3,0.1\nb,0.3,0.6,0.15\nc,0.2,0.2,0.6\n")
+    refused(path, "--logits", needles=("--logits", "probabilities", "leave out --logits"))
+    rep = report(path, "--renormalize")  # the reading the message leads to
+    frame = pd.read_csv(path)
+    probs = frame[["p_a", "p_b", "p_c"]].to_numpy()
+    probs = probs / probs.sum(axis=1, keepdims=True)
+    assert rep["metrics"]["log_loss"] == pytest.approx(
+        skm.log_loss(frame["label"], probs, labels=["a", "b", "c"]), rel=1e-9)
+    logits = tmp_path / "logits.csv"
+    logits.write_text("label,p_a,p_b,p_c\na,2.0,0.2,-1\nb,0.2,1.7,0.1\nc,0.1,0.2,0.7\n")
+    assert report(logits, "--logits")["input"]["transform"] == "logits"

@@ -305,6 +305,8 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
     elif options.logits:
         # Checked before the softmax, so that an error names the logit that is not finite.
         _check_scores(invalid, scores, score_columns, options)
+        if whole:
+            _refuse_probabilities_as_logits(name, scores, score_columns)
         raw = scores[:, 0].copy() if scores.shape[1] == 1 else scores.copy()
         finite = np.isfinite(scores).all(axis=1)
         safe = np.where(finite[:, None], scores, 0.0)
@@ -488,6 +490,29 @@ def _refuse_probabilities_as_percent(name: str, scores: npt.NDArray[np.float64],
         "leave out --percent for this file; compare and epochs apply it to every file, so "
         "when only some files hold percentages, divide their column by 100 first (e.g. "
         "pandas: df['prob'] /= 100)")
+
+
+def _refuse_probabilities_as_logits(name: str, scores: npt.NDArray[np.float64],
+                                    columns: tuple[str, ...]) -> None:
+    """Refuse ``--logits`` on class columns of probabilities: in [0, 1], rows summing to ~1.
+
+    Their softmax would flatten them toward 1/K and give wrong numbers at exit 0.
+    One binary column is left alone: logits may all lie in [0, 1].
+    """
+    if scores.ndim != 2 or scores.shape[1] < 2:
+        return
+    rows = np.isfinite(scores).all(axis=1)
+    finite = scores[rows]
+    if not finite.size or float(finite.max()) > 1.0 or float(finite.min()) < 0.0:
+        return
+    if float(np.abs(finite.sum(axis=1) - 1.0).max()) > 0.1:
+        return
+    raise ClfdiagError(
+        f"{name}: --logits, but columns {', '.join(map(repr, columns))} hold values in [0, 1] "
+        "whose rows sum to about 1 (within 0.1): probabilities, which a softmax would "
+        "flatten",
+        "leave out --logits for this file; compare and epochs apply it to every file, so when "
+        "only some files hold logits, turn them into probabilities first (a softmax)")
 
 
 def _no_labels(n: int) -> Any:
