@@ -605,3 +605,17 @@ def test_logits_on_class_probabilities_are_refused(tmp_path):
     logits = tmp_path / "logits.csv"
     logits.write_text("label,p_a,p_b,p_c\na,2.0,0.2,-1\nb,0.2,1.7,0.1\nc,0.1,0.2,0.7\n")
     assert report(logits, "--logits")["input"]["transform"] == "logits"
+
+
+def test_boolean_class_columns_beside_the_label_are_scores(tmp_path):
+    # DataFrame(predict_proba(X), columns=clf.classes_) with classes False and True.
+    both = tmp_path / "both.csv"
+    both.write_text("label,False,True\nTrue,0.213,0.787\nFalse,0.7,0.3\nTrue,0.41,0.59\n"
+                    "False,0.93,0.07\n")
+    check_binary(report(both), [1, 0, 1, 0], [0.787, 0.3, 0.59, 0.07])
+    alone = tmp_path / "alone.csv"
+    alone.write_text("label,True\nTrue,0.8\nFalse,0.3\nTrue,0.6\nFalse,0.1\n")
+    check_binary(report(alone), [1, 0, 1, 0], [0.8, 0.3, 0.6, 0.1])
+    truth = tmp_path / "truth.csv"  # a lone True column is still the label
+    truth.write_text("True,prob\n1,0.8\n0,0.3\n1,0.6\n0,0.1\n")
+    check_binary(report(truth), [1, 0, 1, 0], [0.8, 0.3, 0.6, 0.1])

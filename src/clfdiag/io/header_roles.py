@@ -231,8 +231,16 @@ def detect_columns(
 
 def _label_by_name(name: str, header: tuple[str, ...], by_key: dict[str, list[str]],
                    found: str) -> str:
-    """The label column by its name: a label's name, else the one ``actual_<x>``/``target_<x>``."""
-    label = _one_of(name, by_key, LABEL_NAMES, "label", "--label-col", found, required=False)
+    """The label column by its name: a label's name, else the one ``actual_<x>``/``target_<x>``.
+
+    A column ``True`` beside another label's name or beside ``False`` is a class's
+    column (``DataFrame(predict_proba(X), columns=clf.classes_)`` of boolean classes).
+    """
+    names = LABEL_NAMES
+    others = [c for k in LABEL_NAMES if k != "true" for c in by_key.get(k, [])]
+    if by_key.get("true") and (others or by_key.get("false")):
+        names = tuple(k for k in LABEL_NAMES if k != "true")
+    label = _one_of(name, by_key, names, "label", "--label-col", found, required=False)
     if label is not None:
         return label
     prefixed = [c for c in header if name_key(c).startswith(LABEL_PREFIXES)
