@@ -16,6 +16,7 @@ from sklearn import metrics as skm
 from typer.main import get_command
 from typer.testing import CliRunner
 
+import clfdiag
 from clfdiag.cli.app import app
 from clfdiag.errors import ClfdiagError
 from clfdiag.io import ReadOptions, predictions_from_frame
@@ -619,3 +620,42 @@ def test_boolean_class_columns_beside_the_label_are_scores(tmp_path):
     truth = tmp_path / "truth.csv"  # a lone True column is still the label
     truth.write_text("True,prob\n1,0.8\n0,0.3\n1,0.6\n0,0.1\n")
     check_binary(report(truth), [1, 0, 1, 0], [0.8, 0.3, 0.6, 0.1])
+
+
+@pytest.mark.parametrize(("score", "prediction"), [("score", "label_pred"),
+                                                   ("p_1", "is_fraud_pred"),
+                                                   ("prob", "baseline_pred")])
+def test_a_prediction_at_another_threshold_leaves_a_named_score_alone(tmp_path, score,
+                                                                      prediction):
+    # Names ending in _pred are sought only beside a confidence-named score: beside a
+    # probability they never displace it.
+    rng = np.random.default_rng(1)
+    p = rng.uniform(0, 1, 300)
+    y = (rng.uniform(0, 1, 300) < p).astype(int)
+    path = tmp_path / "t.csv"
+    pd.DataFrame({"label": y, score: p, prediction: (p >= 0.3).astype(int)}).to_csv(
+        path, index=False)
+    check_binary(report(path), y, p)
+
+
+@pytest.mark.parametrize("sort_by_label", [True, False])
+def test_streaming_tests_a_lone_confidence_over_the_whole_file(tmp_path, sort_by_label):
+    rng = np.random.default_rng(2)
+    n = 20_000
+    p = rng.uniform(0, 1, n)
+    y = (rng.uniform(0, 1, n) < p).astype(int)
+    order = np.argsort(y, kind="stable") if sort_by_label else np.arange(n)
+    confident = tmp_path / "confidence.csv"
+    pd.DataFrame({"label": y[order], "confidence": np.maximum(p, 1 - p)[order]}).to_csv(
+        confident, index=False)
+    refused(confident, "--streaming", needles=("0.5 or more", "--confidence-of-predicted"))
+    with pytest.raises(ClfdiagError, match=r"0\.5 or more"):  # batches of about 100 rows
+        clfdiag.evaluate_file(str(confident), streaming=True, batch_bytes=4096)
+    # A probability named so, whose first rows are all at or above 0.5: read, not refused.
+    first_high = np.argsort(-p, kind="stable")
+    probability = tmp_path / "probability.csv"
+    pd.DataFrame({"label": y[first_high], "confidence": p[first_high]}).to_csv(
+        probability, index=False)
+    rep = clfdiag.evaluate_file(str(probability), streaming=True, batch_bytes=4096)
+    assert rep["mode"] == "streaming"
+    assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)

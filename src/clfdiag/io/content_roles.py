@@ -489,22 +489,42 @@ def score_beside_prediction(name: str, roles: ColumnRoles, table: Any,
         f"the confidence of the class in {prediction!r} pass --confidence-of-predicted")
 
 
+def confidence_alone(roles: ColumnRoles, options: ReadOptions) -> bool:
+    """Whether the one score column is named as a confidence, with no predicted classes.
+
+    Such a column chosen by its name alone may hold ``max_k p_k``, the confidence of
+    the predicted class (:func:`~clfdiag.io.header_roles.confidence_name`), which
+    :func:`refuse_confidence_alone` and the streaming read test by content.
+    """
+    return (len(roles.scores) == 1 and roles.prediction is None and not roles.explicit
+            and not options.confidence_of_predicted and confidence_name(roles.scores[0]))
+
+
+def confidence_refusal(name: str, score: str) -> ClfdiagError:
+    """The error for a confidence-named column that never falls below 1/2 (two classes)."""
+    return ClfdiagError(
+        f"{name}: column {score!r} holds only values of 0.5 or more: it reads as the "
+        "confidence of the predicted class (the largest probability), not the probability "
+        "of the positive class, and the probability cannot be recovered from it alone",
+        "if it is the confidence, give the column of predicted classes with --pred-col and "
+        "pass --confidence-of-predicted; if it is the probability of the positive class, "
+        f"pass --prob-col {flag_value(score)}")
+
+
 def refuse_confidence_alone(name: str, roles: ColumnRoles, table: Any,
                             options: ReadOptions) -> None:
     """Refuse a lone score column named as a confidence whose values say it may be one.
 
     ``max_k p_k``, the confidence of the predicted class, is at least 1/2 on every
     row of a binary problem; read as P(positive) it gives wrong numbers, and the
-    probability cannot be recovered from it without the predicted classes. A
-    column named so (:func:`~clfdiag.io.header_roles.confidence_name`) chosen by
-    its name alone, holding only values >= 1/2 beside labels of both classes, is
-    refused; ``--prob-col`` or ``--confidence-of-predicted`` say which it is.
+    probability cannot be recovered from it without the predicted classes. Such a
+    column (:func:`confidence_alone`) holding only values >= 1/2 beside labels of
+    both classes is refused; ``--prob-col`` or ``--confidence-of-predicted`` say
+    which it is.
     """
     import pyarrow.compute as pc
 
-    if (len(roles.scores) != 1 or roles.prediction is not None or roles.explicit
-            or options.confidence_of_predicted or not confidence_name(roles.scores[0])
-            or roles.label not in table.column_names):
+    if not confidence_alone(roles, options) or roles.label not in table.column_names:
         return
     score = roles.scores[0]
     labels = {canonical(str(v)) for v in pc.unique(table[roles.label]).drop_null().to_pylist()}
@@ -512,13 +532,7 @@ def refuse_confidence_alone(name: str, roles: ColumnRoles, table: Any,
     values = values[np.isfinite(values)] / (100.0 if options.percent else 1.0)
     if len(labels - {""}) != 2 or not values.size or float(values.min()) < 0.5:
         return
-    raise ClfdiagError(
-        f"{name}: column {score!r} holds only values of 0.5 or more: it reads as the "
-        "confidence of the predicted class (the largest probability), not the probability "
-        "of the positive class, and the probability cannot be recovered from it alone",
-        f"if it is the confidence, give the column of predicted classes with --pred-col and "
-        f"pass --confidence-of-predicted; if it is the probability of the positive class, "
-        f"pass --prob-col {flag_value(score)}")
+    raise confidence_refusal(name, score)
 
 
 def explicit_confidence(name: str, roles: ColumnRoles, table: Any,

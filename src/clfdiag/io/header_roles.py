@@ -192,10 +192,15 @@ def detect_columns(
                 break
     multi = {p: cols for p, cols in groups.items() if len(cols) >= 2}
     probability_named = _named(by_key, SCORE_NAMES, taken)
-    prediction_named = [c for c in header if c not in taken and c not in probability_named
-                        and prediction_name(c)]
+    prediction_named = _named(by_key, PREDICTION_NAMES, taken)
     in_group = {c for cols in multi.values() for c in cols}
     singles = [c for c in probability_named if c not in in_group]
+    if len(singles) == 1 and confidence_name(singles[0]) and not prediction_named:
+        # A confidence is read beside the classes it is of: a column named like predicted
+        # classes (``label_pred``) is then one. Beside other scores such a name is left to
+        # the exact names, so that a prediction at another threshold never displaces them.
+        prediction_named = [c for c in header if c not in taken
+                            and c not in probability_named and prediction_name(c)]
     if len(multi) > 1 or (multi and singles):
         options = [", ".join(cols) for cols in multi.values()] + singles
         raise ClfdiagError(

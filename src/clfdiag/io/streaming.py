@@ -8,12 +8,13 @@ are checked for repeats within a batch only.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator
 from dataclasses import replace
 
 from clfdiag.errors import ClfdiagError
-from clfdiag.io.content_roles import refuse_confidence_alone
+from clfdiag.io.content_roles import confidence_alone, confidence_refusal
 from clfdiag.io.header_roles import ColumnRoles, detect_columns
 from clfdiag.io.labels import binary_classes, one_value_error
 from clfdiag.io.memory import available_memory
@@ -93,15 +94,17 @@ def stream_predictions(path: str, options: ReadOptions | None = None,
     seen: set[str] = set()
     labelled = 0
     classes: tuple[str, ...] | None = None
+    # A confidence-named score is tested over the whole file, as a whole read tests it.
+    lowest = math.inf if confidence_alone(roles, options) else -math.inf
     for table in iter_tables(source, roles, batch_bytes):
         if table.num_rows == 0:
             continue
-        if first_row == 1:
-            refuse_confidence_alone(source.name, roles, table, options)
         batch = predictions_from_table(source.name, table, roles, options, source, first_row,
                                        whole=False)
         first_row += batch.source.rows
         labelled += len(batch)
+        if lowest >= 0.5 and len(batch) and batch.proba.ndim == 1:
+            lowest = min(lowest, float(batch.proba.min()))
         seen |= {batch.classes[int(c)] for c in set(batch.y.tolist()) if c >= 0}
         if batch.task == "binary":
             classes = _settle(source.name, classes, batch.classes, seen, options, roles)
@@ -114,6 +117,8 @@ def stream_predictions(path: str, options: ReadOptions | None = None,
     if len(seen) == 1 and options.labels_required and not options.classes:
         # Only the whole file tells a label column of one value from a batch of one class.
         raise one_value_error(source.name, roles.label, seen.pop(), labelled)
+    if lowest >= 0.5 and len(seen) == 2 and math.isfinite(lowest):
+        raise confidence_refusal(source.name, roles.scores[0])
 
 
 def _settle(name: str, running: tuple[str, ...] | None, batch: tuple[str, ...],
