@@ -15,6 +15,7 @@ from sklearn import metrics as skm
 from typer.testing import CliRunner
 
 from clfdiag.cli.app import app
+from clfdiag.errors import ClfdiagError
 from clfdiag.io import ReadOptions, predictions_from_frame, read_predictions
 from clfdiag.io.header_roles import PREDICTION_NAMES, SCORE_NAMES
 from tests.conftest import DATA
@@ -139,10 +140,16 @@ def test_logits_are_kept_beside_the_probabilities():
     assert preds.score_kind == "probability"
 
 
-def test_logits_of_several_classes_are_kept_as_a_matrix():
+def test_logits_of_several_classes_are_kept_as_a_matrix(tmp_path):
     frame = pd.read_csv(shape("keras_digits.csv"))
-    preds = read_predictions(shape("keras_digits.csv"), ReadOptions(logits=True))
-    np.testing.assert_array_equal(preds.logits, frame[["0", "1", "2"]].to_numpy())
+    columns = ["0", "1", "2"]
+    frame[columns] = np.log(frame[columns]) + 1.5  # logits of the same probabilities
+    path = tmp_path / "logits.csv"
+    frame.to_csv(path, index=False)
+    preds = read_predictions(str(path), ReadOptions(logits=True))
+    np.testing.assert_array_equal(preds.logits, pd.read_csv(path)[columns].to_numpy())
+    with pytest.raises(ClfdiagError, match="softmax would flatten"):  # the probabilities
+        read_predictions(shape("keras_digits.csv"), ReadOptions(logits=True))
 
 
 def test_scores_are_carried_but_not_evaluated_as_probabilities():
