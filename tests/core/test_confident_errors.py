@@ -115,3 +115,20 @@ def test_issues_among_equals_the_flags_of_the_whole_filter(problem, data):
              np.array(data.draw(st.lists(st.booleans(), min_size=y.size, max_size=y.size))))
     assert issues_among(y, proba, among) == int(np.count_nonzero(find_label_issues(y, proba)
                                                                  & among))
+
+
+@given(binary_problems(), multiclass_problems(), THRESHOLDS, MIN_CONFIDENCE,
+       st.integers(1, 7))
+def test_the_flags_do_not_depend_on_the_block_size(binary, multiclass, threshold,
+                                                   min_confidence, block):
+    from clfdiag.core import overconfidence
+
+    whole = overconfidence.BLOCK
+    try:
+        overconfidence.BLOCK = block
+        for (y, p), cut in ((binary, threshold), (multiclass, 0.5)):
+            np.testing.assert_array_equal(
+                confident_errors(y, p, threshold=cut, min_confidence=min_confidence),
+                brute_confident_errors(y, p, cut, min_confidence))
+    finally:
+        overconfidence.BLOCK = whole

@@ -8,6 +8,8 @@ import numpy as np
 import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
+BLOCK = 1 << 16
+"""Rows per block of :func:`confident_errors`."""
 
 
 @dataclass(frozen=True)
@@ -40,13 +42,18 @@ def confident_errors(y: npt.NDArray[np.integer], proba: FloatArray, *, threshold
     """
     y = np.asarray(y)
     proba = np.asarray(proba, dtype=np.float64)
-    if proba.ndim == 1:
-        predicted_positive = proba >= threshold
-        confidence = np.where(predicted_positive, proba, 1.0 - proba)
-        wrong = predicted_positive != (y == 1)
-    else:
-        predicted = proba.argmax(axis=1)
-        confidence = proba[np.arange(proba.shape[0]), predicted]
-        wrong = predicted != y
-    flags: npt.NDArray[np.bool_] = wrong & (confidence >= min_confidence)
+    flags: npt.NDArray[np.bool_] = np.empty(proba.shape[0], dtype=np.bool_)
+    # In blocks of rows: the temporaries of a block stay in cache.
+    for start in range(0, proba.shape[0], BLOCK):
+        block = slice(start, start + BLOCK)
+        p, labels = proba[block], y[block]
+        if p.ndim == 1:
+            predicted_positive = p >= threshold
+            confidence = np.where(predicted_positive, p, 1.0 - p)
+            wrong = predicted_positive != (labels == 1)
+        else:
+            predicted = p.argmax(axis=1)
+            confidence = p[np.arange(p.shape[0]), predicted]
+            wrong = predicted != labels
+        np.logical_and(wrong, confidence >= min_confidence, out=flags[block])
     return flags
