@@ -212,5 +212,33 @@ def test_a_keras_evaluation_without_a_loss_is_counted_never_dropped_silently(tmp
     path = tmp_path / "log.csv"
     path.write_text("\n".join(lines) + "\n")
     report = history_json(str(path))
-    assert [r["epoch"] for r in report["epochs"]] == [e for e in range(16) if e != 2]
-    assert "1 evaluations without a val_loss value were skipped" in report["notes"]
+    if not value:  # no evaluation logged there
+        assert [r["epoch"] for r in report["epochs"]] == [e for e in range(16) if e != 2]
+        assert "1 evaluations without a val_loss value were skipped" in report["notes"]
+        return
+    # A diverged loss (nan, or inf as 1e309 reads) is kept without a value: no flag there,
+    # and epoch 3 is not compared with epoch 1 across it.
+    epochs = {r["epoch"]: r for r in report["epochs"]}
+    assert sorted(epochs) == list(range(16))
+    assert epochs[2]["loss"] is None
+    assert epochs[2]["loss_up_accuracy_up"] is None
+    assert epochs[3]["loss_up_accuracy_up"] is None
+    assert any("no finite number" in n for n in report["notes"])
+
+
+def test_several_validations_an_epoch_are_ordered_by_step_not_read_as_restarts(tmp_path):
+    # Lightning's val_check_interval < 1: two validations in each epoch.
+    path = tmp_path / "metrics.csv"
+    path.write_text("epoch,step,train_loss,val_loss,val_acc\n0,24,0.9,,\n0,49,,0.70,0.60\n"
+                    "0,74,0.8,,\n0,99,,0.75,0.65\n1,124,0.7,,\n1,149,,0.72,0.64\n"
+                    "1,174,0.6,,\n1,199,,0.71,0.63\n")
+    report = history_json(str(path))
+    assert [r["step"] for r in report["epochs"]] == [49, 99, 149, 199]
+    assert {r["segment"] for r in report["epochs"]} == {0}
+    assert [r["loss_up_accuracy_up"] for r in report["epochs"]] == [None, True, False, False]
+    assert not any("restarts" in n for n in report["notes"])
+    # Steps that go back within a repeated epoch are no such log: a restart, as before.
+    back = tmp_path / "back.csv"
+    back.write_text("epoch,step,val_loss,val_acc\n0,99,0.70,0.60\n0,49,0.75,0.65\n"
+                    "1,149,0.72,0.64\n")
+    assert [r["segment"] for r in history_json(str(back))["epochs"]] == [0, 1, 1]

@@ -23,6 +23,7 @@ Evaluations logged by step rather than by whole epoch are labelled by step.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import math
 import re
@@ -56,7 +57,8 @@ class Evaluation:
     epoch: float | None
     step: int | None
     segment: int
-    loss: float
+    loss: float | None
+    """None where the log holds no finite number (a diverged ``nan``, ``inf``, text)."""
     accuracy: float | None
     metric: float | None = None
     """The value of the metric scanned beside the loss (the accuracy unless chosen)."""
@@ -281,6 +283,14 @@ def _number(cell: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _loss_number(cell: Any) -> float | None:
+    """A loss cell: None when empty (no evaluation), NaN when it holds no finite number."""
+    if cell is None or not str(cell).strip():
+        return None
+    value = _number(cell)
+    return math.nan if value is None else value
+
+
 Record = tuple[float | None, int | None, float | None, float | None, float | None, Any]
 """One evaluation as read: epoch, step, loss, accuracy, metric, fold."""
 
@@ -435,7 +445,7 @@ def _keras_or_lightning(path: str, header: list[str], rows: list[list[str]],
             read = [(_number(c[ei]) if ei is not None else None,
                      None if ei is not None or si is None or _number(c[si]) is None
                      else int(_number(c[si]) or 0),
-                     _number(c[li]), _number(c[ai]) if ai is not None else None,
+                     _loss_number(c[li]), _number(c[ai]) if ai is not None else None,
                      _number(c[mi]) if mi is not None else None) for c in fold_rows]
         records += [(*rec, fold) for rec in read]
     fmt = ("CatBoost" if all_validation else
@@ -445,9 +455,30 @@ def _keras_or_lightning(path: str, header: list[str], rows: list[list[str]],
         notes.append(f"{missing} evaluations without a {loss_name} value were skipped")
     records = [rec for rec in records if rec[2] is not None]
     if labelled_by is None:
-        labelled_by = "epoch" if all(rec[0] is not None for rec in records) else "step"
+        labelled_by = ("epoch" if all(rec[0] is not None for rec in records)
+                       and not _several_per_epoch(records) else "step")
     return _history(path, fmt, records, loss_name, acc_name, labelled_by, notes,
                     metric_name, available, None if fi is None else header[fi])
+
+
+def _several_per_epoch(records: list[Record]) -> bool:
+    """Whether some epoch holds several evaluations at increasing steps, every one with a step.
+
+    Lightning's ``val_check_interval < 1`` validates several times an epoch: the
+    evaluations are then ordered and labelled by step, never read as restarts.
+    """
+    by_fold: dict[Any, list[Record]] = {}
+    for rec in records:
+        by_fold.setdefault(rec[5], []).append(rec)
+    repeated = False
+    for fold_records in by_fold.values():
+        for before, after in itertools.pairwise(fold_records):
+            if before[0] != after[0]:
+                continue
+            if before[1] is None or after[1] is None or after[1] <= before[1]:
+                return False
+            repeated = True
+    return repeated
 
 
 def _merge_sparse(rows: list[list[str]], ei: int | None, si: int | None, li: int,
@@ -468,7 +499,7 @@ def _merge_sparse(rows: list[list[str]], ei: int | None, si: int | None, li: int
         step = _number(cells[si]) if si is not None else None
         if epoch is None and step is not None:
             epoch = step_epoch.get(step)
-        values = [_number(cells[li]), *(_number(cells[i]) if i is not None else None
+        values = [_loss_number(cells[li]), *(_number(cells[i]) if i is not None else None
                                         for i in (ai, mi))]
         if all(v is None for v in values):
             continue
@@ -505,7 +536,7 @@ def _history(path: str, fmt: str, records: list[Record], loss_name: str,
         raise ClfdiagError(f"{path}: no validation evaluation with a {loss_name} value",
                            "was validation run? name the column with --loss-col")
     evaluations = []
-    restarts = 0
+    restarts = unreadable = 0
     folds = list(dict.fromkeys(rec[5] for rec in records))
     for fold in folds:
         segment = 0
@@ -518,8 +549,16 @@ def _history(path: str, fmt: str, records: list[Record], loss_name: str,
             previous = position if position is not None else previous
             label = position if position is not None else float(count)
             assert loss is not None
-            evaluations.append(Evaluation(label, epoch, step, segment, loss, acc, metric, fold))
+            if not math.isfinite(loss):
+                unreadable += 1
+            evaluations.append(Evaluation(label, epoch, step, segment,
+                                          loss if math.isfinite(loss) else None, acc, metric,
+                                          fold))
         restarts += segment
+    if unreadable:
+        notes.append(f"{unreadable} evaluations logged a {loss_name} that is no finite number "
+                     "(nan, inf or text, as a diverged training writes): kept without a loss, "
+                     "so no flag there, and none compared across them")
     if restarts:
         notes.append(f"the {labelled_by} count restarts {restarts} time(s): the log holds "
                      f"{restarts + len(folds)} training segments, not compared across their "
