@@ -428,3 +428,21 @@ def test_the_one_hot_refusal_quotes_a_column_name_with_spaces(tmp_path, monkeypa
     result = CliRunner().invoke(app, ["evaluate", str(path), "--pred-col", "my pred"])
     assert result.exit_code == 2, result.output
     assert "--prob-col 'my pred'" in " ".join(result.output.split())
+
+
+def test_ids_of_eighteen_digits_written_with_a_zero_fraction_never_round_together(tmp_path):
+    # Through float64, 10^17 + 1 and 10^17 are the same number: the ids would pair wrongly.
+    base = 10**17
+    ids = [base + 64 * k for k in range(6)]
+    y = [0, 1, 0, 1, 0, 1]
+    a = write(tmp_path, "a.csv", "id,label,prob\n" + "".join(
+        f"{i},{t},{v}\n" for i, t, v in zip(ids, y, [.2, .8, .3, .7, .4, .6], strict=True)))
+    other = write(tmp_path, "other.csv", "id,label,prob\n" + "".join(
+        f"{i + 1}.0,{t},{v}\n" for i, t, v in zip(ids, y, [.9, .1, .8, .2, .7, .3], strict=True)))
+    assert "no example in common" in run("compare", a, other, code=2).stderr
+    same = write(tmp_path, "same.csv", "id,label,prob\n" + "".join(
+        f"{i}.0,{t},{v}\n" for i, t, v in zip(ids, y, [.9, .1, .8, .2, .7, .3], strict=True)))
+    rep = json.loads(run("compare", a, same, "--format", "json").stdout)
+    assert rep["pairing"]["n"] == 6
+    assert rep["b"]["log_loss"] == pytest.approx(
+        skm.log_loss(y, [.9, .1, .8, .2, .7, .3]), rel=1e-9)

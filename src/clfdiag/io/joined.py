@@ -133,8 +133,9 @@ def as_whole_numbers(ids: Any) -> Any:
     text = pc.utf8_trim_whitespace(pc.cast(ids, pa.string()))
     if not bool(pc.all(pc.match_substring_regex(text, r"^[+-]?\d{1,18}(\.0*)?$")).as_py()):
         return None
-    numbers = pc.cast(pc.cast(text, pa.float64()), pa.int64()) if bool(
-        pc.any(pc.match_substring(text, ".")).as_py()) else pc.cast(text, pa.int64())
+    # ``12.0`` loses its zero fraction as text: through float64, ids of more than 15
+    # digits would round onto each other (2^53 is about 9.007e15).
+    numbers = pc.cast(pc.replace_substring_regex(text, r"\.0*$", ""), pa.int64())
     if int(pc.count_distinct(numbers).as_py()) != len(numbers):
         return None
     return numbers
