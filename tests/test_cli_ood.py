@@ -72,7 +72,8 @@ def test_the_json_contract():
 
 
 def test_every_metric_key_has_a_spec():
-    report = run_json(DIGITS, NOISE, "--logits")  # logits give every score
+    report = run_json(*(p.replace(".csv", "_logits.csv") for p in (DIGITS, NOISE)),
+                      "--logits")  # logits give every score
     metric_keys = set(SEPARATION_KEYS - {"score", "direction"})
     metric_keys |= {"auroc", "aurc", "e_aurc", "augrc"}
     assert catalogue.missing(sorted(metric_keys)) == []
@@ -179,3 +180,21 @@ def test_csv_markdown_html_and_figures(tmp_path):
     names = sorted(os.listdir(tmp_path / "figs"))
     assert names == sorted(f"{n}.{e}" for n in ("ood_confidence", "ood_roc", "risk_coverage")
                            for e in ("png", "svg"))
+
+
+def test_a_binary_out_file_of_one_probability_column(tmp_path):
+    # OUT files need no label: a column of P(positive) alone is read, as with an id beside it.
+    rng = np.random.default_rng(4)
+    y = rng.integers(0, 2, 200)
+    p = np.clip(rng.beta(2, 2, 200) * 0.5 + 0.5 * y, 0, 1)
+    q = rng.uniform(0.3, 0.7, 80)
+    in_file, alone, with_id = tmp_path / "in.csv", tmp_path / "out.csv", tmp_path / "out_id.csv"
+    in_file.write_text("id,label,prob\n" + "".join(
+        f"{i},{a},{b}\n" for i, (a, b) in enumerate(zip(y, p, strict=True))))
+    alone.write_text("prob\n" + "".join(f"{v}\n" for v in q))
+    with_id.write_text("id,prob\n" + "".join(f"{i},{v}\n" for i, v in enumerate(q)))
+    got = run_json(str(in_file), str(alone))["out"][0]["scores"][0]
+    assert got == run_json(str(in_file), str(with_id))["out"][0]["scores"][0]
+    truth = np.r_[np.ones(200), np.zeros(80)]
+    assert got["auroc"] == pytest.approx(
+        roc_auc_score(truth, np.r_[np.maximum(p, 1 - p), np.maximum(q, 1 - q)]), rel=1e-12)

@@ -90,8 +90,9 @@ def read_predictions(
     """
     options = options or ReadOptions()
     check_options(options)
-    if options.labels_file is not None and stdin is None and path != "-" \
-            and not options.no_header:
+    # A file joined to its labels, or read without them (ood's OUT), may hold only a score.
+    if (options.labels_file is not None or not options.labels_required) and stdin is None \
+            and path != "-" and not options.no_header:
         from clfdiag.io.joined import open_one_column
 
         source = open_one_column(path)
