@@ -36,8 +36,10 @@ def require_supported(preds: Predictions, command: str,
                            f"weights (column {preds.source.weight_column!r})",
                            "leave out --weight-col")
     if preds.score_kind == "hard" and not hard:
+        # A score column of only 0 and 1 is read as hard predictions too: name what was read.
+        column = preds.source.prediction_column or ", ".join(preds.source.probability_columns)
         raise ClfdiagError(
-            f"{name} holds hard predictions (column {preds.source.prediction_column!r}), but "
+            f"{name} holds hard predictions (column {column!r}), but "
             f"`clfdiag {command}` compares predicted probabilities",
             "evaluate each file with `clfdiag evaluate`, or give probability columns "
             "(--prob-col)")
