@@ -1035,34 +1035,23 @@ def _distinct(ids: Any) -> bool:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from clfdiag.core.concurrency import each
     from clfdiag.core.ranking import sort_in_place
     from clfdiag.io.distinct import all_distinct
 
     if len(ids) < 2:
         return True
-    halves = None
+    numbers = None
     try:
         # A sample first: a text column fails here at once instead of after a full parse.
         pc.cast(ids.slice(0, 1000), pa.int64())
-        # The parse of the rest in two halves, one per core (Arrow releases the GIL).
-        middle = len(ids) // 2
-        parts = (ids.slice(0, middle), ids.slice(middle))
-        halves = each(lambda i: to_numpy(pc.cast(parts[i], pa.int64())), 2)
+        numbers = to_numpy(pc.cast(ids, pa.int64()))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
-    if halves is not None:
-        first, second = halves
-        if (_increasing(first) and _increasing(second)
-                and (not first.size or not second.size or first[-1] < second[0])):
+    if numbers is not None:
+        if bool((numbers[1:] > numbers[:-1]).all()):
             return True
-        ordered = np.concatenate(halves)
-        del halves, first, second
+        ordered = numbers.copy()
         sort_in_place(ordered)
         if not bool((ordered[1:] == ordered[:-1]).any()):
             return True
     return all_distinct(ids)
-
-
-def _increasing(numbers: npt.NDArray[np.int64]) -> bool:
-    return bool((numbers[1:] > numbers[:-1]).all())
