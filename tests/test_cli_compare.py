@@ -169,3 +169,17 @@ def test_float_noise_is_no_change(tmp_path, shape):
     if shape == "binary":
         # The perturbation reached the numbers: a confident error's -ln(1 - p) moved.
         assert report["delta"]["log_loss"] != 0
+
+
+def test_how_each_file_was_read_is_in_the_notes(tmp_path):
+    # p_no under --positive yes is read as P(yes) = 1 - p_no: said for each file, as evaluate
+    # says it.
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("id,label,p_no\n1,yes,0.2\n2,no,0.7\n3,yes,0.4\n4,no,0.9\n")
+    b.write_text("id,label,p_no\n1,yes,0.3\n2,no,0.6\n3,yes,0.45\n4,no,0.8\n")
+    report = json.loads(run("compare", a, b, "--positive", "yes", "--format", "json").stdout)
+    for path in (a, b):
+        assert any(n.startswith(f"{path}: ") and "1 - p_no" in n for n in report["notes"])
+    y = [1, 0, 1, 0]
+    assert report["b"]["log_loss"] == pytest.approx(
+        skm.log_loss(y, [0.7, 0.4, 0.55, 0.2]), rel=1e-9)

@@ -362,7 +362,10 @@ def compare(
         metric_scan = scan([cmp.a.metrics["log_loss"], cmp.b.metrics["log_loss"]],
                            [cmp.a.metrics.get(metric), cmp.b.metrics.get(metric)],
                            min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta)
-    notes = [note] if (note := row_pairing_note(paired, a, b)) else []
+    # How each file was read (a column read as the other class's complement, say).
+    notes = [f"{p.source.path}: {n}" for p in (a, b) for n in p.source.notes]
+    if note := row_pairing_note(paired, a, b):
+        notes.append(note)
     change, slope_b = _decomposition_change(paired, cmp.loss_up_accuracy_up, cmp.decompositions)
     fairness_change = None
     if by and group_values is not None:
