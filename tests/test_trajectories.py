@@ -242,3 +242,14 @@ def test_several_validations_an_epoch_are_ordered_by_step_not_read_as_restarts(t
     back.write_text("epoch,step,val_loss,val_acc\n0,99,0.70,0.60\n0,49,0.75,0.65\n"
                     "1,149,0.72,0.64\n")
     assert [r["segment"] for r in history_json(str(back))["epochs"]] == [0, 1, 1]
+
+
+def test_a_restarted_run_appended_with_the_same_steps_is_a_segment_of_its_own(tmp_path):
+    # Its evaluations repeat the first run's epochs and steps: never merged into them.
+    path = tmp_path / "metrics.csv"
+    path.write_text("epoch,step,val_loss,val_acc\n0,49,0.70,0.60\n1,99,0.75,0.65\n"
+                    "0,49,0.72,0.64\n1,99,0.71,0.63\n")
+    report = history_json(str(path))
+    assert [(r["step"], r["segment"], r["loss"]) for r in report["epochs"]] == [
+        (49, 0, 0.70), (99, 0, 0.75), (49, 1, 0.72), (99, 1, 0.71)]
+    assert [r["loss_up_accuracy_up"] for r in report["epochs"]] == [None, True, None, False]

@@ -486,7 +486,8 @@ def _merge_sparse(rows: list[list[str]], ei: int | None, si: int | None, li: int
                   ) -> tuple[list[tuple[float | None, int | None, float | None, float | None,
                                         float | None]], int]:
     """Merge a Lightning log's rows of one evaluation (its metrics on different rows)."""
-    merged: dict[tuple[Any, Any], list[Any]] = {}
+    merged: dict[tuple[Any, Any, int], list[Any]] = {}
+    runs: dict[tuple[Any, Any], int] = {}
     step_epoch: dict[Any, float] = {}
     for cells in rows:
         epoch = _number(cells[ei]) if ei is not None else None
@@ -506,11 +507,16 @@ def _merge_sparse(rows: list[list[str]], ei: int | None, si: int | None, li: int
         if epoch is None and step is None:
             unplaced += 1
             continue
-        slot = merged.setdefault((epoch, step), [None, None, None])
+        # A second loss at the same epoch and step is a restarted run appended to the log
+        # (its steps start again): a slot of its own, never merged into the first run's.
+        run = runs.get((epoch, step), 0)
+        if values[0] is not None and merged.get((epoch, step, run), [None])[0] is not None:
+            run = runs[(epoch, step)] = run + 1
+        slot = merged.setdefault((epoch, step, run), [None, None, None])
         for k, v in enumerate(values):
             slot[k] = v if v is not None else slot[k]
     by_epoch: dict[Any, list[Any]] = {}
-    for (epoch, step), values in merged.items():
+    for (epoch, step, _), values in merged.items():
         entry = by_epoch.setdefault(epoch, [step, None, None, None])
         entry[0] = step
         for k, v in enumerate(values):
@@ -520,7 +526,7 @@ def _merge_sparse(rows: list[list[str]], ei: int | None, si: int | None, li: int
         return [(epoch, None if step is None else int(step), loss, acc, m)
                 for epoch, (step, loss, acc, m) in by_epoch.items()], unplaced
     return [(epoch, None if step is None else int(step), loss, acc, m)
-            for (epoch, step), (loss, acc, m) in merged.items()], unplaced
+            for (epoch, step, _), (loss, acc, m) in merged.items()], unplaced
 
 
 def _history(path: str, fmt: str, records: list[Record], loss_name: str,
