@@ -207,9 +207,9 @@ class WeightedGroup(EvaluationState):
     def update(self, y: npt.NDArray[np.integer], proba: npt.NDArray[np.float64],
                weights: npt.NDArray[np.float64] | None = None, **where: Any) -> None:
         """Add examples to the weighted state, and those of weight > 0 to the counts."""
-        super().update(y, proba, weights, **where)
         if weights is None:
             raise ValueError("a weighted group needs the sample weights")
+        super().update(y, proba, weights, **where)
         used = weights > 0  # as the weighted sums count examples
         self.counts.update(y[used], proba[used])
 
