@@ -133,7 +133,6 @@ def read_predictions(
         roles = replace(roles, scores=(), classes=(), candidates=(exc.column,))
         return _from_wide_table(source, read_columns(source, roles.columns(), roles.id), roles,
                                 options)
-    refuse_confidence_alone(source.name, roles, table, options)
     # Handed over, not held: predictions_from_table frees the table's columns once they are
     # converted, which a name in this frame would keep alive (150 MB at 10^7 rows).
     handed = [table]
@@ -178,7 +177,6 @@ def _settle_roles(name: str, table: Any, roles: ColumnRoles, options: ReadOption
         roles = settle_by_content(name, roles, table, options)
     if options.confidence_of_predicted and not roles.confidence:
         roles = explicit_confidence(name, roles, table, options)
-    refuse_confidence_alone(name, roles, table, options)
     return table, roles
 
 
@@ -246,6 +244,8 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
             "evaluate with --in-memory, where the whole file's content decides (a confidence "
             "of the predicted class is read there, or with --confidence-of-predicted); or "
             "name the score with --prob-col if it is the probability of the positive class")
+    if whole:  # a batch holds part of the values: the streaming read tests them all
+        refuse_confidence_alone(name, roles, table, options)
     if (whole and roles.id is not None and options.id_col is None
             and name_key(roles.id) in INDEX_NAMES and table[roles.id].null_count == n):
         # A header and rows that end in a delimiter (``label,prob,``) leave an empty column

@@ -95,7 +95,8 @@ def stream_predictions(path: str, options: ReadOptions | None = None,
     labelled = 0
     classes: tuple[str, ...] | None = None
     # A confidence-named score is tested over the whole file, as a whole read tests it.
-    lowest = math.inf if confidence_alone(roles, options) else -math.inf
+    testing_confidence = confidence_alone(roles, options)
+    lowest = math.inf
     for table in iter_tables(source, roles, batch_bytes):
         if table.num_rows == 0:
             continue
@@ -103,7 +104,7 @@ def stream_predictions(path: str, options: ReadOptions | None = None,
                                        whole=False)
         first_row += batch.source.rows
         labelled += len(batch)
-        if lowest >= 0.5 and len(batch) and batch.proba.ndim == 1:
+        if testing_confidence and len(batch):
             lowest = min(lowest, float(batch.proba.min()))
         seen |= {batch.classes[int(c)] for c in set(batch.y.tolist()) if c >= 0}
         if batch.task == "binary":
@@ -117,7 +118,7 @@ def stream_predictions(path: str, options: ReadOptions | None = None,
     if len(seen) == 1 and options.labels_required and not options.classes:
         # Only the whole file tells a label column of one value from a batch of one class.
         raise one_value_error(source.name, roles.label, seen.pop(), labelled)
-    if lowest >= 0.5 and len(seen) == 2 and math.isfinite(lowest):
+    if testing_confidence and len(seen) == 2 and 0.5 <= lowest < math.inf:
         raise confidence_refusal(source.name, roles.scores[0])
 
 
