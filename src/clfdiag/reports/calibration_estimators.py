@@ -100,11 +100,13 @@ def calibration_estimators(y: npt.NDArray[np.integer], proba: npt.NDArray[np.flo
     binned = [_entry(view, c) for (view, _), c in computed.items()]
     notes = []
     if not binary:
-        ranked = (classwise is not None and len(classwise) == proba.shape[1]
-                  and all(c.n_bins == bins for c in classwise))
-        if ranked or proba.size <= MAX_CLASSWISE_CELLS:
-            cw = (classwise_from(classwise) if ranked and classwise is not None
-                  else classwise_calibration(y, proba, bins))
+        cw = None
+        if classwise is not None and len(classwise) == proba.shape[1] and all(
+                c.n_bins == bins for c in classwise):
+            cw = classwise_from(classwise)
+        elif proba.size <= MAX_CLASSWISE_CELLS:
+            cw = classwise_calibration(y, proba, bins)
+        if cw is not None:
             binned.append({"view": "classwise", "binning": cw.binning, "ece": cw.ece,
                            "mce": None, "l2": None, "debiased_l2": cw.debiased_l2})
         else:
