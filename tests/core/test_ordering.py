@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from clfdiag.core.ordering import ascending_order
+from clfdiag.core.ordering import BLOCK, ascending_order, ascending_orders
 
 
 @st.composite
@@ -84,3 +84,15 @@ def test_ascending_order_at_scale():
 def test_tiny_inputs(n):
     scores = np.array([0.5, 0.5][:n])
     assert np.array_equal(ascending_order(scores), np.arange(n))
+
+
+def test_ascending_orders_side_by_side():
+    # Large enough for the two threads; each order is its array's stable argsort.
+    rng = np.random.default_rng(5)
+    a = rng.random(BLOCK + 7)
+    b = np.round(rng.normal(size=BLOCK + 7), 3)  # ties and negative scores
+    orders = ascending_orders(a, b)
+    assert np.array_equal(orders[0], stable_argsort(a))
+    assert np.array_equal(orders[1], stable_argsort(b))
+    assert [o.tolist() for o in ascending_orders(a[:5], b[:5])] == [
+        stable_argsort(a[:5]).tolist(), stable_argsort(b[:5]).tolist()]

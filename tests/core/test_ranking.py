@@ -8,9 +8,11 @@ from clfdiag.core.ranking import (
     delong_components,
     precision_recall_curve,
     rank_binary,
+    rank_in_order,
     roc_auc,
     roc_curve,
 )
+from tests.core.test_ordering import near_ties
 from tests.strategies import binary_problems, both_classes, scored_both_classes, scored_problems
 
 
@@ -154,3 +156,18 @@ def test_auc_invariant_under_shift_to_negative():
     p = np.round(rng.random(500), 2)
     assert roc_auc(rank_binary(y, p - 0.5)) == roc_auc(rank_binary(y, p))
     assert roc_auc(rank_binary(y, -p)) == pytest.approx(1 - roc_auc(rank_binary(y, p)), abs=1e-15)
+
+
+@given(scored_problems() | near_ties().map(lambda s: ((np.arange(s.size) % 3 == 0), s)))
+def test_ranking_read_in_order_is_the_sorted_ranking(problem):
+    # Two gathers in the order instead of a sort: the same groups, counts and thresholds,
+    # -0.0 beside 0.0 and the infinities included.
+    y, s = problem
+    y = np.asarray(y, dtype=np.int64)
+    expected = rank_binary(y, s)
+    r = rank_in_order(y, s, np.argsort(s, kind="stable"))
+    np.testing.assert_array_equal(r.thresholds, expected.thresholds)
+    assert not np.signbit(r.thresholds[r.thresholds == 0]).any()
+    np.testing.assert_array_equal(r.tps, expected.tps)
+    np.testing.assert_array_equal(r.fps, expected.fps)
+    assert (r.positives, r.negatives) == (expected.positives, expected.negatives)

@@ -150,3 +150,20 @@ def test_delong_paired_told_the_scores_are_distinct_matches_definition(arrays):
     if var > 1e-20:
         # Placement means against sums of cumulative counts: a few ulps apart.
         assert result.z == pytest.approx(z, rel=1e-6, abs=1e-9)
+
+
+@given(st.integers(4, 150).flatmap(lambda n: st.tuples(
+    hnp.arrays(np.int64, n, elements=st.integers(0, 1)),
+    hnp.arrays(np.float64, n, elements=st.sampled_from([0.0, 0.25, 0.5, 1.0]) | probability),
+    hnp.arrays(np.float64, n, elements=probability))))
+def test_delong_paired_given_the_orders_matches_definition(arrays):
+    # The orders the evaluations' rankings were read in, instead of sorting again.
+    y, a, b = arrays
+    y[:2], y[2:4] = 1, 0
+    orders = (np.argsort(a, kind="stable"), np.argsort(b, kind="stable"))
+    result = delong_paired(y, a, b, orders=orders)
+    auc_a, auc_b, z, _, var = naive_delong_paired(y, a, b)
+    assert result.auc_a == pytest.approx(auc_a, abs=1e-12)
+    assert result.auc_b == pytest.approx(auc_b, abs=1e-12)
+    if var > 1e-20:
+        assert result.z == pytest.approx(z, rel=1e-6, abs=1e-9)

@@ -17,6 +17,7 @@ import numpy.typing as npt
 from clfdiag.core.calibration_tests import Decomposition, score_decomposition
 from clfdiag.core.evaluation import Evaluation, evaluate_predictions
 from clfdiag.core.losses import EPS, log_loss_terms, true_class_probability
+from clfdiag.core.ordering import ascending_orders
 from clfdiag.core.stats import (
     DeLongPaired,
     McNemar,
@@ -324,14 +325,20 @@ def compare_predictions(
     if y.shape[0] == 0:
         # Log loss and accuracy are undefined (null) without examples; no delta is 0.
         raise ValueError("no examples to compare")
+    # DeLong's test needs each model's order of the scores: sorted once, on both cores,
+    # and the evaluations' rankings are read in it.
+    orders = (ascending_orders(proba_a, proba_b) if proba_a.ndim == 1 and weights is None
+              else None)
     (ev_a, distinct_a, decomposition_a), (ev_b, distinct_b, decomposition_b) = (
-        _evaluation(y, proba, settings, weights) for proba in (proba_a, proba_b))
+        _evaluation(y, proba, settings, weights, order)
+        for proba, order in zip((proba_a, proba_b), orders or (None, None), strict=True))
     distinct = (distinct_a, distinct_b)
     decompositions = ((decomposition_a, decomposition_b)
                       if settings.decompose and proba_a.ndim == 1 else None)
-    # DeLong's test first: its sorts need the most memory, before the per-example terms.
-    delong = (delong_paired(y, proba_a, proba_b, distinct=distinct)
-              if proba_a.ndim == 1 and weights is None else None)
+    # DeLong's test first: its components need the most memory, before the per-example terms.
+    delong = (delong_paired(y, proba_a, proba_b, distinct=distinct,
+                            orders=(orders[0], orders[1])) if orders else None)
+    del orders
     loss_a, correct_a, noise_a = _loss_terms(y, proba_a, threshold, weights)
     diff, correct_b, noise_b = _loss_terms(y, proba_b, threshold, weights)
     diff -= loss_a  # loss_b - loss_a, in loss_b's buffer
@@ -386,8 +393,12 @@ def compare_predictions(
 
 
 def _evaluation(y: npt.NDArray[np.integer], proba: FloatArray, settings: ComparisonSettings,
-                weights: FloatArray | None) -> tuple[Evaluation, bool, Decomposition | None]:
+                weights: FloatArray | None, order: npt.NDArray[np.int64] | None,
+                ) -> tuple[Evaluation, bool, Decomposition | None]:
     """One model's evaluation; whether its scores are all distinct; their decomposition.
+
+    ``order``: the scores' ascending order, when the caller holds it (binary,
+    unweighted), in which the evaluation's ranking is read.
 
     The decomposition (binary, when ``settings.decompose``) derives from the
     evaluation's ranking and means. Nothing after needs the ranking (three arrays
@@ -395,7 +406,8 @@ def _evaluation(y: npt.NDArray[np.integer], proba: FloatArray, settings: Compari
     """
     ev = evaluate_predictions(y, proba, threshold=settings.threshold,
                               min_confidence=settings.min_confidence, top=settings.top,
-                              n_bins=settings.n_bins, weights=weights, details=False)
+                              n_bins=settings.n_bins, weights=weights, details=False,
+                              order=order)
     decomposition = None
     if settings.decompose and proba.ndim == 1:
         decomposition = score_decomposition(

@@ -156,6 +156,7 @@ def evaluate_predictions(
     target_risk: float | None = None,
     details: bool = True,
     calibration_tests: CalibrationTestSettings | None = None,
+    order: npt.NDArray[np.int64] | None = None,
 ) -> Evaluation:
     """Evaluate ``(n,)`` positive-class or ``(n, K)`` class probabilities against ``y``.
 
@@ -179,6 +180,9 @@ def evaluate_predictions(
     ``details=False`` leaves out what only a report of one model shows (see :func:`finish`).
     ``calibration_tests``: also the calibration tests, with these settings, from the
     rankings of the AUCs (see :func:`finish`).
+    ``order``: binary and unweighted, the scores' ascending order
+    (:func:`~clfdiag.core.ordering.ascending_order`) when the caller holds it for
+    an item of its own: the ranking is then read in it instead of sorted again.
 
     Examples
     --------
@@ -210,14 +214,21 @@ def evaluate_predictions(
     if weights is not None:
         state.update(y, proba, weights)
         return finish(state, details=details, calibration_tests=calibration_tests)
+    scores = state.scores
+    assert isinstance(scores, ExactScores), "held in memory, the ranking is exact"
     if proba.ndim == 2 or y.shape[0] < PARALLEL_MIN:
         state.update(y, proba)
+        if order is not None:
+            scores.rank_positive_in(order)
         return finish(state, target_risk=target_risk, details=details,
                       calibration_tests=calibration_tests)
     # The sums and the sort are independent: on a multi-core machine they overlap.
     with alongside(lambda: state.sums.update(y, proba)) as summed:
-        state.scores.update(y, proba)
-        state.scores.positive_ranking()
+        scores.update(y, proba)
+        if order is None:
+            scores.positive_ranking()
+        else:
+            scores.rank_positive_in(order)
         summed()
     return finish(state, target_risk=target_risk, details=details,
                   calibration_tests=calibration_tests)

@@ -23,6 +23,7 @@ from clfdiag.core.ranking import (
     BinaryRanking,
     WeightedRanking,
     rank_binary,
+    rank_in_order,
     rank_weighted,
     ranking_from_counts,
     weighted_ranking_from_sums,
@@ -127,6 +128,16 @@ class ExactScores(Accumulator[ScoreLayout]):
                 if self.settings.weighted else rank_binary(*self._joined()))
         ranking: BinaryRanking | WeightedRanking = self.__dict__["_positive"]
         return ranking
+
+    def rank_positive_in(self, order: npt.NDArray[np.int64]) -> None:
+        """Binary, unweighted: rank the positive-class scores read in their ascending ``order``.
+
+        For a caller that holds the order for an item of its own
+        (:func:`~clfdiag.core.ranking.rank_in_order`); the ranking is the one
+        :meth:`positive_ranking` would sort.
+        """
+        assert not self.settings.weighted, "a weighted ranking leaves out weights of 0"
+        self.__dict__["_positive"] = rank_in_order(*self._joined(), order)
 
     def release_positive_ranking(self) -> BinaryRanking | WeightedRanking:
         """Binary: the ranking of the positive-class scores, no longer kept here.

@@ -44,14 +44,17 @@ from clfdiag.core.catalogue import CATALOGUE
 from clfdiag.core.comparison import decide
 from clfdiag.core.evaluation import Evaluation, evaluate_predictions
 from clfdiag.core.losses import log_loss_terms, true_class_probability
+from clfdiag.core.ordering import ascending_order
 from clfdiag.core.stats import (
     DeLongPaired,
     MeanDifference,
     binomial_two_sided,
-    delong_paired,
+    delong_defined,
+    delong_from_components,
     incomplete_beta,
     paired_bootstrap,
     paired_t,
+    structural_components,
     student_t_sf,
 )
 
@@ -595,6 +598,21 @@ class ManyModelComparison:
     not_significantly_worse: tuple[int, ...]
 
 
+def _evaluation(y: npt.NDArray[np.integer], proba: FloatArray, threshold: float,
+                min_confidence: float, n_bins: int) -> tuple[Evaluation, FloatArray | None]:
+    """One model's evaluation and, for binary scores, its DeLong components.
+
+    The scores are sorted once for both: the evaluation's ranking is read in
+    the order the components need.
+    """
+    order = ascending_order(proba) if proba.ndim == 1 else None
+    ev = evaluate_predictions(y, proba, threshold=threshold, min_confidence=min_confidence,
+                              n_bins=n_bins, order=order)
+    if order is None or not delong_defined(y == 1):
+        return ev, None
+    return ev, structural_components(y, proba, order=order)
+
+
 def compare_models(y: npt.NDArray[np.integer], probas: Sequence[FloatArray], *,
                    threshold: float = 0.5, correction: Correction = "holm",
                    alpha: float = 0.05, bootstrap: int = 0, seed: int | None = None,
@@ -615,9 +633,8 @@ def compare_models(y: npt.NDArray[np.integer], probas: Sequence[FloatArray], *,
         raise ValueError("at least two models are needed")
     if y.shape[0] == 0:
         raise ValueError("no examples to compare")
-    evaluations = tuple(evaluate_predictions(y, p, threshold=threshold,
-                                             min_confidence=min_confidence, n_bins=n_bins)
-                        for p in probas)
+    evaluations, components = zip(*(_evaluation(y, p, threshold, min_confidence, n_bins)
+                                    for p in probas), strict=True)
     correct = np.column_stack([decide(p, threshold)[0] == y for p in probas])
     losses = np.column_stack([log_loss_terms(true_class_probability(y, p))[0] for p in probas])
     rounded_losses = round_significant(losses)
@@ -631,8 +648,11 @@ def compare_models(y: npt.NDArray[np.integer], probas: Sequence[FloatArray], *,
         diff = losses[:, b] - losses[:, a]
         mean_tests.append(paired_bootstrap(diff, bootstrap, seed) if bootstrap
                           else paired_t(diff))
-    delongs = [delong_paired(y, probas[a], probas[b]) if probas[a].ndim == 1 else None
+    positive = y == 1
+    delongs = [delong_from_components(positive, components[a], components[b])
+               if components[a] is not None and components[b] is not None else None
                for a, b in pairs]
+    del components
     mcnemar_adj = adjust_p_values([m.p for m in mcnemars], correction)
     wilcoxon_adj = adjust_p_values([w.p for w in wilcoxons], correction)
     mean_adj = adjust_p_values([t.p_value for t in mean_tests], correction)

@@ -74,6 +74,22 @@ def ascending_order(scores: FloatArray,
     return order
 
 
+def ascending_orders(*scores: FloatArray) -> list[npt.NDArray[np.int64]]:
+    """:func:`ascending_order` of each array, the sorts running side by side on the cores.
+
+    numpy sorts without the GIL. The key buffers are allocated here, on the calling
+    thread: memory freed before is then reused, where a worker thread's allocator
+    would map fresh pages.
+    """
+    if len(scores) == 1 or scores[0].shape[0] < BLOCK:
+        return [ascending_order(s) for s in scores]
+    from concurrent.futures import ThreadPoolExecutor
+
+    buffers = [np.empty(s.shape[0], dtype=np.uint64) for s in scores]
+    with ThreadPoolExecutor(min(len(scores), 2)) as pool:
+        return list(pool.map(ascending_order, scores, buffers))
+
+
 def _order_tied_runs(order: npt.NDArray[np.int64], scores: FloatArray,
                      tied: npt.NDArray[np.bool_]) -> None:
     """Order by full score, in place, the runs of ``order`` whose leading bits tie.

@@ -13,7 +13,7 @@ from statistics import NormalDist
 import numpy as np
 import numpy.typing as npt
 
-from clfdiag.core.ordering import BLOCK, ascending_order
+from clfdiag.core.ordering import BLOCK, ascending_order, ascending_orders
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -82,8 +82,10 @@ def mcnemar_exact(correct_a: npt.NDArray[np.bool_], correct_b: npt.NDArray[np.bo
 
 def structural_components(y: npt.NDArray[np.integer], scores: FloatArray,
                           distinct: bool = False, out: FloatArray | None = None,
-                          work: npt.NDArray[np.uint64] | None = None) -> FloatArray:
+                          order: npt.NDArray[np.int64] | None = None) -> FloatArray:
     """Each example's DeLong component: V10 for a positive, V01 for a negative, in input order.
+
+    Both classes must be present (:func:`delong_defined`).
 
     For a positive, V10 is the share of negatives scored below it (ties count
     one half); for a negative, V01 is the share of positives scored above it.
@@ -91,11 +93,13 @@ def structural_components(y: npt.NDArray[np.integer], scores: FloatArray,
     ``searchsorted`` instead costs a cache miss per example (27 s, not 2 s,
     for 10^7 examples). ``distinct``: the caller knows every score is distinct
     (its ranking has one group per example), which saves looking for ties.
-    ``out`` (n float64, for the components) and ``work`` (n uint64, for the order):
-    buffers, allocated here when not given.
+    ``out``: a buffer of n float64 for the components, allocated here when not given.
+    ``order``: the scores' :func:`ascending_order`, when the caller has it (the
+    evaluation's ranking was read in it); sorted here when not given.
     """
     n = scores.shape[0]
-    order = ascending_order(scores, work)
+    if order is None:
+        order = ascending_order(scores)
     # Gathered from one byte per example rather than from the labels themselves.
     positive = (y == 1)[order]
     new_group: npt.NDArray[np.bool_] | None = None
@@ -145,35 +149,55 @@ def structural_components(y: npt.NDArray[np.integer], scores: FloatArray,
 
 def delong_paired(y: npt.NDArray[np.integer], scores_a: FloatArray, scores_b: FloatArray,
                   confidence: float = 0.95,
-                  distinct: tuple[bool, bool] = (False, False)) -> DeLongPaired | None:
+                  distinct: tuple[bool, bool] = (False, False),
+                  orders: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None = None,
+                  ) -> DeLongPaired | None:
     """DeLong, DeLong & Clarke-Pearson (1988) test of AUC(A) = AUC(B) on the same examples.
 
     Uses the O(n log n) structural components (Sun & Xu 2014) from one sort of
-    each model's scores. ``None`` when either class has fewer than two examples.
-    When the two models rank every pair identically the variance is zero: z and
-    the p-value are then undefined (None) and the interval is the single point.
+    each model's scores (:func:`delong_from_components`). ``None`` when either
+    class has fewer than two examples.
     ``distinct``: whether A's and B's scores are known to be all distinct
-    (:func:`structural_components`).
+    (:func:`structural_components`). ``orders``: A's and B's
+    :func:`ascending_order`, when the caller has them; sorted here when not given.
     """
     positive = y == 1
-    m = int(np.count_nonzero(positive))
-    n = y.shape[0] - m
-    if m < 2 or n < 2:
+    if not delong_defined(positive):
         return None
     from concurrent.futures import ThreadPoolExecutor
 
-    # The two models' sorts are independent, and numpy releases the GIL. Their large
-    # arrays are allocated here, on the main thread: memory freed before (the
-    # evaluations' rankings) is reused, where a worker thread's allocator would map
-    # fresh pages.
+    order_a, order_b = orders if orders is not None else ascending_orders(scores_a, scores_b)
+    # The components' buffers are allocated here, on the main thread, as the orders'.
     components = np.empty((2, y.shape[0]))
-    work = np.empty((2, y.shape[0]), dtype=np.uint64)
     with ThreadPoolExecutor(2) as pool:
         va, vb = pool.map(structural_components, (y, y), (scores_a, scores_b),
-                          distinct, components, work)
-    del work
+                          distinct, components, (order_a, order_b))
+    return delong_from_components(positive, va, vb, confidence)
+
+
+def delong_defined(positive: npt.NDArray[np.bool_]) -> bool:
+    """Whether DeLong's variance is defined: two examples or more of each class."""
+    m = int(np.count_nonzero(positive))
+    return m >= 2 and positive.shape[0] - m >= 2
+
+
+def delong_from_components(positive: npt.NDArray[np.bool_], va: FloatArray, vb: FloatArray,
+                           confidence: float = 0.95) -> DeLongPaired | None:
+    """DeLong's paired test from each model's :func:`structural_components`.
+
+    With V10 the components of the m positives and V01 those of the n negatives,
+    AUC = mean(V10) and Var(AUC(B) - AUC(A)) = S10 / m + S01 / n, where S10 and
+    S01 are the sample variances of the component differences B - A (DeLong,
+    DeLong & Clarke-Pearson 1988, eq. 5). When the two models rank every pair
+    identically the variance is zero: z and the p-value are then undefined (None)
+    and the interval is the single point. ``None`` when either class has fewer
+    than two examples.
+    """
+    if not delong_defined(positive):
+        return None
+    m = int(np.count_nonzero(positive))
+    n = positive.shape[0] - m
     v10a, v01a, v10b, v01b = va[positive], va[~positive], vb[positive], vb[~positive]
-    del va, vb, components
     auc_a, auc_b = float(v10a.mean()), float(v10b.mean())
     d10 = (v10b - auc_b) - (v10a - auc_a)
     d01 = (v01b - auc_b) - (v01a - auc_a)
