@@ -210,6 +210,27 @@ def test_multiclass_round_trip_keeps_the_columns(tmp_path):
     np.testing.assert_allclose(calibrated[probs].to_numpy(), expected, rtol=1e-9, atol=1e-15)
 
 
+def test_vector_scaling_follows_the_classes_by_name_not_by_position(tmp_path):
+    # A map of one scale and bias per class, applied to the same rows with the class
+    # columns in another order: each class keeps its own parameters.
+    mapping, same, shuffled = tmp_path / "m.json", tmp_path / "same.csv", tmp_path / "shuf.csv"
+    as_json(MULTI, "--method", "vector_scaling", "--save", mapping)
+    original = read_csv_exact(MULTI)
+    probs = [c for c in original.columns if c.startswith("p_")]
+    moved = [c for c in original.columns if c not in probs] + probs[::-1]
+    original[moved].to_csv(tmp_path / "moved.csv", index=False)
+    run("--apply", mapping, MULTI, "-o", same)
+    report = json.loads(run("--apply", mapping, tmp_path / "moved.csv", "-o", shuffled,
+                            "-f", "json").stdout)
+    saved = json.loads(mapping.read_text())
+    assert saved["params"]["scale"][0] != saved["params"]["scale"][-1]
+    calibrated = read_csv_exact(shuffled)
+    assert list(calibrated.columns) == moved
+    np.testing.assert_allclose(calibrated[probs].to_numpy(),
+                               read_csv_exact(same)[probs].to_numpy(), rtol=1e-12, atol=1e-15)
+    assert any("matched to the mapping's classes by name" in n for n in report["notes"])
+
+
 def test_apply_keeps_text_ids_and_writes_parquet(tmp_path):
     src = tmp_path / "in.csv"
     src.write_text("id,label,prob,note\n007,1,0.9,\"a, b\"\n008,0,0.2,x\n009,1,0.6,y\n"

@@ -1213,11 +1213,18 @@ def apply_calibration(
 
     ``write``: also write the predictions with calibrated probabilities to
     ``output`` (``.csv`` or ``.parquet``, as ``calibrate --apply -o``), before the
-    report is built, which then says what the file holds. A mapping fitted on
-    other classes (names or order) raises :class:`~clfdiag.errors.ClfdiagError`
-    naming ``--apply``.
+    report is built, which then says what the file holds. Class columns are
+    matched to the fitted classes by name, in whatever order the file holds
+    them. A mapping fitted on other classes (or, binary, on the other positive
+    class) raises :class:`~clfdiag.errors.ClfdiagError` naming ``--apply``.
     """
-    from clfdiag.core.calibration_mapping import MappingError, mapping_from_dict
+    import numpy as np
+
+    from clfdiag.core.calibration_mapping import (
+        MappingError,
+        columns_in_fitted_order,
+        mapping_from_dict,
+    )
     from clfdiag.core.recalibration import apply_mapping
     from clfdiag.errors import ClfdiagError
     from clfdiag.reports.calibrate import applied_report
@@ -1225,17 +1232,30 @@ def apply_calibration(
     check_limits(bins=bins, bootstrap=bootstrap)
     require_calibratable(preds)
     try:
-        fitted = mapping_from_dict(mapping, preds.classes)
-        mapped = apply_mapping(fitted.params, preds.proba, temperature_logits(preds))
+        proba, logits = preds.proba, temperature_logits(preds)
+        if proba.ndim == 2:
+            fitted = mapping_from_dict(mapping)
+            order = columns_in_fitted_order(fitted.classes, preds.classes)
+        else:  # one column: the probability of the second class, by position
+            fitted, order = mapping_from_dict(mapping, preds.classes), None
+        if order is None:
+            mapped = apply_mapping(fitted.params, proba, logits)
+        else:
+            mapped = np.empty_like(proba)
+            mapped[:, order] = apply_mapping(fitted.params, proba[:, order],
+                                             None if logits is None else logits[:, order])
     except (MappingError, ValueError) as exc:
         raise ClfdiagError(f"--apply {mapping_name}: {exc}",
                            "apply a mapping saved by `clfdiag calibrate --save` on "
                            "predictions of the same classes") from None
     notes: list[str] = []
+    if order is not None:
+        notes.append("the class columns were matched to the mapping's classes by name: "
+                     f"fitted as {', '.join(fitted.classes)}")
     if write:
         from clfdiag.io.calibrated import write_calibrated
 
-        notes = write_calibrated(preds, mapped, output)
+        notes += write_calibrated(preds, mapped, output)
     report = applied_report(preds, fitted.params, mapped, mapping=mapping_name, output=output,
                             bins=bins, min_confidence=min_confidence, bootstrap=bootstrap,
                             seed=seed, notes=notes)

@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 from scipy.special import expit
 
-from clfdiag.core.calibration_mapping import MappingError, mapping_from_dict, mapping_to_dict
+from clfdiag.core.calibration_mapping import (
+    MappingError,
+    columns_in_fitted_order,
+    mapping_from_dict,
+    mapping_to_dict,
+)
 from clfdiag.core.recalibration import (
     BINARY_METHODS,
     TemperatureParams,
@@ -85,3 +90,11 @@ def test_other_classes_are_refused():
     with pytest.raises(MappingError, match=r"fitted on classes \['0', '1'\]"):
         mapping_from_dict(valid(), ["1", "0"])
     assert isinstance(MappingError("x"), ValueError)
+
+
+def test_class_columns_are_found_by_name():
+    assert columns_in_fitted_order(("a", "b", "c"), ["a", "b", "c"]) is None
+    order = columns_in_fitted_order(("a", "b", "c"), ["c", "a", "b"])
+    assert [["c", "a", "b"][i] for i in order] == ["a", "b", "c"]
+    with pytest.raises(MappingError, match=r"fitted on classes \['a', 'b', 'c'\]"):
+        columns_in_fitted_order(("a", "b", "c"), ["a", "b", "d"])

@@ -91,6 +91,23 @@ def mapping_from_dict(data: Mapping[str, Any],
     return CalibrationMapping(params, tuple(saved))
 
 
+def columns_in_fitted_order(fitted: Sequence[str], columns: Sequence[str]) -> list[int] | None:
+    """Where each of the fitted classes is among ``columns``, the class columns of a file.
+
+    A map of one parameter per class (vector scaling) belongs to the classes by
+    name, not by position: class columns in another order are read in the
+    fitted order, ``proba[:, order]``. None when the order is already the fit's.
+    Raises :class:`MappingError` when the classes are not the same names.
+    """
+    names = [str(c) for c in columns]
+    if names == list(fitted):
+        return None
+    if sorted(names) != sorted(fitted):
+        raise MappingError(f"the mapping was fitted on classes {list(fitted)}, but the "
+                           f"predictions have classes {names}")
+    return [names.index(c) for c in fitted]
+
+
 def _params(cls: type, raw: object, n_classes: int) -> Params:
     if not isinstance(raw, Mapping):
         raise MappingError("'params' must be a JSON object")
