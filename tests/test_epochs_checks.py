@@ -145,3 +145,28 @@ def test_api_epochs_flags_survivors():
     runs = [clfdiag.read_predictions(p) for p in EPOCHS[:6]]
     rep = clfdiag.epochs(runs, significant=True, alpha=1e-12)
     assert rep["flagged"] == []
+
+
+def test_a_loss_rise_within_float_noise_is_no_flag(tmp_path):
+    # One example crosses the threshold (accuracy rises by 1/6) while another moves by a
+    # few units in the last place: the mean log loss rises by 1.1e-16, below its float64
+    # noise. compare calls that no change; epochs and compare --metric must agree.
+    y = np.array([1, 0, 1, 0, 1, 0])
+    before = np.array([np.nextafter(0.5, 0.0), 0.3, 0.8, 0.2, 0.7, 0.4])
+    after = before.copy()
+    after[0] = 0.5
+    after[1] = 0.3 + 4 * np.spacing(0.3)
+    files = []
+    for i, proba in enumerate((before, after)):
+        files.append(tmp_path / f"epoch_{i + 1}.csv")
+        pd.DataFrame({"id": range(6), "label": y, "prob": proba}).to_csv(
+            files[-1], index=False, float_format="%.17g")
+    compared = json.loads(run("compare", *files, "--format", "json").stdout)
+    assert 0 < compared["delta"]["log_loss"] < compared["noise"]["log_loss"]
+    assert compared["delta"]["accuracy"] > 0
+    assert compared["loss_up_accuracy_up"] is False
+    assert epochs_json(*files)["flagged"] == []
+    assert epochs_json(*files, "--metric", "f1")["flagged"] == []
+    by_f1 = json.loads(run("compare", *files, "--metric", "f1", "--format", "json").stdout)
+    assert by_f1["loss_up_accuracy_up"] is False
+    run("compare", *files, "--metric", "f1", "--fail-on", "loss-up-accuracy-up")

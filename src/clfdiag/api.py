@@ -359,9 +359,11 @@ def compare(
     if metric != "accuracy":
         from clfdiag.core.trajectory import scan
 
+        # The loss must rise by more than its float64 noise (A's plus B's), as with accuracy.
         metric_scan = scan([cmp.a.metrics["log_loss"], cmp.b.metrics["log_loss"]],
                            [cmp.a.metrics.get(metric), cmp.b.metrics.get(metric)],
-                           min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta)
+                           min_loss_delta=min_loss_delta, min_accuracy_delta=min_accuracy_delta,
+                           loss_noise=[0.0, cmp.loss_noise])
     # How each file was read (a column read as the other class's complement, say).
     notes = [f"{p.source.path}: {n}" for p in (a, b) for n in p.source.notes]
     if note := row_pairing_note(paired, a, b):
@@ -863,8 +865,14 @@ def epochs(
     when higher; default accuracy) takes accuracy's place in the flag. Multi-label runs take
     ``metric`` and ``zero_division`` as :func:`compare` does.
     """
-    from clfdiag.core.comparison import ComparisonSettings, compare_predictions
+    from clfdiag.core.comparison import (
+        ComparisonSettings,
+        compare_predictions,
+        log_loss_noise,
+        mean_noise,
+    )
     from clfdiag.core.evaluation import evaluate_predictions
+    from clfdiag.core.losses import true_class_probability
     from clfdiag.core.trajectory import scan
     from clfdiag.errors import ClfdiagError
     from clfdiag.pairing import common_examples, pair_predictions
@@ -897,8 +905,13 @@ def epochs(
     losses = [e.metrics["log_loss"] for e in evaluations]
     accuracies = [e.metrics["accuracy"] for e in evaluations]
     values = [e.metrics.get(metric) for e in evaluations]
+    # As compare: a change within the float64 noise of the means is no rise.
     trajectory = scan(losses, values, min_loss_delta=min_loss_delta,
-                      min_accuracy_delta=min_accuracy_delta)
+                      min_accuracy_delta=min_accuracy_delta,
+                      loss_noise=[log_loss_noise(true_class_probability(p.y, p.proba),
+                                                 p.weights) for p in runs],
+                      metric_noise=([mean_noise(p.y.shape[0], 1.0) for p in runs]
+                                    if metric == "accuracy" else []))
     accuracy_scan = None if metric == "accuracy" else scan(losses, accuracies)
 
     settings = ComparisonSettings(threshold=cut, min_confidence=min_confidence, top=0,

@@ -47,11 +47,16 @@ def scan(
     min_loss_delta: float = 0.0,
     min_accuracy_delta: float = 0.0,
     segment_starts: Sequence[int] = (),
+    loss_noise: Sequence[float] = (),
+    metric_noise: Sequence[float] = (),
 ) -> Trajectory:
     """Flag every evaluation whose loss and metric both rose against the previous one.
 
     ``accuracies`` holds the metric's values (accuracy, or any metric that is better
-    when higher). A rise counts when it exceeds ``min_loss_delta`` (``min_accuracy_delta``).
+    when higher). A rise counts when it exceeds ``min_loss_delta`` (``min_accuracy_delta``)
+    and, when given, the float64 noise of the change: ``loss_noise[i - 1] + loss_noise[i]``
+    (``metric_noise``), each evaluation's own noise, so that evaluations equal but for
+    rounding are never flagged.
     Evaluations that start a new segment (a training restarted in the same log)
     are not compared with the one before.
     """
@@ -67,8 +72,9 @@ def scan(
             loss_deltas.append(None)
             metric_deltas.append(None)
         else:
-            flags.append(loss - prev_loss > min_loss_delta
-                         and acc - prev_acc > min_accuracy_delta)
+            flags.append(loss - prev_loss > max(min_loss_delta, _pair_noise(loss_noise, i))
+                         and acc - prev_acc > max(min_accuracy_delta,
+                                                  _pair_noise(metric_noise, i)))
             loss_deltas.append(loss - prev_loss)
             metric_deltas.append(acc - prev_acc)
     known_loss = [(v, i) for i, v in enumerate(losses) if v is not None]
@@ -83,3 +89,8 @@ def scan(
         rises_from = later[0] if later else None
     return Trajectory(tuple(flags), best_loss, best_acc, rises_from, tuple(loss_deltas),
                       tuple(metric_deltas))
+
+
+def _pair_noise(noise: Sequence[float], i: int) -> float:
+    """The noise of the change from evaluation ``i - 1`` to ``i``: both of theirs (0 unknown)."""
+    return noise[i - 1] + noise[i] if noise else 0.0
