@@ -170,3 +170,16 @@ def test_a_loss_rise_within_float_noise_is_no_flag(tmp_path):
     by_f1 = json.loads(run("compare", *files, "--metric", "f1", "--format", "json").stdout)
     assert by_f1["loss_up_accuracy_up"] is False
     run("compare", *files, "--metric", "f1", "--fail-on", "loss-up-accuracy-up")
+
+
+def test_a_compression_suffix_gives_no_epoch(tmp_path):
+    import bz2
+    import gzip
+
+    files = []
+    for i, opener, suffix in ((3, bz2.open, ".bz2"), (7, gzip.open, ".gz")):
+        files.append(tmp_path / f"epoch_{i}.csv{suffix}")
+        with open(EPOCHS[i - 1], "rb") as src, opener(files[-1], "wb") as out:
+            out.write(src.read())
+    assert [e["epoch"] for e in epochs_json(*files)["epochs"]] == [3, 7]
+    assert clfdiag.api.epoch_label("runs/epoch_12.csv.bz2", 1) == 12

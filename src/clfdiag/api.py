@@ -833,8 +833,16 @@ def scanned_metric(name: str) -> str:
 
 
 def epoch_label(name: str, position: int) -> int:
-    """The epoch a file name gives (its last number: ``epoch_10.csv`` is 10), else its position."""
-    numbers = re.findall(r"\d+", name.rsplit("/", 1)[-1])
+    """The epoch a file name gives (its last number: ``epoch_10.csv`` is 10), else its position.
+
+    A compression suffix is no part of the name: ``epoch_3.csv.bz2`` is 3, not 2.
+    """
+    from clfdiag.io.calibrated import COMPRESSED
+
+    base = name.rsplit("/", 1)[-1]
+    if base.lower().endswith(COMPRESSED):
+        base = base.rsplit(".", 1)[0]
+    numbers = re.findall(r"\d+", base)
     return int(numbers[-1]) if numbers else position
 
 
