@@ -226,6 +226,24 @@ def test_a_keras_evaluation_without_a_loss_is_counted_never_dropped_silently(tmp
     assert any("no finite number" in n for n in report["notes"])
 
 
+@pytest.mark.parametrize("value", [float("nan"), float("inf")])
+def test_a_diverged_hugging_face_evaluation_is_kept_without_a_loss(tmp_path, value):
+    # json writes a diverged eval_loss as NaN or Infinity: kept, never dropped silently
+    # (which would compare the evaluations on either side of it).
+    state = json.loads(Path(HISTORIES, "hf", "trainer_state.json").read_text())
+    evals = [e for e in state["log_history"] if "eval_loss" in e]
+    evals[2]["eval_loss"] = value
+    path = tmp_path / "trainer_state.json"
+    path.write_text(json.dumps(state))
+    report = history_json(str(path))
+    rows = report["epochs"]
+    assert len(rows) == len(evals)
+    assert rows[2]["loss"] is None
+    assert rows[2]["loss_up_accuracy_up"] is None
+    assert rows[3]["loss_up_accuracy_up"] is None
+    assert any("no finite number" in n for n in report["notes"])
+
+
 def test_several_validations_an_epoch_are_ordered_by_step_not_read_as_restarts(tmp_path):
     # Lightning's val_check_interval < 1: two validations in each epoch.
     path = tmp_path / "metrics.csv"

@@ -621,14 +621,15 @@ def _hugging_face(path: str, text: str, loss_col: str | None, acc_col: str | Non
                    else acc_name)
     records: list[Record] = []
     for index, entry in enumerate(log):
-        if isinstance(entry, dict) and _number(entry.get(loss_name)) is not None:
+        # A loss of NaN or Infinity (json writes a diverged float so) is kept without a value.
+        if isinstance(entry, dict) and _loss_number(entry.get(loss_name)) is not None:
             where = f"log_history entry {index + 1}"
             epoch = entry.get("epoch")
             if isinstance(epoch, float) and not math.isfinite(epoch):
                 raise ClfdiagError(f"{path}: {where}: the epoch is {epoch}",
                                    "the log is damaged: fix or remove that entry")
             records.append((_number(epoch), _step(entry.get("step"), path, where),
-                            _number(entry.get(loss_name)),
+                            _loss_number(entry.get(loss_name)),
                             _number(entry.get(acc_name)) if acc_name else None,
                             _number(entry.get(metric_name)) if metric_name else None, None))
     whole = all(rec[0] is not None and float(rec[0]).is_integer() for rec in records)
