@@ -244,6 +244,29 @@ def test_a_diverged_hugging_face_evaluation_is_kept_without_a_loss(tmp_path, val
     assert any("no finite number" in n for n in report["notes"])
 
 
+@pytest.mark.parametrize("value", ["NaN", "inf"])
+@pytest.mark.parametrize("source", ["tensorboard", "mlflow"])
+def test_a_diverged_loss_in_a_file_per_metric_is_kept_without_a_loss(tmp_path, source, value):
+    losses, accuracies = ["0.5", value, "0.6", "0.65"], ["0.7", "0.72", "0.74", "0.75"]
+    if source == "tensorboard":
+        paths = [tmp_path / "val_loss.csv", tmp_path / "val_accuracy.csv"]
+        for path, values in zip(paths, (losses, accuracies), strict=True):
+            path.write_text("Wall time,Step,Value\n" + "".join(
+                f"{1700000000 + i}.5,{i + 1},{v}\n" for i, v in enumerate(values)))
+    else:
+        folder = tmp_path / "metrics"
+        folder.mkdir()
+        for name, values in (("val_loss", losses), ("val_accuracy", accuracies)):
+            (folder / name).write_text("".join(
+                f"{1700000000 + i} {v} {i + 1}\n" for i, v in enumerate(values)))
+        paths = [folder]
+    report = history_json(*map(str, paths))
+    assert [r["loss"] for r in report["epochs"]] == [0.5, None, 0.6, 0.65]
+    # Step 3 is not compared with step 1 across the diverged evaluation.
+    assert [r["loss_up_accuracy_up"] for r in report["epochs"]] == [None, None, None, True]
+    assert any("no finite number" in n for n in report["notes"])
+
+
 def test_several_validations_an_epoch_are_ordered_by_step_not_read_as_restarts(tmp_path):
     # Lightning's val_check_interval < 1: two validations in each epoch.
     path = tmp_path / "metrics.csv"

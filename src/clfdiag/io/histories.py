@@ -735,18 +735,32 @@ def _is_tensorboard(header: list[str]) -> bool:
 
 
 def _is_mlflow(rows: list[list[str]]) -> bool:
+    # The value may be nan or inf (a diverged run); the timestamp and the step are numbers.
     lines = [r[0].split() for r in rows[:5] if r]
-    return bool(lines) and all(len(p) == 3 and all(_number(x) is not None for x in p)
+    return bool(lines) and all(len(p) == 3 and _number(p[0]) is not None
+                               and _number(p[2]) is not None and _is_float(p[1])
                                for p in lines)
 
 
+def _is_float(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
 def _series(path: str) -> dict[int, float]:
-    """Step -> value from a TensorBoard CSV export or an MLflow metric file."""
+    """Step -> value from a TensorBoard CSV export or an MLflow metric file.
+
+    A value that is no finite number (``NaN``, ``inf``, as a diverged training logs)
+    is kept as NaN, never dropped: the loss is then kept without a value.
+    """
     rows = _csv_rows(path, _text(path))
     out: dict[int, float] = {}
     if rows and _is_tensorboard([h.strip() for h in rows[0]]):
         for line, r in enumerate(rows[1:], start=2):
-            value = _number(r[2]) if len(r) > 2 else None
+            value = _loss_number(r[2]) if len(r) > 2 else None
             if value is not None:
                 step = _step(r[1], path, f"line {line}")
                 if step is not None:
@@ -755,13 +769,18 @@ def _series(path: str) -> dict[int, float]:
     if _is_mlflow(rows):
         for line, r in enumerate(rows, start=1):
             parts = r[0].split() if r else []
-            if len(parts) == 3 and _number(parts[1]) is not None:
+            if len(parts) == 3 and _is_float(parts[1]):
                 step = _step(parts[2], path, f"line {line}")
                 if step is not None:
                     out[step] = float(parts[1])
         return out
     raise ClfdiagError(f"{path}: not a TensorBoard scalar CSV (Wall time,Step,Value) or an "
                        "MLflow metric file (timestamp value step)")
+
+
+def _finite(value: float | None) -> float | None:
+    """A metric's value, None when it is no finite number (as a missing one)."""
+    return value if value is not None and math.isfinite(value) else None
 
 
 def _stem(wanted: str | None, stems: dict[str, str]) -> str | None:
@@ -795,7 +814,7 @@ def _per_metric_files(name: str, files: list[str], loss_col: str | None,
     accs = _series(stems[acc_stem]) if acc_stem else {}
     values = _series(stems[metric_stem]) if metric_stem else {}
     fmt = "TensorBoard export" if files[0].endswith(".csv") else "MLflow"
-    records: list[Record] = [(None, step, losses[step], accs.get(step), values.get(step), None)
-                             for step in sorted(losses)]
+    records: list[Record] = [(None, step, losses[step], _finite(accs.get(step)),
+                              _finite(values.get(step)), None) for step in sorted(losses)]
     return _history(name, fmt, records, loss_stem, acc_stem, "step", [], metric_stem,
                     available)
