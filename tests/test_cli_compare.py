@@ -183,3 +183,22 @@ def test_how_each_file_was_read_is_in_the_notes(tmp_path):
     y = [1, 0, 1, 0]
     assert report["b"]["log_loss"] == pytest.approx(
         skm.log_loss(y, [0.7, 0.4, 0.55, 0.2]), rel=1e-9)
+
+
+def test_logits_never_squeeze_a_file_of_probabilities(tmp_path):
+    """--logits applies to every file: beside logits, A's probabilities must not be read so."""
+    from scipy.special import logit
+
+    frame = pd.read_csv(epoch(6))
+    frame["prob"] = logit(frame["prob"].clip(1e-6, 1 - 1e-6))
+    b = tmp_path / "epoch_06_logits.csv"
+    frame.to_csv(b, index=False)
+    # Read alone, B's raw scores are refused with a hint naming --logits ...
+    assert "--logits" in run("compare", epoch(5), b, code=2).stderr
+    # ... which must not read A's probabilities as logits at exit 0.
+    for command in (("compare", epoch(5), b), ("compare", b, epoch(5), epoch(7)),
+                    ("epochs", epoch(5), b)):
+        err = run(*command, "--logits", code=2).stderr
+        assert "epoch_05.csv: --logits, but column 'prob' holds values in [0, 1]" in err
+    # Files of logits only are read as before.
+    assert compare_json(b, b, "--logits")["pairing"]["n"] == 600

@@ -9,7 +9,12 @@ from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Literal
 
 from clfdiag.errors import ClfdiagError
-from clfdiag.input_checks import decision_rule, decision_threshold, require_supported
+from clfdiag.input_checks import (
+    decision_rule,
+    decision_threshold,
+    refuse_probabilities_among_logits,
+    require_supported,
+)
 from clfdiag.io.histories import History
 from clfdiag.io.multilabel import LabelThresholds, MultilabelOptions, MultilabelPredictions
 from clfdiag.io.options import ReadOptions
@@ -327,6 +332,7 @@ def compare(
             min_accuracy_delta=min_accuracy_delta, alpha=alpha, bootstrap=bootstrap, seed=seed,
             metric=metric, zero_division=zero_division)
     refuse_multilabel_settings(zero_division=zero_division is not None)
+    refuse_probabilities_among_logits((a, b, *more))
     metric = metric or "accuracy"
     check_correction(correction)
     if more:
@@ -902,6 +908,7 @@ def epochs(
     single = [r for r in runs if isinstance(r, Predictions)]
     for run in single:
         require_supported(run, "epochs", hard=False, weights=True)
+    refuse_probabilities_among_logits(single)
     cut = decision_threshold(single[0], threshold)
     labels = _epoch_labels(single, labels)
     common = common_examples(single, allow_partial)

@@ -6,7 +6,10 @@ evaluate correctly is refused with the flag to change, never half-evaluated.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from clfdiag.errors import ClfdiagError
 from clfdiag.predictions import Predictions
@@ -123,3 +126,33 @@ def require_same_columns(reference: Predictions, other: Predictions) -> None:
         f"{reference.source.path} ({mine})",
         "every file must hold the same model's predictions: one column per class, the same "
         "classes in the same order (reorder one file's columns to match the other's)")
+
+
+def refuse_probabilities_among_logits(runs: Sequence[Predictions]) -> None:
+    """Refuse ``--logits`` on a file of one column in [0, 1] beside files of logits outside it.
+
+    ``compare`` and ``epochs`` read every file with the same flags, so a file of
+    probabilities among files of logits would be read as logits: its sigmoid squeezes
+    [0, 1] into [0.5, 0.73] and gives wrong numbers at exit 0. One file alone is left
+    alone (logits may all lie in [0, 1]); beside logits that do not, it holds probabilities.
+    """
+    def bounds(preds: Predictions) -> tuple[float, float] | None:
+        raw = preds.logits
+        if raw is None or raw.ndim != 1:
+            return None
+        finite = raw[np.isfinite(raw)]
+        return (float(finite.min()), float(finite.max())) if finite.size else None
+
+    spans = [(preds, span) for preds in runs if (span := bounds(preds)) is not None]
+    inside = [(p, s) for p, s in spans if s[0] >= 0.0 and s[1] <= 1.0]
+    outside = [(p, s) for p, s in spans if not (s[0] >= 0.0 and s[1] <= 1.0)]
+    if not inside or not outside:
+        return
+    (preds, (_, top)), (other, (low, high)) = inside[0], outside[0]
+    columns = ", ".join(map(repr, preds.source.probability_columns))
+    raise ClfdiagError(
+        f"{preds.source.path}: --logits, but column {columns} holds values in [0, 1] (up to "
+        f"{top:g}) while {other.source.path} holds logits from {low:g} to {high:g}: "
+        "probabilities, which a sigmoid would squeeze into [0.5, 0.73]",
+        "compare and epochs apply --logits to every file: turn the logits into probabilities "
+        "first (a sigmoid, e.g. scipy.special.expit), then leave out --logits")
