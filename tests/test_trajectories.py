@@ -294,3 +294,29 @@ def test_a_restarted_run_appended_with_the_same_steps_is_a_segment_of_its_own(tm
     assert [(r["step"], r["segment"], r["loss"]) for r in report["epochs"]] == [
         (49, 0, 0.70), (99, 0, 0.75), (49, 1, 0.72), (99, 1, 0.71)]
     assert [r["loss_up_accuracy_up"] for r in report["epochs"]] == [None, True, None, False]
+
+
+@pytest.mark.parametrize("source", ["tensorboard", "mlflow"])
+def test_a_restarted_run_in_a_file_per_metric_is_a_segment_of_its_own(tmp_path, source):
+    # Steps 1, 2, 3, then 1, 2 again: the second run never replaces the first's steps.
+    steps = [1, 2, 3, 1, 2]
+    losses, accuracies = [0.50, 0.40, 0.45, 0.90, 0.80], [0.60, 0.70, 0.72, 0.40, 0.50]
+    if source == "tensorboard":
+        paths = [tmp_path / "r-val_loss.csv", tmp_path / "r-val_acc.csv"]
+        for path, values in zip(paths, (losses, accuracies), strict=True):
+            path.write_text("Wall time,Step,Value\n" + "".join(
+                f"{1700000000 + i}.5,{s},{v}\n" for i, (s, v) in enumerate(zip(steps, values))))
+    else:
+        folder = tmp_path / "metrics"
+        folder.mkdir()
+        for name, values in (("val_loss", losses), ("val_acc", accuracies)):
+            (folder / name).write_text("".join(
+                f"{1700000000 + i} {v} {s}\n" for i, (s, v) in enumerate(zip(steps, values))))
+        paths = [folder]
+    report = history_json(*map(str, paths))
+    assert [(r["step"], r["segment"], r["loss"], r["accuracy"]) for r in report["epochs"]] == [
+        (1, 0, 0.50, 0.60), (2, 0, 0.40, 0.70), (3, 0, 0.45, 0.72), (1, 1, 0.90, 0.40),
+        (2, 1, 0.80, 0.50)]
+    assert [r["loss_up_accuracy_up"] for r in report["epochs"]] == [None, False, True, None,
+                                                                     False]
+    assert any("restarts 1 time" in n for n in report["notes"])

@@ -750,32 +750,40 @@ def _is_float(cell: str) -> bool:
     return True
 
 
-def _series(path: str) -> dict[int, float]:
-    """Step -> value from a TensorBoard CSV export or an MLflow metric file.
+def _series(path: str) -> dict[tuple[int, int], float]:
+    """``(run, step) -> value`` from a TensorBoard CSV export or an MLflow metric file.
 
     A value that is no finite number (``NaN``, ``inf``, as a diverged training logs)
-    is kept as NaN, never dropped: the loss is then kept without a value.
+    is kept as NaN, never dropped: the loss is then kept without a value. A step
+    that does not increase starts a new run (a training restarted into the same
+    log), so that a later run's step never replaces an earlier run's.
     """
     rows = _csv_rows(path, _text(path))
-    out: dict[int, float] = {}
+    steps: list[tuple[int, float]] = []
     if rows and _is_tensorboard([h.strip() for h in rows[0]]):
         for line, r in enumerate(rows[1:], start=2):
             value = _loss_number(r[2]) if len(r) > 2 else None
             if value is not None:
                 step = _step(r[1], path, f"line {line}")
                 if step is not None:
-                    out[step] = value
-        return out
-    if _is_mlflow(rows):
+                    steps.append((step, value))
+    elif _is_mlflow(rows):
         for line, r in enumerate(rows, start=1):
             parts = r[0].split() if r else []
             if len(parts) == 3 and _is_float(parts[1]):
                 step = _step(parts[2], path, f"line {line}")
                 if step is not None:
-                    out[step] = float(parts[1])
-        return out
-    raise ClfdiagError(f"{path}: not a TensorBoard scalar CSV (Wall time,Step,Value) or an "
-                       "MLflow metric file (timestamp value step)")
+                    steps.append((step, float(parts[1])))
+    else:
+        raise ClfdiagError(f"{path}: not a TensorBoard scalar CSV (Wall time,Step,Value) or an "
+                           "MLflow metric file (timestamp value step)")
+    out: dict[tuple[int, int], float] = {}
+    run = 0
+    for i, (step, value) in enumerate(steps):
+        if i and step <= steps[i - 1][0]:
+            run += 1
+        out[run, step] = value
+    return out
 
 
 def _finite(value: float | None) -> float | None:
@@ -814,7 +822,9 @@ def _per_metric_files(name: str, files: list[str], loss_col: str | None,
     accs = _series(stems[acc_stem]) if acc_stem else {}
     values = _series(stems[metric_stem]) if metric_stem else {}
     fmt = "TensorBoard export" if files[0].endswith(".csv") else "MLflow"
-    records: list[Record] = [(None, step, losses[step], _finite(accs.get(step)),
-                              _finite(values.get(step)), None) for step in sorted(losses)]
+    # Ordered by run, then step: _history counts a step that goes back as a restart.
+    records: list[Record] = [(None, step, losses[run, step], _finite(accs.get((run, step))),
+                              _finite(values.get((run, step))), None)
+                             for run, step in sorted(losses)]
     return _history(name, fmt, records, loss_stem, acc_stem, "step", [], metric_stem,
                     available)
