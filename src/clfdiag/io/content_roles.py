@@ -35,7 +35,7 @@ from clfdiag.io.header_roles import (
     flag_value,
     prediction_name,
 )
-from clfdiag.io.labels import canonical
+from clfdiag.io.labels import canonical, label_named
 from clfdiag.io.tables import VECTOR
 
 if TYPE_CHECKING:
@@ -71,7 +71,8 @@ def column_kind(column: Any, label_values: set[str], predicted: bool = False) ->
         return "text"  # lists of numbers are split by expand_vectors before this
     if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)
             or pa.types.is_boolean(kind)):
-        values = {canonical(str(v)) for v in pc.unique(column).drop_null().to_pylist()}
+        values = {label_named(canonical(str(v)), label_values)
+                  for v in pc.unique(column).drop_null().to_pylist()}
         values.discard("")
         return "labels" if values & label_values else "text"
     values = to_numpy(pc.cast(column, pa.float64()))
@@ -456,10 +457,10 @@ def score_beside_prediction(name: str, roles: ColumnRoles, table: Any,
     if len(classes) > 2:
         return _many_classes(name, roles, classes, options)
     negative, positive = binary_classes(name, classes, options.positive, None)
-    predicted = [None if v is None else canonical(str(v)) for v in table[prediction].to_pylist()]
-    side = np.array([-1 if v is None else 1 if v.lower() == positive.lower()
-                     else 0 if v.lower() == negative.lower() else -2 for v in predicted],
-                    dtype=np.int8)
+    predicted = [None if v is None else label_named(canonical(str(v)), [negative, positive])
+                 for v in table[prediction].to_pylist()]
+    side = np.array([-1 if v is None else 1 if v == positive else 0 if v == negative else -2
+                     for v in predicted], dtype=np.int8)
     valid = np.isfinite(confidence) & (side != -1)
     if options.confidence_of_predicted:
         return replace(roles, confidence=True)

@@ -36,6 +36,33 @@ def canonical(value: str) -> str:
     return text
 
 
+BOOLEAN_LABELS = {"true": "1", "false": "0"}
+"""Booleans and the integers they equal: ``proba > 0.5`` written by pandas is ``True``/``False``."""
+
+
+def label_named(value: str, labels: list[str] | set[str]) -> str:
+    """The label a predicted class names: itself, else the one label it spells otherwise.
+
+    A prediction matches a label exactly, else ignoring case (``Yes`` for ``yes``), else
+    as the boolean it equals (``True``/``False`` beside labels 1 and 0, and ``1``/``0``
+    beside labels True and False: Python and scikit-learn hold ``True == 1``). A value
+    that names no label is returned unchanged (a class no label holds).
+    """
+    if value in labels:
+        return value
+    folded = [v for v in labels if v.lower() == value.lower()]
+    if len(folded) == 1:
+        return folded[0]
+    lowered = {v.lower() for v in labels}
+    if lowered <= set(BOOLEAN_LABELS.values()):
+        return BOOLEAN_LABELS.get(value.strip().lower(), value)
+    if lowered <= set(BOOLEAN_LABELS):
+        named = {number: word for word, number in BOOLEAN_LABELS.items()}.get(value.strip())
+        spelled = [v for v in labels if v.lower() == named]
+        return spelled[0] if spelled else named or value
+    return value
+
+
 def one_value_error(name: str, column: str, value: str, rows: int) -> ClfdiagError:
     """A label column with one distinct value: a split name or a constant, not a class.
 

@@ -42,6 +42,7 @@ from clfdiag.io.labels import (
     canonical,
     class_lookup,
     declared_classes,
+    label_named,
     one_value_error,
 )
 from clfdiag.io.memory import available_memory, release_freed_memory
@@ -575,12 +576,12 @@ def _from_confidence(invalid: _RowProblems, confidence: npt.NDArray[np.float64],
 
 
 def _class_side(value: str, negative: str, positive: str) -> int:
-    """1 for the positive class, 0 for the negative one, -1 for anything else."""
-    folded = value.strip().lower()
-    for side, name in ((1, positive), (0, negative)):
-        if value == name or folded == name.lower():
-            return side
-    return -1
+    """1 for the positive class, 0 for the negative one, -1 for anything else.
+
+    The value is the label it spells (:func:`~clfdiag.io.labels.label_named`).
+    """
+    named = label_named(value.strip(), [negative, positive])
+    return 1 if named == positive else 0 if named == negative else -1
 
 
 ONE_HOT_COPIES = 4
@@ -615,7 +616,10 @@ def _one_hot(name: str, predicted: _LabelCodes, labels: list[str], positive: str
     ``declared``: ``labels`` are the classes given with ``--classes``, and a
     prediction outside them is an error.
     """
-    predicted_names = {c for c in predicted.present if c != ""}
+    # A predicted class is the label it spells (``Yes`` for ``yes``, ``True`` for 1): never
+    # a class of its own beside that label, which would score every such row as an error.
+    spelled = {c: label_named(c, labels) for c in predicted.names}
+    predicted_names = {spelled[c] for c in predicted.present if c != ""}
     if declared:
         outside = sorted(c for c in predicted_names
                          if c not in labels and c.lower() not in {v.lower() for v in labels})
@@ -628,7 +632,8 @@ def _one_hot(name: str, predicted: _LabelCodes, labels: list[str], positive: str
     if len(names) == 1:
         names = list(binary_classes(name, names, positive, None))
     index = {c: i for i, c in enumerate(names)}
-    code_to_class = np.array([index.get(c, -1) for c in predicted.names], dtype=np.int64)
+    code_to_class = np.array([index.get(spelled[c], -1) for c in predicted.names],
+                             dtype=np.int64)
     cls = code_to_class[predicted.codes]
     cls[predicted.missing] = -1
     k = max(len(names), 2)

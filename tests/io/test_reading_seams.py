@@ -1,0 +1,61 @@
+"""Files as training code dumps them, read right or refused: predicted classes spelled
+otherwise than the labels, headerless class columns, and labels joined from another file.
+
+Each test computes the numbers scikit-learn gives for the reading the file means.
+"""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn import metrics as skm
+from typer.testing import CliRunner
+
+from clfdiag.cli.app import app
+
+
+def run(*args, code=0):
+    result = CliRunner().invoke(app, [str(a) for a in args])
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stdout + result.stderr
+    return result
+
+
+def report(*args):
+    return json.loads(run("evaluate", *args, "--format", "json").stdout)
+
+
+def binary_dump(seed=0, n=60):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    p = np.round(np.clip(rng.normal(0.3 + 0.4 * y, 0.2), 0.01, 0.99), 6)
+    return y, p
+
+
+# --- predicted classes spelled otherwise than the labels --------------------------------------
+
+@pytest.mark.parametrize(("labels", "predicted"), [
+    (lambda y: y, lambda h: h.astype(bool)),  # pandas writes ``proba > 0.5`` as True/False
+    (lambda y: y.astype(bool), lambda h: h),
+    (lambda y: np.where(y == 1, "yes", "no"), lambda h: np.where(h == 1, "Yes", "No")),
+])
+def test_predicted_classes_are_the_labels_they_spell(tmp_path, labels, predicted):
+    y, p = binary_dump()
+    hard = (p >= 0.5).astype(int)
+    path = tmp_path / "hard.csv"
+    pd.DataFrame({"label": labels(y), "pred": predicted(hard)}).to_csv(path, index=False)
+    for flags in ((), ("--pred-col", "pred")):
+        rep = report(path, *flags)
+        assert rep["task"] == "binary", rep["classes"]
+        assert rep["metrics"]["accuracy"] == pytest.approx(skm.accuracy_score(y, hard))
+
+
+def test_a_confidence_beside_boolean_predictions_is_converted(tmp_path):
+    y, p = binary_dump(1)
+    path = tmp_path / "confidence.csv"
+    pd.DataFrame({"label": y, "pred": p >= 0.5, "conf": np.maximum(p, 1 - p)}).to_csv(
+        path, index=False)
+    rep = report(path)
+    assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
+    assert rep["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p))
