@@ -59,3 +59,43 @@ def test_a_confidence_beside_boolean_predictions_is_converted(tmp_path):
     rep = report(path)
     assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
     assert rep["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p))
+
+
+# --- --no-header: columns named by position name no class -------------------------------------
+
+def headerless_multiclass(tmp_path, seed=2, n=60):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    p = rng.dirichlet([1, 1, 1], n)
+    p[np.arange(n), y] += 0.5
+    p = np.round(p / p.sum(axis=1, keepdims=True), 6)
+    p[:, 2] = np.round(1 - p[:, 0] - p[:, 1], 6)
+    path = tmp_path / "proba.csv"
+    np.savetxt(path, np.column_stack([y, p]), delimiter=",", fmt="%.6g")
+    return path, y, p
+
+
+@pytest.mark.parametrize("flags", [
+    ("--label-col", "0"),
+    ("--label-col", "0", "--prob-col", "1", "--prob-col", "2", "--prob-col", "3"),
+    ("--label-col", "0", "--prob-col", "1", "--prob-col", "2", "--prob-col", "3",
+     "--drop-invalid"),
+])
+def test_headerless_class_columns_are_class_indices_not_their_positions(tmp_path, flags):
+    # ``np.savetxt(np.column_stack([y, predict_proba(X)]))``: column 1 is class 0.
+    path, y, p = headerless_multiclass(tmp_path)
+    rep = report(path, "--no-header", *flags)
+    assert rep["classes"] == ["0", "1", "2"]
+    assert rep["input"]["used"] == len(y)
+    assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
+    assert rep["metrics"]["accuracy"] == pytest.approx(skm.accuracy_score(y, p.argmax(1)))
+
+
+def test_headerless_two_class_columns_are_classes_zero_and_one(tmp_path):
+    y, p = binary_dump(3)
+    path = tmp_path / "binary.csv"
+    np.savetxt(path, np.column_stack([y, 1 - p, p]), delimiter=",", fmt="%.6g")
+    for flags in ((), ("--prob-col", "1", "--prob-col", "2")):
+        rep = report(path, "--no-header", "--label-col", "0", *flags)
+        assert rep["positive_class"] == "1"
+        assert rep["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p))

@@ -179,12 +179,17 @@ def settle_by_content(name: str, roles: ColumnRoles, table: Any,
     kinds = {c: _vector_kind(table, vectors[c]) if c in vectors
              else column_kind(table[c], label_values, prediction_name(c))
              for c in roles.candidates}
-    class_named = [c for c in roles.candidates if canonical(c.strip()) in label_values
-                   and kinds[c] in ("hard", "probability", "percent", "raw", "labels")]
-    if len(class_named) >= 2:
-        class_named = _with_absent_classes(roles.candidates, kinds, class_named, table)
-    if len(class_named) < 2:
-        class_named = _prefixed_class_columns(roles.candidates, kinds, label_values, table)
+    if options.no_header:
+        # Columns named by their position name no class: the class columns are found by
+        # content alone, and the k-th of them is class index k (see _column_classes).
+        class_named = _positional_class_columns(roles.candidates, kinds, table)
+    else:
+        class_named = [c for c in roles.candidates if canonical(c.strip()) in label_values
+                       and kinds[c] in ("hard", "probability", "percent", "raw", "labels")]
+        if len(class_named) >= 2:
+            class_named = _with_absent_classes(roles.candidates, kinds, class_named, table)
+        if len(class_named) < 2:
+            class_named = _prefixed_class_columns(roles.candidates, kinds, label_values, table)
     if len(class_named) >= 2:
         others = [c for c in roles.candidates if c not in class_named
                   and kinds[c] == "probability"]
@@ -269,6 +274,20 @@ def settle_by_content(name: str, roles: ColumnRoles, table: Any,
         f"{name}: found no probability column; columns are: {listed}",
         "name it with --prob-col (for multiclass, once per class column), or name a column "
         "of predicted classes with --pred-col")
+
+
+def _positional_class_columns(candidates: tuple[str, ...], kinds: dict[str, str],
+                              table: Any) -> list[str]:
+    """In a file without a header, the columns of class scores, found by content.
+
+    Two or more columns of probabilities whose rows sum to 1, or, when no column
+    holds probabilities, two or more of raw scores (logits, read under ``--logits``).
+    """
+    probabilities = [c for c in candidates if kinds[c] == "probability"]
+    if len(probabilities) >= 2:
+        return probabilities if _rows_sum_to_one(table, probabilities) else []
+    raw = [c for c in candidates if kinds[c] == "raw"]
+    return raw if len(raw) >= 2 and not probabilities else []
 
 
 def _prefixed_class_columns(candidates: tuple[str, ...], kinds: dict[str, str],

@@ -286,7 +286,7 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
         score_columns: tuple[str, ...] = (roles.prediction,)
     else:
         scores = _score_matrix(table, roles.scores)
-        column_classes = _column_classes(roles, distinct)
+        column_classes = _column_classes(roles, distinct, options.no_header)
         score_columns = roles.scores
     weights = (to_numpy(table[roles.weight]).astype(np.float64)
                if roles.weight is not None else None)
@@ -533,13 +533,20 @@ def _nominal_binary_classes(options: ReadOptions, roles: ColumnRoles) -> tuple[s
                 f"not {positive}"), positive
 
 
-def _column_classes(roles: ColumnRoles, labels: list[str]) -> tuple[str, ...]:
+def _column_classes(roles: ColumnRoles, labels: list[str], positional: bool = False
+                    ) -> tuple[str, ...]:
     """The class each score column stands for.
 
     The full column names when every label is one of them (Kaggle's
     ``Class_1..Class_9`` with labels ``Class_k``: a prefix the labels carry is
     never stripped), else the names after a shared prefix (``p_cat`` -> ``cat``).
+    ``positional``: the columns are named by their position in a file without a
+    header (``--no-header``), which names no class: the k-th score column is class
+    index k, as the k-th column of ``predict_proba`` is (``1, 2, 3`` beside a label in
+    column 0 are the classes 0, 1, 2).
     """
+    if positional and len(roles.scores) > 1:
+        return tuple(str(k) for k in range(len(roles.scores)))
     full = tuple(c.strip() for c in roles.scores)
     if len(full) > 1 and labels and set(labels) <= {canonical(c) for c in full}:
         return full
