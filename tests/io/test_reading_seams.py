@@ -99,3 +99,68 @@ def test_headerless_two_class_columns_are_classes_zero_and_one(tmp_path):
         rep = report(path, "--no-header", "--label-col", "0", *flags)
         assert rep["positive_class"] == "1"
         assert rep["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p))
+
+
+# --- --labels: a column both files hold is the id ---------------------------------------------
+
+def shuffled_submission(tmp_path, key, score="prob", seed=4):
+    y, p = binary_dump(seed)
+    rng = np.random.default_rng(seed)
+    ids = np.arange(892, 892 + len(y))
+    order = rng.permutation(len(y))
+    gender = rng.choice(["f", "m"], len(y))
+    pd.DataFrame({key: ids[order], score: p[order]}).to_csv(tmp_path / "pred.csv", index=False)
+    pd.DataFrame({key: ids, "Survived": y, "gender": gender}).to_csv(
+        tmp_path / "truth.csv", index=False)
+    return y, p, gender
+
+
+@pytest.mark.parametrize(("key", "score"), [("PassengerId", "Survived"),
+                                            ("customer_id", "prob")])
+def test_a_labels_file_is_joined_by_the_key_both_files_hold(tmp_path, key, score):
+    # Titanic's submission and truth both hold PassengerId, which no id's name matches:
+    # joined by row position, every prediction would meet another passenger's label.
+    y, p, _ = shuffled_submission(tmp_path, key, score)
+    rep = report(tmp_path / "pred.csv", "--labels", tmp_path / "truth.csv",
+                 "--label-col", "Survived")
+    assert rep["input"]["labels_joined_by"] == "id"
+    assert rep["input"]["id_column"] == key
+    assert any(key in note for note in rep["notes"]), rep["notes"]
+    assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
+    assert rep["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p))
+
+
+def test_groups_from_the_labels_file_follow_the_key_both_files_hold(tmp_path):
+    y, p, gender = shuffled_submission(tmp_path, "customer_id")
+    rep = report(tmp_path / "pred.csv", "--labels", tmp_path / "truth.csv",
+                 "--label-col", "Survived", "--by", "gender")
+    for group in rep["slices"]:
+        rows = gender == group["group"]
+        assert group["n"] == int(rows.sum())
+        assert group["metrics"]["log_loss"] == pytest.approx(
+            skm.log_loss(y[rows], p[rows]), rel=1e-9)
+
+
+def test_two_columns_both_files_hold_as_keys_are_refused(tmp_path):
+    y, p = binary_dump(5)
+    ids = np.arange(len(y))
+    pd.DataFrame({"customer_id": ids, "order_no": ids + 7, "prob": p}).to_csv(
+        tmp_path / "pred.csv", index=False)
+    pd.DataFrame({"customer_id": ids, "order_no": ids + 7, "label": y}).to_csv(
+        tmp_path / "truth.csv", index=False)
+    err = run("evaluate", tmp_path / "pred.csv", "--labels", tmp_path / "truth.csv",
+              code=2).stderr
+    assert "--id-col" in err
+    rep = report(tmp_path / "pred.csv", "--labels", tmp_path / "truth.csv",
+                 "--id-col", "order_no")
+    assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
+
+
+def test_a_column_both_files_hold_that_is_no_key_leaves_the_row_join(tmp_path):
+    y, p = binary_dump(6)
+    fold = np.arange(len(y)) % 5
+    pd.DataFrame({"fold": fold, "prob": p}).to_csv(tmp_path / "pred.csv", index=False)
+    pd.DataFrame({"fold": fold, "label": y}).to_csv(tmp_path / "truth.csv", index=False)
+    rep = report(tmp_path / "pred.csv", "--labels", tmp_path / "truth.csv")
+    assert rep["input"]["labels_joined_by"] == "row"
+    assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)

@@ -52,9 +52,11 @@ def _from_labels_file(labels_file: str, columns: list[str], preds: Predictions,
     from clfdiag.io.arrays import to_numpy
     from clfdiag.io.joined import labels_columns
 
-    table, ident = labels_columns(labels_file, columns, id_col)
+    joined_by_id = preds.source.labels_joined_by == "id"
+    table, ident = labels_columns(labels_file, columns, id_col,
+                                  preds.source.id_column if joined_by_id else None)
     values = _as_text(table, columns)
-    if preds.source.labels_joined_by == "id" and ident is not None and preds.ids is not None:
+    if joined_by_id and ident is not None and preds.ids is not None:
         ids = pa.chunked_array([pa.array(preds.id_values(np.arange(len(preds))), pa.string())])
         where = to_numpy(pc.index_in(ids, value_set=pc.cast(table[ident], pa.string())),
                          fill=-1).astype(np.int64)

@@ -9,7 +9,7 @@ or, with ``--drop-invalid``, left out and reported.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,6 +37,8 @@ class LabelsJoin:
     note: str
     rows: Any = None
     """The file row (1-based) of each joined row, when ids left out of the join shift them."""
+    key: str | None = None
+    """The column both files hold that they were joined by, when no name says it is the id."""
 
 
 def join_labels(source: Source, header: tuple[str, ...],
@@ -53,11 +55,20 @@ def join_labels(source: Source, header: tuple[str, ...],
     id_true = _pick(labels_source.name, labels_header, options.id_col, ID_NAMES, "id",
                     "--id-col", required=False)
     predictions = read_columns(source, list(dict.fromkeys(header)), id_pred)
+    key = None
+    if options.id_col is None and (id_pred is None or id_true is None):
+        key = shared_key(source.name, predictions, labels_source, labels_header, label)
+        if key is not None:
+            id_pred = id_true = key
     truth = read_columns(labels_source, [c for c in (id_true, label) if c], id_true)
     name = label if label not in header else f"{label} (labels)"
     if id_pred is not None and id_true is not None:
         table, join = _by_id(source.name, labels_source.name, predictions, truth, id_pred,
                              id_true, label, name, options.drop_invalid)
+        if key is not None:
+            join = replace(join, key=key, note="; ".join(
+                n for n in (f"joined by the column {key!r}, which both files hold, each "
+                            "value once", join.note) if n))
     else:
         if predictions.num_rows != truth.num_rows:
             raise ClfdiagError(
@@ -70,6 +81,41 @@ def join_labels(source: Source, header: tuple[str, ...],
         table = predictions.append_column(name, truth[label])
         join = LabelsJoin(labels_source.name, "row", "")
     return table, name, join
+
+
+def shared_key(pred_name: str, predictions: Any, labels_source: Source,
+               labels_header: tuple[str, ...], label: str) -> str | None:
+    """The column both files hold that identifies their examples, when no name says id.
+
+    Titanic's ``PassengerId``, a ``customer_id``: a column of the same name in both files
+    (not the label's) whose values are distinct in each, and mostly the same values in
+    both (each file finds more than half of its values in the other), is the id they are
+    joined by; joined by row position instead, files written in different orders would
+    pair each prediction with another example's label. Several such columns are an
+    error naming ``--id-col``.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    shared = [c for c in predictions.column_names
+              if c in labels_header and name_key(c) != name_key(label)]
+    if not shared:
+        return None
+    truth = read_columns(labels_source, shared, None)
+    keys = []
+    for column in shared:
+        ours, theirs = (pc.cast(t[column], pa.string()) for t in (predictions, truth))
+        if ours.null_count or theirs.null_count or any(
+                int(pc.count_distinct(v).as_py()) != len(v) for v in (ours, theirs)):
+            continue
+        common = int(pc.sum(pc.is_in(ours, value_set=theirs)).as_py() or 0)
+        if common * 2 > len(ours) and common * 2 > len(theirs):
+            keys.append(column)
+    if len(keys) > 1:
+        raise ClfdiagError(f"{pred_name} and {labels_source.name} both hold the columns "
+                           f"{', '.join(map(repr, keys))}, each of which could be the id "
+                           "they are joined by", "choose one with --id-col")
+    return keys[0] if keys else None
 
 
 def _by_id(pred_name: str, true_name: str, predictions: Any, truth: Any, id_pred: str,
@@ -162,12 +208,18 @@ def open_one_column(path: str) -> Source:
                   tuple(header), ",")
 
 
-def labels_columns(path: str, columns: list[str], id_col: str | None
+def labels_columns(path: str, columns: list[str], id_col: str | None, key: str | None = None
                    ) -> tuple[Any, str | None]:
-    """Columns of a labels file as text, and its id column (None without one)."""
+    """Columns of a labels file as text, and its id column (None without one).
+
+    ``key``: the predictions' id column, when the labels were joined by id; the labels
+    file's column of that name is the id (a ``customer_id`` both files hold,
+    :func:`shared_key`), else the one ``--id-col`` or an id's name gives.
+    """
     source = open_one_column(path)
     header = table_header(source)
-    ident = _pick(source.name, header, id_col, ID_NAMES, "id", "--id-col", required=False)
+    ident = (key if id_col is None and key is not None and key in header else
+             _pick(source.name, header, id_col, ID_NAMES, "id", "--id-col", required=False))
     missing = [c for c in columns if c not in header]
     if missing:
         raise ClfdiagError(f"no column {missing[0]!r} for --by in the predictions or in "

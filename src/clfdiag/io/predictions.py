@@ -112,7 +112,7 @@ def read_predictions(
 
         table, label_col, join = join_labels(source, header, options)
         roles = detect_columns(source.name, tuple(table.column_names), label_col,
-                               options.prob_cols, options.id_col, options.pred_col,
+                               options.prob_cols, options.id_col or join.key, options.pred_col,
                                options.weight_col)
         return _from_wide_table(source, table, roles, options, join)
     roles = detect_columns(source.name, header, options.label_col, options.prob_cols,
