@@ -407,8 +407,10 @@ def test_predicted_classes_whose_one_hot_matrix_would_not_fit_are_refused(tmp_pa
     # A column of probabilities taken for predicted classes: each value its own class.
     from clfdiag.io import predictions
 
+    # Its first rows predict the labels, so that some predictions name a label.
     path = tmp_path / "hard.csv"
-    path.write_text("label,pred\n" + "".join(f"{i % 2},0.{i:04d}1\n" for i in range(300)))
+    path.write_text("label,pred\n0,0\n1,1\n"
+                    + "".join(f"{i % 2},0.{i:04d}1\n" for i in range(300)))
     monkeypatch.setattr(predictions, "available_memory", lambda: 1 << 20)
     result = CliRunner().invoke(app, ["evaluate", str(path), "--pred-col", "pred"])
     assert result.exit_code == 2, result.output
@@ -423,7 +425,8 @@ def test_the_one_hot_refusal_quotes_a_column_name_with_spaces(tmp_path, monkeypa
     from clfdiag.io import predictions
 
     path = tmp_path / "hard.csv"
-    path.write_text("label,my pred\n" + "".join(f"{i % 2},0.{i:04d}1\n" for i in range(300)))
+    path.write_text("label,my pred\n0,0\n1,1\n"
+                    + "".join(f"{i % 2},0.{i:04d}1\n" for i in range(300)))
     monkeypatch.setattr(predictions, "available_memory", lambda: 1 << 20)
     result = CliRunner().invoke(app, ["evaluate", str(path), "--pred-col", "my pred"])
     assert result.exit_code == 2, result.output

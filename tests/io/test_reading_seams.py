@@ -164,3 +164,14 @@ def test_a_column_both_files_hold_that_is_no_key_leaves_the_row_join(tmp_path):
     rep = report(tmp_path / "pred.csv", "--labels", tmp_path / "truth.csv")
     assert rep["input"]["labels_joined_by"] == "row"
     assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
+
+
+@pytest.mark.parametrize("flags", [(), ("--pred-col", "pred")])
+def test_predicted_classes_that_name_no_label_are_refused(tmp_path, flags):
+    # Class indices 0/1 beside labels cat/dog: four classes, every row an error, were read.
+    y, p = binary_dump(7)
+    path = tmp_path / "indices.csv"
+    pd.DataFrame({"label": np.where(y == 1, "dog", "cat"), "pred": (p >= 0.5).astype(int)}
+                 ).to_csv(path, index=False)
+    err = run("evaluate", path, *flags, code=2).stderr
+    assert "none of which is a label" in err

@@ -627,6 +627,17 @@ def _one_hot(name: str, predicted: _LabelCodes, labels: list[str], positive: str
     # a class of its own beside that label, which would score every such row as an error.
     spelled = {c: label_named(c, labels) for c in predicted.names}
     predicted_names = {spelled[c] for c in predicted.present if c != ""}
+    if labels and predicted_names and not predicted_names & set(labels):
+        # No prediction names a label (0/1 beside labels cat/dog: class indices): read as
+        # classes of their own, every row would be an error.
+        raise ClfdiagError(
+            f"{name}: column {column!r}, read as predicted classes, holds "
+            f"{_shown(sorted(predicted_names, key=_natural))}, none of which is a label; "
+            f"labels are {_shown(sorted(labels, key=_natural))}",
+            "write the predicted classes as the labels they stand for (class index k is the "
+            "k-th label in sorted order, as scikit-learn's classes_); if another column holds "
+            "them, name it with --pred-col; if this one holds the probability of the "
+            f"positive class, name it with --prob-col {flag_value(column or '')}")
     if declared:
         outside = sorted(c for c in predicted_names
                          if c not in labels and c.lower() not in {v.lower() for v in labels})
@@ -649,6 +660,11 @@ def _one_hot(name: str, predicted: _LabelCodes, labels: list[str], positive: str
     out[np.arange(len(cls)), np.maximum(cls, 0)] = 1.0
     out[cls < 0] = np.nan
     return out, tuple(names)
+
+
+def _shown(values: list[str], limit: int = 5) -> str:
+    return ", ".join(repr(v) for v in values[:limit]) + (
+        f", ... ({len(values)} in all)" if len(values) > limit else "")
 
 
 def _natural(value: str) -> tuple[int, float, str]:
