@@ -175,3 +175,41 @@ def test_predicted_classes_that_name_no_label_are_refused(tmp_path, flags):
                  ).to_csv(path, index=False)
     err = run("evaluate", path, *flags, code=2).stderr
     assert "none of which is a label" in err
+
+
+# --- --labels: the predictions' own column under the label's name -----------------------------
+
+def pipeline_output(tmp_path, predicted):
+    # ``pd.DataFrame(pipe(texts))`` writes ``label,score``: the predicted class and its
+    # confidence, never below 0.5; the truth comes with its own ``label`` column.
+    y, p = binary_dump(8)
+    hard = p >= 0.5
+    pd.DataFrame({"label": predicted(hard), "score": np.maximum(p, 1 - p)}).to_csv(
+        tmp_path / "pred.csv", index=False)
+    pd.DataFrame({"text": ["t"] * len(y), "label": np.where(y == 1, "POSITIVE", "NEGATIVE")}
+                 ).to_csv(tmp_path / "truth.csv", index=False)
+    return y, p
+
+
+def test_a_pipelines_label_and_score_beside_a_labels_file_are_a_confidence(tmp_path):
+    y, p = pipeline_output(tmp_path, lambda h: np.where(h, "POSITIVE", "NEGATIVE"))
+    rep = report(tmp_path / "pred.csv", "--labels", tmp_path / "truth.csv")
+    assert rep["positive_class"] == "POSITIVE"
+    assert "confidence" in {r["column"]: r["role"] for r in rep["input"]["column_roles"]
+                            }["score"]
+    assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
+    assert rep["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p))
+
+
+def test_a_pipelines_label_spelled_otherwise_is_refused_not_read_as_the_probability(tmp_path):
+    pipeline_output(tmp_path, lambda h: np.where(h, "LABEL_1", "LABEL_0"))
+    run("evaluate", tmp_path / "pred.csv", "--labels", tmp_path / "truth.csv", code=2)
+
+
+def test_a_kaggle_label_column_of_probabilities_is_still_the_score(tmp_path):
+    y, p = binary_dump(9)
+    ids = np.arange(len(y))
+    pd.DataFrame({"id": ids, "label": p}).to_csv(tmp_path / "pred.csv", index=False)
+    pd.DataFrame({"id": ids, "label": y}).to_csv(tmp_path / "truth.csv", index=False)
+    rep = report(tmp_path / "pred.csv", "--labels", tmp_path / "truth.csv")
+    assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)

@@ -39,6 +39,8 @@ class LabelsJoin:
     """The file row (1-based) of each joined row, when ids left out of the join shift them."""
     key: str | None = None
     """The column both files hold that they were joined by, when no name says it is the id."""
+    own: str | None = None
+    """The predictions' column named as the labels file's label column, when there is one."""
 
 
 def join_labels(source: Source, header: tuple[str, ...],
@@ -80,7 +82,31 @@ def join_labels(source: Source, header: tuple[str, ...],
                 "the same order")
         table = predictions.append_column(name, truth[label])
         join = LabelsJoin(labels_source.name, "row", "")
-    return table, name, join
+    own = label if label in header else None
+    return table, name, replace(join, own=own) if own is not None else join
+
+
+def own_predictions(table: Any, label: str, join: LabelsJoin) -> str | None:
+    """The predictions' column under the label's name, when it holds predicted classes.
+
+    A Hugging Face pipeline writes ``label,score``: the predicted class and its
+    confidence. Beside a labels file that names its label column ``label`` too, that
+    column is the predicted classes (which say what the score is of), also when they
+    are spelled otherwise than the labels (``LABEL_1``, so that the score is refused
+    rather than read as P(1)), unless it holds numbers that are no classes (a Kaggle
+    ``id,label`` of probabilities) or the true labels themselves on every row.
+    """
+    from clfdiag.io.content_roles import column_kind
+    from clfdiag.io.labels import canonical
+
+    if join.own is None or join.own not in table.column_names:
+        return None
+    truth = [None if v is None else canonical(str(v)) for v in table[label].to_pylist()]
+    classes = {v for v in truth if v}
+    if column_kind(table[join.own], classes, True) not in ("hard", "labels", "text"):
+        return None  # numbers that are no classes: a score, read by content
+    ours = [None if v is None else canonical(str(v)) for v in table[join.own].to_pylist()]
+    return None if ours == truth else join.own
 
 
 def shared_key(pred_name: str, predictions: Any, labels_source: Source,

@@ -108,11 +108,13 @@ def read_predictions(
         if one_hot is not None:
             return _from_one_hot(source, header, one_hot, options)
     if options.labels_file is not None:
-        from clfdiag.io.joined import join_labels
+        from clfdiag.io.joined import join_labels, own_predictions
 
         table, label_col, join = join_labels(source, header, options)
+        # The predictions' own column under the label's name holds their predicted classes.
+        predicted = options.pred_col or own_predictions(table, label_col, join)
         roles = detect_columns(source.name, tuple(table.column_names), label_col,
-                               options.prob_cols, options.id_col or join.key, options.pred_col,
+                               options.prob_cols, options.id_col or join.key, predicted,
                                options.weight_col)
         return _from_wide_table(source, table, roles, options, join)
     roles = detect_columns(source.name, header, options.label_col, options.prob_cols,
