@@ -213,3 +213,20 @@ def test_a_kaggle_label_column_of_probabilities_is_still_the_score(tmp_path):
     pd.DataFrame({"id": ids, "label": y}).to_csv(tmp_path / "truth.csv", index=False)
     rep = report(tmp_path / "pred.csv", "--labels", tmp_path / "truth.csv")
     assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
+
+
+# --- 0-based labels beside 1-based class columns ----------------------------------------------
+
+@pytest.mark.parametrize("drop", [(), ("--drop-invalid",)])
+def test_zero_based_labels_beside_one_based_columns_are_refused(tmp_path, drop):
+    # Matched by name, label 1 would meet the column of class 0 and label 0 none: dropping
+    # its rows, as a hint once offered, read every other row against the wrong column.
+    rng = np.random.default_rng(10)
+    y = rng.integers(0, 3, 60)
+    p = rng.dirichlet([1, 1, 1], 60)
+    path = tmp_path / "shifted.csv"
+    pd.DataFrame({"label": y, **{f"prob_{k + 1}": p[:, k] for k in range(3)}}).to_csv(
+        path, index=False)
+    err = run("evaluate", path, *drop, code=2).stderr
+    assert "0-based" in err
+    assert "--drop-invalid" not in err

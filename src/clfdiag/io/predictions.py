@@ -682,9 +682,10 @@ def _refuse_shifted_labels(name: str, roles: ColumnRoles, labels: list[str],
     """Refuse labels that number the classes otherwise than the columns do.
 
     Labels 1..K beside columns of the classes 0..K-1 (1-based classes against
-    0-based column indices), or -1 and 1 beside columns 0 and 1: matched by
-    name, labels 1..K-1 would be scored against the next class's column and the
-    rest left without one, so neither the match nor dropping rows reads them right.
+    0-based column indices), labels 0..K-1 beside columns of the classes 1..K (the
+    other way round), or -1 and 1 beside columns 0 and 1: matched by name, labels
+    would be scored against the next (or previous) class's column and the rest left
+    without one, so neither the match nor dropping rows reads them right.
     """
     try:
         given = sorted({int(v) for v in labels})
@@ -692,6 +693,13 @@ def _refuse_shifted_labels(name: str, roles: ColumnRoles, labels: list[str],
     except ValueError:
         return
     k = len(indices)
+    if indices == list(range(1, k + 1)) and given and given[0] == 0 and given[-1] == k - 1:
+        raise ClfdiagError(
+            f"{name}: labels run from 0 to {k - 1} beside probability columns of the classes "
+            f"1 to {k}: the labels look 0-based and the columns 1-based, and matched by name "
+            "each label would be scored against the previous class's column",
+            f"write the labels as the columns number the classes (label + 1), or name the "
+            f"columns after the labels (0 to {k - 1}), so that each label names its own column")
     if indices != list(range(k)):
         return
     if given == [-1, 1] and k == 2:
