@@ -230,3 +230,28 @@ def test_zero_based_labels_beside_one_based_columns_are_refused(tmp_path, drop):
     err = run("evaluate", path, *drop, code=2).stderr
     assert "0-based" in err
     assert "--drop-invalid" not in err
+
+
+# --- a log-probability is no logit -------------------------------------------------------------
+
+@pytest.mark.parametrize("column", ["logp", "log_prob", "y_logprob"])
+def test_logits_on_one_column_of_log_probabilities_are_refused(tmp_path, column):
+    # sigmoid(log p) = p / (1 + p): the raw-scores hint once led here to wrong numbers.
+    y, p = binary_dump(11)
+    path = tmp_path / "logp.csv"
+    pd.DataFrame({"label": y, column: np.log(p)}).to_csv(path, index=False)
+    err = run("evaluate", path, "--logits", code=2).stderr
+    assert "log-probability" in err
+    rep = report(path, "--scores")
+    assert rep["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p))
+
+
+def test_logits_on_class_columns_of_log_probabilities_are_their_softmax(tmp_path):
+    rng = np.random.default_rng(12)
+    y = rng.integers(0, 3, 60)
+    p = rng.dirichlet([2, 2, 2], 60)
+    path = tmp_path / "logp3.csv"
+    pd.DataFrame({"label": y, **{f"logprob_{k}": np.log(p[:, k]) for k in range(3)}}).to_csv(
+        path, index=False)
+    rep = report(path, "--logits")
+    assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)

@@ -8,6 +8,7 @@ and reported (``drop_invalid``). Nothing is dropped silently.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import IO, Any
 
@@ -503,6 +504,8 @@ def _refuse_probabilities_as_logits(name: str, scores: npt.NDArray[np.float64],
     Their softmax would flatten them toward 1/K and give wrong numbers at exit 0.
     One binary column is left alone: logits may all lie in [0, 1].
     """
+    if scores.ndim == 2 and scores.shape[1] == 1:
+        _refuse_log_probability_as_logit(name, scores[:, 0], columns[0])
     if scores.ndim != 2 or scores.shape[1] < 2:
         return
     rows = np.isfinite(scores).all(axis=1)
@@ -517,6 +520,27 @@ def _refuse_probabilities_as_logits(name: str, scores: npt.NDArray[np.float64],
         "flatten",
         "leave out --logits for this file; compare and epochs apply it to every file, so when "
         "only some files hold logits, turn them into probabilities first (a softmax)")
+
+
+LOG_PROBABILITY = re.compile(r"(^|_)(log_?probs?|log_?probas?|log_?probabilit(y|ies)|logp)(_|$)")
+"""A name that says its column holds the logarithm of a probability (``log_prob``, ``logp``)."""
+
+
+def _refuse_log_probability_as_logit(name: str, scores: npt.NDArray[np.float64],
+                                     column: str) -> None:
+    """Refuse ``--logits`` on one column named as a log-probability, none of it above 0.
+
+    ``log p`` is no logit: its sigmoid is ``p / (1 + p)``, not ``p`` (only a softmax over
+    every class's log-probability gives the probabilities back).
+    """
+    finite = scores[np.isfinite(scores)]
+    if not LOG_PROBABILITY.search(name_key(column)) or not finite.size or finite.max() > 0:
+        return
+    raise ClfdiagError(
+        f"{name}: --logits, but column {column!r} is named as a log-probability and holds no "
+        "value above 0: the sigmoid of log p is not p",
+        "write exp() of the column where it is written and read it without --logits, or pass "
+        "--scores to rank by it (no log loss or calibration)")
 
 
 def _no_labels(n: int) -> Any:
