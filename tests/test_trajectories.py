@@ -305,13 +305,15 @@ def test_a_restarted_run_in_a_file_per_metric_is_a_segment_of_its_own(tmp_path, 
         paths = [tmp_path / "r-val_loss.csv", tmp_path / "r-val_acc.csv"]
         for path, values in zip(paths, (losses, accuracies), strict=True):
             path.write_text("Wall time,Step,Value\n" + "".join(
-                f"{1700000000 + i}.5,{s},{v}\n" for i, (s, v) in enumerate(zip(steps, values))))
+                f"{1700000000 + i}.5,{s},{v}\n"
+                for i, (s, v) in enumerate(zip(steps, values, strict=True))))
     else:
         folder = tmp_path / "metrics"
         folder.mkdir()
         for name, values in (("val_loss", losses), ("val_acc", accuracies)):
             (folder / name).write_text("".join(
-                f"{1700000000 + i} {v} {s}\n" for i, (s, v) in enumerate(zip(steps, values))))
+                f"{1700000000 + i} {v} {s}\n"
+                for i, (s, v) in enumerate(zip(steps, values, strict=True))))
         paths = [folder]
     report = history_json(*map(str, paths))
     assert [(r["step"], r["segment"], r["loss"], r["accuracy"]) for r in report["epochs"]] == [

@@ -177,6 +177,16 @@ def test_predicted_classes_that_name_no_label_are_refused(tmp_path, flags):
     assert "none of which is a label" in err
 
 
+def test_one_label_beside_one_other_predicted_class_is_read_with_the_classes_given(tmp_path):
+    # Every example spam, every prediction ham: a slice of one class, not class indices.
+    path = tmp_path / "slice.csv"
+    path.write_text("label,pred\nspam,ham\nspam,ham\nspam,ham\n")
+    assert "--classes" in run("evaluate", path, "--pred-col", "pred", code=2).stderr
+    rep = report(path, "--pred-col", "pred", "--classes", "ham,spam", "--positive", "spam")
+    assert rep["metrics"]["accuracy"] == 0.0
+    assert rep["metrics"]["n"] == 3
+
+
 # --- --labels: the predictions' own column under the label's name -----------------------------
 
 def pipeline_output(tmp_path, predicted):

@@ -653,7 +653,7 @@ def _one_hot(name: str, predicted: _LabelCodes, labels: list[str], positive: str
     # a class of its own beside that label, which would score every such row as an error.
     spelled = {c: label_named(c, labels) for c in predicted.names}
     predicted_names = {spelled[c] for c in predicted.present if c != ""}
-    if labels and predicted_names and not predicted_names & set(labels):
+    if len(labels) >= 2 and predicted_names and not predicted_names & set(labels):
         # No prediction names a label (0/1 beside labels cat/dog: class indices): read as
         # classes of their own, every row would be an error.
         raise ClfdiagError(
