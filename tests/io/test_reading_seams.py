@@ -175,6 +175,13 @@ def test_predicted_classes_that_name_no_label_are_refused(tmp_path, flags):
                  ).to_csv(path, index=False)
     err = run("evaluate", path, *flags, code=2).stderr
     assert "none of which is a label" in err
+    assert "--prob-col pred" in err  # 0 and 1 may be probabilities
+    words = tmp_path / "words.csv"
+    pd.DataFrame({"label": np.where(y == 1, "dog", "cat"),
+                  "pred": np.where(p >= 0.5, "Hund", "Katze")}).to_csv(words, index=False)
+    err = run("evaluate", words, "--pred-col", "pred", code=2).stderr
+    assert "none of which is a label" in err
+    assert "--prob-col" not in err  # text is no probability
 
 
 def test_one_label_beside_one_other_predicted_class_is_read_with_the_classes_given(tmp_path):

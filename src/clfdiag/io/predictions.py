@@ -656,14 +656,18 @@ def _one_hot(name: str, predicted: _LabelCodes, labels: list[str], positive: str
     if len(labels) >= 2 and predicted_names and not predicted_names & set(labels):
         # No prediction names a label (0/1 beside labels cat/dog: class indices): read as
         # classes of their own, every row would be an error.
+        # --prob-col is offered only for values that can be probabilities.
+        as_probability = (
+            "; if this one holds the probability of the positive class, name it with "
+            f"--prob-col {flag_value(column or '')}"
+            if all(_in_unit_interval(c) for c in predicted_names) else "")
         raise ClfdiagError(
             f"{name}: column {column!r}, read as predicted classes, holds "
             f"{_shown(sorted(predicted_names, key=_natural))}, none of which is a label; "
             f"labels are {_shown(sorted(labels, key=_natural))}",
             "write the predicted classes as the labels they stand for (class index k is the "
             "k-th label in sorted order, as scikit-learn's classes_); if another column holds "
-            "them, name it with --pred-col; if this one holds the probability of the "
-            f"positive class, name it with --prob-col {flag_value(column or '')}")
+            f"them, name it with --pred-col{as_probability}")
     if declared:
         outside = sorted(c for c in predicted_names
                          if c not in labels and c.lower() not in {v.lower() for v in labels})
@@ -691,6 +695,14 @@ def _one_hot(name: str, predicted: _LabelCodes, labels: list[str], positive: str
 def _shown(values: list[str], limit: int = 5) -> str:
     return ", ".join(repr(v) for v in values[:limit]) + (
         f", ... ({len(values)} in all)" if len(values) > limit else "")
+
+
+def _in_unit_interval(value: str) -> bool:
+    """Whether a text value reads as a number in [0, 1]."""
+    try:
+        return 0.0 <= float(value) <= 1.0
+    except ValueError:
+        return False
 
 
 def _natural(value: str) -> tuple[int, float, str]:
