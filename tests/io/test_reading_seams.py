@@ -272,3 +272,26 @@ def test_logits_on_class_columns_of_log_probabilities_are_their_softmax(tmp_path
         path, index=False)
     rep = report(path, "--logits")
     assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
+
+
+@pytest.mark.parametrize("with_ids", [True, False])
+def test_sample_weights_may_come_with_the_labels_file(tmp_path, with_ids):
+    # A solution file of id,label,weight: the weights join with the labels, by id or by row.
+    rng = np.random.default_rng(11)
+    n = 120
+    y = rng.integers(0, 2, n)
+    p = np.clip(rng.beta(2, 2, n) * 0.6 + y * 0.3, 0.0, 1.0)
+    w = rng.integers(0, 4, n).astype(float)
+    order = rng.permutation(n) if with_ids else np.arange(n)
+    preds = pd.DataFrame({"id": order, "prob": p[order]})
+    (preds if with_ids else preds[["prob"]]).to_csv(tmp_path / "preds.csv", index=False)
+    pd.DataFrame({"id": np.arange(n), "label": y, "weight": w}).to_csv(tmp_path / "truth.csv",
+                                                                       index=False)
+    rep = report(tmp_path / "preds.csv", "--labels", tmp_path / "truth.csv",
+                 "--weight-col", "weight")
+    assert rep["input"]["weight_column"] == "weight"
+    m = rep["metrics"]
+    assert m["log_loss"] == pytest.approx(skm.log_loss(y, p, sample_weight=w), rel=1e-12)
+    assert m["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p, sample_weight=w), rel=1e-12)
+    assert m["accuracy"] == pytest.approx(skm.accuracy_score(y, p >= 0.5, sample_weight=w),
+                                          rel=1e-12)

@@ -62,11 +62,15 @@ def join_labels(source: Source, header: tuple[str, ...],
         key = shared_key(source.name, predictions, labels_source, labels_header, label)
         if key is not None:
             id_pred = id_true = key
-    truth = read_columns(labels_source, [c for c in (id_true, label) if c], id_true)
+    # Sample weights may come with the labels (a competition's solution file holds both).
+    weight = options.weight_col
+    carried = ([weight] if weight is not None and weight not in header
+               and weight in labels_header and weight not in (id_true, label) else [])
+    truth = read_columns(labels_source, [c for c in (id_true, label, *carried) if c], id_true)
     name = label if label not in header else f"{label} (labels)"
     if id_pred is not None and id_true is not None:
         table, join = _by_id(source.name, labels_source.name, predictions, truth, id_pred,
-                             id_true, label, name, options.drop_invalid)
+                             id_true, label, name, options.drop_invalid, carried)
         if key is not None:
             join = replace(join, key=key, note="; ".join(
                 n for n in (f"joined by the column {key!r}, which both files hold, each "
@@ -81,6 +85,8 @@ def join_labels(source: Source, header: tuple[str, ...],
                 "give both files an id column (name it with --id-col), or the same rows in "
                 "the same order")
         table = predictions.append_column(name, truth[label])
+        for column in carried:
+            table = table.append_column(column, truth[column])
         join = LabelsJoin(labels_source.name, "row", "")
     own = label if label in header else None
     return table, name, replace(join, own=own) if own is not None else join
@@ -145,7 +151,9 @@ def shared_key(pred_name: str, predictions: Any, labels_source: Source,
 
 
 def _by_id(pred_name: str, true_name: str, predictions: Any, truth: Any, id_pred: str,
-           id_true: str, label: str, name: str, drop: bool) -> tuple[Any, LabelsJoin]:
+           id_true: str, label: str, name: str, drop: bool,
+           carried: list[str]) -> tuple[Any, LabelsJoin]:
+    """The predictions joined by id to the labels (as column ``name``) and to ``carried``."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -191,6 +199,8 @@ def _by_id(pred_name: str, true_name: str, predictions: Any, truth: Any, id_pred
         raise ClfdiagError(f"{pred_name} and {true_name} have no id in common",
                            f"are {id_pred!r} and {id_true!r} the same ids?")
     table = kept.append_column(name, truth[label].take(pa.array(take)))
+    for column in carried:
+        table = table.append_column(column, truth[column].take(pa.array(take)))
     rows = np.flatnonzero(found).astype(np.int64) + 1 if only_pred.size else None
     return table, LabelsJoin(true_name, "id", note, rows)
 
