@@ -295,3 +295,10 @@ def test_sample_weights_may_come_with_the_labels_file(tmp_path, with_ids):
     assert m["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p, sample_weight=w), rel=1e-12)
     assert m["accuracy"] == pytest.approx(skm.accuracy_score(y, p >= 0.5, sample_weight=w),
                                           rel=1e-12)
+
+
+def test_a_headerless_file_of_text_labels_is_told_to_name_its_columns(tmp_path):
+    path = tmp_path / "nh.csv"
+    path.write_text("cat,0.2,0.8\ndog,0.7,0.3\ncat,0.4,0.6\n")
+    err = run("evaluate", path, "--no-header", "--label-col", "0", code=2).stderr
+    assert "without a header" in err and "rename them" not in err

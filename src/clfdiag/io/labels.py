@@ -198,11 +198,12 @@ def _refuse_name_or_index(name: str, values: list[str], named: str) -> None:
 
 
 def class_lookup(name: str, labels: list[str], classes: tuple[str, ...],
-                 columns: tuple[str, ...] = ()) -> dict[str, int]:
+                 columns: tuple[str, ...] = (), positional: bool = False) -> dict[str, int]:
     """Map each label value to the index of its class column (exact, then case-insensitive).
 
     Labels that match no class are left out (the caller reports those rows);
     when no label matches any class the columns and labels disagree altogether.
+    ``positional``: the file has no header, so its columns are named by position.
     """
     exact = {canonical(c): i for i, c in enumerate(classes)}
     folded: dict[str, list[int]] = {}
@@ -217,6 +218,10 @@ def class_lookup(name: str, labels: list[str], classes: tuple[str, ...],
     if labels and not lookup:
         hint = ("probability columns map to classes by name (p_<class>); rename them so that "
                 "each names its class")
+        if positional:
+            hint = ("without a header the k-th probability column is class index k: write a "
+                    "header that names each probability column after its class (e.g. "
+                    f"{', '.join(sorted(labels)[:3])})")
         pairs = _suffix_pairs(labels, classes, columns)
         if columns and all(c.endswith("]") and "[" in c for c in columns):
             # Entries of a vector column (``probability[0]``): no --prob-col names them.

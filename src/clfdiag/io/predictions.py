@@ -400,7 +400,8 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
                                f"({', '.join(column_classes)})",
                                "list the classes of the probability columns with --classes, "
                                "or leave it out")
-        lookup = class_lookup(name, distinct, column_classes, roles.scores)
+        lookup = class_lookup(name, distinct, column_classes, roles.scores,
+                              positional=options.no_header)
         classes = tuple(canonical(c) for c in column_classes)
         proba = scores
         if len(classes) == 2:
