@@ -301,4 +301,5 @@ def test_a_headerless_file_of_text_labels_is_told_to_name_its_columns(tmp_path):
     path = tmp_path / "nh.csv"
     path.write_text("cat,0.2,0.8\ndog,0.7,0.3\ncat,0.4,0.6\n")
     err = run("evaluate", path, "--no-header", "--label-col", "0", code=2).stderr
-    assert "without a header" in err and "rename them" not in err
+    assert "without a header" in err
+    assert "rename them" not in err
