@@ -309,9 +309,13 @@ def shared_prefix_classes(columns: tuple[str, ...], labels: set[str]) -> tuple[s
     cannot check the columns' content otherwise require the suffixes to be the labels.
 
     ``predictions_0, predictions_1`` or CatBoost's ``Probability:Class=0, ...`` with
-    labels 0 and 1 give ``('0', '1')``. None when there is no shared prefix, a suffix
-    is empty or repeated, or a label is not among the suffixes (which are then no class
-    names, and nothing is read from them).
+    labels 0 and 1 give ``('0', '1')``. The shared prefix is the longest one after
+    which every label is a suffix: the classes may share a beginning of their own
+    (OpenML's ``confidence.Iris-setosa, confidence.Iris-versicolor`` with labels
+    ``Iris-setosa, ...``, whose longest shared prefix ``confidence.Iris-`` would cut
+    the classes' names). None when there is no shared prefix, or for every shared
+    prefix a suffix is empty or repeated or a label is not among the suffixes (which
+    are then no class names, and nothing is read from them).
     """
     from clfdiag.io.labels import canonical
 
@@ -320,9 +324,11 @@ def shared_prefix_classes(columns: tuple[str, ...], labels: set[str]) -> tuple[s
     for key in keys[1:]:
         while not key.startswith(prefix):
             prefix = prefix[:-1]
-    suffixes = tuple(k[len(prefix):] for k in keys)
-    named = {canonical(c) for c in suffixes}
-    if (not prefix or len(keys) < 2 or "" in suffixes or len(named) != len(suffixes)
-            or not labels or not labels <= named):
+    if len(keys) < 2 or not labels:
         return None
-    return suffixes
+    for cut in range(len(prefix), 0, -1):
+        suffixes = tuple(k[cut:] for k in keys)
+        named = {canonical(c) for c in suffixes}
+        if "" not in suffixes and len(named) == len(suffixes) and labels <= named:
+            return suffixes
+    return None

@@ -1,0 +1,34 @@
+"""Prediction files as public tools write them, read to the numbers scikit-learn gives."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import log_loss
+
+import clfdiag
+from clfdiag.io import ReadOptions
+
+IRIS = ("Iris-setosa", "Iris-versicolor", "Iris-virginica")
+
+
+def _softmax_rows(n, k, seed=0):
+    logits = np.random.default_rng(seed).normal(size=(n, k)) * 2
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def test_openml_confidence_columns_of_classes_sharing_a_beginning(tmp_path):
+    # OpenML's run predictions: confidence.<class> for classes that share "Iris-";
+    # the longest shared prefix "confidence.Iris-" would cut the class names.
+    n = 60
+    proba = _softmax_rows(n, 3)
+    y = np.arange(n) % 3
+    lines = ["repeat,fold,row_id,prediction,correct,"
+             + ",".join(f"confidence.{c}" for c in IRIS)]
+    for i in range(n):
+        lines.append(f"0,{i % 5},{i},{IRIS[proba[i].argmax()]},{IRIS[y[i]]},"
+                     + ",".join(repr(float(v)) for v in proba[i]))
+    path = tmp_path / "openml.csv"
+    path.write_text("\n".join(lines) + "\n")
+    report = clfdiag.evaluate_file(str(path), ReadOptions(label_col="correct"))
+    assert report["input"]["probability_columns"] == [f"confidence.{c}" for c in IRIS]
+    assert report["metrics"]["log_loss"] == pytest.approx(log_loss(y, proba), abs=1e-9)
