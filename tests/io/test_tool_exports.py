@@ -32,3 +32,19 @@ def test_openml_confidence_columns_of_classes_sharing_a_beginning(tmp_path):
     report = clfdiag.evaluate_file(str(path), ReadOptions(label_col="correct"))
     assert report["input"]["probability_columns"] == [f"confidence.{c}" for c in IRIS]
     assert report["metrics"]["log_loss"] == pytest.approx(log_loss(y, proba), abs=1e-9)
+
+
+def test_pandas_index_without_a_name_in_both_files_joins_them(tmp_path):
+    # AutoGluon's predict_proba(as_multiclass=False) and y_test, each written with
+    # pandas' to_csv: the unnamed index is the id of both files, in any order.
+    n = 40
+    p = np.random.default_rng(1).uniform(0.01, 0.99, size=n)
+    y = np.arange(n) % 2
+    (tmp_path / "proba.csv").write_text(
+        ",1\n" + "".join(f"{i},{float(p[i])!r}\n" for i in range(n)))
+    (tmp_path / "y.csv").write_text(
+        ",target\n" + "".join(f"{i},{y[i]}\n" for i in reversed(range(n))))
+    report = clfdiag.evaluate_file(str(tmp_path / "proba.csv"),
+                                   ReadOptions(labels_file=str(tmp_path / "y.csv")))
+    assert report["input"]["labels_joined_by"] == "id"
+    assert report["metrics"]["log_loss"] == pytest.approx(log_loss(y, p), abs=1e-9)

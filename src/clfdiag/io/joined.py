@@ -66,7 +66,9 @@ def join_labels(source: Source, header: tuple[str, ...],
     weight = options.weight_col
     carried = ([weight] if weight is not None and weight not in header
                and weight in labels_header and weight not in (id_true, label) else [])
-    truth = read_columns(labels_source, [c for c in (id_true, label, *carried) if c], id_true)
+    # A pandas index written without a name is the id column named "", kept as any other.
+    truth = read_columns(labels_source, [c for c in (id_true, label, *carried) if c is not None],
+                         id_true)
     name = label if label not in header else f"{label} (labels)"
     if id_pred is not None and id_true is not None:
         table, join = _by_id(source.name, labels_source.name, predictions, truth, id_pred,
