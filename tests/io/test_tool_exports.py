@@ -5,6 +5,7 @@ import pytest
 from sklearn.metrics import log_loss
 
 import clfdiag
+from clfdiag.errors import ClfdiagError
 from clfdiag.io import ReadOptions
 
 IRIS = ("Iris-setosa", "Iris-versicolor", "Iris-virginica")
@@ -48,3 +49,30 @@ def test_pandas_index_without_a_name_in_both_files_joins_them(tmp_path):
                                    ReadOptions(labels_file=str(tmp_path / "y.csv")))
     assert report["input"]["labels_joined_by"] == "id"
     assert report["metrics"]["log_loss"] == pytest.approx(log_loss(y, p), abs=1e-9)
+
+
+def _lightgbm_dump(tmp_path, n=50):
+    # LightGBM's and XGBoost's CLI write one probability per line, no header; the
+    # labels are np.savetxt(y, fmt="%d"), no header either.
+    p = np.random.default_rng(2).uniform(0.01, 0.99, size=n)
+    y = (np.arange(n) * 7 % 3 == 0).astype(int)
+    (tmp_path / "pred.txt").write_text("".join(f"{float(v)!r}\n" for v in p))
+    (tmp_path / "y.txt").write_text("".join(f"{v}\n" for v in y))
+    return p, y
+
+
+def test_headerless_predictions_beside_headerless_labels_are_read_with_no_header(tmp_path):
+    p, y = _lightgbm_dump(tmp_path)
+    report = clfdiag.evaluate_file(str(tmp_path / "pred.txt"), ReadOptions(
+        labels_file=str(tmp_path / "y.txt"), no_header=True))
+    assert report["metrics"]["n"] == len(y)
+    assert report["metrics"]["log_loss"] == pytest.approx(log_loss(y, p), abs=1e-9)
+
+
+def test_headerless_predictions_beside_labels_are_refused_without_no_header(tmp_path):
+    # Read with headers, both files lost their first example and still joined by row.
+    _lightgbm_dump(tmp_path)
+    with pytest.raises(ClfdiagError, match="holds numbers, not column names") as err:
+        clfdiag.evaluate_file(str(tmp_path / "pred.txt"), ReadOptions(
+            labels_file=str(tmp_path / "y.txt"), label_col="0"))
+    assert "--no-header" in (err.value.hint or "")

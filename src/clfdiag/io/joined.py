@@ -18,6 +18,7 @@ from clfdiag.errors import ClfdiagError
 from clfdiag.io.arrays import null_mask, to_numpy
 from clfdiag.io.content_roles import read_columns
 from clfdiag.io.header_roles import ID_NAMES, LABEL_NAMES, name_key
+from clfdiag.io.shapes import refuse_numbers_as_header
 from clfdiag.io.source import Source, open_source
 from clfdiag.io.tables import table_header
 
@@ -47,10 +48,23 @@ def join_labels(source: Source, header: tuple[str, ...],
                 options: ReadOptions) -> tuple[Any, str, LabelsJoin]:
     """The predictions table with the true labels added as a column, and that column's name."""
     assert options.labels_file is not None
-    labels_source = open_one_column(options.labels_file)
+    # Under --no-header neither file has a header line (a LightGBM or Keras dump beside
+    # its labels, both written by np.savetxt): their columns are positions, which name
+    # no label, id or key; a labels file of one column is that label.
+    labels_source = open_one_column(options.labels_file, options.no_header)
     labels_header = table_header(labels_source)
-    label = _pick(labels_source.name, labels_header, options.label_col, LABEL_NAMES,
-                  "label", "--label-col")
+    if not options.no_header:
+        # Whatever the flags name, a first line of numbers in either file is a row: read
+        # as names, both files would lose their first example and still join by row.
+        for file, names in ((source.name, header), (labels_source.name, labels_header)):
+            refuse_numbers_as_header(
+                file, names, "pass --no-header (it applies to both files) and name "
+                "the labels file's label column by its 0-based position, e.g. --label-col 0 "
+                "(a labels file of one column needs none)")
+    label = labels_header[0] if (options.no_header and options.label_col is None
+                                 and len(labels_header) == 1) else _pick(
+        labels_source.name, labels_header, options.label_col, LABEL_NAMES, "label",
+        "--label-col")
     assert label is not None
     id_pred = _pick(source.name, header, options.id_col, ID_NAMES, "id", "--id-col",
                     required=False)
@@ -58,7 +72,8 @@ def join_labels(source: Source, header: tuple[str, ...],
                     "--id-col", required=False)
     predictions = read_columns(source, list(dict.fromkeys(header)), id_pred)
     key = None
-    if options.id_col is None and (id_pred is None or id_true is None):
+    if options.id_col is None and (id_pred is None or id_true is None) \
+            and not options.no_header:
         key = shared_key(source.name, predictions, labels_source, labels_header, label)
         if key is not None:
             id_pred = id_true = key
@@ -90,7 +105,7 @@ def join_labels(source: Source, header: tuple[str, ...],
         for column in carried:
             table = table.append_column(column, truth[column])
         join = LabelsJoin(labels_source.name, "row", "")
-    own = label if label in header else None
+    own = label if label in header and not options.no_header else None
     return table, name, replace(join, own=own) if own is not None else join
 
 
@@ -225,25 +240,31 @@ def as_whole_numbers(ids: Any) -> Any:
     return numbers
 
 
-def open_one_column(path: str) -> Source:
+def open_one_column(path: str, no_header: bool = False) -> Source:
     """Open a file that may hold a single column: a labels file, or predictions joined to one.
 
     A predictions file alone needs a label and a score; beside ``--labels`` a Kaggle
-    submission without ids holds only the score column.
+    submission without ids holds only the score column. ``no_header``: the file has no
+    header line (a LightGBM or XGBoost prediction dump, ``np.savetxt``), its one column
+    named ``0``.
     """
     try:
-        return open_source(path)
+        return open_source(path, no_header=no_header)
     except ClfdiagError as exc:
         if "found a single column" not in exc.message:
             raise
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    with pa.input_stream(path, compression="detect") as stream:
+    def opener() -> Any:
+        return pa.input_stream(path, compression="detect")
+
+    if no_header:
+        return Source(path, "csv", None, opener, ("0",), ",", no_header=True)
+    with opener() as stream:
         header = pacsv.read_csv(stream, read_options=pacsv.ReadOptions(
             block_size=1 << 16)).column_names
-    return Source(path, "csv", None, lambda: pa.input_stream(path, compression="detect"),
-                  tuple(header), ",")
+    return Source(path, "csv", None, opener, tuple(header), ",")
 
 
 def labels_columns(path: str, columns: list[str], id_col: str | None, key: str | None = None

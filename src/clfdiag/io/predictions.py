@@ -94,10 +94,10 @@ def read_predictions(
     check_options(options)
     # A file joined to its labels, or read without them (ood's OUT), may hold only a score.
     if (options.labels_file is not None or not options.labels_required) and stdin is None \
-            and path != "-" and not options.no_header:
+            and path != "-":
         from clfdiag.io.joined import open_one_column
 
-        source = open_one_column(path)
+        source = open_one_column(path, options.no_header)
     else:
         source = open_source(path, stdin, options.no_header)
     header = table_header(source)

@@ -29,14 +29,8 @@ def refuse_unlabelled_shape(name: str, header: tuple[str, ...],
     ``<prefix><class>`` column beside a ``<class>`` column for every class is the sign
     of multi-label indicator columns.
     """
-    if header and all(NUMBER.match(c) for c in header) and any(DECIMAL.match(c)
-                                                                 for c in header):
-        shown = ",".join(header)
-        raise ClfdiagError(
-            f"{name}: the first line ({shown[:60]!r}) holds numbers, not column names: the "
-            "file seems to have no header line",
-            "pass --no-header and name the columns by their 0-based position, e.g. "
-            "--label-col 0 --prob-col 1")
+    refuse_numbers_as_header(name, header, "pass --no-header and name the columns by their "
+                             "0-based position, e.g. --label-col 0 --prob-col 1")
     keys = {c.strip().lower(): c for c in header}
     for prefix in class_prefixes:
         classes = [k[len(prefix):] for k in keys if k.startswith(prefix) and len(k) > len(prefix)]
@@ -48,6 +42,21 @@ def refuse_unlabelled_shape(name: str, header: tuple[str, ...],
                 "indicator columns (one 0/1 truth column per class), not one label per row",
                 "read them with the multi-label mode, --multilabel; for one label per row "
                 "name the label column with --label-col")
+
+
+def refuse_numbers_as_header(name: str, header: tuple[str, ...], hint: str) -> None:
+    """A first line of numbers, one at least with a fraction or an exponent, is no header.
+
+    No tool names columns ``0.83`` or ``1.2e-05`` (pandas' unnamed columns are whole
+    numbers): the file has no header line, and reading one would take its first row
+    for names and evaluate the rest.
+    """
+    if header and all(NUMBER.match(c) for c in header) and any(DECIMAL.match(c)
+                                                                 for c in header):
+        shown = ",".join(header)
+        raise ClfdiagError(
+            f"{name}: the first line ({shown[:60]!r}) holds numbers, not column names: the "
+            "file seems to have no header line", hint)
 
 
 def refuse_soft_labels(name: str, label: str, columns: list[str], matrix: Any,
