@@ -76,3 +76,18 @@ def test_headerless_predictions_beside_labels_are_refused_without_no_header(tmp_
         clfdiag.evaluate_file(str(tmp_path / "pred.txt"), ReadOptions(
             labels_file=str(tmp_path / "y.txt"), label_col="0"))
     assert "--no-header" in (err.value.hint or "")
+
+
+def test_headerless_file_whose_first_row_repeats_a_value(tmp_path):
+    # np.savetxt of labels beside softmax outputs: the first row (0, 0.5, 0.5) names no
+    # columns under --no-header, so its repeated value is no repeated column name.
+    proba = _softmax_rows(30, 2, seed=3)
+    proba[0] = (0.5, 0.5)
+    y = np.arange(30) % 2
+    np.savetxt(tmp_path / "p.csv", np.c_[y, proba], delimiter=",")
+    with pytest.raises(ClfdiagError, match="found no label column") as err:
+        clfdiag.evaluate_file(str(tmp_path / "p.csv"), ReadOptions(no_header=True))
+    assert "--label-col" in (err.value.hint or "")
+    report = clfdiag.evaluate_file(str(tmp_path / "p.csv"), ReadOptions(
+        no_header=True, label_col="0"))
+    assert report["metrics"]["log_loss"] == pytest.approx(log_loss(y, proba), abs=1e-9)

@@ -326,8 +326,10 @@ def _sample(source: Source, header: tuple[str, ...]) -> Any:
                 head = bytes(raw.read(SAMPLE_BYTES))
             if len(head) == SAMPLE_BYTES:
                 head = head[:head.rfind(b"\n") + 1]
+            # Without a header line (--no-header) the columns are named by position.
+            names = list(source.header) if source.no_header else None
             return pacsv.read_csv(
-                io.BytesIO(head),
+                io.BytesIO(head), read_options=pacsv.ReadOptions(column_names=names),
                 parse_options=pacsv.ParseOptions(delimiter=source.delimiter),
                 convert_options=pacsv.ConvertOptions(
                     column_types={c: pa.string() for c in text}, null_values=[""],
