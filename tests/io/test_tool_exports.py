@@ -91,3 +91,25 @@ def test_headerless_file_whose_first_row_repeats_a_value(tmp_path):
     report = clfdiag.evaluate_file(str(tmp_path / "p.csv"), ReadOptions(
         no_header=True, label_col="0"))
     assert report["metrics"]["log_loss"] == pytest.approx(log_loss(y, proba), abs=1e-9)
+
+
+def test_weka_distribution_columns_after_an_empty_name_are_no_index(tmp_path):
+    # Weka's CSV output with -distribution names the second class's share ''; its
+    # values repeat, and as a pandas index they were duplicate ids (--drop-invalid
+    # then kept one row per share).
+    names = ("tested_negative", "tested_positive")
+    lines = ["inst#,actual,predicted,error,distribution,"]
+    y = [i % 2 for i in range(40)]
+    pred = [(i // 3) % 2 for i in range(40)]
+    for i in range(40):
+        shares = ["0.3", "0.7"] if pred[i] else ["0.7", "0.3"]
+        shares[pred[i]] = "*" + shares[pred[i]]
+        lines.append(f"{i + 1},{y[i] + 1}:{names[y[i]]},{pred[i] + 1}:{names[pred[i]]},"
+                     f"{'+' if y[i] != pred[i] else ''},{shares[0]},{shares[1]}")
+    path = tmp_path / "weka.csv"
+    path.write_text("\n".join(lines) + "\n")
+    report = clfdiag.evaluate_file(str(path), ReadOptions(positive="2:tested_positive"))
+    assert report["input"]["id_column"] is None
+    assert report["metrics"]["n"] == 40
+    assert report["metrics"]["accuracy"] == pytest.approx(
+        np.mean(np.array(y) == np.array(pred)), abs=1e-12)

@@ -152,7 +152,10 @@ def detect_columns(
     ident = resolve(id_col, "--id-col") if id_col else _one_of(
         name, by_key, ID_NAMES, "id", "--id-col", found, required=False)
     index = [c for k in INDEX_NAMES for c in by_key.get(k, []) if c != label]
-    if ident is None and len(index) == 1:
+    # pandas and R's write.csv write the row index first: an unnamed column elsewhere
+    # (Weka's ``distribution,,`` header, whose empty names head the other classes'
+    # shares) is no index, and its repeated values are no duplicate ids.
+    if ident is None and len(index) == 1 and index[0] == header[0]:
         ident = index[0]
     prediction = resolve(pred_col, "--pred-col") if pred_col else None
     weight = resolve(weight_col, "--weight-col") if weight_col else None
