@@ -113,3 +113,24 @@ def test_weka_distribution_columns_after_an_empty_name_are_no_index(tmp_path):
     assert report["metrics"]["n"] == 40
     assert report["metrics"]["accuracy"] == pytest.approx(
         np.mean(np.array(y) == np.array(pred)), abs=1e-12)
+
+
+@pytest.mark.parametrize("drop", [False, True])
+def test_tidymodels_resample_id_is_no_example_id(tmp_path, drop):
+    # collect_predictions(): id is the resample (Fold1..Fold5), .row the example.
+    n = 50
+    p = np.random.default_rng(4).uniform(0.01, 0.99, size=n)
+    y = np.where(np.arange(n) % 3 == 0, "M", "B")
+    lines = ["id,.pred_M,.pred_B,.row,.pred_class,Class,.config"]
+    for i in range(n):
+        lines.append(f"Fold{i % 5 + 1},{float(p[i])!r},{float(1 - p[i])!r},{i + 1},"
+                     f"{'M' if p[i] >= 0.5 else 'B'},{y[i]},Preprocessor1_Model1")
+    path = tmp_path / "tidy.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ClfdiagError, match="groups of examples") as err:
+        clfdiag.evaluate_file(str(path), ReadOptions(positive="M", drop_invalid=drop))
+    assert "--id-col" in (err.value.hint or "")
+    report = clfdiag.evaluate_file(str(path), ReadOptions(positive="M", id_col=".row"))
+    assert report["metrics"]["n"] == n
+    assert report["metrics"]["log_loss"] == pytest.approx(
+        log_loss(y == "M", p), abs=1e-9)

@@ -1070,6 +1070,16 @@ def _deduplicate_ids(name: str, ids: Any, y: npt.NDArray[np.integer],
     keep = np.zeros(len(codes), dtype=bool)
     keep[first] = True
     repeated = np.flatnonzero(~keep)
+    if 2 * len(first) <= len(codes) and int(np.bincount(codes).max()) > 2:
+        # Most rows repeat an id, some more than twice: the column names groups of
+        # examples (tidymodels' resample ``id``, Fold1..Fold10), whose first rows
+        # --drop-invalid would keep.
+        raise ClfdiagError(
+            f"{name}: column {column!r} holds {len(first)} distinct values over {len(codes)} "
+            f"rows (e.g. {ids[0].as_py()!r}): it names groups of examples (folds, resamples, "
+            "repeats), not one example each",
+            "name the column of example ids with --id-col (tidymodels' .row), or rename this "
+            "column; --drop-invalid would keep one row per group")
     if not drop:
         examples = ", ".join(repr(ids[int(i)].as_py()) for i in repeated[:SHOW_ROWS])
         raise ClfdiagError(
