@@ -1,6 +1,10 @@
 """Prediction files as public tools write them, read to the numbers scikit-learn gives."""
 
+import json
+
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from sklearn.metrics import log_loss
 
@@ -134,3 +138,60 @@ def test_tidymodels_resample_id_is_no_example_id(tmp_path, drop):
     assert report["metrics"]["n"] == n
     assert report["metrics"]["log_loss"] == pytest.approx(
         log_loss(y == "M", p), abs=1e-9)
+
+
+SPARK_VECTOR = pa.struct([("type", pa.int8()), ("size", pa.int32()),
+                          ("indices", pa.list_(pa.int32())), ("values", pa.list_(pa.float64()))])
+
+
+def _spark_rows(n=40):
+    p = np.random.default_rng(5).uniform(0.01, 0.99, size=n)
+    p[:3] = (0.0, 1.0, 0.25)
+    y = (np.arange(n) % 2).astype(float)
+    return p, y
+
+
+def _vector(q):
+    # Spark writes a vector with a zero entry as sparse when that is shorter.
+    if q in (0.0, 1.0):
+        return {"type": 0, "size": 2, "indices": [int(q == 1.0)], "values": [1.0]}
+    return {"type": 1, "size": None, "indices": None, "values": [1 - q, q]}
+
+
+@pytest.mark.parametrize("with_prediction", [False, True])
+def test_spark_vector_structs_in_parquet(tmp_path, with_prediction):
+    p, y = _spark_rows()
+    columns = {"label": pa.array(y), "probability": pa.array([_vector(q) for q in p],
+                                                               type=SPARK_VECTOR)}
+    if with_prediction:
+        columns["prediction"] = pa.array((p >= 0.5).astype(float))
+    pq.write_table(pa.table(columns), tmp_path / "spark.parquet")
+    report = clfdiag.evaluate_file(str(tmp_path / "spark.parquet"))
+    assert report["input"]["probability_columns"] == ["probability[0]", "probability[1]"]
+    assert report["metrics"]["log_loss"] == pytest.approx(log_loss(y, p), abs=1e-9)
+
+
+def test_spark_vector_structs_written_by_to_json(tmp_path):
+    p, y = _spark_rows()
+    lines = [json.dumps({"label": float(t), "probability": _vector(q),
+                         "prediction": float(q >= 0.5)}) for t, q in zip(y, p, strict=True)]
+    (tmp_path / "spark.json").write_text("\n".join(lines) + "\n")
+    report = clfdiag.evaluate_file(str(tmp_path / "spark.json"))
+    assert report["metrics"]["log_loss"] == pytest.approx(log_loss(y, p), abs=1e-9)
+
+
+def test_parquet_list_column_named_as_the_score(tmp_path):
+    p, y = _spark_rows()
+    pq.write_table(pa.table({"label": y, "probability": [[1 - q, q] for q in p]}),
+                   tmp_path / "lists.parquet")
+    report = clfdiag.evaluate_file(str(tmp_path / "lists.parquet"))
+    assert report["metrics"]["log_loss"] == pytest.approx(log_loss(y, p), abs=1e-9)
+
+
+def test_a_list_of_one_number_per_row_is_refused(tmp_path):
+    # Keras' predict of one sigmoid unit kept as arrays: its entry is P(1), never the
+    # score of class index 0.
+    pq.write_table(pa.table({"label": [1, 0, 1], "probability": [[0.9], [0.2], [0.7]]}),
+                   tmp_path / "keras.parquet")
+    with pytest.raises(ClfdiagError, match="list of one number per row"):
+        clfdiag.evaluate_file(str(tmp_path / "keras.parquet"))

@@ -113,7 +113,8 @@ def values_kind(values: npt.NDArray[np.float64]) -> str:
 INTEGER = re.compile(r"^[+-]?\d+$")
 
 
-def expand_vectors(table: Any, candidates: tuple[str, ...]) -> tuple[Any, dict[str, list[str]]]:
+def expand_vectors(table: Any, candidates: tuple[str, ...], name: str = ""
+                   ) -> tuple[Any, dict[str, list[str]]]:
     """Split text columns holding one vector per row (Spark's ``[0.2,0.8]``) into columns.
 
     Entry ``k`` of a vector column ``probability`` becomes the column
@@ -125,10 +126,10 @@ def expand_vectors(table: Any, candidates: tuple[str, ...]) -> tuple[Any, dict[s
     groups: dict[str, list[str]] = {}
     for column in candidates:
         kind = table[column].type
-        if _numeric_list(kind):
+        if is_vector_type(kind):
             # JSON Lines' ``"probs": [0.2, 0.8]``, a Parquet list column: the same vectors.
             rows = [None if v is None or None in v else [float(x) for x in v]
-                    for v in table[column].to_pylist()]
+                    for v in _vector_values(name, column, table[column])]
             if not any(rows):
                 continue
         elif pa.types.is_string(kind):
@@ -141,15 +142,64 @@ def expand_vectors(table: Any, candidates: tuple[str, ...]) -> tuple[Any, dict[s
             continue
         width = {len(r) for r in rows if r is not None}
         if len(width) != 1:
-            raise ClfdiagError(f"column {column!r} holds vectors of different lengths "
+            raise ClfdiagError(f"{name}: column {column!r} holds vectors of different lengths "
                                f"({', '.join(map(str, sorted(width)))})")
         k = width.pop()
+        if k == 1:
+            # Keras' predict of one sigmoid unit, kept as arrays: one entry names no class
+            # index to read it as (its entry is P(1), never the score of class index 0).
+            raise ClfdiagError(f"{name}: column {column!r} holds a list of one number per "
+                               "row, not one vector of class scores",
+                               "write each row's number as a plain number (e.g. "
+                               "df[col] = df[col].str[0] in pandas) and name it with --prob-col")
         names = [f"{column}[{i}]" for i in range(k)]
         for i, new in enumerate(names):
             values = [None if r is None else r[i] for r in rows]
             table = table.append_column(new, pa.array(values, pa.float64()))
         groups[column] = names
     return table, groups
+
+
+def is_vector_type(kind: Any) -> bool:
+    """Whether an Arrow type holds one vector of numbers per row (a list, Spark's vector)."""
+    return _numeric_list(kind) or _spark_vector(kind)
+
+
+def _spark_vector(kind: Any) -> bool:
+    """Whether an Arrow type is Spark ML's vector as written out: a struct of ``values``.
+
+    ``toJSON`` writes ``{"type":1,"values":[0.2,0.8]}`` and Parquet the struct
+    ``type, size, indices, values``; type 1 is dense, type 0 sparse (``size`` entries,
+    ``values`` at ``indices``, zeros elsewhere).
+    """
+    import pyarrow as pa
+
+    if not pa.types.is_struct(kind):
+        return False
+    index = kind.get_field_index("values")
+    return index >= 0 and _numeric_list(kind.field(index).type)
+
+
+def _vector_values(file: str, name: str, column: Any) -> list[Any]:
+    """Each row's vector: a list column's lists, or the entries of Spark's vector structs."""
+    if not _spark_vector(column.type):
+        return list(column.to_pylist())
+    rows: list[Any] = []
+    for cell in column.to_pylist():
+        values = None if cell is None else cell.get("values")
+        if values is not None and cell.get("type") == 0:
+            size, indices = cell.get("size"), cell.get("indices")
+            if size is None or indices is None or None in indices \
+                    or not all(0 <= i < size for i in indices):
+                raise ClfdiagError(f"{file}: column {name!r} holds a sparse vector without "
+                                   f"its size or indices: {cell!r}",
+                                   "write it with its size and indices")
+            dense = [0.0] * size
+            for i, x in zip(indices, values, strict=True):
+                dense[i] = x
+            values = dense
+        rows.append(values)
+    return rows
 
 
 def _numeric_list(kind: Any) -> bool:

@@ -177,7 +177,7 @@ def _settle_roles(name: str, table: Any, roles: ColumnRoles, options: ReadOption
                   ) -> tuple[Any, ColumnRoles]:
     """The roles the header left open, settled by the table's content."""
     if roles.needs_content:
-        table, _ = expand_vectors(table, roles.candidates)
+        table, _ = expand_vectors(table, roles.candidates, name)
         roles = settle_by_content(name, roles, table, options)
     if options.confidence_of_predicted and not roles.confidence:
         roles = explicit_confidence(name, roles, table, options)

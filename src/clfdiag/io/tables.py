@@ -127,7 +127,17 @@ def coerce_types(name: str, table: Any, roles: ColumnRoles) -> Any:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from clfdiag.io.content_roles import is_vector_type
+
     ids = [roles.id] if roles.id is not None else []
+    for column in _numeric_columns(roles):
+        kind = table.schema.field(column).type
+        if is_vector_type(kind):
+            # A Parquet list or Spark's vector struct under a score's name: read by content.
+            raise VectorColumn(
+                f"{name}: column {column!r} holds one vector per row ({kind}), not one number",
+                "name no --prob-col for it, and read it --in-memory: its entries are split "
+                "into one column per class index", column=column)
     for column in (roles.label, *_numeric_columns(roles), *ids):
         kind = table.schema.field(column).type
         if pa.types.is_nested(kind) or pa.types.is_binary(kind) or pa.types.is_temporal(kind):
