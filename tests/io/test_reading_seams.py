@@ -303,3 +303,19 @@ def test_a_headerless_file_of_text_labels_is_told_to_name_its_columns(tmp_path):
     err = run("evaluate", path, "--no-header", "--label-col", "0", code=2).stderr
     assert "without a header" in err
     assert "rename them" not in err
+
+
+def test_headerless_one_hot_labels_beside_probabilities_are_read(tmp_path):
+    # np.savetxt(np.c_[np.eye(K)[y], proba]): the first K columns are one-hot labels.
+    rng = np.random.default_rng(12)
+    y = rng.integers(0, 3, 90)
+    p = rng.dirichlet([1.0, 1.0, 1.0], 90)
+    path = tmp_path / "onehot.csv"
+    np.savetxt(path, np.c_[np.eye(3)[y], p], delimiter=",")
+    rep = report(path, "--no-header")
+    assert rep["classes"] == ["0", "1", "2"]
+    assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-12)
+    assert rep["metrics"]["accuracy"] == skm.accuracy_score(y, p.argmax(axis=1))
+    # One one-hot column named as the label says only whether a row is of its class.
+    err = run("evaluate", path, "--no-header", "--label-col", "0", code=2).stderr
+    assert "one-hot labels" in err

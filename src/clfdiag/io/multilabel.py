@@ -139,6 +139,19 @@ def class_columns(header: tuple[str, ...]) -> ClassColumns | None:
     return None
 
 
+def positional_class_columns(header: tuple[str, ...]) -> ClassColumns | None:
+    """In a file without a header, 2K columns as K truth columns, then K probabilities.
+
+    ``np.savetxt(f, np.c_[np.eye(K)[y], proba])``, Keras' one-hot targets beside its
+    softmax: the k-th column of each half is class index k. Only a candidate: the
+    content decides (:func:`class_columns_kind`).
+    """
+    k = len(header) // 2
+    if len(header) % 2 or k < 2:
+        return None
+    return ClassColumns(tuple(str(i) for i in range(k)), header[:k], header[k:], "", "")
+
+
 def class_columns_kind(table: Any, pairs: ClassColumns) -> str | None:
     """What the paired truth columns hold, from a table of (some of) the file's rows.
 
@@ -288,11 +301,16 @@ def one_hot_label_columns(source: Source, header: tuple[str, ...]) -> ClassColum
     """The one-hot truth and probability columns of a single-label file, or None.
 
     Sought when no column has a label's name, in the same first rows as the
-    multi-label shapes (:func:`class_columns_kind` says ``"one-hot"``).
+    multi-label shapes (:func:`class_columns_kind` says ``"one-hot"``). Without a
+    header line (``--no-header``) the columns are paired by position
+    (:func:`positional_class_columns`).
     """
-    if any(c.strip().lower() in LABEL_NAMES for c in header):
+    if source.no_header:
+        pairs = positional_class_columns(header)
+    elif any(c.strip().lower() in LABEL_NAMES for c in header):
         return None
-    pairs = class_columns(header)
+    else:
+        pairs = class_columns(header)
     if pairs is None:
         return None
     sample = _sample(source, header)

@@ -104,10 +104,18 @@ def read_predictions(
     hand_over_multilabel(source, header, options)
     if not options.labels_required:
         return _without_labels(source, header, options)
-    if options.labels_file is None and not options.label_col and not options.pred_col:
+    if options.labels_file is None and not options.pred_col:
         one_hot = one_hot_label_columns(source, header)
-        if one_hot is not None:
+        if one_hot is not None and not options.label_col:
             return _from_one_hot(source, header, one_hot, options)
+        if one_hot is not None and options.label_col in one_hot.truth:
+            # One of the one-hot columns says only whether a row is of that class.
+            raise ClfdiagError(
+                f"{source.name}: --label-col {options.label_col} names one of the columns "
+                f"{', '.join(one_hot.truth)}, which hold one-hot labels: each row's class is "
+                "the column that holds its 1", "leave out --label-col: the one-hot columns "
+                "are read as the labels, beside the probability columns "
+                f"{', '.join(one_hot.scores)}")
     if options.labels_file is not None:
         from clfdiag.io.joined import join_labels, own_predictions
 
