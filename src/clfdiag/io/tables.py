@@ -726,9 +726,12 @@ def _json_lines_batches(source: Source, roles: ColumnRoles, batch_bytes: int) ->
 
 def _json_records(source: Source) -> int:
     """The number of JSON objects, one a line, raising on the first line that is not one."""
+    import io
+
     records = 0
     with source.opener() as raw:
-        for number, line in enumerate(raw, start=1):
+        # Arrow's streams have no lines to iterate over: buffered, they do.
+        for number, line in enumerate(io.BufferedReader(raw), start=1):
             if not line.strip():
                 continue
             json_record(source.name, number, line)
