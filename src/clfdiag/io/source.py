@@ -322,6 +322,9 @@ def json_record(name: str, number: int, line: str | bytes) -> dict[str, object]:
     except ValueError as exc:
         raise ClfdiagError(f"{name}: line {number} is not JSON ({exc})",
                            "JSON Lines holds one JSON object per line") from None
+    except RecursionError:
+        raise ClfdiagError(f"{name}: line {number} is JSON nested too deeply to be a record",
+                           "JSON Lines holds one flat JSON object per line") from None
     if not isinstance(record, dict):
         raise ClfdiagError(f"{name}: line {number} is not a JSON object",
                            "JSON Lines holds one JSON object per line")

@@ -224,6 +224,54 @@ class LineCounter:
         return self.newlines + (self.last != b"\n")
 
 
+JSON_DEPTH = 1000
+"""Arrays and objects nested deeper than this in one JSON line are refused: Arrow's JSON
+parser recurses on them, and a line nested some 20,000 deep overflows its thread's stack."""
+
+
+class JsonLineCounter(LineCounter):
+    """A :class:`LineCounter` that refuses a JSON line nested deeper than :data:`JSON_DEPTH`.
+
+    The check runs before the parser sees the bytes. Brackets are counted from the start of
+    each line (inside strings too, so a text of a thousand brackets is refused alike).
+    """
+
+    def __init__(self, raw: IO[bytes], name: str) -> None:
+        super().__init__(raw)
+        self.name = name
+        self.depth = 0  # opened minus closed since the last line break
+
+    def read(self, size: int = -1) -> bytes:
+        """Read, count and check the nesting."""
+        before = self.newlines
+        data = super().read(size)
+        if not data:
+            return data
+        opened = data.count(b"[") + data.count(b"{")
+        if opened + max(self.depth, 0) > JSON_DEPTH:
+            self._check(data, before)
+        last = data.rfind(b"\n")
+        tail = data[last + 1:]
+        depth = tail.count(b"[") + tail.count(b"{") - tail.count(b"]") - tail.count(b"}")
+        self.depth = depth if last >= 0 else self.depth + depth
+        return data
+
+    def _check(self, data: bytes, before: int) -> None:
+        b = np.frombuffer(data, dtype=np.uint8)
+        step = ((b == 91) | (b == 123)).astype(np.int64) - ((b == 93) | (b == 125))
+        run = np.cumsum(step) + self.depth
+        breaks = np.flatnonzero(b == 10)
+        # The depth within each line: the running count less its value at the line's start.
+        starts = np.searchsorted(breaks, np.arange(len(b)), side="left") - 1
+        base = np.where(starts >= 0, run[breaks[np.maximum(starts, 0)]], 0)
+        deep = np.flatnonzero(run - base > JSON_DEPTH)
+        if len(deep):
+            line = before + int(np.count_nonzero(b[:deep[0]] == 10)) + 1
+            raise ClfdiagError(f"{self.name}: line {line} nests arrays or objects more than "
+                               f"{JSON_DEPTH} deep", "JSON Lines holds one JSON object per line "
+                               "of labels and probabilities")
+
+
 COUNT_BYTES = 1 << 24
 """Bytes counted at a time by :func:`count_lines`: one reused buffer, so memory stays flat."""
 
@@ -684,7 +732,7 @@ def _read_json_columns(source: Source, columns: list[str], block_size: int = BLO
 
     try:
         with source.opener() as raw:
-            counted = LineCounter(raw)
+            counted = JsonLineCounter(raw, source.name)
             table = pajson.read_json(counted, **_json_options(max(block_size, 1 << 20)))
     except pa.ArrowInvalid as exc:
         raise _json_error(source, str(exc)) from None
@@ -709,7 +757,7 @@ def _json_lines_batches(source: Source, roles: ColumnRoles, batch_bytes: int) ->
     rows = 0
     try:
         with source.opener() as raw:
-            counted = LineCounter(raw)
+            counted = JsonLineCounter(raw, source.name)
             reader = pajson.open_json(counted, **_json_options(max(batch_bytes, 1 << 16)))
             missing = [c for c in columns if c not in reader.schema.names]
             if missing:
