@@ -512,18 +512,31 @@ def _head(source: Source) -> bytes:
 def _records(source: Source) -> Iterator[tuple[int, int, list[str]]]:
     """``(first line, last line, fields)`` of each record, as Python's csv module reads them."""
     def lines() -> Iterator[str]:
+        number = 0
         with source.opener() as raw:
-            rest = b""
+            rest: list[bytes] = []  # the blocks of a line not yet ended, joined once it ends
+            size = 0
             while True:
                 block = raw.read(1 << 20)
                 if not block:
                     break
-                block = rest + block
                 cut = block.rfind(b"\n") + 1
-                rest = block[cut:]
-                yield from _split(block[:cut].decode("utf-8", "replace"))
-            if rest:
-                yield rest.decode("utf-8", "replace")
+                if not cut:
+                    rest.append(block)
+                    size += len(block)
+                    if size > HEADER_BYTES:  # more than a field may hold: no CSV row
+                        raise ClfdiagError(
+                            f"{source.name}: line {number + 1} runs over "
+                            f"{HEADER_BYTES >> 20} MiB without a line break",
+                            "every line is one row of the predictions; check that the file "
+                            "is the CSV you meant (not a single line of other data)")
+                    continue
+                lines = _split(b"".join([*rest, block[:cut]]).decode("utf-8", "replace"))
+                rest, size = [block[cut:]], len(block) - cut
+                number += len(lines)
+                yield from lines
+            if size:
+                yield b"".join(rest).decode("utf-8", "replace")
 
     # Strict: a quote left open at the end of the file is an error, not a last long value.
     reader = csv.reader(lines(), delimiter=source.delimiter, strict=True)
