@@ -34,7 +34,7 @@ def calibrate(
     folds: Annotated[int, typer.Option(
         help="Cross-fitting folds (stratified): each fold is mapped by the map fitted on the "
         "others.", min=2, rich_help_panel="Calibration")] = 5,
-    seed: Annotated[int, typer.Option(help="Seed of the folds and of --bootstrap.",
+    seed: Annotated[int, typer.Option(help="Seed of the folds and of --bootstrap.", min=0,
                                       rich_help_panel="Calibration")] = 0,
     platt_smoothing: Annotated[bool, typer.Option(
         "--platt-smoothing", help="Fit Platt scaling to Platt's smoothed targets "

@@ -71,7 +71,7 @@ def evaluate(
     bootstrap: Annotated[int, typer.Option(
         help="Percentile interval of the top-label ECE from N stratified resamples (in "
         "memory only).", min=0, rich_help_panel="Statistics")] = 0,
-    seed: Annotated[int | None, typer.Option(help="Seed for --bootstrap.",
+    seed: Annotated[int | None, typer.Option(help="Seed for --bootstrap.", min=0,
                                              rich_help_panel="Statistics")] = None,
     target_risk: Annotated[float | None, typer.Option(
         help="Selective risk (error rate among the kept) for the coverage-at-risk figure  "

@@ -60,7 +60,7 @@ def threshold(
         "--bootstrap", metavar="N", help="Stratified bootstrap intervals from N resamples "
         "(0: skip).", rich_help_panel="Honest estimate")] = 0,
     seed: Annotated[int, typer.Option(
-        "--seed", help="Seed of the folds and the bootstrap.",
+        "--seed", help="Seed of the folds and the bootstrap.", min=0,
         rich_help_panel="Honest estimate")] = 0,
     risk_thresholds: Annotated[str | None, typer.Option(
         "--risk-thresholds", metavar="LIST|START:STOP:STEP", help="Risk thresholds of the "
