@@ -197,3 +197,28 @@ def test_dask_counts_merge_exactly(audited):
     want = expected(frame, ["sex"])
     for name in DISPARITIES:
         assert entry[name] == pytest.approx(want[name], abs=TOL), name
+
+
+def test_disparity_bootstrap_over_many_groups_is_bounded(tmp_path, monkeypatch):
+    # 1000 resamples x 20,000 groups x 4 cells was 640 MB of float64 and more beside it:
+    # MemoryError, exit 3. The refusal names the resamples that fit.
+    from clfdiag import limits
+
+    monkeypatch.setattr(limits, "MAX_FAIRNESS_COUNTS", 4 * 1000 * 50)
+    n = 120
+    frame = pd.DataFrame({"label": np.arange(n) % 2, "prob": np.linspace(0.01, 0.99, n),
+                          "g": [f"g{i // 2}" for i in range(n)]})
+    path = tmp_path / "groups.csv"
+    frame.to_csv(path, index=False)
+    result = run("evaluate", path, "--by", "g", "--format", "json")
+    assert result.exit_code == 2, result.output
+    assert "--fairness-bootstrap 1000 over 60 groups" in result.stderr
+    assert "use --fairness-bootstrap 833 or fewer" in result.stderr
+    assert run("evaluate", path, "--by", "g", "--fairness-bootstrap", 833,
+               "--format", "json").exit_code == 0
+    second = tmp_path / "second.csv"
+    frame.assign(prob=frame["prob"][::-1].to_numpy()).to_csv(second, index=False)
+    result = run("compare", path, second, "--by", "g", "--fairness-bootstrap", 300,
+                 "--format", "json")
+    assert result.exit_code == 2, result.output
+    assert "use --fairness-bootstrap 208 or fewer" in result.stderr

@@ -16,6 +16,9 @@ MAX_BOOTSTRAP = 100_000
 MAX_SAMPLE_POINTS = 1_000_000
 # Resamples x examples: about 80 s on one core of a 2026 laptop.
 MAX_BOOTSTRAP_DRAWS = 2_000_000_000
+# Resampled counts of the disparities' intervals (--by): resamples x groups x 4 cells (16 in
+# compare), held at once in float64: 160 MB at the limit.
+MAX_FAIRNESS_COUNTS = 20_000_000
 
 
 def check_limits(*, bins: int | None = None, top: int | None = None,
@@ -38,3 +41,18 @@ def check_bootstrap_draws(resamples: int, examples: int) -> None:
             f"{resamples * examples:,} rows, more than the limit of {MAX_BOOTSTRAP_DRAWS:,}",
             f"use --bootstrap {most} or fewer, or the t test (no --bootstrap), which is "
             "accurate at this size")
+
+
+def check_fairness_draws(resamples: int, groups: int, cells: int = 4) -> None:
+    """Fail (exit 2) when the disparities' bootstrap would hold too many resampled counts.
+
+    ``cells`` counts a group and resample; the limit is :data:`MAX_FAIRNESS_COUNTS`.
+    """
+    if resamples * groups * cells > MAX_FAIRNESS_COUNTS:
+        most = MAX_FAIRNESS_COUNTS // max(groups * cells, 1)
+        raise ClfdiagError(
+            f"--fairness-bootstrap {resamples} over {groups:,} groups of --by would hold "
+            f"{resamples * groups * cells:,} resampled counts, more than the limit of "
+            f"{MAX_FAIRNESS_COUNTS:,}",
+            f"use --fairness-bootstrap {most} or fewer (0: no intervals), or --by a column "
+            "with fewer values")

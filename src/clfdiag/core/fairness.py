@@ -351,8 +351,11 @@ def _resampled_cells(codes: IntArray, groups: IntArray, n_groups: int, n_cells: 
     with weights the rows themselves are drawn.
     """
     out = np.zeros((resamples, n_groups, n_cells), np.float64)
+    # Each group's rows in increasing order, from one stable sort (not a scan a group).
+    order = np.argsort(groups, kind="stable")
+    ends = np.cumsum(np.bincount(groups, minlength=n_groups))
     for g in range(n_groups):
-        members = np.flatnonzero(groups == g)
+        members = order[(ends[g - 1] if g else 0):ends[g]]
         if members.size == 0:
             continue
         if weights is None:
