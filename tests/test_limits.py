@@ -96,3 +96,17 @@ def test_every_api_function_checks_the_cli_limits_before_any_work(monkeypatch):
         clfdiag.calibrate(preds, bins=0)
     with pytest.raises(ClfdiagError, match=f"--top {MAX_TOP + 1} is outside"):
         clfdiag.ood(preds, [preds], top=MAX_TOP + 1)
+
+
+def test_more_classes_than_the_limit_are_refused_before_the_evaluation(tmp_path):
+    # The K x K confusion matrix grows as K^2 from a file of a few rows.
+    from clfdiag.limits import MAX_CLASSES
+
+    k = MAX_CLASSES + 1
+    path = tmp_path / "wide.csv"
+    row = ",".join("1" if j == 0 else "0" for j in range(k))
+    path.write_text("label," + ",".join(f"p_{j}" for j in range(k)) + "\n"
+                    + "".join(f"0,{row}\n" for _ in range(3)))
+    result = CliRunner().invoke(app, ["evaluate", str(path)])
+    assert result.exit_code == 2, result.stderr
+    assert "more than the limit of 5,000 classes" in result.stderr

@@ -16,6 +16,9 @@ MAX_BOOTSTRAP = 100_000
 MAX_SAMPLE_POINTS = 1_000_000
 # Resamples x examples: about 80 s on one core of a 2026 laptop.
 MAX_BOOTSTRAP_DRAWS = 2_000_000_000
+# Classes of a single-label problem: the report's confusion matrix holds K x K counts (25
+# million at the limit: 200 MB of int64, and about 60 MB of JSON).
+MAX_CLASSES = 5_000
 # Resampled counts of the disparities' intervals (--by): resamples x groups x 4 cells (16 in
 # compare), held at once in float64: 160 MB at the limit.
 MAX_FAIRNESS_COUNTS = 20_000_000
@@ -56,3 +59,16 @@ def check_fairness_draws(resamples: int, groups: int, cells: int = 4) -> None:
             f"{MAX_FAIRNESS_COUNTS:,}",
             f"use --fairness-bootstrap {most} or fewer (0: no intervals), or --by a column "
             "with fewer values")
+
+
+def check_classes(name: str, classes: int, what: str) -> None:
+    """Fail (exit 2) above :data:`MAX_CLASSES` classes: the K x K confusion matrix grows as K^2.
+
+    ``what`` says where the classes come from (``"probability columns"``).
+    """
+    if classes > MAX_CLASSES:
+        raise ClfdiagError(
+            f"{name}: {classes:,} {what}, more than the limit of {MAX_CLASSES:,} classes: the "
+            f"report's confusion matrix alone would hold {classes * classes:,} counts",
+            "evaluate a subset of the classes (the most frequent ones, their probabilities "
+            "renormalized with --renormalize), or group rare classes into one")

@@ -36,7 +36,7 @@ from clfdiag.io.header_roles import (
     prediction_name,
 )
 from clfdiag.io.labels import canonical, label_named
-from clfdiag.io.tables import VECTOR
+from clfdiag.io.tables import VECTOR, is_vector_type, spark_vector
 
 if TYPE_CHECKING:
     from clfdiag.io.options import ReadOptions
@@ -160,29 +160,9 @@ def expand_vectors(table: Any, candidates: tuple[str, ...], name: str = ""
     return table, groups
 
 
-def is_vector_type(kind: Any) -> bool:
-    """Whether an Arrow type holds one vector of numbers per row (a list, Spark's vector)."""
-    return _numeric_list(kind) or _spark_vector(kind)
-
-
-def _spark_vector(kind: Any) -> bool:
-    """Whether an Arrow type is Spark ML's vector as written out: a struct of ``values``.
-
-    ``toJSON`` writes ``{"type":1,"values":[0.2,0.8]}`` and Parquet the struct
-    ``type, size, indices, values``; type 1 is dense, type 0 sparse (``size`` entries,
-    ``values`` at ``indices``, zeros elsewhere).
-    """
-    import pyarrow as pa
-
-    if not pa.types.is_struct(kind):
-        return False
-    index = kind.get_field_index("values")
-    return index >= 0 and _numeric_list(kind.field(index).type)
-
-
 def _vector_values(file: str, name: str, column: Any) -> list[Any]:
     """Each row's vector: a list column's lists, or the entries of Spark's vector structs."""
-    if not _spark_vector(column.type):
+    if not spark_vector(column.type):
         return list(column.to_pylist())
     rows: list[Any] = []
     for cell in column.to_pylist():
@@ -200,17 +180,6 @@ def _vector_values(file: str, name: str, column: Any) -> list[Any]:
             values = dense
         rows.append(values)
     return rows
-
-
-def _numeric_list(kind: Any) -> bool:
-    """Whether an Arrow type is a list of numbers (one vector per row)."""
-    import pyarrow as pa
-
-    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)
-            or pa.types.is_fixed_size_list(kind)):
-        return False
-    value = kind.value_type
-    return bool(pa.types.is_floating(value) or pa.types.is_integer(value))
 
 
 def settle_by_content(name: str, roles: ColumnRoles, table: Any,

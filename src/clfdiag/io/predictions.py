@@ -56,6 +56,7 @@ from clfdiag.io.multilabel import (
 from clfdiag.io.options import ReadOptions
 from clfdiag.io.source import Source, open_source
 from clfdiag.io.tables import VectorColumn, read_table, table_header
+from clfdiag.limits import check_classes
 from clfdiag.predictions import InputSummary, Predictions
 
 SUM_TOLERANCE = 1e-3
@@ -249,6 +250,7 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
     n = table.num_rows
     if n == 0:
         raise ClfdiagError(f"{name}: the header has no rows under it", "the file holds no data")
+    check_classes(name, len(roles.scores), "probability columns")
     if not roles.scores and roles.prediction is None:
         raise ClfdiagError(
             f"{name}: the score column must be chosen from the columns' content "
@@ -688,6 +690,7 @@ def _one_hot(name: str, predicted: _LabelCodes, labels: list[str], positive: str
     names = sorted(set(labels) | predicted_names, key=_natural)
     if len(names) == 1:
         names = list(binary_classes(name, names, positive, None))
+    check_classes(name, len(names), f"classes in column {column!r} and the labels")
     index = {c: i for i, c in enumerate(names)}
     code_to_class = np.array([index.get(spelled[c], -1) for c in predicted.names],
                              dtype=np.int64)

@@ -39,6 +39,37 @@ NUMBER = (r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
           r"|^[+-]?(inf|Inf|INF|infinity|Infinity|nan|NaN|NAN)$")
 
 
+def is_vector_type(kind: Any) -> bool:
+    """Whether an Arrow type holds one vector of numbers per row (a list, Spark's vector)."""
+    return _numeric_list(kind) or spark_vector(kind)
+
+
+def spark_vector(kind: Any) -> bool:
+    """Whether an Arrow type is Spark ML's vector as written out: a struct of ``values``.
+
+    ``toJSON`` writes ``{"type":1,"values":[0.2,0.8]}`` and Parquet the struct
+    ``type, size, indices, values``; type 1 is dense, type 0 sparse (``size`` entries,
+    ``values`` at ``indices``, zeros elsewhere).
+    """
+    import pyarrow as pa
+
+    if not pa.types.is_struct(kind):
+        return False
+    index = kind.get_field_index("values")
+    return index >= 0 and _numeric_list(kind.field(index).type)
+
+
+def _numeric_list(kind: Any) -> bool:
+    """Whether an Arrow type is a list of numbers (one vector per row)."""
+    import pyarrow as pa
+
+    if not (pa.types.is_list(kind) or pa.types.is_large_list(kind)
+            or pa.types.is_fixed_size_list(kind)):
+        return False
+    value = kind.value_type
+    return bool(pa.types.is_floating(value) or pa.types.is_integer(value))
+
+
 def table_header(source: Source) -> tuple[str, ...]:
     """The column names of any input, refusing names that appear twice."""
     header = source.header if source.kind in ("csv", "jsonl") else _schema_names(source)
@@ -126,8 +157,6 @@ def coerce_types(name: str, table: Any, roles: ColumnRoles) -> Any:
     """Scores as float64 (decimals too), labels as integers or text, ids as text."""
     import pyarrow as pa
     import pyarrow.compute as pc
-
-    from clfdiag.io.content_roles import is_vector_type
 
     ids = [roles.id] if roles.id is not None else []
     for column in _numeric_columns(roles):
