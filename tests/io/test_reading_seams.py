@@ -319,3 +319,10 @@ def test_headerless_one_hot_labels_beside_probabilities_are_read(tmp_path):
     # One one-hot column named as the label says only whether a row is of its class.
     err = run("evaluate", path, "--no-header", "--label-col", "0", code=2).stderr
     assert "one-hot labels" in err
+
+
+def test_a_quoted_column_name_over_a_line_break_is_named(tmp_path):
+    path = tmp_path / "n.csv"
+    path.write_text('label,"p_a\nb",p_c\n"a\nb",0.6,0.4\nc,0.3,0.7\n')
+    err = run("evaluate", path, code=2).stderr
+    assert "a quoted column name in the header holds a line break" in err

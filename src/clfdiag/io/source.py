@@ -293,6 +293,12 @@ def _text_source(name: str, compression: str | None, opener: Callable[[], IO[byt
             f"{name}: the first line {lines[0].strip()!r} is Excel's delimiter directive, not "
             "the header; the header is the next line",
             "delete the first line (e.g. tail -n +2 FILE > FIXED.csv) and read FIXED.csv")
+    if lines[0].count('"') % 2 and re.search(r'(^|[,;\t|])\s*"', lines[0]):
+        # An open quote at the end of the first line: a quoted name runs over a line break,
+        # which the header, read a line at a time here, cannot hold.
+        raise ClfdiagError(f"{name}: a quoted column name in the header holds a line break",
+                           "rename that column without the line break (in pandas, "
+                           "df.columns = df.columns.str.replace('\\n', ' '))")
     try:
         delimiter = _delimiter(name, lines, rows_at)
         header = next(csv.reader([lines[0]], delimiter=delimiter))
