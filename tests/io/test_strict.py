@@ -103,12 +103,12 @@ def test_ragged_row_names_its_physical_line(tmp_path):
 
 
 def test_a_header_longer_than_the_sniffed_sample_is_read_whole(tmp_path):
-    k = 6000
-    names = [f"p_class_{c:05d}" for c in range(k)]
+    k = 4000  # within the limit of classes, with names long enough
+    names = [f"p_class_with_a_long_name_{c:05d}" for c in range(k)]
     row = ",".join(["1"] + ["0"] * (k - 1))
     header = "label," + ",".join(names)
     assert len(header) > 1 << 16
-    body = "\n".join(f"class_{c:05d}," + row for c in (0, 0, 0))
+    body = "\n".join(f"class_with_a_long_name_{c:05d}," + row for c in (0, 0, 0))
     path = write(tmp_path, "p.csv", header + "\n" + body + "\n")
     preds = read_predictions(path)
     assert preds.proba.shape == (3, k)
