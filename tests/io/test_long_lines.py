@@ -7,6 +7,9 @@ import sys
 import zipfile
 
 import pytest
+from typer.testing import CliRunner
+
+from clfdiag.cli.app import app
 
 
 def clfdiag(*args):
@@ -38,3 +41,14 @@ def test_a_line_without_end_is_refused_by_its_number(tmp_path, archive):
     result = clfdiag("evaluate", path, "--format", "json")
     assert result.returncode == 2, result.stderr
     assert "line 2 runs over 64 MiB without a line break" in result.stderr
+
+
+def test_a_row_longer_than_a_streaming_block_is_named_as_such(tmp_path):
+    # A 20 MB value: no row is malformed, so none is blamed for its fields.
+    path = tmp_path / "long.csv"
+    path.write_text("id,label,prob\n" + "x" * 20_000_000 + ",1,0.8\n"
+                    + "".join(f"{i},{i % 2},0.{i % 9 + 1}\n" for i in range(50)))
+    result = CliRunner().invoke(app, ["evaluate", str(path), "--streaming"])
+    assert result.exit_code == 2, result.stderr
+    assert "a row is longer than the block the parser reads" in result.stderr
+    assert "as many fields as the header" not in result.stderr

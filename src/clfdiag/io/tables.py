@@ -638,6 +638,13 @@ def _shape_error(source: Source, first: int, last: int, found: int, width: int) 
 def _malformed(source: Source, arrow_message: str) -> ClfdiagError:
     """A parse error, located by reading the lines again (Arrow's message names no line)."""
     _account(source, -1)
+    if "straddles two block boundaries" in arrow_message:
+        # One row longer than the parser's block: no row is malformed, none is named.
+        return ClfdiagError(
+            f"{source.name}: a row is longer than the block the parser reads at a time "
+            "(a value of megabytes, such as an embedded document or image)",
+            "leave that value out of the file; a read in batches (--streaming) parses "
+            "smaller blocks than a read of the whole file (--in-memory)")
     detail = shorten(arrow_message.removeprefix("CSV parse error: "))
     return ClfdiagError(f"{source.name}: malformed CSV: {detail}",
                         "every row must have as many fields as the header")
