@@ -4,26 +4,12 @@ otherwise than the labels, headerless class columns, and labels joined from anot
 Each test computes the numbers scikit-learn gives for the reading the file means.
 """
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn import metrics as skm
-from typer.testing import CliRunner
 
-from clfdiag.cli.app import app
-
-
-def run(*args, code=0):
-    result = CliRunner().invoke(app, [str(a) for a in args])
-    assert result.exit_code == code, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stdout + result.stderr
-    return result
-
-
-def report(*args):
-    return json.loads(run("evaluate", *args, "--format", "json").stdout)
+from tests.io.test_shapes import report, run
 
 
 def binary_dump(seed=0, n=60):
