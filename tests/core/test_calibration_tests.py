@@ -546,6 +546,34 @@ def test_probabilities_zero_and_one_are_clipped_and_counted():
     assert t.decomposition.log_loss.score == pytest.approx(log_loss(y, clipped(p)), rel=1e-12)
 
 
+@pytest.mark.parametrize(("y", "p"), [
+    ([0, 0, 1, 0, 1, 1, 0], [1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0]),
+    ([1, 0, 1, 0, 0, 1, 0, 1, 1], [0.0, 0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 0.0, 1.0]),
+    ([0, 1], [0.0, 1.0]),
+])
+def test_calibration_in_the_large_of_probabilities_all_zero_or_one(y, p):
+    # One-hot probabilities: every logit is -Z or +Z (Z = logit(1 - eps)), so the score
+    # equation sum(y - sigmoid(a + z)) = 0 is, with its whole-number parts cancelling,
+    # m1 sigmoid(-a - Z) = m0 sigmoid(a - Z) - (positives at 0 - negatives at 1): a root
+    # that brentq finds on the exact form. Summing each residual as one number rounded
+    # sigmoid(-a - Z) ~ 1e-16 away and gave 0.0 for the first case instead of -0.1438.
+    y, p = np.array(y), np.array(p)
+    z = clipped_logit(p)
+    m1, m0 = int(np.sum(p == 1)), int(np.sum(p == 0))
+    whole = int(np.sum((p == 0) & (y == 1)) - np.sum((p == 1) & (y == 0)))
+    top, bottom = float(z.max()), float(z.min())  # +Z and -Z
+
+    def score(a):
+        return whole + m1 * expit(-a - top) - m0 * expit(a + bottom)
+
+    a = optimize.brentq(score, -80, 80, xtol=1e-14, rtol=1e-15)
+    t_ = a + z
+    se = 1 / np.sqrt(np.sum(expit(t_) * expit(-t_)))
+    t = calibration_tests(y, p)
+    assert t.calibration_in_the_large == pytest.approx(a, rel=1e-9, abs=1e-12)
+    assert t.calibration_in_the_large_se == pytest.approx(se, rel=1e-9)
+
+
 def test_separated_classes_have_no_slope():
     p = np.array([0.1, 0.2, 0.3, 0.6, 0.7])
     y = np.array([0, 0, 1, 1, 1])
