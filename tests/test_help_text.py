@@ -60,3 +60,20 @@ def test_epochs_table_fits_80_columns():
     # No header is broken inside a word.
     assert "overco" not in header
     assert "accura" not in header
+
+
+def test_the_threshold_help_names_every_rule_evaluate_accepts():
+    from clfdiag.core.thresholds import STANDARD_CRITERIA
+    result = CliRunner().invoke(app, ["evaluate", "--help"], env={"COLUMNS": "400"})
+    text = " ".join(result.output.replace("│", " ").split())
+    rules = [name for name in STANDARD_CRITERIA if name != "cost"]
+    for rule in (*rules, "fbeta:B", "net-benefit:PT", "cost:R"):
+        assert re.search(rf"(?<![\w-]){re.escape(rule)}(?![\w-])", text), rule
+
+
+@pytest.mark.parametrize("name", ["compare", "epochs"])
+def test_the_alpha_help_names_only_flags_the_command_has(name):
+    result = CliRunner().invoke(app, [name, "--help"], env={"COLUMNS": "400"})
+    flags = set(re.findall(r"--[a-z][a-z0-9-]+", result.output))
+    declared = {opt for param in get_command(app).commands[name].params for opt in param.opts}
+    assert flags <= declared | {"--help"}, flags - declared

@@ -115,7 +115,9 @@ FailOn = Annotated[list[str] | None, typer.Option(
     "--fail-on", metavar="CONDITION",
     help="Exit 1 on: loss-up-accuracy-up, regression. Repeatable.", rich_help_panel="Gates")]
 Alpha = Annotated[float, typer.Option(
-    help="Significance level of the tests (--fail-on regression, --significant).", min=0.0, max=1.0,
+    help="Significance level of the tests: of --fail-on regression, of which rises are "
+    "significant and, with three or more files, of which models are not significantly worse "
+    "than the best.", min=0.0, max=1.0,
     rich_help_panel="Statistics")]
 MinLossDelta = Annotated[float, typer.Option(
     help="Loss must rise by more than this to count as up.", min=0.0,
@@ -129,8 +131,9 @@ Threshold = Annotated[float | None, typer.Option(
 ThresholdRule = Annotated[str | None, typer.Option(
     "--threshold", metavar="T|RULE",
     help="Predict positive iff score >= T (binary only; default 0.5 for probabilities, none "
-    "for --scores), or choose T by a rule: youden, f1, fbeta:B, mcc, cost:R (a false negative "
-    "costs R false positives), cost:FN/FP.", show_default=False)]
+    "for --scores), or choose T by a rule: youden, closest-topleft, f1, fbeta:B, mcc, accuracy, "
+    "balanced-accuracy, net-benefit:PT, cost:R (a false negative costs R false positives), "
+    "cost:FN/FP.", show_default=False)]
 ScoreThreshold = Annotated[float | None, typer.Option(
     "--threshold", help="Predict positive iff score >= threshold (binary only; default 0.5 "
     "for probabilities, none for --scores).", show_default=False)]
