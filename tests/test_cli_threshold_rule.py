@@ -99,3 +99,13 @@ def test_a_rule_on_a_multiclass_file_is_refused():
 def test_a_rule_cannot_stream():
     result = run("evaluate", BINARY, "--threshold", "youden", "--streaming", code=2)
     assert "leave out --streaming" in result.stderr
+
+
+def test_an_unknown_rule_is_told_the_rules_that_read():
+    # Every name the message offers is a rule --threshold takes; bare "cost" is none.
+    err = run("evaluate", BINARY, "--threshold", "foo", code=2).stderr
+    offered = err.split("expected a number, or one of ", 1)[1].split("\n", 1)[0].split(", ")
+    assert "cost" not in offered
+    for rule in offered:
+        example = rule.replace(":B", ":2").replace(":PT", ":0.2").replace(":R", ":5")
+        run("evaluate", BINARY, "--threshold", example.replace(":A/B", ":5/1"))

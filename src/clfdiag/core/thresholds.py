@@ -628,7 +628,10 @@ def parse_decision_rule(text: str) -> float | tuple[Criterion, Costs]:
                              "false positives) or cost:A/B (costs of a false negative and of a "
                              "false positive)") from None
         return Criterion("cost"), Costs(cost_fp=cost_fp, cost_fn=cost_fn)
-    try:
-        return parse_criterion(stripped), Costs()
-    except ValueError as exc:
-        raise ValueError(f"{exc}; or a number, or cost:R") from None
+    if name not in CRITERION_NAMES:
+        # A rule's costs follow its colon: the bare ``cost`` of --optimize is no rule.
+        rules = [n for n in STANDARD_CRITERIA if n != "cost"]
+        rules += ["fbeta:B", "net-benefit:PT", "cost:R", "cost:A/B"]
+        raise ValueError(f"unknown threshold rule {text!r}; expected a number, or one of "
+                         f"{', '.join(rules)}")
+    return parse_criterion(stripped), Costs()
