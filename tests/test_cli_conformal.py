@@ -345,6 +345,17 @@ def test_undercoverage_gate(tmp_path):
     assert "alpha 0.1" in failed.stderr
 
 
+def test_undercoverage_gate_message_keeps_the_side_of_the_coverage():
+    # At a significance above the p-value the test fails although the coverage (0.9053)
+    # is above the target 0.9: the message must not say it is below.
+    failed = invoke(CAL, TEST, "--alpha", "0.1", "--fail-on", "undercoverage",
+                    "--significance", "0.7", "-f", "json")
+    assert failed.exit_code == 1, failed.output
+    message = json.loads(failed.stdout)["gates"][0]["message"]
+    assert "coverage 0.9053 >= 0.9 (p = 0.656 < 0.7)" in message
+    assert "0.9053 < 0.9" not in failed.stderr
+
+
 # --------------------------------------------------------------------------- input errors
 
 def assert_refused(result, *words):

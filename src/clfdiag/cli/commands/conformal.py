@@ -113,8 +113,10 @@ def conformal(
             raise ClfdiagError(f"--fail-on undercoverage: {test_file} has no labels, so its "
                                "coverage cannot be measured",
                                "give TEST a label column, or leave out --fail-on")
-        under = [f"alpha {r['alpha']:g}: coverage {r['coverage']:.4f} < {r['target_coverage']:g}"
-                 f" (p = {r['undercoverage']['p_value']:.3g} < {significance:g})"
+        under = [f"alpha {r['alpha']:g}: coverage {r['coverage']:.4f} "
+                 f"{'<' if r['coverage'] < r['target_coverage'] else '>='} "
+                 f"{r['target_coverage']:g} (p = {r['undercoverage']['p_value']:.3g} "
+                 f"< {significance:g})"
                  for r in report["results"]
                  if r["undercoverage"] is not None and r["undercoverage"]["undercovered"]]
         message = ("undercovered at " + "; ".join(under) if under else
