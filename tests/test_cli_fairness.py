@@ -1,6 +1,7 @@
 """`evaluate --by`: group fairness as Fairlearn defines it, in every engine, and its gate."""
 
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -8,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from clfdiag.cli.app import app
+from tests.conftest import DATA, SAMPLES
 from tests.fairlearn_oracle import TOL, fairlearn_disparities, fairlearn_metrics
 
 DISPARITIES = ("demographic_parity_difference", "demographic_parity_ratio",
@@ -222,3 +224,20 @@ def test_disparity_bootstrap_over_many_groups_is_bounded(tmp_path, monkeypatch):
                  "--format", "json")
     assert result.exit_code == 2, result.output
     assert "use --fairness-bootstrap 208 or fewer" in result.stderr
+
+
+def test_a_disparity_gate_with_nothing_defined_is_an_input_error():
+    # Nobody selected at a threshold of 1, above every score: each site's rate is 0, the
+    # ratio 0/0. A gate that checked nothing must not pass.
+    result = run("evaluate", os.path.join(DATA, "snapshots", "binary_sites.csv"), "--by",
+                 "site", "--threshold", "1", "--fairness-bootstrap", "0", "--fail-on",
+                 "disparity", "--disparity-metric", "demographic_parity_ratio",
+                 "--max-disparity", "0.8")
+    assert result.exit_code == 2, result.stdout
+    assert "demographic_parity_ratio is undefined by site" in result.stderr
+    assert "0/0" in result.stderr
+    # Multiclass predictions have no fairness entry at all.
+    result = run("evaluate", os.path.join(SAMPLES, "multiclass.csv"), "--by", "label",
+                 "--fail-on", "disparity", "--max-disparity", "0.1")
+    assert result.exit_code == 2, result.stdout
+    assert "no fairness entry" in result.stderr

@@ -237,14 +237,16 @@ def check_disparity(entries: list[dict[str, Any]], metric: str, limit: float) ->
     """``--fail-on disparity``: fails when any fairness entry's disparity breaks the limit.
 
     A difference fails above the limit, a ratio below it; an entry whose disparity
-    is undefined breaks nothing and is named in the message.
+    is undefined breaks nothing and is named in the message. With no entry whose
+    disparity is defined, nothing is checked: an input error (exit 2), as a gate on
+    an undefined metric is, never a pass.
     """
     from clfdiag.core.fairness import exceeds
 
     if not entries:
-        return FlagCheck("--fail-on disparity", True,
-                         f"{metric}: no fairness entry (binary predictions with --by only)",
-                         metric)
+        raise ClfdiagError(f"--fail-on disparity: {metric} is undefined: the report has no "
+                           "fairness entry (the disparities are defined for binary "
+                           "predictions with --by)", "a gate needs a defined disparity")
     broken, undefined, checked = [], [], []
     for entry in entries:
         where = " × ".join(entry["columns"])
@@ -255,6 +257,14 @@ def check_disparity(entries: list[dict[str, Any]], metric: str, limit: float) ->
             broken.append(f"{where} {value:.4g}")
         else:
             checked.append(f"{where} {value:.4g}")
+    if not broken and not checked:
+        reasons = sorted({str(entry["undefined"][metric]) for entry in entries
+                          if metric in (entry.get("undefined") or {})})
+        raise ClfdiagError(
+            f"--fail-on disparity: {metric} is undefined by {', '.join(undefined)}"
+            + (f": {'; '.join(reasons)}" if reasons else ""),
+            "a gate needs a defined disparity: choose another --disparity-metric, or "
+            "another threshold")
     side = "below" if metric.endswith("_ratio") else "above"
     if broken:
         message = f"{metric} {side} {limit:g} by {', '.join(broken)}"
