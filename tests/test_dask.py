@@ -241,3 +241,13 @@ def test_parts_of_one_class_each_are_fine_but_one_value_in_all_is_refused(tmp_pa
         dask_sync(single)
     declared = dask_sync(single, options=clfdiag.ReadOptions(classes=("0", "1")))
     assert declared["metrics"]["positives"] == len(ones)
+
+
+def test_target_risk_reaches_the_dask_engine(tmp_path):
+    df = dataset(11, 2000)
+    df.to_csv(tmp_path / "whole.csv", index=False)
+    streamed = clfdiag.evaluate_file(str(tmp_path / "whole.csv"), streaming=True,
+                                     target_risk=0.05)
+    parts = dask_sync(write_parts(tmp_path / "parts", df, [700, 1500]), target_risk=0.05)
+    assert parts["selective"]["coverage_at_risk"]["target"] == 0.05
+    assert parts["selective"]["coverage_at_risk"] == streamed["selective"]["coverage_at_risk"]

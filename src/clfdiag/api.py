@@ -754,7 +754,8 @@ def evaluate_file(
             raise ClfdiagError("--in-memory and --engine dask cannot be combined",
                                "the Dask engine folds each part into histograms; leave out one")
         run = evaluate_dask(path, options, StreamSettings(threshold, min_confidence, top, bins,
-                                                          slices), scheduler, progress)
+                                                          slices, target_risk),
+                            scheduler, progress)
         return evaluate_report(run, bins=bins)
     if not batches:
         preds = read_either(path, options)

@@ -317,7 +317,7 @@ def _report(path: str, parts: list[str], done: PartitionsState, settings: Stream
             f"part {i + 1} ({parts[i]}) has classes {', '.join(done.classes[i])} but part "
             f"{first[0] + 1} has {', '.join(classes)}",
             "pass --positive (binary) or the same --prob-col columns to every part")
-    ev = finish(evaluation)
+    ev = finish(evaluation, target_risk=settings.target_risk)
     _refuse_one_label_value(path, first[1], classes, ev, options)
     offsets = np.cumsum([0] + [done.rows.get(i, 0) for i in range(len(parts))])
     top = evaluation.sums.top_errors
