@@ -171,6 +171,49 @@ def test_average_precision_error_bound_holds(data):
     assert abs(binned - average_precision_score(y, p)) <= bound + 1e-12
 
 
+@given(st.data())
+def test_weighted_average_precision_error_bound_holds(data):
+    from sklearn.metrics import average_precision_score
+
+    from clfdiag.core.ranking import average_precision, weighted_ranking_from_sums
+
+    n = data.draw(st.integers(1, 300))
+    y = np.array(data.draw(st.lists(st.integers(0, 1), min_size=n, max_size=n)))
+    seed = data.draw(st.integers(0, 2**32 - 1))
+    rng = np.random.default_rng(seed)
+    p = np.round(rng.random(n), data.draw(st.integers(0, 3)))
+    w = rng.random(n) ** data.draw(st.sampled_from([1, 4, 16])) * (rng.random(n) > 0.1)
+    hist = ScoreHistogram(data.draw(st.sampled_from([1, 2, 8, 64, 1 << 12])), weighted=True)
+    hist.update(y, p, w)
+    bound = hist.ap_error_bound()
+    if w[y == 1].sum() == 0 or w[y == 0].sum() == 0:
+        return
+    binned = average_precision(weighted_ranking_from_sums(hist.lower_edges(), hist.positives,
+                                                          hist.negatives))
+    assert bound is not None
+    assert abs(binned - average_precision_score(y, p, sample_weight=w)) <= bound + 1e-12
+
+
+def test_weighted_average_precision_error_bound_holds_for_light_positives():
+    """Many light positives after a heavy negative in one bin: the exact average precision is
+    near 1 - ln(11) / 10, far below the bin's 10 / 11; whole-number harmonics bound too little."""
+    from sklearn.metrics import average_precision_score
+
+    from clfdiag.core.ranking import average_precision, weighted_ranking_from_sums
+
+    k = 1000
+    p = np.r_[0.3 + 2e-6, 0.3 + np.arange(k) * 1e-9, 0.01, 0.02]
+    y = np.r_[0, np.ones(k, dtype=np.int64), 0, 0]
+    w = np.r_[1.0, np.full(k, 0.01), 1.0, 1.0]
+    hist = ScoreHistogram(1 << 20, weighted=True)
+    hist.update(y, p, w)
+    binned = average_precision(weighted_ranking_from_sums(hist.lower_edges(), hist.positives,
+                                                          hist.negatives))
+    exact = average_precision_score(y, p, sample_weight=w)
+    assert abs(binned - exact) > 0.1
+    assert abs(binned - exact) <= hist.ap_error_bound()
+
+
 def test_average_precision_error_bound_is_zero_for_one_positive_a_bin():
     hist = ScoreHistogram(1 << 20)
     hist.update(np.array([1, 0, 1, 0]), np.array([0.9, 0.7, 0.5, 0.1]))

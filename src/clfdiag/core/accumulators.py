@@ -393,6 +393,10 @@ class ScoreHistogram(Accumulator[HistogramSettings]):
         of the larger distance of ``a * p_end`` from the sum of either extreme,
         divided by the positives. With ``c = T + F + m`` the lower sum is
         ``a - (F + m) (H(c + a) - H(c))``, with ``H`` the harmonic numbers.
+        Weighted, the counts are sums of weights and the bin's positives may
+        weigh any fraction of ``a``: the sum of ``w / (c + A)`` over them (``A``
+        the weight up to each) is at most its integral, ``ln(1 + a / c)``,
+        which the lower sum uses instead.
         """
         a = self.positives[::-1].astype(np.float64)
         m = self.negatives[::-1].astype(np.float64)
@@ -406,7 +410,12 @@ class ScoreHistogram(Accumulator[HistogramSettings]):
         c = t_before + f_before + m
         end = a * (t_before + a) / (c + a)
         highest = a * (t_before + a) / (t_before + f_before + a)
-        lowest = a - (f_before + m) * _harmonic_difference(c, a)
+        if self.settings.weighted:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                spread = np.where(c > 0, np.log1p(a / c), 0.0)
+        else:
+            spread = _harmonic_difference(c, a)
+        lowest = a - (f_before + m) * spread
         worst = np.maximum(highest - end, end - lowest)
         return float(np.clip(worst, 0.0, None).sum() / total)
 
