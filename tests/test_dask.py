@@ -251,3 +251,11 @@ def test_target_risk_reaches_the_dask_engine(tmp_path):
     parts = dask_sync(write_parts(tmp_path / "parts", df, [700, 1500]), target_risk=0.05)
     assert parts["selective"]["coverage_at_risk"]["target"] == 0.05
     assert parts["selective"]["coverage_at_risk"] == streamed["selective"]["coverage_at_risk"]
+
+
+def test_a_part_of_one_named_class_names_the_other_as_the_next_part_does(tmp_path):
+    df = pd.DataFrame({"label": ["False"] * 30 + ["True", "False"] * 15,
+                       "prob": np.linspace(0.01, 0.99, 60)})
+    report = dask_sync(write_parts(tmp_path / "parts", df, [30]))
+    assert report["classes"] == ["False", "True"]
+    assert report["metrics"]["positives"] == 15

@@ -94,6 +94,17 @@ def test_classes_settle_across_batches(tmp_path):
     assert report["metrics"]["accuracy"] == 1.0
 
 
+@pytest.mark.parametrize(("negative", "positive"),
+                         [("False", "True"), ("No", "Yes"), ("NEG", "POS")])
+def test_named_classes_settle_across_batches_in_their_case(tmp_path, negative, positive):
+    lines = ["label,prob"] + [f"{negative},0.3"] * 2000 + [f"{positive},0.8"] * 2000
+    path = tmp_path / "p.csv"
+    path.write_text("\n".join(lines) + "\n")
+    memory, stream = both(str(path), batch_bytes=2048)
+    assert stream["classes"] == memory["classes"] == [negative, positive]
+    assert stream["metrics"]["accuracy"] == 1.0
+
+
 def test_a_positive_class_that_would_change_is_an_error(tmp_path):
     lines = ["label,prob"] + ["0,0.2"] * 2000 + ["-1,0.3"] * 2000
     path = tmp_path / "p.csv"

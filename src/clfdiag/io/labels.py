@@ -162,7 +162,8 @@ def binary_classes(
     if pair is not None:
         pos_key, neg_key = pair
         by_lower = {v.lower(): v for v in values}
-        return by_lower.get(neg_key, neg_key), by_lower.get(pos_key, pos_key)
+        return (by_lower.get(neg_key, _cased_like(neg_key, values[0])),
+                by_lower.get(pos_key, _cased_like(pos_key, values[0])))
     choices = " or ".join(f"--positive {v}" for v in sorted(values))
     raise ClfdiagError(
         f"{name}: cannot tell which label is the positive class among {shown}",
@@ -278,10 +279,20 @@ def _known_pair(values: list[str]) -> tuple[str, str] | None:
 def _partner(value: str) -> str | None:
     for pos, neg in KNOWN_PAIRS:
         if value.lower() == pos:
-            return neg
+            return _cased_like(neg, value)
         if value.lower() == neg:
-            return pos
+            return _cased_like(pos, value)
     return None
+
+
+def _cased_like(word: str, label: str) -> str:
+    """A known pair's missing class, written as the label seen is (``False`` -> ``True``).
+
+    A batch or part that shows one label names the other as the whole input will.
+    """
+    if label.isupper():
+        return word.upper()
+    return word.capitalize() if label[:1].isupper() else word
 
 
 def _match(value: str, values: list[str]) -> str | None:
