@@ -259,3 +259,20 @@ def test_a_part_of_one_named_class_names_the_other_as_the_next_part_does(tmp_pat
     report = dask_sync(write_parts(tmp_path / "parts", df, [30]))
     assert report["classes"] == ["False", "True"]
     assert report["metrics"]["positives"] == 15
+
+
+def test_a_part_of_one_row_is_read_unless_it_is_a_header(tmp_path):
+    df = dataset(12, 40)[["label", "prob"]]
+    directory = tmp_path / "parts"
+    directory.mkdir()
+    df.iloc[:39].to_json(directory / "part-000.jsonl", orient="records", lines=True)
+    df.iloc[39:].to_json(directory / "part-001.jsonl", orient="records", lines=True)
+    report = dask_sync(str(directory / "*.jsonl"))
+    assert report["input"]["rows"] == report["metrics"]["n"] == 40
+    text = tmp_path / "text"
+    text.mkdir()
+    df.iloc[:39].to_csv(text / "part-000.csv", index=False, header=False)
+    df.iloc[39:].to_csv(text / "part-001.csv", index=False, header=False)
+    plain = dask_sync(str(text), options=clfdiag.ReadOptions(no_header=True, label_col="0",
+                                                             prob_cols=("1",)))
+    assert plain["metrics"]["n"] == 40

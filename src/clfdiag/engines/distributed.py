@@ -132,8 +132,14 @@ def _local_copy(part: str, directory: str) -> str:
     return target
 
 
-def _is_empty(path: str) -> bool:
-    """A part with no rows: a Parquet file with none, or a text file of a header at most."""
+def _is_empty(path: str, no_header: bool = False) -> bool:
+    """A part with no rows: a Parquet file with none, or a text file of a header at most.
+
+    Only delimited text has a header line: a line of JSON Lines, or of a file read
+    with ``--no-header``, is a row.
+    """
+    from clfdiag.io.source import JSON_LINES_SUFFIXES
+
     with open(path, "rb") as f:
         head = f.read(4)
         if head == b"PAR1":
@@ -146,6 +152,9 @@ def _is_empty(path: str) -> bool:
             return False
         f.seek(0)
         lines = [line for line in f.read(1 << 16).splitlines() if line.strip()]
+        if lines and (no_header or lines[0].lstrip().startswith(b"{")
+                      or path.lower().endswith(JSON_LINES_SUFFIXES)):
+            return False
         return len(lines) <= 1 and f.read(1) == b""
 
 
@@ -159,7 +168,7 @@ def fold_part(index: int, part: str, options: ReadOptions, settings: StreamSetti
     with tempfile.TemporaryDirectory() as tmp:
         local = _local_copy(part, tmp) if "://" in part else part
         try:
-            if _is_empty(local):
+            if _is_empty(local, options.no_header):
                 out.rows[index] = 0
                 return out
             batch = _read_part(local, part, options, settings.slices)
