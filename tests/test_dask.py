@@ -225,7 +225,7 @@ def test_scheduler_needs_the_dask_engine_and_dask_needs_parts(tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     result = run("evaluate", str(empty), "--engine", "dask", code=2)
-    assert "holds no Parquet or CSV parts" in result.stderr
+    assert "the directory holds no parts" in result.stderr
 
 
 def test_parts_of_one_class_each_are_fine_but_one_value_in_all_is_refused(tmp_path):
@@ -269,6 +269,8 @@ def test_a_part_of_one_row_is_read_unless_it_is_a_header(tmp_path):
     df.iloc[39:].to_json(directory / "part-001.jsonl", orient="records", lines=True)
     report = dask_sync(str(directory / "*.jsonl"))
     assert report["input"]["rows"] == report["metrics"]["n"] == 40
+    # The directory itself: its JSON Lines files are its parts.
+    assert dask_sync(str(directory))["metrics"] == report["metrics"]
     text = tmp_path / "text"
     text.mkdir()
     df.iloc[:39].to_csv(text / "part-000.csv", index=False, header=False)

@@ -33,7 +33,9 @@ from clfdiag.predictions import InputSummary, Predictions
 
 ROW_BITS = 40
 """Rows of one part are below 2**40; parts are numbered above."""
-PART_SUFFIXES = (".parquet", ".parq", ".pq", ".csv", ".tsv", ".txt", ".gz", ".bz2", ".xz", ".zip")
+PART_SUFFIXES = (".parquet", ".parq", ".pq", ".csv", ".tsv", ".txt", ".jsonl", ".ndjson",
+                 ".arrow", ".feather", ".ipc", ".gz", ".bz2", ".xz", ".zip")
+"""The parts a directory is read as: every format the reader reads, compressed or not."""
 
 
 def _module(name: str) -> Any:
@@ -85,8 +87,9 @@ def list_parts(path: str) -> list[str]:
                  if not n.startswith((".", "_")) and n.lower().endswith(PART_SUFFIXES)
                  and os.path.isfile(os.path.join(path, n))]
         if not parts:
-            raise ClfdiagError(f"{path}: the directory holds no Parquet or CSV parts",
-                               "name the parts *.parquet or *.csv")
+            raise ClfdiagError(f"{path}: the directory holds no parts (Parquet, CSV, TSV, "
+                               "JSON Lines, Arrow)", "name the parts by their format, e.g. "
+                               "*.parquet, *.csv or *.jsonl")
         return parts
     if any(c in path for c in "*?["):
         parts = sorted(p for p in glob.glob(path) if os.path.isfile(p))
