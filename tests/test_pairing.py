@@ -72,3 +72,21 @@ def test_multiclass_columns_are_matched_by_class_name(tmp_path):
     b = preds(tmp_path, "b.csv", "label,p_c,p_a,p_b\na,0.1,0.6,0.3\nc,0.9,0.05,0.05\n")
     p = pair_predictions(a, b)
     np.testing.assert_allclose(p.proba_b, [[0.6, 0.3, 0.1], [0.05, 0.05, 0.9]])
+
+
+def test_positive_hint_names_the_class_an_unnamed_column_was_read_as(tmp_path):
+    # A's `prob` is P(1); B's `p_0` names class 0, so B's positive is 0. Only --positive 1
+    # reads both as they are: under --positive 0, A's `prob` would be taken for P(0).
+    a = preds(tmp_path, "a.csv", "id,label,prob\nx,1,0.9\ny,0,0.2\nz,1,0.6\n")
+    b = preds(tmp_path, "b.csv", "id,label,p_0\nx,1.0,0.1\ny,0.0,0.7\nz,1.0,0.3\n")
+    for first, second in ((a, b), (b, a)):
+        with pytest.raises(ClfdiagError) as err:
+            pair_predictions(first, second)
+        assert err.value.hint is not None
+        assert "--positive 1 " in err.value.hint
+        assert "a.csv" in err.value.hint
+    fixed = [preds(tmp_path, name, path.read_text(), positive="1")
+             for name, path in (("a.csv", tmp_path / "a.csv"), ("b.csv", tmp_path / "b.csv"))]
+    p = pair_predictions(*fixed)
+    np.testing.assert_allclose(p.proba_a, [0.9, 0.2, 0.6])
+    np.testing.assert_allclose(p.proba_b, [0.9, 0.3, 0.7])

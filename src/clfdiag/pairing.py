@@ -63,8 +63,7 @@ def pair_predictions(a: Predictions, b: Predictions, allow_partial: bool = False
             raise ClfdiagError(
                 f"{name_a} has classes {a.classes} (positive {a.classes[1]!r}) but {name_b} has "
                 f"{b.classes} (positive {b.classes[1]!r})",
-                "give both files the same labels, or the same --positive"
-                if set(a.classes) == set(b.classes) else
+                _positive_hint(a, b) if set(a.classes) == set(b.classes) else
                 "write both files' labels the same way (e.g. 0/1 in both)")
         y_b = b.y
     else:
@@ -145,6 +144,24 @@ def pair_predictions(a: Predictions, b: Predictions, allow_partial: bool = False
         examples_left_out=left_out, ids_only_in=one_sided, weights=weights,
         ids_as_numbers=as_numbers,
     )
+
+
+def _positive_hint(a: Predictions, b: Predictions) -> str:
+    """The ``--positive`` that reads both files as they were read, when their positives differ.
+
+    A score column that names its class (``p_no``) is read the same whatever
+    ``--positive`` says; one that names none (``prob``) is P(--positive). So the
+    positive to give is that of the file whose column names no class: any other would
+    read its scores as the other class's probability.
+    """
+    from clfdiag.io.header_roles import flag_value
+
+    unnamed = [p for p in (a, b) if p.source.named_class is None]
+    if len(unnamed) == 1:
+        path, positive = unnamed[0].source.path, unnamed[0].classes[1]
+        return (f"pass --positive {flag_value(positive)} ({path}'s score column names no class "
+                f"and was read as P({positive}))")
+    return "give both files the same labels, or the same --positive"
 
 
 def row_pairing_note(paired: Paired, a: Predictions, b: Predictions) -> str | None:
