@@ -205,3 +205,20 @@ def test_cliques_join_the_runs_within_the_critical_difference():
     assert cliques(names, [1.0, 1.5, 2.2, 3.0, 4.5], 1.0) == [(0, 1), (1, 2), (2, 3)]
     assert cliques(names, [1.0, 1.1, 1.2, 1.3, 1.4], 1.0) == [(0, 4)]
     assert cliques(names, [1.0, 2.5, 4.0, 5.5, 7.0], 1.0) == []
+
+
+@pytest.mark.parametrize("index_name", ["", "Unnamed: 0"])
+def test_a_pandas_index_is_no_model(tmp_path, index_name):
+    # df.to_csv() writes the row index first, without a name (or, read back and written
+    # again, as "Unnamed: 0"): ranked as a model, it would take the last rank everywhere.
+    frame = pd.read_csv(WIDE)
+    path = tmp_path / "wide.csv"
+    frame.rename_axis(index_name or None).to_csv(path)
+    report = rank_json(str(path))
+    assert report["models"] == NAMES
+    expected = stats.friedmanchisquare(*(frame[m] for m in NAMES))
+    assert report["friedman"]["statistic"] == pytest.approx(expected.statistic, **STAT)
+    assert any("row index" in note for note in report["notes"])
+    long_path = tmp_path / "long.csv"
+    pd.read_csv(LONG).to_csv(long_path)
+    assert rank_json(str(long_path), "--test-train-ratio", "0.25")["models"] == NAMES

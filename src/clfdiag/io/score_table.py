@@ -56,6 +56,8 @@ class ScoreTable:
     fold_scores: tuple[FloatArray, ...] | None
     folds: tuple[tuple[tuple[str, ...], ...], ...] | None
     test_train_ratio: float | None
+    index_column: str | None = None
+    """The unnamed first column left out as a pandas index (``df.to_csv()``), or None."""
 
 
 def read_score_table(path: str, *, score_col: str | None = None,
@@ -65,6 +67,7 @@ def read_score_table(path: str, *, score_col: str | None = None,
     ``test_train_ratio`` (n_test / n_train) is required when the table has
     folds, for the corrected resampled t test, and must then be positive.
     """
+    from clfdiag.io.header_roles import INDEX_NAMES, name_key
     from clfdiag.io.tables import read_inferred, table_header
 
     source = open_source(path)
@@ -96,6 +99,10 @@ def read_score_table(path: str, *, score_col: str | None = None,
                  for i in range(rows)]
     dataset = labels["dataset"]
     others = [c for c in header if c not in keys.values()]
+    # pandas and R's write.csv write the row index first, without a name: no model, no score.
+    index_column = others[0] if others and header[0] == others[0] and name_key(
+        header[0]) in INDEX_NAMES else None
+    others = [c for c in others if c != index_column]
 
     entries: list[tuple[str, tuple[str, ...], str, float, int]] = []
     if "model" in keys:
@@ -140,10 +147,10 @@ def read_score_table(path: str, *, score_col: str | None = None,
         fold_scores = tuple(np.array([[grid[d][f][m] for m in models] for f in grid[d]],
                                      dtype=np.float64) for d in datasets)
         return ScoreTable(name, shape, datasets, models, score_column, fold_columns, None,
-                          fold_scores, folds, test_train_ratio)
+                          fold_scores, folds, test_train_ratio, index_column)
     matrix = np.array([[grid[d][()][m] for m in models] for d in datasets], dtype=np.float64)
     return ScoreTable(name, shape, datasets, models, score_column, (), matrix, None, None,
-                      test_train_ratio)
+                      test_train_ratio, index_column)
 
 
 def _grid(name: str, entries: list[tuple[str, tuple[str, ...], str, float, int]],

@@ -115,6 +115,9 @@ def rank_notes(table: ScoreTable, ranking: Ranking) -> list[str]:
              f"{len(ranking.pairs)} pairs ({ranking.correction})",
              f"models whose average ranks differ by more than CD = {ranking.nemenyi.cd:.4g} "
              f"differ at level {ranking.nemenyi.alpha} (Nemenyi)"]
+    if table.index_column is not None:
+        notes.append(f"the unnamed first column ({table.index_column!r}) is a row index as "
+                     "pandas writes it: not used")
     if table.fold_columns:
         notes.append("each dataset's score is the mean over its folds and repeats; "
                      "corrected_t tests the folds themselves")
