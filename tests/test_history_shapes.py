@@ -199,3 +199,22 @@ def test_acc_beside_the_training_loss_is_the_training_accuracy(tmp_path):
     history = read_history(str(log))
     assert history.accuracy_column is None
     assert any("training accuracy" in note for note in history.notes)
+
+
+def test_a_phase_column_keeps_the_validation_rows(tmp_path):
+    # One row per phase, as a hand-written loop logs it: the train rows' loss is the
+    # training loss, and read as evaluations they would be compared with validation rows.
+    log = tmp_path / "log.csv"
+    log.write_text("epoch,phase,loss,accuracy\n0,train,0.9,0.60\n0,val,0.70,0.62\n"
+                   "1,train,0.7,0.70\n1,val,0.66,0.65\n2,train,0.6,0.75\n2,val,0.68,0.66\n")
+    frame = pd.read_csv(log)
+    val = frame[frame["phase"] == "val"]
+    for flags in ((), ("--loss-col", "loss", "--acc-col", "accuracy")):
+        report = history_json(str(log), *flags)
+        assert [e["epoch"] for e in report["epochs"]] == list(val["epoch"])
+        assert [e["loss"] for e in report["epochs"]] == list(val["loss"])
+        assert [e["accuracy"] for e in report["epochs"]] == list(val["accuracy"])
+        assert report["flagged"] == flagged_labels(list(val["epoch"]), val["loss"],
+                                                   val["accuracy"]) == [2]
+        assert report["best"]["by_loss"] == 1
+        assert any("'phase'" in note and "3 others (train)" in note for note in report["notes"])

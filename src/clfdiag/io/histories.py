@@ -47,6 +47,10 @@ NOT_METRICS = ("loss", "runtime", "per_second", "epoch", "step", "iter", "fold",
                "learning_rate", "time")
 """Words of logged columns that are no quality metric (bookkeeping, or a loss)."""
 UNPREFIXED_ACCURACY = ("acc", "accuracy")
+PHASE_NAMES = ("phase", "split", "stage", "mode", "subset")
+"""Names of a column that tells a log's training rows from its validation rows."""
+TRAIN_PHASES = ("train", "training")
+VALIDATION_PHASES = ("val", "valid", "validation", "eval", "evaluation", "dev")
 
 
 @dataclass(frozen=True)
@@ -378,6 +382,15 @@ def _keras_or_lightning(path: str, header: list[str], rows: list[list[str]],
         raise ClfdiagError(f"{path}: the file is empty")
     lowered = [h.lower() for h in header]
     notes = []
+    rows, phase_note = _validation_phase(path, header, rows)
+    if phase_note is not None:
+        notes.append(phase_note)
+        plain = {normalise(h): h for h in header}
+        if loss_col is None and "loss" in plain and not any(
+                normalise(h) in LOSS_NAMES for h in header):
+            loss_col = plain["loss"]
+        if acc_col is None and not any(normalise(h) in ACC_NAMES for h in header):
+            acc_col = next((plain[a] for a in ("accuracy", "acc") if a in plain), None)
     catboost_loss = _catboost_loss(path, header) if loss_col is None else None
     all_validation = catboost_loss is not None or (
         loss_col is not None and "iter" in lowered
@@ -459,6 +472,36 @@ def _keras_or_lightning(path: str, header: list[str], rows: list[list[str]],
                        and not _several_per_epoch(records) else "step")
     return _history(path, fmt, records, loss_name, acc_name, labelled_by, notes,
                     metric_name, available, None if fi is None else header[fi])
+
+
+def _validation_phase(path: str, header: list[str], rows: list[list[str]]
+                      ) -> tuple[list[list[str]], str | None]:
+    """The validation rows of a log whose ``phase`` column tells them from training rows.
+
+    A hand-written loop often logs ``epoch,phase,loss,accuracy`` with one row per
+    phase: the loss of a ``train`` row is the training loss, never an evaluation.
+    Only the rows of the validation phase are kept, and the note says so; a log
+    without such a column is returned as it is, with no note.
+    """
+    known = (*TRAIN_PHASES, *VALIDATION_PHASES, "test")
+    for index, name in enumerate(header):
+        if normalise(name) not in PHASE_NAMES:
+            continue
+        values = [r[index].strip().lower() if len(r) > index else "" for r in rows]
+        present = {v for v in values if v}
+        if not present or not present <= set(known) or not present & set(TRAIN_PHASES):
+            continue
+        wanted = present & set(VALIDATION_PHASES) or present & {"test"}
+        if not wanted:
+            raise ClfdiagError(f"{path}: column {name!r} holds only training rows "
+                               f"({', '.join(sorted(present))})",
+                               "log the validation metrics too")
+        kept = [r for r, v in zip(rows, values, strict=True) if v in wanted]
+        others = sorted(present - wanted)
+        return kept, (f"column {name!r} tells training rows from validation rows: the "
+                      f"{len(kept)} rows of {', '.join(sorted(wanted))} were read, the "
+                      f"{len(rows) - len(kept)} others ({', '.join(others)}) left out")
+    return rows, None
 
 
 def _several_per_epoch(records: list[Record]) -> bool:
