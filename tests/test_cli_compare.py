@@ -202,3 +202,23 @@ def test_logits_never_squeeze_a_file_of_probabilities(tmp_path):
         assert "epoch_05.csv: --logits, but column 'prob' holds values in [0, 1]" in err
     # Files of logits only are read as before.
     assert compare_json(b, b, "--logits")["pairing"]["n"] == 600
+
+
+def test_an_auc_below_one_half_is_noted_and_positive_named_only_when_every_file_is(tmp_path):
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, 300)
+    p = np.clip(0.3 + 0.4 * y + rng.normal(0, 0.2, 300), 0.01, 0.99)
+    for name, prob in (("a.csv", p), ("b.csv", 1 - p)):
+        pd.DataFrame({"id": range(300), "label": y, "prob": prob}).to_csv(tmp_path / name,
+                                                                          index=False)
+    notes = json.loads(run("compare", str(tmp_path / "a.csv"), str(tmp_path / "b.csv"),
+                           "--format", "json").stdout)["notes"]
+    inverted = [n for n in notes if "below 0.5" in n]
+    assert len(inverted) == 1
+    assert inverted[0].startswith(str(tmp_path / "b.csv"))
+    assert "--positive" not in inverted[0]  # it would turn a.csv too
+    notes = json.loads(run("compare", str(tmp_path / "b.csv"), str(tmp_path / "b.csv"),
+                           "--format", "json").stdout)["notes"]
+    assert all("--positive 0" in n for n in notes if "below 0.5" in n)

@@ -372,6 +372,7 @@ def compare(
                            loss_noise=[0.0, cmp.loss_noise])
     # How each file was read (a column read as the other class's complement, say).
     notes = [f"{p.source.path}: {n}" for p in (a, b) for n in p.source.notes]
+    notes += _inverted_score_notes((a, b), (cmp.a, cmp.b))
     if note := row_pairing_note(paired, a, b):
         notes.append(note)
     change, slope_b = _decomposition_change(paired, cmp.loss_up_accuracy_up, cmp.decompositions)
@@ -409,6 +410,21 @@ def _check_fairness_change(a: Predictions | MultilabelPredictions, by: Sequence[
     if not 0 <= resamples <= MAX_BOOTSTRAP:
         raise ClfdiagError(f"--fairness-bootstrap {resamples} is outside the allowed range, "
                            f"0 to {MAX_BOOTSTRAP:,}")
+
+
+def _inverted_score_notes(files: Sequence[Predictions], evaluations: Sequence[Any]) -> list[str]:
+    """Each binary file's ROC AUC below 0.5, as ``evaluate`` notes it.
+
+    ``--positive`` turns every file compared, so it is named only when every file's
+    AUC is below 0.5: turning one file's reading would turn the others' too.
+    """
+    from clfdiag.reports.evaluate import inverted_score_note
+
+    aucs = [ev.metrics.get("roc_auc") for ev in evaluations]
+    every = all(auc is not None and auc < 0.5 for auc in aucs)
+    return [f"{p.source.path}: {note}" for p, auc in zip(files, aucs, strict=True)
+            for note in inverted_score_note(p.task, auc, p.source.probability_columns,
+                                            p.classes, p.source.named_class, flag=every)]
 
 
 def _fairness_change(paired: Any, cut: float, group_values: Sequence[Any], *, reference: str,

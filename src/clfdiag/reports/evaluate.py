@@ -281,11 +281,14 @@ def _estimators_unavailable(run: EvaluationRun, branch: Branch,
 
 
 def inverted_score_note(task: str, auc: float | None, columns: Sequence[str],
-                        classes: Sequence[str], named_class: str | None = None) -> list[str]:
+                        classes: Sequence[str], named_class: str | None = None,
+                        flag: bool = True) -> list[str]:
     """A binary ROC AUC below 0.5: the score may be the other class's probability.
 
     ``named_class``: the class the column's name gave it, as the reader took it
-    (:attr:`~clfdiag.predictions.InputSummary.named_class`).
+    (:attr:`~clfdiag.predictions.InputSummary.named_class`). ``flag``: name the
+    ``--positive`` that would read it the other way (not where the flag would turn
+    other files too).
     """
     if task != "binary" or auc is None or auc >= 0.5:
         return []
@@ -297,8 +300,8 @@ def inverted_score_note(task: str, auc: float | None, columns: Sequence[str],
                 f"{named_class!r}, as its name says; if it holds the other class's "
                 "probability, the column is misnamed: rename it"]
     return [f"ROC AUC is {auc:.4f}, below 0.5: {column} may be the probability of "
-            f"{classes[0]!r} rather than of {classes[1]!r}; if so, pass "
-            f"--positive {classes[0]}"]
+            f"{classes[0]!r} rather than of {classes[1]!r}"
+            + (f"; if so, pass --positive {classes[0]}" if flag else "")]
 
 
 def _evaluation_fields(run: EvaluationRun) -> EvaluationReport:
