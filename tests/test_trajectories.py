@@ -322,3 +322,15 @@ def test_a_restarted_run_in_a_file_per_metric_is_a_segment_of_its_own(tmp_path, 
     assert [r["loss_up_accuracy_up"] for r in report["epochs"]] == [None, False, True, None,
                                                                      False]
     assert any("restarts 1 time" in n for n in report["notes"])
+
+
+def test_keras_rows_of_validation_freq_are_counted_as_skipped(tmp_path):
+    # validation_freq=2 leaves both validation cells of every other epoch empty.
+    path = tmp_path / "log.csv"
+    path.write_text("epoch,accuracy,loss,lr,val_accuracy,val_loss\n0,0.6,0.7,0.01,0.55,0.72\n"
+                    "1,0.65,0.66,0.01,,\n2,0.7,0.6,0.01,0.6,0.69\n3,0.72,0.58,0.01,,\n"
+                    "4,0.74,0.55,0.01,0.62,0.7\n")
+    report = history_json(str(path))
+    assert [(r["epoch"], r["loss"]) for r in report["epochs"]] == [(0, 0.72), (2, 0.69),
+                                                                   (4, 0.7)]
+    assert "2 evaluations without a val_loss value were skipped" in report["notes"]

@@ -464,6 +464,12 @@ def _keras_or_lightning(path: str, header: list[str], rows: list[list[str]],
     fmt = ("CatBoost" if all_validation else
            "Lightning" if si is not None and labelled_by is None else "Keras")
     missing = sum(1 for rec in records if rec[2] is None)
+    if si is None and sparse:
+        # One row an epoch (Keras): a row without a loss is an evaluation skipped, also when
+        # no other validation value was logged there (validation_freq), which the merge of
+        # sparse rows passes over without a record.
+        missing = sum(1 for cells in (c for rows_ in by_fold.values() for c in rows_)
+                      if _loss_number(cells[li]) is None)
     if missing:
         notes.append(f"{missing} evaluations without a {loss_name} value were skipped")
     records = [rec for rec in records if rec[2] is not None]
