@@ -525,3 +525,13 @@ def test_folds_use_per_dataset_means_and_the_corrected_t():
     assert first.p == pytest.approx(float(2 * ss.t.sf(abs(t), 9)), **STAT)
     with pytest.raises(ValueError, match="test/train ratio"):
         mc.rank_models(None, fold_scores=folds)
+
+
+@pytest.mark.parametrize("alpha", [0.9, 0.99999, 0.999999])
+def test_nemenyi_q_keeps_its_precision_for_alpha_near_one(alpha):
+    # There P(R <= q) is tiny: bisected on the lower tail, not on 1 - the upper one.
+    # The range of two standard normals is sqrt(2) |Z|: q / sqrt(2) = Phi^-1(1/2 + p/2).
+    exact = float(ss.norm.ppf(0.5 + (1 - alpha) / 2))
+    assert mc.nemenyi(2, 10, alpha).q == pytest.approx(exact, rel=1e-9)
+    assert mc.studentized_range_cdf(2.0, 3) == pytest.approx(
+        float(ss.studentized_range.cdf(2.0, 3, np.inf)), rel=1e-9)

@@ -277,19 +277,37 @@ def studentized_range_sf(q: float, k: int) -> float:
     """
     if q <= 0:
         return 1.0
+    return float(min(1.0, _range_integral(q, k, upper=True)))
+
+
+def studentized_range_cdf(q: float, k: int) -> float:
+    """P(R <= q) = k int phi(z) W^(k-1) dz: the lower tail with its relative precision.
+
+    ``scipy.stats.studentized_range.cdf(q, k, np.inf)``; 1 - :func:`studentized_range_sf`
+    would lose every digit where the cdf is tiny (a quantile at alpha near 1).
+    """
+    if q <= 0:
+        return 0.0
+    return float(min(1.0, _range_integral(q, k, upper=False)))
+
+
+def _range_integral(q: float, k: int, upper: bool) -> float:
+    """The trapezoid rule over z for P(R > q) (``upper``) or P(R <= q), integrands positive."""
     z = np.arange(-_RANGE_REACH, q + _RANGE_REACH + _RANGE_STEP, _RANGE_STEP)
     phi = np.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
     cdf_top, sf_top = _normal_cdf_and_sf(z)
     cdf_low, sf_low = _normal_cdf_and_sf(z - q)
     # Phi(z) - Phi(z - q) without cancellation on either side of 0.
     width = np.where(z > 0, sf_low - sf_top, cdf_top - cdf_low)
-    bracket = np.zeros_like(z)
-    for j in range(k - 1):
-        bracket += cdf_top ** j * width ** (k - 2 - j)
-    integrand = k * phi * cdf_low * bracket
+    if upper:
+        bracket = np.zeros_like(z)
+        for j in range(k - 1):
+            bracket += cdf_top ** j * width ** (k - 2 - j)
+        integrand = k * phi * cdf_low * bracket
+    else:
+        integrand = k * phi * width ** (k - 1)
     # The trapezoid rule written out: np.trapezoid needs numpy 2, np.trapz is gone from it.
-    area = _RANGE_STEP * (float(np.sum(integrand)) - 0.5 * float(integrand[0] + integrand[-1]))
-    return float(min(1.0, area))
+    return _RANGE_STEP * (float(np.sum(integrand)) - 0.5 * float(integrand[0] + integrand[-1]))
 
 
 @functools.lru_cache(maxsize=64)
@@ -297,14 +315,20 @@ def studentized_range_quantile(p: float, k: int) -> float:
     """The q with P(R <= q) = p for the range of k standard normal values (infinite df).
 
     ``scipy.stats.studentized_range.ppf(p, k, np.inf)``; by bisection on
-    :func:`studentized_range_sf`, to a relative width of 1e-13.
+    :func:`studentized_range_sf` (on :func:`studentized_range_cdf` for p below 1/2, whose
+    tail keeps its relative precision there), to a relative width of 1e-13.
     """
+    def below(q: float) -> bool:  # whether P(R <= q) < p
+        if p < 0.5:
+            return studentized_range_cdf(q, k) < p
+        return studentized_range_sf(q, k) > 1.0 - p
+
     lo, hi = 0.0, 1.0
-    while studentized_range_sf(hi, k) > 1.0 - p:
+    while below(hi):
         hi *= 2.0
     while hi - lo > 1e-13 * hi:
         mid = (lo + hi) / 2.0
-        if studentized_range_sf(mid, k) > 1.0 - p:
+        if below(mid):
             lo = mid
         else:
             hi = mid
