@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 
 from clfdiag.errors import ClfdiagError
+from clfdiag.io.header_roles import flag_value
 
 KNOWN_PAIRS = (
     ("1", "0"),
@@ -157,14 +158,16 @@ def binary_classes(
         raise ClfdiagError(
             f"{name}: the probability column names class '0', which is no label; labels are "
             f"{shown}, and index 0 would be {ordered[0]!r}",
-            f"pass --positive {ordered[0]} if it is the probability of {ordered[0]!r}, or "
-            f"--positive {ordered[1]} if it is the probability of {ordered[1]!r}")
+            f"pass --positive {flag_value(ordered[0])} if it is the probability of "
+            f"{ordered[0]!r}, or --positive {flag_value(ordered[1])} if it is the probability "
+            f"of {ordered[1]!r}")
     if pair is not None:
         pos_key, neg_key = pair
         by_lower = {v.lower(): v for v in values}
         return (by_lower.get(neg_key, _cased_like(neg_key, values[0])),
                 by_lower.get(pos_key, _cased_like(pos_key, values[0])))
-    choices = " or ".join(f"--positive {v}" for v in sorted(values))
+    # A label is typed after the flag as the shell must read it: ``not churn`` quoted.
+    choices = " or ".join(f"--positive {flag_value(v)}" for v in sorted(values))
     raise ClfdiagError(
         f"{name}: cannot tell which label is the positive class among {shown}",
         f"pass {choices}; guessing wrong would silently invert the AUC",
@@ -232,7 +235,8 @@ def class_lookup(name: str, labels: list[str], classes: tuple[str, ...],
         elif pairs:
             # Two classes: the positive class's column alone is read as its probability.
             hint += "; or name the positive class's column alone: " + ", or ".join(
-                f"--prob-col {c} --positive {v} if {c!r} is the probability of {v!r}"
+                f"--prob-col {flag_value(c)} --positive {flag_value(v)} if {c!r} is the "
+                f"probability of {v!r}"
                 for c, v in pairs)
         raise ClfdiagError(
             f"{name}: no label value matches a probability column's class; labels are "

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from clfdiag.errors import ClfdiagError
 from clfdiag.io.content_roles import confidence_alone, confidence_refusal
-from clfdiag.io.header_roles import ColumnRoles, detect_columns
+from clfdiag.io.header_roles import ColumnRoles, detect_columns, flag_value
 from clfdiag.io.labels import binary_classes, one_value_error
 from clfdiag.io.memory import available_memory
 from clfdiag.io.predictions import ReadOptions, predictions_from_table
@@ -132,5 +132,5 @@ def _settle(name: str, running: tuple[str, ...] | None, batch: tuple[str, ...],
         raise ClfdiagError(
             f"{name}: the positive class is {running[1]!r} for the first rows but "
             f"{settled[1]!r} once all labels are seen",
-            f"pass --positive {settled[1]} (or the class you mean)")
+            f"pass --positive {flag_value(settled[1])} (or the class you mean)")
     return settled

@@ -15,6 +15,7 @@ from clfdiag.core.calibration_tests import CalibrationTests
 from clfdiag.core.evaluation import Evaluation
 from clfdiag.core.slices import SliceResult
 from clfdiag.engines.result import EvaluationRun
+from clfdiag.io.header_roles import flag_value
 from clfdiag.predictions import Predictions
 from clfdiag.reports.common import (
     SCHEMA_VERSION,
@@ -301,7 +302,7 @@ def inverted_score_note(task: str, auc: float | None, columns: Sequence[str],
                 "probability, the column is misnamed: rename it"]
     return [f"ROC AUC is {auc:.4f}, below 0.5: {column} may be the probability of "
             f"{classes[0]!r} rather than of {classes[1]!r}"
-            + (f"; if so, pass --positive {classes[0]}" if flag else "")]
+            + (f"; if so, pass --positive {flag_value(classes[0])}" if flag else "")]
 
 
 def _evaluation_fields(run: EvaluationRun) -> EvaluationReport:
