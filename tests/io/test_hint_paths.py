@@ -54,3 +54,33 @@ def test_a_label_with_a_space_is_quoted_after_positive(tmp_path):
     assert rep["positive_class"] == "churn"
     assert rep["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p), rel=1e-12)
     assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
+
+
+def test_a_headerless_file_of_text_labels_loses_no_row(tmp_path):
+    # No header, text labels: the first line ``no,0.56...`` is a row. Its "no label
+    # column" refusal used to name --label-col, and --label-col no then evaluated every
+    # row but the first at exit 0.
+    y, p = binary_data(1)
+    names = np.array(["no", "yes"])
+    path = tmp_path / "headerless.csv"
+    path.write_text("".join(f"{names[t]},{float(v)!r}\n" for t, v in zip(y, p, strict=True)))
+    for flags in ((), ("--label-col", "no"), ("--label-col", "no", "--streaming")):
+        err = run("evaluate", path, *flags, code=2).stderr
+        assert "no header line" in err, err
+        assert "--no-header" in err, err
+    rep = report(path, "--no-header", "--label-col", "0", "--prob-col", "1")
+    assert rep["metrics"]["n"] == len(y)
+    assert rep["positive_class"] == "yes"
+    assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, p), rel=1e-9)
+    assert rep["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p), rel=1e-12)
+
+
+def test_class_columns_named_after_whole_float_classes_are_a_header(tmp_path):
+    # ``DataFrame(predict_proba(X), columns=clf.classes_)`` of float classes: 0.0, 1.0.
+    y, p = binary_data(2)
+    path = tmp_path / "float_classes.csv"
+    path.write_text("label,0.0,1.0\n" + "".join(
+        f"{t}.0,{1 - float(v)!r},{float(v)!r}\n" for t, v in zip(y, p, strict=True)))
+    rep = report(path)
+    assert rep["metrics"]["n"] == len(y)
+    assert rep["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p), rel=1e-12)

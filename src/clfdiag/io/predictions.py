@@ -54,6 +54,7 @@ from clfdiag.io.multilabel import (
     one_hot_label_columns,
 )
 from clfdiag.io.options import ReadOptions
+from clfdiag.io.shapes import NO_HEADER_HINT, refuse_value_as_name
 from clfdiag.io.source import Source, open_source
 from clfdiag.io.tables import VectorColumn, read_table, table_header
 from clfdiag.limits import check_classes
@@ -102,6 +103,9 @@ def read_predictions(
     else:
         source = open_source(path, stdin, options.no_header)
     header = table_header(source)
+    if not options.no_header and options.labels_file is None:
+        # (Joined to a labels file, the join refuses a first line of numbers in either.)
+        refuse_value_as_name(source.name, header, NO_HEADER_HINT)
     hand_over_multilabel(source, header, options)
     if not options.labels_required:
         return _without_labels(source, header, options)

@@ -17,8 +17,13 @@ from clfdiag.errors import ClfdiagError
 
 DECIMAL = re.compile(r"^\s*[+-]?\d*\.\d+([eE][+-]?\d+)?\s*$")
 NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+FRACTION = re.compile(
+    r"^\s*[+-]?(\d*\.\d*[1-9]\d*([eE][+-]?\d+)?|(\d+\.?\d*|\.\d+)[eE][+-]?\d+)\s*$")
+"""A number that is not whole, or written with an exponent: ``0.5646``, ``1.2e-05``."""
 SOFT_LABEL_VOTERS = 20
 """Vote shares are multiples of 1/m for at most this many voters (annotators)."""
+NO_HEADER_HINT = ("pass --no-header and name the columns by their 0-based position, e.g. "
+                  "--label-col 0 --prob-col 1")
 
 
 def refuse_unlabelled_shape(name: str, header: tuple[str, ...],
@@ -29,8 +34,7 @@ def refuse_unlabelled_shape(name: str, header: tuple[str, ...],
     ``<prefix><class>`` column beside a ``<class>`` column for every class is the sign
     of multi-label indicator columns.
     """
-    refuse_numbers_as_header(name, header, "pass --no-header and name the columns by their "
-                             "0-based position, e.g. --label-col 0 --prob-col 1")
+    refuse_numbers_as_header(name, header, NO_HEADER_HINT)
     keys = {c.strip().lower(): c for c in header}
     for prefix in class_prefixes:
         classes = [k[len(prefix):] for k in keys if k.startswith(prefix) and len(k) > len(prefix)]
@@ -57,6 +61,23 @@ def refuse_numbers_as_header(name: str, header: tuple[str, ...], hint: str) -> N
         raise ClfdiagError(
             f"{name}: the first line ({shown[:60]!r}) holds numbers, not column names: the "
             "file seems to have no header line", hint)
+
+
+def refuse_value_as_name(name: str, header: tuple[str, ...], hint: str) -> None:
+    """A first line with a cell such as ``0.5646`` or ``1.2e-05`` is a row, whatever else it holds.
+
+    No tool names a column with a number that is not whole (classes ``0.0``, ``1.0``
+    and pandas' unnamed columns are whole): a file without a header whose labels are
+    text (``no,0.5646``) has such a first line, and reading it as names, also when the
+    flags name its columns (``--label-col no``), would evaluate every row but the first.
+    """
+    refuse_numbers_as_header(name, header, hint)
+    cell = next((c for c in header if FRACTION.match(c)), None)
+    if cell is not None:
+        shown = ",".join(header)
+        raise ClfdiagError(
+            f"{name}: the first line ({shown[:60]!r}) holds the number {cell.strip()!r}, not a "
+            "column name: the file seems to have no header line", hint)
 
 
 def refuse_soft_labels(name: str, label: str, columns: list[str], matrix: Any,

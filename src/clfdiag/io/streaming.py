@@ -19,6 +19,7 @@ from clfdiag.io.header_roles import ColumnRoles, detect_columns, flag_value
 from clfdiag.io.labels import binary_classes, one_value_error
 from clfdiag.io.memory import available_memory
 from clfdiag.io.predictions import ReadOptions, predictions_from_table
+from clfdiag.io.shapes import NO_HEADER_HINT, refuse_value_as_name
 from clfdiag.io.source import MAGIC, open_source, readable_path
 from clfdiag.io.tables import iter_tables, table_header
 from clfdiag.predictions import Predictions
@@ -79,6 +80,8 @@ def stream_predictions(path: str, options: ReadOptions | None = None,
         raise ClfdiagError("--confidence-of-predicted needs the whole file: it cannot be read "
                            "in batches", "evaluate with --in-memory")
     source = open_source(path, no_header=options.no_header)
+    if not options.no_header:
+        refuse_value_as_name(source.name, table_header(source), NO_HEADER_HINT)
     if options.label_col is None and options.labels_required:
         from clfdiag.io.multilabel import one_hot_label_columns
 
