@@ -84,3 +84,20 @@ def test_class_columns_named_after_whole_float_classes_are_a_header(tmp_path):
     rep = report(path)
     assert rep["metrics"]["n"] == len(y)
     assert rep["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y, p), rel=1e-12)
+
+
+def test_labels_from_minus_one_beside_index_columns_are_refused_without_drop_invalid(tmp_path):
+    # Labels -1, 0, 1 beside p_0, p_1, p_2 (predict_proba's columns, the sorted labels'
+    # indices): the refusal used to offer --drop-invalid, which left out the rows of -1
+    # and scored label 0 against the column of -1, at exit 0.
+    rng = np.random.default_rng(3)
+    y = np.r_[[-1, 0, 1], rng.integers(-1, 2, 37)]
+    proba = rng.dirichlet([1, 1, 1], len(y))
+    path = tmp_path / "shifted.csv"
+    path.write_text("target,p_0,p_1,p_2\n" + "".join(
+        f"{t},{','.join(repr(float(v)) for v in row)}\n"
+        for t, row in zip(y, proba, strict=True)))
+    for flags in ((), ("--drop-invalid",)):
+        err = run("evaluate", path, *flags, code=2).stderr
+        assert "labels run from -1 to 1" in err, err
+        assert "--drop-invalid" not in err, err

@@ -763,6 +763,18 @@ def _refuse_shifted_labels(name: str, roles: ColumnRoles, labels: list[str],
             (f"pass --prob-col {flag_value(positive)} --positive 1 if {positive!r} is the "
              "probability of 1; or " if positive is not None else "")
             + "write the labels as 0 and 1")
+    if given and given[0] < 0 <= given[-1] and given[-1] - given[0] < k:
+        # Labels -1, 0, 1 beside columns 0, 1, 2: the columns are the indices of the
+        # sorted labels (predict_proba's order); by name label 0 would meet the column of
+        # -1, and -1 none, so dropping the rows without a column keeps wrong pairs.
+        raise ClfdiagError(
+            f"{name}: labels run from {given[0]} to {given[-1]} beside probability columns of "
+            f"the classes 0 to {k - 1}: the columns look like indices of the sorted labels, "
+            "and matched by name each label would be scored against another class's column "
+            "and the negative ones against none",
+            f"write the labels as column indices (label {given[0]} is index 0), or name the "
+            f"columns after the labels ({given[0]} to {given[-1]}), so that each label names "
+            "its own column")
     if given and given[0] >= 1 and given[-1] == k:
         raise ClfdiagError(
             f"{name}: labels run from {given[0]} to {k} beside probability columns of the "
