@@ -101,3 +101,33 @@ def test_labels_from_minus_one_beside_index_columns_are_refused_without_drop_inv
         err = run("evaluate", path, *flags, code=2).stderr
         assert "labels run from -1 to 1" in err, err
         assert "--drop-invalid" not in err, err
+
+
+@pytest.mark.parametrize(("header", "flags"), [
+    ("label,NO", ()),  # found by content
+    ("label,no", ("--prob-col", "no")),
+    ("label,NO,YES", ("--prob-col", "NO")),  # the hint's choice among the two columns
+    ("label,NO,YES", ("--prob-col", "NO", "--positive", "yes")),
+    ("label,NO,YES", ("--prob-col", "NO", "--streaming")),
+])
+def test_a_lone_column_named_as_a_text_label_in_any_case_is_its_probability(
+        tmp_path, header, flags):
+    # A column ``NO`` beside labels no/yes holds P(no), as ``no`` and ``p_no`` do; it was
+    # read as P(yes) at exit 0 (AUC 1 - AUC) when named by --prob-col or in another case.
+    y, p = binary_data(4)
+    names = np.array(["no", "yes"])
+    path = tmp_path / "named.csv"
+    cells = (lambda v: f"{1 - v!r}") if header.count(",") == 1 else (
+        lambda v: f"{1 - v!r},{v!r}")
+    path.write_text(header + "\n" + "".join(
+        f"{names[t]},{cells(float(v))}\n" for t, v in zip(y, p, strict=True)))
+    rep = report(path, *flags)
+    positive = 1 if "yes" in flags else 0
+    truth = y == positive
+    score = p if positive else 1 - p
+    assert rep["positive_class"] == names[positive]
+    assert rep["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(truth, score),
+                                                      rel=1e-12)
+    if "--streaming" not in flags:
+        assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(truth, score),
+                                                           rel=1e-9)

@@ -174,6 +174,23 @@ def binary_classes(
     )
 
 
+def column_class(column: str, named: str | None, values: list[str]) -> str | None:
+    """The class a lone score column names: ``named`` (after a class prefix), else a label.
+
+    A column named as a text label, in any case (``no``, ``NO`` or ``No`` beside labels
+    no and yes, ``NOT CHURN`` beside ``not churn``), is that class's probability as
+    ``p_no`` is, also when --prob-col names it: a label is matched ignoring case, as a
+    predicted class is. A whole number names no class here (a lone ``0`` or ``1`` may
+    be pandas' name for a column, or an index).
+    """
+    if named is not None:
+        return named
+    key = canonical(column)
+    if key != column.strip() or key.lstrip("+-").isdigit():
+        return None
+    return _match(key, [v for v in values if not v.lstrip("+-").isdigit()])
+
+
 def _refuse_name_or_index(name: str, values: list[str], named: str) -> None:
     """Refuse a column class that is a label and the index of the other label.
 

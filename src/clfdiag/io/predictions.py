@@ -42,6 +42,7 @@ from clfdiag.io.labels import (
     binary_classes,
     canonical,
     class_lookup,
+    column_class,
     declared_classes,
     label_named,
     one_value_error,
@@ -365,12 +366,12 @@ def predictions_from_table(name: str, table: Any, roles: ColumnRoles, options: R
             invalid.resolve(options.drop_invalid)
             distinct = kept
     if scores.shape[1] == 1:
-        negative, positive = (binary_classes(name, distinct, options.positive, roles.classes[0])
+        named = column_class(roles.scores[0], roles.classes[0], distinct if labelled else [])
+        negative, positive = (binary_classes(name, distinct, options.positive, named)
                               if labelled else _nominal_binary_classes(options, roles))
         classes: tuple[str, ...] = (negative, positive)
         lookup = {negative: 0, positive: 1}
         proba = scores[:, 0]
-        named = roles.classes[0]
         named_class = None if named is None else canonical(named)
         if (predicted_class is None and named is not None
                 and canonical(named).lower() == negative.lower() != positive.lower()):

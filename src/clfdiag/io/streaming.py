@@ -16,7 +16,7 @@ from dataclasses import replace
 from clfdiag.errors import ClfdiagError
 from clfdiag.io.content_roles import confidence_alone, confidence_refusal
 from clfdiag.io.header_roles import ColumnRoles, detect_columns, flag_value
-from clfdiag.io.labels import binary_classes, one_value_error
+from clfdiag.io.labels import binary_classes, column_class, one_value_error
 from clfdiag.io.memory import available_memory
 from clfdiag.io.predictions import ReadOptions, predictions_from_table
 from clfdiag.io.shapes import NO_HEADER_HINT, refuse_value_as_name
@@ -130,7 +130,9 @@ def _settle(name: str, running: tuple[str, ...] | None, batch: tuple[str, ...],
     """Binary classes over all batches so far; the positive class must not change."""
     if running is None or running == batch:
         return batch
-    settled = binary_classes(name, sorted(seen), options.positive, roles.classes[0])
+    named = column_class(roles.scores[0], roles.classes[0], sorted(seen)) \
+        if len(roles.scores) == 1 else roles.classes[0]
+    settled = binary_classes(name, sorted(seen), options.positive, named)
     if settled[1] != running[1] or settled[1] != batch[1]:
         raise ClfdiagError(
             f"{name}: the positive class is {running[1]!r} for the first rows but "
