@@ -34,3 +34,8 @@ class ClfdiagError(Exception):
 
     def __str__(self) -> str:
         return self.message if self.hint is None else f"{self.message} ({self.hint})"
+
+
+def flag_value(value: str) -> str:
+    """A column name or label as it must be typed after a flag (quoted when it has spaces)."""
+    return repr(value) if any(ch.isspace() for ch in value) or not value else value

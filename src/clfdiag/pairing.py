@@ -154,7 +154,7 @@ def _positive_hint(a: Predictions, b: Predictions) -> str:
     positive to give is that of the file whose column names no class: any other would
     read its scores as the other class's probability.
     """
-    from clfdiag.io.header_roles import flag_value
+    from clfdiag.errors import flag_value
 
     unnamed = [p for p in (a, b) if p.source.named_class is None]
     if len(unnamed) == 1:

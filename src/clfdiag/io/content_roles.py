@@ -26,13 +26,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from clfdiag.errors import ClfdiagError
+from clfdiag.errors import ClfdiagError, flag_value
 from clfdiag.io.arrays import to_numpy
 from clfdiag.io.header_roles import (
     ColumnRoles,
     class_names,
     confidence_name,
-    flag_value,
     prediction_name,
 )
 from clfdiag.io.labels import canonical, label_named

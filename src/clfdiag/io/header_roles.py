@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from clfdiag.errors import ClfdiagError
+from clfdiag.errors import ClfdiagError, flag_value
 
 LABEL_NAMES = ("label", "labels", "y", "y_true", "y_test", "target", "true", "truth", "gt",
                "class", "actual", "ground_truth", "true_label", "true_class", "gt_label",
@@ -100,11 +100,6 @@ class ColumnRoles:
         wanted = [self.label, *self.scores, *self.candidates, self.prediction, self.id,
                   self.weight]
         return list(dict.fromkeys(c for c in wanted if c is not None))
-
-
-def flag_value(column: str) -> str:
-    """A column name as it must be typed after a flag (quoted when it has spaces)."""
-    return repr(column) if any(ch.isspace() for ch in column) or not column else column
 
 
 def detect_columns(

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import math
 
-from clfdiag.errors import ClfdiagError
-from clfdiag.io.header_roles import flag_value
+from clfdiag.errors import ClfdiagError, flag_value
 
 KNOWN_PAIRS = (
     ("1", "0"),

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from clfdiag.core.transforms import sigmoid, softmax
-from clfdiag.errors import ClfdiagError
+from clfdiag.errors import ClfdiagError, flag_value
 from clfdiag.io.arrays import boolean_array, null_mask, to_numpy
 from clfdiag.io.content_roles import (
     as_score_table,
@@ -32,7 +32,6 @@ from clfdiag.io.header_roles import (
     INDEX_NAMES,
     ColumnRoles,
     detect_columns,
-    flag_value,
     name_key,
     shared_prefix_classes,
 )

@@ -13,9 +13,9 @@ import os
 from collections.abc import Iterator
 from dataclasses import replace
 
-from clfdiag.errors import ClfdiagError
+from clfdiag.errors import ClfdiagError, flag_value
 from clfdiag.io.content_roles import confidence_alone, confidence_refusal
-from clfdiag.io.header_roles import ColumnRoles, detect_columns, flag_value
+from clfdiag.io.header_roles import ColumnRoles, detect_columns
 from clfdiag.io.labels import binary_classes, column_class, one_value_error
 from clfdiag.io.memory import available_memory
 from clfdiag.io.predictions import ReadOptions, predictions_from_table

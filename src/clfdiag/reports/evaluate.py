@@ -15,7 +15,7 @@ from clfdiag.core.calibration_tests import CalibrationTests
 from clfdiag.core.evaluation import Evaluation
 from clfdiag.core.slices import SliceResult
 from clfdiag.engines.result import EvaluationRun
-from clfdiag.io.header_roles import flag_value
+from clfdiag.errors import flag_value
 from clfdiag.predictions import Predictions
 from clfdiag.reports.common import (
     SCHEMA_VERSION,
