@@ -131,3 +131,23 @@ def test_a_lone_column_named_as_a_text_label_in_any_case_is_its_probability(
     if "--streaming" not in flags:
         assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(truth, score),
                                                            rel=1e-9)
+
+
+@pytest.mark.parametrize("labels", [("0", "1"), ("no", "yes"), ("-1", "1"), ("False", "True"),
+                                    ("negative", "positive")])
+def test_a_score_named_for_the_negative_side_of_a_known_pair_is_that_label(tmp_path, labels):
+    # score_neg beside 0/1: the probability of 0, never read as P(1) with AUC 1 - AUC.
+    negative, positive = labels
+    y = np.array([0, 1, 0, 1, 0, 1, 1, 0])
+    p_neg = np.array([0.8, 0.3, 0.6, 0.1, 0.7, 0.45, 0.2, 0.55])
+    path = tmp_path / "neg.csv"
+    path.write_text("label,score_neg\n" + "".join(
+        f"{positive if t else negative},{q}\n" for t, q in zip(y, p_neg, strict=True)))
+    rep = report(path, "--positive", positive)
+    assert rep["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(y, 1 - p_neg),
+                                                      abs=1e-12)
+    assert rep["metrics"]["log_loss"] == pytest.approx(skm.log_loss(y, 1 - p_neg), rel=1e-12)
+    rep = report(path)  # without --positive: the class the column scores, as p_no's rule
+    assert rep["positive_class"] == negative
+    assert rep["metrics"]["roc_auc"] == pytest.approx(skm.roc_auc_score(1 - y, p_neg),
+                                                      abs=1e-12)

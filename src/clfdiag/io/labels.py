@@ -183,11 +183,31 @@ def column_class(column: str, named: str | None, values: list[str]) -> str | Non
     be pandas' name for a column, or an index).
     """
     if named is not None:
-        return named
+        return _side_named(named, values)
     key = canonical(column)
     if key != column.strip() or key.lstrip("+-").isdigit():
         return None
     return _match(key, [v for v in values if not v.lstrip("+-").isdigit()])
+
+
+def _side_named(named: str, values: list[str]) -> str:
+    """A class name that is no label but a word of a known pair's side: that side's label.
+
+    ``score_neg`` or ``prob_no`` beside labels 0 and 1, ``p_false`` beside -1 and 1: the
+    word says which side of the labels' pair the column scores, as ``neg`` beside
+    ``pos``/``neg`` would; read as the other side's, the AUC would come out as 1 - AUC.
+    Numbers are left as they are (``prob_0`` beside yes/no is refused elsewhere).
+    """
+    if named.lstrip("+-").isdigit() or not values or _match(named, values) is not None:
+        return named
+    pair = _known_pair(values)
+    if pair is None:
+        return named
+    for known in KNOWN_PAIRS:
+        for side in (0, 1):
+            if named.lower() == known[side]:
+                return _match(pair[side], values) or named
+    return named
 
 
 def _refuse_name_or_index(name: str, values: list[str], named: str) -> None:
