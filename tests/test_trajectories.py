@@ -244,22 +244,29 @@ def test_a_diverged_hugging_face_evaluation_is_kept_without_a_loss(tmp_path, val
     assert any("no finite number" in n for n in report["notes"])
 
 
-@pytest.mark.parametrize("value", ["NaN", "inf"])
-@pytest.mark.parametrize("source", ["tensorboard", "mlflow"])
-def test_a_diverged_loss_in_a_file_per_metric_is_kept_without_a_loss(tmp_path, source, value):
-    losses, accuracies = ["0.5", value, "0.6", "0.65"], ["0.7", "0.72", "0.74", "0.75"]
+def metric_files(tmp_path, source, steps, losses, accuracies):
+    """A TensorBoard export (a file per metric) or an MLflow metrics folder; their paths."""
     if source == "tensorboard":
         paths = [tmp_path / "val_loss.csv", tmp_path / "val_accuracy.csv"]
         for path, values in zip(paths, (losses, accuracies), strict=True):
             path.write_text("Wall time,Step,Value\n" + "".join(
-                f"{1700000000 + i}.5,{i + 1},{v}\n" for i, v in enumerate(values)))
-    else:
-        folder = tmp_path / "metrics"
-        folder.mkdir()
-        for name, values in (("val_loss", losses), ("val_accuracy", accuracies)):
-            (folder / name).write_text("".join(
-                f"{1700000000 + i} {v} {i + 1}\n" for i, v in enumerate(values)))
-        paths = [folder]
+                f"{1700000000 + i}.5,{s},{v}\n"
+                for i, (s, v) in enumerate(zip(steps, values, strict=True))))
+        return paths
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    for name, values in (("val_loss", losses), ("val_accuracy", accuracies)):
+        (folder / name).write_text("".join(
+            f"{1700000000 + i} {v} {s}\n"
+            for i, (s, v) in enumerate(zip(steps, values, strict=True))))
+    return [folder]
+
+
+@pytest.mark.parametrize("value", ["NaN", "inf"])
+@pytest.mark.parametrize("source", ["tensorboard", "mlflow"])
+def test_a_diverged_loss_in_a_file_per_metric_is_kept_without_a_loss(tmp_path, source, value):
+    losses, accuracies = ["0.5", value, "0.6", "0.65"], ["0.7", "0.72", "0.74", "0.75"]
+    paths = metric_files(tmp_path, source, [1, 2, 3, 4], losses, accuracies)
     report = history_json(*map(str, paths))
     assert [r["loss"] for r in report["epochs"]] == [0.5, None, 0.6, 0.65]
     # Step 3 is not compared with step 1 across the diverged evaluation.
@@ -299,22 +306,8 @@ def test_a_restarted_run_appended_with_the_same_steps_is_a_segment_of_its_own(tm
 @pytest.mark.parametrize("source", ["tensorboard", "mlflow"])
 def test_a_restarted_run_in_a_file_per_metric_is_a_segment_of_its_own(tmp_path, source):
     # Steps 1, 2, 3, then 1, 2 again: the second run never replaces the first's steps.
-    steps = [1, 2, 3, 1, 2]
-    losses, accuracies = [0.50, 0.40, 0.45, 0.90, 0.80], [0.60, 0.70, 0.72, 0.40, 0.50]
-    if source == "tensorboard":
-        paths = [tmp_path / "r-val_loss.csv", tmp_path / "r-val_acc.csv"]
-        for path, values in zip(paths, (losses, accuracies), strict=True):
-            path.write_text("Wall time,Step,Value\n" + "".join(
-                f"{1700000000 + i}.5,{s},{v}\n"
-                for i, (s, v) in enumerate(zip(steps, values, strict=True))))
-    else:
-        folder = tmp_path / "metrics"
-        folder.mkdir()
-        for name, values in (("val_loss", losses), ("val_acc", accuracies)):
-            (folder / name).write_text("".join(
-                f"{1700000000 + i} {v} {s}\n"
-                for i, (s, v) in enumerate(zip(steps, values, strict=True))))
-        paths = [folder]
+    paths = metric_files(tmp_path, source, [1, 2, 3, 1, 2], [0.50, 0.40, 0.45, 0.90, 0.80],
+                         [0.60, 0.70, 0.72, 0.40, 0.50])
     report = history_json(*map(str, paths))
     assert [(r["step"], r["segment"], r["loss"], r["accuracy"]) for r in report["epochs"]] == [
         (1, 0, 0.50, 0.60), (2, 0, 0.40, 0.70), (3, 0, 0.45, 0.72), (1, 1, 0.90, 0.40),

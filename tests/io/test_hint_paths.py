@@ -4,27 +4,14 @@ Each test writes a file whose meaning is known, follows the hint of the refusal
 literally (split as a shell splits it) and checks the numbers with scikit-learn.
 """
 
-import json
 import re
 import shlex
 
 import numpy as np
 import pytest
 from sklearn import metrics as skm
-from typer.testing import CliRunner
 
-from clfdiag.cli.app import app
-
-
-def run(*args, code=0):
-    result = CliRunner().invoke(app, [str(a) for a in args])
-    assert result.exit_code == code, (result.stdout, result.stderr)
-    assert "Traceback" not in result.stdout + result.stderr
-    return result
-
-
-def report(*args):
-    return json.loads(run("evaluate", *args, "--format", "json").stdout)
+from tests.io.test_shapes import report, run
 
 
 def hint_flags(err, flag):
