@@ -438,24 +438,30 @@ def _fairness_change(paired: Any, cut: float, group_values: Sequence[Any], *, re
     import numpy as np
 
     from clfdiag.core.fairness import audit_change_in_memory
-    from clfdiag.engines.slices import check_fairness_bootstrap, fairness_choice
+    from clfdiag.engines.slices import fairness_choice
+    from clfdiag.limits import check_fairness_draws
 
     reference = fairness_choice("--fairness-reference", reference)
     aggregation = fairness_choice("--fairness-agg", aggregation)
     if paired.proba_a.ndim != 1:
         return None, ["--by: the disparities are defined for binary predictions, so a "
                       "multiclass comparison has no fairness_change"]
-    by_values = [np.asarray(values, dtype=object)[paired.index_a] for values in group_values]
-    check_fairness_bootstrap(by_values, resamples, cells=16)
     notes = []
     if paired.weights is not None:
-        if resamples > 0:
-            check_bootstrap_draws(resamples, len(paired))
         notes.append("--by with weights: the disparities and their changes are weighted")
+
+    def check_groups(groups: int) -> None:
+        # Before any resample is drawn: the bootstrap's counts (16 cells a group, the joint
+        # cells of two models' decisions), then its rows, must fit.
+        check_fairness_draws(resamples, groups, cells=16)
+        if paired.weights is not None:
+            check_bootstrap_draws(resamples, len(paired))
+
     changes = audit_change_in_memory(
         paired.y == 1, paired.proba_a >= cut, paired.proba_b >= cut,
-        by_values, paired.weights, reference=reference, aggregation=aggregation,
-        resamples=resamples, seed=0 if seed is None else seed)
+        [np.asarray(values, dtype=object)[paired.index_a] for values in group_values],
+        paired.weights, reference=reference, aggregation=aggregation, resamples=resamples,
+        seed=0 if seed is None else seed, check_groups=check_groups)
     return changes, notes
 
 

@@ -34,6 +34,7 @@ same numbers as one pass.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -577,17 +578,36 @@ def audit(counts: FairnessCounts, reference: Reference = "between_groups",
     return out
 
 
+def _coded_entries(values: list[npt.NDArray[np.object_]], resamples: int,
+                   check_groups: Callable[[int], None] | None
+                   ) -> list[tuple[tuple[int, ...], IntArray, list[GroupKey]]]:
+    """Each entry of :func:`fairness_entries` with its rows' group codes and its groups.
+
+    ``check_groups``: called once with the most groups of an entry (the crossing's)
+    before any resampling, when ``resamples`` > 0, so that a caller can refuse a
+    bootstrap too large to hold before any of it is drawn.
+    """
+    from clfdiag.core.slices import group_codes
+
+    entries = [(columns, *group_codes([values[i] for i in columns]))
+               for columns in fairness_entries(tuple(str(i) for i in range(len(values))))]
+    if resamples > 0 and check_groups is not None:
+        check_groups(max(len(keys) for _, _, keys in entries))
+    return entries
+
+
 def audit_in_memory(actual: BoolArray, predicted: BoolArray,
                     values: list[npt.NDArray[np.object_]], weights: FloatArray | None = None,
                     *, reference: Reference = "between_groups",
                     aggregation: Aggregation = "worst_case", resamples: int = 0,
-                    seed: int | None = None) -> list[FairnessAudit]:
-    """:func:`audit` of rows held in memory, with bootstrap intervals when ``resamples``."""
-    from clfdiag.core.slices import group_codes
+                    seed: int | None = None,
+                    check_groups: Callable[[int], None] | None = None) -> list[FairnessAudit]:
+    """:func:`audit` of rows held in memory, with bootstrap intervals when ``resamples``.
 
+    ``check_groups``: see :func:`_coded_entries`.
+    """
     out = []
-    for columns in fairness_entries(tuple(str(i) for i in range(len(values)))):
-        codes, keys = group_codes([values[i] for i in columns])
+    for columns, codes, keys in _coded_entries(values, resamples, check_groups):
         counts = group_counts(actual, predicted, codes, len(keys), weights)
         intervals = None if resamples <= 0 else disparity_intervals(
             actual, predicted, codes, len(keys), weights, reference=reference,
@@ -621,18 +641,17 @@ def audit_change_in_memory(actual: BoolArray, predicted_a: BoolArray, predicted_
                            weights: FloatArray | None = None, *,
                            reference: Reference = "between_groups",
                            aggregation: Aggregation = "worst_case", resamples: int = 1000,
-                           seed: int = 0) -> list[FairnessChange]:
+                           seed: int = 0, check_groups: Callable[[int], None] | None = None,
+                           ) -> list[FairnessChange]:
     """The disparities of two models' decisions on the same rows, and their change.
 
     One entry per column of ``values``, then their crossing (as
     :func:`audit_in_memory`); each model is audited by :func:`fairness`, and the
     change B minus A gets the intervals of :func:`disparity_change_intervals`.
+    ``check_groups``: see :func:`_coded_entries`.
     """
-    from clfdiag.core.slices import group_codes
-
     out = []
-    for columns in fairness_entries(tuple(str(i) for i in range(len(values)))):
-        codes, keys = group_codes([values[i] for i in columns])
+    for columns, codes, keys in _coded_entries(values, resamples, check_groups):
         audited = [fairness(group_counts(actual, predicted, codes, len(keys), weights),
                             reference, aggregation) for predicted in (predicted_a, predicted_b)]
         intervals: dict[str, tuple[float, float] | None] = dict.fromkeys(DISPARITIES)

@@ -124,29 +124,19 @@ def fairness_in_memory(preds: Predictions, values: list[npt.NDArray[np.object_]]
     """
     if preds.task != "binary":
         return ()
-    check_fairness_bootstrap(values, options.fairness_bootstrap)
-    if preds.weights is not None and options.fairness_bootstrap > 0:
-        from clfdiag.limits import check_bootstrap_draws
+    from clfdiag.limits import check_bootstrap_draws, check_fairness_draws
 
-        check_bootstrap_draws(options.fairness_bootstrap, len(preds))
+    def check_groups(groups: int) -> None:
+        # Before any resample is drawn: the bootstrap's counts, then its rows, must fit.
+        check_fairness_draws(options.fairness_bootstrap, groups)
+        if preds.weights is not None:
+            check_bootstrap_draws(options.fairness_bootstrap, len(preds))
+
     return tuple(audit_in_memory(
         preds.y == 1, preds.proba >= threshold, values, preds.weights,
         reference=options.fairness_reference, aggregation=options.fairness_aggregation,
         resamples=options.fairness_bootstrap,
-        seed=0 if options.seed is None else options.seed))
-
-
-def check_fairness_bootstrap(values: list[npt.NDArray[np.object_]], resamples: int,
-                             cells: int = 4) -> None:
-    """Refuse (exit 2) a bootstrap of the disparities over more groups than it can hold.
-
-    The crossing of every ``--by`` column has the most groups of the audited entries;
-    ``cells``: 4 counts a group (16 for the joint cells of two models).
-    """
-    if resamples > 0:
-        from clfdiag.limits import check_fairness_draws
-
-        check_fairness_draws(resamples, len(group_codes(values)[1]), cells)
+        seed=0 if options.seed is None else options.seed, check_groups=check_groups))
 
 
 def audits_of(counts: FairnessCounts, options: SliceOptions) -> tuple[FairnessAudit, ...]:
