@@ -11,6 +11,8 @@ every ranking metric.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from clfdiag.errors import ClfdiagError, flag_value
 
@@ -99,7 +101,7 @@ def declared_classes(name: str, column: str, present: list[str], rows: int,
     unknown = [v for v in present if _match(v, declared) is None]
     if unknown and not drop:
         raise ClfdiagError(
-            f"{name}: column {column!r} holds {_head(unknown)}, which --classes "
+            f"{name}: column {column!r} holds {shown_values(unknown)}, which --classes "
             f"({', '.join(declared)}) does not list",
             "list every class that exists with --classes, or pass --drop-invalid to leave "
             "out the rows of other labels (they are counted)")
@@ -126,8 +128,8 @@ def binary_classes(
     shown = ", ".join(repr(v) for v in sorted(values))
     if len(values) > 2:
         raise ClfdiagError(
-            f"{name}: the label column has {len(values)} classes ({_head(values)}) but there is "
-            "one probability column",
+            f"{name}: the label column has {len(values)} classes ({shown_values(values)}) but "
+            "there is one probability column",
             "for a multiclass problem give one probability column per class, e.g. p_<class>; "
             "if the problem is binary and other labels are mistakes, name the two classes with "
             "--classes A,B and pass --drop-invalid to leave the other rows out (they are "
@@ -276,7 +278,7 @@ def class_lookup(name: str, labels: list[str], classes: tuple[str, ...],
                 for c, v in pairs)
         raise ClfdiagError(
             f"{name}: no label value matches a probability column's class; labels are "
-            f"{_head(labels)}, columns give classes {_head(list(classes))}", hint)
+            f"{shown_values(labels)}, columns give classes {shown_values(list(classes))}", hint)
     return lookup
 
 
@@ -342,6 +344,9 @@ def _match(value: str, values: list[str]) -> str | None:
     return folded[0] if len(folded) == 1 else None
 
 
-def _head(values: list[str], limit: int = 8) -> str:
-    shown = ", ".join(repr(v) for v in sorted(values)[:limit])
+def shown_values(values: Iterable[str], limit: int = 8,
+                 key: Callable[[str], Any] | None = None) -> str:
+    """The first ``limit`` values in order (``key``), quoted, and how many there are in all."""
+    values = sorted(values, key=key)
+    shown = ", ".join(repr(v) for v in values[:limit])
     return shown + (f", ... ({len(values)} in all)" if len(values) > limit else "")

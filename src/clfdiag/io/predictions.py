@@ -45,6 +45,7 @@ from clfdiag.io.labels import (
     declared_classes,
     label_named,
     one_value_error,
+    shown_values,
 )
 from clfdiag.io.memory import available_memory, release_freed_memory
 from clfdiag.io.multilabel import (
@@ -678,8 +679,8 @@ def _one_hot(name: str, predicted: _LabelCodes, labels: list[str], positive: str
             if all(_in_unit_interval(c) for c in predicted_names) else "")
         raise ClfdiagError(
             f"{name}: column {column!r}, read as predicted classes, holds "
-            f"{_shown(sorted(predicted_names, key=_natural))}, none of which is a label; "
-            f"labels are {_shown(sorted(labels, key=_natural))}",
+            f"{shown_values(predicted_names, 5, _natural)}, none of which is a label; "
+            f"labels are {shown_values(labels, 5, _natural)}",
             "write the predicted classes as the labels they stand for (class index k is the "
             "k-th label in sorted order, as scikit-learn's classes_); if another column holds "
             f"them, name it with --pred-col{as_probability}")
@@ -706,11 +707,6 @@ def _one_hot(name: str, predicted: _LabelCodes, labels: list[str], positive: str
     out[np.arange(len(cls)), np.maximum(cls, 0)] = 1.0
     out[cls < 0] = np.nan
     return out, tuple(names)
-
-
-def _shown(values: list[str], limit: int = 5) -> str:
-    return ", ".join(repr(v) for v in values[:limit]) + (
-        f", ... ({len(values)} in all)" if len(values) > limit else "")
 
 
 def _in_unit_interval(value: str) -> bool:
